@@ -1,0 +1,33 @@
+package io.crisp.spi;
+
+/**
+ * Optional abilities a backend may have. The core checks a capability before it calls the matching
+ * method and answers UNIMPLEMENTED, naming handler and capability, when it is missing. Capabilities
+ * are also reported per handler in the CRI {@code Status} response.
+ */
+public enum Capability {
+    /** Runs pod sandboxes and containers: the CRI lifecycle calls. */
+    POD_LIFECYCLE,
+    /** Runs a command in a container and returns its output (probes, {@code ExecSync}). */
+    EXEC_SYNC,
+    /** Interactive exec through the streaming server. */
+    EXEC,
+    /** Attaches to a running container's stdio. */
+    ATTACH,
+    /** Forwards ports into the pod's network namespace. */
+    PORT_FORWARD,
+    /** Changes a running container's resources in place. */
+    UPDATE_RESOURCES,
+    /** Reopens a container's log file after the kubelet rotated it. */
+    REOPEN_LOG,
+    /** Reports CPU, memory and I/O figures per container. */
+    STATS,
+    /** Honours user namespaces ({@code user_namespaces} runtime handler feature). */
+    USER_NAMESPACES,
+    /** Can mount recursively read-only ({@code recursive_read_only_mounts} runtime handler feature). */
+    RECURSIVE_READ_ONLY_MOUNTS,
+    /** Pulls images inside the guest instead of using the host's image store (VM backends). */
+    GUEST_IMAGE_PULL,
+    /** Runs a whole pod as one unit rather than one process tree per container (nspawn, LXC). */
+    POD_LEVEL_RUNTIME
+}

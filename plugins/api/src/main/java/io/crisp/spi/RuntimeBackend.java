@@ -1,0 +1,121 @@
+package io.crisp.spi;
+
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ExecResult;
+import io.crisp.spi.model.ExecSpec;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One runtime handler's backend: it runs the sandboxes and containers the core prepared. The core
+ * turns every CRI request into an OCI bundle (a {@code config.json} plus a root filesystem) and
+ * hands it over; the backend runs it on its technology, whatever that is: an OCI runtime CLI with
+ * a monitor process, a VM behind a containerd shim, a pod-level runtime such as systemd-nspawn, or
+ * LXC. Nothing here is specific to one of them.
+ *
+ * <p>Contract for every method:
+ * <ul>
+ *   <li>Thread-safe: the core calls concurrently for different pods and containers. It never calls
+ *       concurrently for the same object.</li>
+ *   <li>Failures are {@link BackendException}s; anything else is reported to the caller as INTERNAL.</li>
+ *   <li>Stop and remove methods are idempotent: on an object that is already stopped or gone they
+ *       return normally (CRI: "must not return an error if the container has already been stopped").</li>
+ *   <li>Optional methods are guarded by a {@link Capability}; the core only calls them when
+ *       {@link #capabilities()} contains it, and the defaults throw UNIMPLEMENTED.</li>
+ * </ul>
+ */
+public interface RuntimeBackend extends AutoCloseable {
+    /** What this backend can do; read once after {@link RuntimePlugin#create}. */
+    Set<Capability> capabilities();
+
+    /**
+     * Whether the backend can run pods now (binaries present, daemon reachable). Called on every
+     * CRI {@code Status} call, that is every few seconds: answer from memory or a cheap check.
+     */
+    default BackendHealth health() {
+        return BackendHealth.healthy();
+    }
+
+    /**
+     * Facts about the backend for {@code Status} with {@code verbose} and {@code crisp plugins}:
+     * binary paths and versions, effective options. Values are plain strings. Never include secrets.
+     */
+    default Map<String, String> describe() {
+        return Map.of();
+    }
+
+    /**
+     * Starts a pod sandbox from the bundle in {@code spec.bundleDir()}. On return the sandbox is
+     * ready (CRI). On failure leave nothing running. Needs {@link Capability#POD_LIFECYCLE}.
+     *
+     * @throws BackendException ALREADY_EXISTS if the id is in use
+     */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default SandboxState runSandbox(SandboxSpec spec) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "RunPodSandbox");
+    }
+
+    /** Stops every process of the sandbox, waiting up to {@code timeout} before killing. Idempotent. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void stopSandbox(String sandboxId, Duration timeout) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "StopPodSandbox");
+    }
+
+    /** Releases everything the backend holds for the sandbox. Idempotent. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void removeSandbox(String sandboxId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "RemovePodSandbox");
+    }
+
+    /** Creates (but does not start) a container inside a running sandbox. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default ContainerState createContainer(ContainerSpec spec) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "CreateContainer");
+    }
+
+    /** Starts a created container. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default ContainerState startContainer(String containerId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "StartContainer");
+    }
+
+    /** Sends the stop signal, waits up to {@code timeout}, then kills. Idempotent. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void stopContainer(String containerId, Duration timeout) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "StopContainer");
+    }
+
+    /** Removes a container, killing it first if it still runs. Idempotent. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void removeContainer(String containerId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "RemoveContainer");
+    }
+
+    /**
+     * The container's current state.
+     *
+     * @throws BackendException NOT_FOUND if the backend does not know the container
+     */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default ContainerState containerState(String containerId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "ContainerStatus");
+    }
+
+    /** Runs a command in a running container and collects its output. Needs {@link Capability#EXEC_SYNC}. */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default ExecResult execSync(ExecSpec spec) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "ExecSync");
+    }
+
+    /**
+     * Called once the handler has been removed from the configuration and its last pod is gone, and
+     * at daemon shutdown. Release threads and connections; leave running containers alone (they
+     * must survive a daemon restart).
+     */
+    @Override
+    void close();
+}

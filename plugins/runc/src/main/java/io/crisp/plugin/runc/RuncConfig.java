@@ -1,0 +1,52 @@
+package io.crisp.plugin.runc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.crisp.spi.HandlerConfig;
+import io.crisp.spi.HandlerOptions;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Options of a runc handler, one {@code [runtimes.NAME]} table with {@code plugin = "runc"}. The same
+ * plugin drives any OCI runtime CLI (runc, crun, runsc) through {@code runtime_path}.
+ *
+ * @param runtimePath the OCI runtime binary
+ * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler
+ * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
+ */
+public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+    static final Path DEFAULT_RUNTIME = Path.of("/usr/sbin/runc");
+    static final Path DEFAULT_ROOT = Path.of("/run/crisp/runc");
+    static final Path DEFAULT_MONITOR = Path.of("/usr/bin/conmon");
+
+    public RuncConfig {
+        requireNonNull(runtimePath, "runtimePath is null");
+        requireNonNull(runtimeRoot, "runtimeRoot is null");
+        requireNonNull(monitorPath, "monitorPath is null");
+    }
+
+    public static RuncConfig defaults() {
+        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR);
+    }
+
+    /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
+    public static RuncConfig parse(HandlerConfig config) {
+        HandlerOptions options = config.reader();
+        RuncConfig parsed = new RuncConfig(
+                options.path("runtime_path", DEFAULT_RUNTIME),
+                options.path("runtime_root", DEFAULT_ROOT),
+                options.path("monitor_path", DEFAULT_MONITOR));
+        options.finish();
+        return parsed;
+    }
+
+    public Map<String, Object> toOptions() {
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("runtime_path", runtimePath.toString());
+        options.put("runtime_root", runtimeRoot.toString());
+        options.put("monitor_path", monitorPath.toString());
+        return options;
+    }
+}

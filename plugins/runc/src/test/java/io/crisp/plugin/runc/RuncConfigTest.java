@@ -1,0 +1,41 @@
+package io.crisp.plugin.runc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.crisp.spi.BackendException;
+import io.crisp.spi.HandlerConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+final class RuncConfigTest {
+    private static HandlerConfig table(Map<String, Object> options) {
+        return new HandlerConfig("runc", "runc", options, Path.of("/var/lib/crisp"), Path.of("/run/crisp"));
+    }
+
+    @Test
+    void defaultsWhenTableIsEmpty() {
+        RuncConfig config = RuncConfig.parse(table(Map.of()));
+        assertEquals(RuncConfig.defaults(), config);
+        assertEquals(Path.of("/usr/sbin/runc"), config.runtimePath());
+        assertEquals(Path.of("/usr/bin/conmon"), config.monitorPath());
+    }
+
+    @Test
+    void everyKeyMaps() {
+        Map<String, Object> options = Map.of(
+                "runtime_path", "/usr/bin/crun",
+                "runtime_root", "/run/crun",
+                "monitor_path", "/usr/local/bin/conmon");
+        RuncConfig config = RuncConfig.parse(table(options));
+        assertEquals(new RuncConfig(Path.of("/usr/bin/crun"), Path.of("/run/crun"), Path.of("/usr/local/bin/conmon")), config);
+        assertEquals(options, config.toOptions());
+    }
+
+    @Test
+    void unknownKeyRefusedNamingTable() {
+        BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime", "/usr/bin/crun"))));
+        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_path, runtime_root, monitor_path)", e.getMessage());
+    }
+}

@@ -1,0 +1,58 @@
+package io.crisp.core.cli;
+
+import io.crisp.core.config.ConfigKey;
+import io.crisp.core.config.ConfigLoader;
+import io.crisp.core.config.CrispConfig;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The configuration flags every command that reads configuration shares: {@code --config},
+ * {@code --config-dir} and one flag per {@link ConfigKey} ({@code --listen}, {@code --root}, ...),
+ * added to picocli from the key list so no key lacks its flag.
+ */
+final class ConfigFlags {
+    static final Path DEFAULT_CONFIG = Path.of("/etc/crisp/crisp.toml");
+
+    private ConfigFlags() {}
+
+    static void addTo(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(Path.class)
+                .description("Main configuration file (default " + DEFAULT_CONFIG + "; missing means defaults).").build());
+        spec.addOption(OptionSpec.builder("--config-dir").paramLabel("DIR").type(Path.class)
+                .description("Drop-in directory, read in lexical order (default: <config>.d).").build());
+        for (ConfigKey key : ConfigKey.values()) {
+            spec.addOption(OptionSpec.builder(key.flag()).paramLabel(key.key().toUpperCase(java.util.Locale.ROOT)).type(String.class)
+                    .description("Overrides " + key.tableLabel() + " " + key.key() + ". " + key.description()).build());
+        }
+    }
+
+    /** Loads files and applies the flags given to this command. */
+    static CrispConfig load(CommandSpec spec) {
+        Path explicit = spec.findOption("--config").getValue();
+        Path config = explicit == null ? DEFAULT_CONFIG : explicit.toAbsolutePath();
+        Path dir = spec.findOption("--config-dir").getValue();
+        Path dropIns = dir == null ? config.resolveSibling(config.getFileName() + ".d") : dir.toAbsolutePath();
+        Map<ConfigKey, String> flags = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey key : ConfigKey.values()) {
+            String value = spec.findOption(key.flag()).getValue();
+            if (value != null) {
+                flags.put(key, value);
+            }
+        }
+        return new ConfigLoader(crispHome()).load(config, explicit != null, dropIns, flags);
+    }
+
+    /** Defaults only: no file, no flag. */
+    static CrispConfig defaults() {
+        return new ConfigLoader(crispHome()).load(Path.of("/nonexistent/crisp.toml"), false, Path.of("/nonexistent/crisp.toml.d"), Map.of());
+    }
+
+    /** Where the launcher says crisp is installed; plugins_dir defaults to its plugins folder. */
+    static Path crispHome() {
+        return Path.of(System.getProperty("crisp.home", "/usr/lib/crisp"));
+    }
+}

@@ -1,0 +1,55 @@
+package io.crisp.core.cli;
+
+import io.crisp.core.config.ConfigException;
+import io.crisp.core.daemon.Daemon;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/**
+ * {@code crisp serve}: runs the daemon until SIGTERM or SIGINT; SIGHUP reloads configuration and
+ * plugins. Exit code 2 when the configuration is refused, 1 for any other start failure.
+ */
+@Command(name = "serve", description = "Run the CRI daemon. SIGHUP reloads configuration and plugins; SIGTERM stops.")
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(() -> ConfigFlags.load(spec));
+        } catch (ConfigException e) {
+            System.err.println("crisp: configuration refused: " + e.getMessage());
+            return Main.EXIT_CONFIG;
+        } catch (IllegalStateException | UncheckedIOException e) {
+            System.err.println("crisp: cannot start: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "crisp-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        Signal.handle(new Signal("HUP"), signal -> reloads.execute(daemon::reload));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Logging may already be shutting down; the socket removal is what matters here.
+            daemon.close();
+            stopped.countDown();
+        }, "crisp-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

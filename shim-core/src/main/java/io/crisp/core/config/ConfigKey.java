@@ -1,0 +1,98 @@
+package io.crisp.core.config;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every scalar key of {@code crisp.toml}, with its table, type, default, flag and whether SIGHUP
+ * applies it. The loader, the flags of {@code crisp serve} and {@code crisp config}, and the printed
+ * configuration all come from this one list, so a key cannot exist in one place and not another.
+ * Handler tables ({@code [runtimes.NAME]}) are not here: their keys belong to plugins.
+ */
+public enum ConfigKey {
+    ROOT("", "root", new ValueType.AbsolutePath(), "/var/lib/crisp", false,
+            "Persistent data: images, pod and container metadata. Survives reboots."),
+    STATE("", "state", new ValueType.AbsolutePath(), "/run/crisp", false,
+            "Runtime state: bundles, sockets, pid file. Should be on tmpfs."),
+    LOG_LEVEL("", "log_level", new ValueType.Choice(List.of("trace", "debug", "info", "warn", "error")), "info", true,
+            "Log level of the daemon; debug logs one line per RPC with its duration."),
+    LISTEN("api", "listen", new ValueType.Text(), "unix:///run/crisp/crisp.sock", false,
+            "CRI endpoint: unix:///path (the kubelet's --container-runtime-endpoint)."),
+    GRPC_MAX_RECV_MSG_SIZE("api", "grpc_max_recv_msg_size", new ValueType.Size(16L << 20, Integer.MAX_VALUE), String.valueOf(16L << 20), false,
+            "Largest request the server accepts, in bytes; at least the kubelet's 16 MiB."),
+    DEFAULT_RUNTIME("runtime", "default_runtime", new ValueType.Text(), "runc", true,
+            "Handler used when a pod's runtime_handler is empty (no RuntimeClass)."),
+    PLUGINS_DIR("runtime", "plugins_dir", new ValueType.AbsolutePath(), null, true,
+            "Directory of backend plugin JARs; default <crisp home>/plugins, installed: /usr/lib/crisp/plugins."),
+    CGROUP_DRIVER("runtime", "cgroup_driver", new ValueType.Choice(List.of("cgroupfs", "systemd")), "cgroupfs", false,
+            "Cgroup driver reported to the kubelet (RuntimeConfig); must match the kubelet's.");
+
+    private final String table;
+    private final String name;
+    private final ValueType type;
+    private final String defaultText;
+    private final boolean reloadable;
+    private final String description;
+
+    ConfigKey(String table, String name, ValueType type, String defaultText, boolean reloadable, String description) {
+        this.table = table;
+        this.name = name;
+        this.type = type;
+        this.defaultText = defaultText;
+        this.reloadable = reloadable;
+        this.description = description;
+    }
+
+    /** The table the key lives in; empty for the top level. */
+    public String table() {
+        return table;
+    }
+
+    public String key() {
+        return name;
+    }
+
+    public ValueType type() {
+        return type;
+    }
+
+    /** The command-line flag that overrides this key: the key with dashes, e.g. {@code --log-level}. */
+    public String flag() {
+        return "--" + name.replace('_', '-');
+    }
+
+    public boolean reloadable() {
+        return reloadable;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The table as written in TOML and error messages: {@code [api]}, or "top level". */
+    public String tableLabel() {
+        return table.isEmpty() ? "top level" : "[" + table + "]";
+    }
+
+    public Object defaultValue(Path crispHome) {
+        if (this == PLUGINS_DIR) {
+            return crispHome.resolve("plugins").normalize();
+        }
+        return type.fromText(defaultText);
+    }
+
+    public static Optional<ConfigKey> find(String table, String key) {
+        return Arrays.stream(values()).filter(k -> k.table.equals(table) && k.name.equals(key)).findFirst();
+    }
+
+    public static List<String> keysOf(String table) {
+        return Arrays.stream(values()).filter(k -> k.table.equals(table)).map(ConfigKey::key).toList();
+    }
+
+    /** The tables that hold scalar keys, in the order they are printed. */
+    public static List<String> tables() {
+        return Arrays.stream(values()).map(ConfigKey::table).distinct().toList();
+    }
+}

@@ -1,0 +1,91 @@
+package io.crisp.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The effective configuration: defaults, then {@code crisp.toml}, then drop-ins in lexical order,
+ * then flags. Immutable; a reload builds a new one.
+ *
+ * @param values every {@link ConfigKey} with its value
+ * @param runtimes handler tables by name, in file order
+ * @param sources the files read, in order
+ */
+public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTable> runtimes, List<Path> sources) {
+    public CrispConfig {
+        requireNonNull(values, "values is null");
+        EnumMap<ConfigKey, Object> copy = new EnumMap<>(ConfigKey.class);
+        copy.putAll(values);
+        for (ConfigKey key : ConfigKey.values()) {
+            if (copy.get(key) == null) {
+                throw new IllegalArgumentException("no value for " + key.key());
+            }
+        }
+        values = Collections.unmodifiableMap(copy);
+        runtimes = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(runtimes, "runtimes is null")));
+        sources = List.copyOf(requireNonNull(sources, "sources is null"));
+    }
+
+    public Object get(ConfigKey key) {
+        return values.get(key);
+    }
+
+    public Path root() {
+        return (Path) values.get(ConfigKey.ROOT);
+    }
+
+    public Path state() {
+        return (Path) values.get(ConfigKey.STATE);
+    }
+
+    public String logLevel() {
+        return (String) values.get(ConfigKey.LOG_LEVEL);
+    }
+
+    public String listen() {
+        return (String) values.get(ConfigKey.LISTEN);
+    }
+
+    /** The socket path of {@link #listen()}, which the loader has checked is a unix endpoint. */
+    public Path socketPath() {
+        return socketPathOf(listen());
+    }
+
+    public int grpcMaxRecvMsgSize() {
+        return Math.toIntExact((Long) values.get(ConfigKey.GRPC_MAX_RECV_MSG_SIZE));
+    }
+
+    public String defaultRuntime() {
+        return (String) values.get(ConfigKey.DEFAULT_RUNTIME);
+    }
+
+    public Path pluginsDir() {
+        return (Path) values.get(ConfigKey.PLUGINS_DIR);
+    }
+
+    public String cgroupDriver() {
+        return (String) values.get(ConfigKey.CGROUP_DRIVER);
+    }
+
+    /**
+     * Accepts {@code unix:///run/crisp/crisp.sock} and a bare absolute path; returns null for
+     * anything else (tcp endpoints are not offered: the CRI socket is root-only by design).
+     */
+    static Path socketPathOf(String listen) {
+        if (listen.startsWith("/")) {
+            return Path.of(listen).normalize();
+        }
+        if (!listen.startsWith("unix://")) {
+            return null;
+        }
+        String path = URI.create(listen.replace(" ", "%20")).getPath();
+        return path == null || !path.startsWith("/") ? null : Path.of(path).normalize();
+    }
+}

@@ -1,0 +1,129 @@
+package io.crisp.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The type of a configuration key: how a TOML value or a flag's text becomes a Java value, and what
+ * the error says when it cannot.
+ */
+public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.Choice, ValueType.Size {
+    /** Converts a TOML node; returns null when the node has the wrong type. */
+    Object fromToml(JsonNode node);
+
+    /** Converts a flag's text; returns null when it does not parse. */
+    Object fromText(String text);
+
+    /** What was expected, for error messages ("a string", "one of info, debug"). */
+    String expected();
+
+    /** The value as TOML source text. */
+    String toToml(Object value);
+
+    record Text() implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            return node.isTextual() ? node.textValue() : null;
+        }
+
+        @Override
+        public Object fromText(String text) {
+            return text;
+        }
+
+        @Override
+        public String expected() {
+            return "a string";
+        }
+
+        @Override
+        public String toToml(Object value) {
+            return TomlText.quote((String) value);
+        }
+    }
+
+    record AbsolutePath() implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            return node.isTextual() ? fromText(node.textValue()) : null;
+        }
+
+        @Override
+        public Object fromText(String text) {
+            Path path = Path.of(text);
+            return path.isAbsolute() ? path.normalize() : null;
+        }
+
+        @Override
+        public String expected() {
+            return "an absolute path";
+        }
+
+        @Override
+        public String toToml(Object value) {
+            return TomlText.quote(value.toString());
+        }
+    }
+
+    /** One of a fixed set of lower-case words. */
+    record Choice(List<String> choices) implements ValueType {
+        public Choice {
+            choices = List.copyOf(choices);
+        }
+
+        @Override
+        public Object fromToml(JsonNode node) {
+            return node.isTextual() ? fromText(node.textValue()) : null;
+        }
+
+        @Override
+        public Object fromText(String text) {
+            String word = text.toLowerCase(Locale.ROOT);
+            return choices.contains(word) ? word : null;
+        }
+
+        @Override
+        public String expected() {
+            return "one of " + String.join(", ", choices);
+        }
+
+        @Override
+        public String toToml(Object value) {
+            return TomlText.quote((String) value);
+        }
+    }
+
+    /** A whole number of bytes, at least {@code min}. */
+    record Size(long min, long max) implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            if (!node.isIntegralNumber()) {
+                return null;
+            }
+            long v = node.longValue();
+            return v >= min && v <= max ? v : null;
+        }
+
+        @Override
+        public Object fromText(String text) {
+            try {
+                long v = Long.parseLong(text.trim());
+                return v >= min && v <= max ? v : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public String expected() {
+            return "an integer from " + min + " to " + max;
+        }
+
+        @Override
+        public String toToml(Object value) {
+            return value.toString();
+        }
+    }
+}

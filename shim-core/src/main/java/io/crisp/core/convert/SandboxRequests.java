@@ -1,0 +1,39 @@
+package io.crisp.core.convert;
+
+import io.crisp.core.sandbox.PodSandboxRequest;
+import io.crisp.cri.v1.PodSandboxConfig;
+import io.crisp.cri.v1.PodSandboxMetadata;
+import io.crisp.cri.v1.RunPodSandboxRequest;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.model.PodIdentity;
+
+/** CRI sandbox requests to core records, refusing what is missing with the field's name. */
+public final class SandboxRequests {
+    private SandboxRequests() {}
+
+    public static PodSandboxRequest from(RunPodSandboxRequest request) {
+        if (!request.hasConfig()) {
+            throw BackendException.invalidArgument("config: a RunPodSandbox request needs a PodSandboxConfig");
+        }
+        PodSandboxConfig config = request.getConfig();
+        if (!config.hasMetadata()) {
+            throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
+        }
+        PodSandboxMetadata m = config.getMetadata();
+        require(m.getName(), "config.metadata.name");
+        require(m.getNamespace(), "config.metadata.namespace");
+        require(m.getUid(), "config.metadata.uid");
+        if (m.getAttempt() < 0) {
+            throw BackendException.invalidArgument("config.metadata.attempt: must not be negative, got %d", m.getAttempt());
+        }
+        return new PodSandboxRequest(new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt()),
+                config.getHostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
+                request.getRuntimeHandler());
+    }
+
+    private static void require(String value, String field) {
+        if (value.isEmpty()) {
+            throw BackendException.invalidArgument("%s: must not be empty", field);
+        }
+    }
+}

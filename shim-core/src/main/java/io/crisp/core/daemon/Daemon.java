@@ -1,0 +1,146 @@
+package io.crisp.core.daemon;
+
+import io.crisp.core.config.ConfigException;
+import io.crisp.core.config.ConfigKey;
+import io.crisp.core.config.CrispConfig;
+import io.crisp.core.plugin.HandlerRegistry;
+import io.crisp.core.plugin.PluginCatalog;
+import io.crisp.core.runtime.DaemonState;
+import io.crisp.core.runtime.ReloadOutcome;
+import io.crisp.core.runtime.RuntimeInfoService;
+import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.server.CriServer;
+import io.crisp.core.server.RuntimeServiceImpl;
+import io.crisp.cri.v1.ImageServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running daemon: loads configuration and plugins, installs the handler table, serves the CRI
+ * socket, and reloads on request.
+ *
+ * <p>Reload rules:
+ * <ol>
+ *   <li>A reload re-reads every file, scans the plugins directory for new JARs, builds a new handler
+ *       table and swaps it in; the log level follows at once.</li>
+ *   <li>Keys that cannot change while running (socket, directories, cgroup driver, message size)
+ *       keep their old values; a changed one is logged as needing a restart.</li>
+ *   <li>A reload that fails changes nothing and is reported in Status (verbose info "reload").</li>
+ * </ol>
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Supplier<CrispConfig> configSource;
+    private final PluginCatalog catalog = new PluginCatalog();
+    private final HandlerRegistry registry = new HandlerRegistry(new LoggingEventSink());
+    private final DaemonState state = new DaemonState(registry, catalog);
+    private CriServer server;
+    private long attempts;
+
+    private Daemon(Supplier<CrispConfig> configSource) {
+        this.configSource = configSource;
+    }
+
+    /**
+     * Starts a daemon. {@code configSource} is called again on every reload.
+     *
+     * @throws ConfigException when the configuration or a handler is refused
+     * @throws IllegalStateException when the socket belongs to another server
+     */
+    public static Daemon start(Supplier<CrispConfig> configSource) {
+        Daemon daemon = new Daemon(configSource);
+        try {
+            daemon.startServing();
+        } catch (RuntimeException e) {
+            daemon.close();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private void startServing() {
+        long started = System.nanoTime();
+        CrispConfig config = configSource.get();
+        LogLevels.apply(config.logLevel());
+        catalog.scan(config.pluginsDir());
+        registry.apply(config, catalog);
+        state.config(config);
+        state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
+        RuntimeInfoService info = new RuntimeInfoService(state);
+        server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
+                new RuntimeServiceImpl(info, state.node(), new SandboxService(state)),
+                // Images arrive with issue 3; until then every ImageService call answers UNIMPLEMENTED.
+                new ImageServiceGrpc.ImageServiceImplBase() {}));
+        // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
+        try {
+            PidFile.write(config.state());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write pid file in " + config.state() + ": " + e.getMessage(), e);
+        }
+        log.info("crisp {} ready in {} ms: handlers {} (default '{}'), plugins from {}", io.crisp.core.CrispBuild.VERSION,
+                (System.nanoTime() - started) / 1_000_000, config.runtimes().keySet(), config.defaultRuntime(), config.pluginsDir());
+    }
+
+    /** Re-reads configuration and plugins; never throws: the outcome says what happened. */
+    public synchronized ReloadOutcome reload() {
+        long attempt = ++attempts;
+        ReloadOutcome outcome;
+        try {
+            CrispConfig current = state.config();
+            CrispConfig next = keepStartOnlyKeys(current, configSource.get());
+            catalog.scan(next.pluginsDir());
+            registry.apply(next, catalog);
+            LogLevels.apply(next.logLevel());
+            state.config(next);
+            outcome = new ReloadOutcome(attempt, Instant.now(), Optional.empty());
+            log.info("Configuration reloaded (attempt {}): handlers {}, default '{}'", attempt, next.runtimes().keySet(), next.defaultRuntime());
+        } catch (RuntimeException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            outcome = new ReloadOutcome(attempt, Instant.now(), Optional.of(message));
+            log.error("Reload refused, the previous configuration stays in force: {}", message);
+        }
+        state.lastLoad(outcome);
+        return outcome;
+    }
+
+    private static CrispConfig keepStartOnlyKeys(CrispConfig current, CrispConfig next) {
+        Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
+        values.putAll(next.values());
+        for (ConfigKey key : ConfigKey.values()) {
+            if (!key.reloadable() && !current.get(key).equals(next.get(key))) {
+                log.warn("{} key '{}' changed to {}; restart crisp to apply it (keeping {})",
+                        key.tableLabel(), key.key(), next.get(key), current.get(key));
+                values.put(key, current.get(key));
+            }
+        }
+        return new CrispConfig(values, next.runtimes(), next.sources());
+    }
+
+    public DaemonState state() {
+        return state;
+    }
+
+    /** Stops serving and closes backends. Containers keep running: they do not belong to this process. */
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        registry.close();
+        catalog.close();
+        CrispConfig config = state.config();
+        if (config != null) {
+            PidFile.remove(config.state());
+        }
+    }
+}

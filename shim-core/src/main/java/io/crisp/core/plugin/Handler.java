@@ -1,0 +1,107 @@
+package io.crisp.core.plugin;
+
+import static java.util.Objects.requireNonNull;
+
+import io.crisp.core.config.RuntimeTable;
+import io.crisp.spi.Capability;
+import io.crisp.spi.RuntimeBackend;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live runtime handler: its table, the plugin that serves it and the backend the plugin created
+ * for it. A handler outlives the configuration that named it while pods still use it.
+ *
+ * <p>Life cycle: a pod that is created on this handler calls {@link #retain()}, and {@link #release()}
+ * when it is removed. A reload that drops or changes the handler calls {@link #retire()}. The backend
+ * is closed once, when the handler is retired and no pod holds it.
+ */
+public final class Handler {
+    private static final Logger log = LoggerFactory.getLogger(Handler.class);
+
+    private final RuntimeTable table;
+    private final LoadedPlugin plugin;
+    private final RuntimeBackend backend;
+    private final Set<Capability> capabilities;
+    private final AtomicInteger pods = new AtomicInteger();
+    private final AtomicBoolean retired = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Handler(RuntimeTable table, LoadedPlugin plugin, RuntimeBackend backend) {
+        this.table = requireNonNull(table, "table is null");
+        this.plugin = requireNonNull(plugin, "plugin is null");
+        this.backend = requireNonNull(backend, "backend is null");
+        this.capabilities = Set.copyOf(backend.capabilities());
+    }
+
+    public String name() {
+        return table.name();
+    }
+
+    public RuntimeTable table() {
+        return table;
+    }
+
+    public LoadedPlugin plugin() {
+        return plugin;
+    }
+
+    public RuntimeBackend backend() {
+        return backend;
+    }
+
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    public boolean supports(Capability capability) {
+        return capabilities.contains(capability);
+    }
+
+    public int pods() {
+        return pods.get();
+    }
+
+    public boolean retired() {
+        return retired.get();
+    }
+
+    /** A pod now runs on this handler. */
+    public void retain() {
+        pods.incrementAndGet();
+    }
+
+    /** A pod on this handler is gone. */
+    public void release() {
+        if (pods.decrementAndGet() <= 0) {
+            closeIfUnused();
+        }
+    }
+
+    void retire() {
+        if (retired.compareAndSet(false, true)) {
+            log.info("Handler '{}' retired; {} pod(s) still use it", name(), pods.get());
+            closeIfUnused();
+        }
+    }
+
+    private void closeIfUnused() {
+        if (retired.get() && pods.get() <= 0 && closed.compareAndSet(false, true)) {
+            close();
+        }
+    }
+
+    /** Closes the backend now: at shutdown, or when a handler that never served is discarded. */
+    void close() {
+        closed.set(true);
+        try {
+            backend.close();
+            log.info("Closed backend of handler '{}'", name());
+        } catch (RuntimeException e) {
+            log.warn("Backend of handler '{}' failed to close: {}", name(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.crisp.core.plugin;
+
+import io.crisp.core.config.ConfigException;
+import io.crisp.core.config.CrispConfig;
+import io.crisp.core.config.RuntimeTable;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.ContainerEventSink;
+import io.crisp.spi.HandlerConfig;
+import io.crisp.spi.RuntimeBackend;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the current {@link HandlerTable} and replaces it on reload.
+ *
+ * <p>Invariants:
+ * <ol>
+ *   <li>The table is swapped atomically; a request resolves its handler against one table.</li>
+ *   <li>A handler whose table, plugin and options are unchanged keeps its backend instance across
+ *       reloads: its pods see no difference.</li>
+ *   <li>A handler that a reload drops or changes is retired, not closed: pods that hold it keep
+ *       using it, and its backend closes when the last of them is gone.</li>
+ *   <li>A reload that fails (unknown plugin, options a plugin refuses) installs nothing and closes the
+ *       backends it had created; the old table stays.</li>
+ * </ol>
+ */
+public final class HandlerRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HandlerRegistry.class);
+
+    private final AtomicReference<HandlerTable> current = new AtomicReference<>();
+    private final ContainerEventSink events;
+
+    public HandlerRegistry(ContainerEventSink events) {
+        this.events = events;
+    }
+
+    /** The table in force. Null only before the first {@link #apply}. */
+    public HandlerTable table() {
+        return current.get();
+    }
+
+    /**
+     * Builds a table for {@code config} from the loaded plugins and installs it.
+     *
+     * @throws ConfigException naming the handler's table, file and key when a handler cannot be made
+     */
+    public synchronized HandlerTable apply(CrispConfig config, PluginCatalog catalog) {
+        HandlerTable old = current.get();
+        Map<String, Handler> handlers = new LinkedHashMap<>();
+        List<Handler> created = new ArrayList<>();
+        try {
+            for (RuntimeTable table : config.runtimes().values()) {
+                LoadedPlugin plugin = catalog.find(table.plugin()).orElseThrow(() -> new ConfigException(table.origin()
+                        + " key 'plugin': no plugin '" + table.plugin() + "' is loaded from " + config.pluginsDir()
+                        + " (loaded plugins: " + String.join(", ", catalog.plugins().keySet()) + ")"));
+                Handler reused = old == null ? null : old.handlers().get(table.name());
+                if (reused != null && reused.plugin() == plugin && Objects.equals(reused.table().options(), table.options())
+                        && reused.table().plugin().equals(table.plugin())) {
+                    handlers.put(table.name(), reused);
+                    continue;
+                }
+                Handler handler = new Handler(table, plugin, create(config, table, plugin));
+                created.add(handler);
+                handlers.put(table.name(), handler);
+            }
+        } catch (RuntimeException e) {
+            created.forEach(Handler::close);
+            throw e;
+        }
+        HandlerTable next = new HandlerTable(old == null ? 1 : old.generation() + 1, config.defaultRuntime(), handlers);
+        current.set(next);
+        if (old != null) {
+            for (Handler h : old.handlers().values()) {
+                if (next.handlers().get(h.name()) != h) {
+                    h.retire();
+                }
+            }
+        }
+        log.info("Handler table {} installed: {} (default '{}')", next.generation(), String.join(", ", handlers.keySet()), next.defaultHandler());
+        return next;
+    }
+
+    private RuntimeBackend create(CrispConfig config, RuntimeTable table, LoadedPlugin plugin) {
+        HandlerConfig handlerConfig = new HandlerConfig(table.name(), plugin.id(), table.options(),
+                config.root().resolve("runtimes").resolve(table.name()), config.state().resolve("runtimes").resolve(table.name()));
+        try {
+            RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), events));
+            if (backend == null) {
+                throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
+            }
+            return backend;
+        } catch (BackendException e) {
+            throw new ConfigException(table.origin() + ": " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' failed to create the handler: " + e, e);
+        }
+    }
+
+    /** Closes every backend, retired or not: the daemon is stopping. Containers keep running. */
+    @Override
+    public synchronized void close() {
+        HandlerTable table = current.getAndSet(null);
+        if (table != null) {
+            table.handlers().values().forEach(Handler::close);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.crisp.core.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.CrispBuild;
+import io.crisp.core.config.ConfigKey;
+import io.crisp.core.config.CrispConfig;
+import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.plugin.Handler;
+import io.crisp.core.plugin.HandlerTable;
+import io.crisp.core.plugin.LoadedPlugin;
+import io.crisp.core.plugin.PluginProblem;
+import io.crisp.spi.BackendHealth;
+import io.crisp.spi.Capability;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Answers the runtime-wide CRI calls: {@code Status} (conditions, handlers, verbose info) and the
+ * cgroup driver for {@code RuntimeConfig}. Everything comes from memory: the kubelet asks every 5 s.
+ */
+public final class RuntimeInfoService {
+    static final String NETWORK_NOT_READY_REASON = "NetworkPluginNotReady";
+    static final String NETWORK_NOT_READY_MESSAGE =
+            "crisp does not set up pod networks yet: CNI support is not implemented in this release";
+
+    private final DaemonState state;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public RuntimeInfoService(DaemonState state) {
+        this.state = state;
+    }
+
+    public RuntimeStatusReport status(boolean verbose) {
+        HandlerTable table = state.handlers().table();
+        List<Condition> conditions = List.of(runtimeReady(table), networkReady());
+        List<HandlerReport> handlers = new ArrayList<>();
+        // CRI: "An empty string denotes the default handler"; it gets the default's features.
+        handlers.add(report("", table.defaultHandlerInstance()));
+        for (Handler h : table.handlers().values()) {
+            handlers.add(report(h.name(), h));
+        }
+        return new RuntimeStatusReport(conditions, handlers, verbose ? info(table) : Map.of());
+    }
+
+    /** The cgroup driver the kubelet must use: "cgroupfs" or "systemd". */
+    public String cgroupDriver() {
+        return state.config().cgroupDriver();
+    }
+
+    private static Condition runtimeReady(HandlerTable table) {
+        Handler handler = table.defaultHandlerInstance();
+        BackendHealth health = health(handler);
+        if (health.ready()) {
+            return Condition.ready(Condition.RUNTIME_READY);
+        }
+        return Condition.notReady(Condition.RUNTIME_READY, health.reason(),
+                "default handler '" + handler.name() + "': " + health.message());
+    }
+
+    private static Condition networkReady() {
+        return Condition.notReady(Condition.NETWORK_READY, NETWORK_NOT_READY_REASON, NETWORK_NOT_READY_MESSAGE);
+    }
+
+    private static BackendHealth health(Handler handler) {
+        try {
+            return handler.backend().health();
+        } catch (RuntimeException e) {
+            return BackendHealth.unhealthy("HealthCheckFailed", "plugin '" + handler.plugin().id() + "' failed its health check: " + e);
+        }
+    }
+
+    private static HandlerReport report(String name, Handler handler) {
+        return new HandlerReport(name, handler.supports(Capability.RECURSIVE_READ_ONLY_MOUNTS), handler.supports(Capability.USER_NAMESPACES));
+    }
+
+    /** Verbose info: each value is a JSON document, as the CRI asks. */
+    private Map<String, String> info(HandlerTable table) {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("version", json.createObjectNode().put("runtime", CrispBuild.VERSION).put("spi", CrispBuild.SPI_VERSION)
+                .put("cri", CrispBuild.CRI_API_VERSION).toString());
+        info.put("config", config(state.config()).toString());
+        info.put("handlers", handlers(table).toString());
+        info.put("plugins", plugins().toString());
+        ReloadOutcome load = state.lastLoad();
+        ObjectNode reload = json.createObjectNode().put("attempt", load.attempt()).put("at", load.at().toString())
+                .put("table_generation", table.generation());
+        load.error().ifPresent(e -> reload.put("error", e));
+        info.put("reload", reload.toString());
+        info.put("node", json.createObjectNode().put("pod_cidr", state.node().podCidr()).toString());
+        return info;
+    }
+
+    private ObjectNode config(CrispConfig config) {
+        ObjectNode root = json.createObjectNode();
+        for (ConfigKey key : ConfigKey.values()) {
+            ObjectNode table = key.table().isEmpty() ? root : root.with(key.table());
+            Object value = config.get(key);
+            if (value instanceof Long l) {
+                table.put(key.key(), l);
+            } else {
+                table.put(key.key(), value.toString());
+            }
+        }
+        ObjectNode runtimes = root.putObject("runtimes");
+        for (RuntimeTable t : config.runtimes().values()) {
+            Set<String> sensitive = state.plugins().find(t.plugin()).map(p -> p.extension().sensitiveKeys()).orElse(Set.of());
+            ObjectNode node = runtimes.putObject(t.name());
+            node.put("plugin", t.plugin());
+            t.options().forEach((k, v) -> node.set(k, json.valueToTree(sensitive.contains(k) ? "<redacted>" : v)));
+        }
+        ArrayNode sources = root.putArray("sources");
+        config.sources().forEach(p -> sources.add(p.toString()));
+        return root;
+    }
+
+    private ArrayNode handlers(HandlerTable table) {
+        ArrayNode list = json.createArrayNode();
+        for (Handler h : table.handlers().values()) {
+            ObjectNode node = list.addObject();
+            node.put("name", h.name());
+            node.put("plugin", h.plugin().id());
+            node.put("plugin_version", h.plugin().version());
+            node.put("default", h.name().equals(table.defaultHandler()));
+            ArrayNode caps = node.putArray("capabilities");
+            h.capabilities().stream().map(Enum::name).sorted().forEach(caps::add);
+            BackendHealth health = health(h);
+            ObjectNode healthNode = node.putObject("health").put("ready", health.ready());
+            if (!health.ready()) {
+                healthNode.put("reason", health.reason()).put("message", health.message());
+            }
+            node.put("pods", h.pods());
+            node.set("backend", json.valueToTree(describe(h)));
+        }
+        return list;
+    }
+
+    private static Map<String, String> describe(Handler h) {
+        try {
+            return h.backend().describe();
+        } catch (RuntimeException e) {
+            return Map.of("error", e.toString());
+        }
+    }
+
+    private ObjectNode plugins() {
+        ObjectNode node = json.createObjectNode();
+        node.put("dir", state.config().pluginsDir().toString());
+        ArrayNode loaded = node.putArray("loaded");
+        for (LoadedPlugin p : state.plugins().plugins().values()) {
+            loaded.addObject().put("id", p.id()).put("version", p.version()).put("requires", p.requires())
+                    .put("description", p.description()).put("jar", p.jar().toString());
+        }
+        ArrayNode problems = node.putArray("problems");
+        for (PluginProblem p : state.plugins().problems()) {
+            problems.addObject().put("jar", p.jar().toString()).put("message", p.message());
+        }
+        return node;
+    }
+}

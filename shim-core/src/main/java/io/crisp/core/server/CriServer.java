@@ -1,0 +1,127 @@
+package io.crisp.core.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CRI gRPC server on a Unix domain socket, with Netty's native epoll transport (grpc-java has no
+ * JDK Unix socket transport). One boss thread accepts; one worker thread does the socket I/O; RPC
+ * bodies run on a pool that grows while calls block so a slow backend call never blocks the event loop.
+ */
+public final class CriServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CriServer.class);
+
+    private final SocketFile socket;
+    private final Server server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ExecutorService executor;
+
+    private CriServer(SocketFile socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+        this.socket = socket;
+        this.server = server;
+        this.boss = boss;
+        this.workers = workers;
+        this.executor = executor;
+    }
+
+    /**
+     * Binds {@code path} and starts serving.
+     *
+     * @param maxInboundMessageSize at least the kubelet's 16 MiB client limit
+     * @throws IllegalStateException when another server owns the socket or epoll is unavailable
+     */
+    public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services) {
+        if (!Epoll.isAvailable()) {
+            throw new IllegalStateException("Netty native epoll is not available on this machine: " + Epoll.unavailabilityCause());
+        }
+        SocketFile socket = SocketFile.prepare(path);
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, daemonThreads("crisp-accept"), EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, daemonThreads("crisp-io"), EpollIoHandler.newFactory());
+        // Two threads stay; more are made while calls block (a long StopContainer, a pull) and
+        // retire after a minute idle.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                daemonThreads("crisp-rpc"));
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .executor(executor)
+                .maxInboundMessageSize(maxInboundMessageSize)
+                // gRPC turns on SO_KEEPALIVE for accepted channels; Unix sockets reject it with a
+                // warning per connection. A null value removes the option.
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null);
+        RpcLogInterceptor logging = new RpcLogInterceptor();
+        for (BindableService service : services) {
+            builder.addService(ServerInterceptors.intercept(service, logging));
+        }
+        Server server = builder.build();
+        try {
+            server.start();
+            socket.secure();
+        } catch (IOException e) {
+            server.shutdownNow();
+            shutdown(boss, workers, executor);
+            socket.close();
+            throw new UncheckedIOException("cannot serve on " + path + ": " + e.getMessage(), e);
+        }
+        log.info("Serving CRI on unix://{}", path);
+        return new CriServer(socket, server, boss, workers, executor);
+    }
+
+    public Path path() {
+        return socket.path();
+    }
+
+    /** Stops accepting, lets running calls finish for a few seconds, removes the socket. */
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        shutdown(boss, workers, executor);
+        socket.close();
+        log.info("Stopped serving on unix://{}", socket.path());
+    }
+
+    private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        executor.shutdown();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

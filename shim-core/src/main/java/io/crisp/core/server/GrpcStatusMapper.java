@@ -1,0 +1,49 @@
+package io.crisp.core.server;
+
+import io.crisp.core.config.ConfigException;
+import io.crisp.spi.BackendException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place failures become gRPC statuses. Backend kinds map one to one; a status thrown on
+ * purpose passes through; anything else is a bug, logged once here with the RPC name and answered
+ * INTERNAL with its message, never the UNKNOWN grpc-java would send for an escaped exception.
+ */
+public final class GrpcStatusMapper {
+    private static final Logger log = LoggerFactory.getLogger(GrpcStatusMapper.class);
+
+    private GrpcStatusMapper() {}
+
+    public static StatusRuntimeException toStatus(String rpc, Throwable error) {
+        if (error instanceof StatusRuntimeException sre) {
+            return sre;
+        }
+        if (error instanceof BackendException be) {
+            return code(be.kind()).withDescription(be.getMessage()).asRuntimeException();
+        }
+        if (error instanceof ConfigException ce) {
+            return Status.FAILED_PRECONDITION.withDescription(ce.getMessage()).asRuntimeException();
+        }
+        if (error instanceof IllegalArgumentException iae) {
+            return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();
+        }
+        log.error("{} failed unexpectedly", rpc, error);
+        return Status.INTERNAL.withDescription(rpc + " failed: " + error).withCause(error).asRuntimeException();
+    }
+
+    static Status code(BackendException.Kind kind) {
+        return switch (kind) {
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+            case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
+            case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+            case INTERNAL -> Status.INTERNAL;
+        };
+    }
+}
