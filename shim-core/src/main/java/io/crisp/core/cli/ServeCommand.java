@@ -40,16 +40,20 @@ final class ServeCommand implements Callable<Integer> {
             return t;
         });
         Signal.handle(new Signal("HUP"), signal -> reloads.execute(daemon::reload));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // Logging may already be shutting down; the socket removal is what matters here.
-            daemon.close();
-            stopped.countDown();
-        }, "crisp-shutdown"));
+        // SIGTERM and SIGINT are a requested stop: close, then exit 0 (the JVM's own handling would
+        // exit 143, which service managers count as a failure).
+        Signal.handle(new Signal("TERM"), signal -> stopped.countDown());
+        Signal.handle(new Signal("INT"), signal -> stopped.countDown());
+        // Any other exit (System.exit elsewhere, a fatal error) still removes the socket.
+        Thread hook = new Thread(daemon::close, "crisp-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        daemon.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
         return 0;
     }
 }

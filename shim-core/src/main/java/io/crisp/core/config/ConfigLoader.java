@@ -165,8 +165,14 @@ public final class ConfigLoader {
             if (plugin != null && (!plugin.isTextual() || plugin.textValue().isBlank())) {
                 throw new ConfigException(file + ": table [runtimes." + name + "] key 'plugin': expected the id of a plugin (a string), got " + plugin);
             }
+            Map<String, Object> values;
+            try {
+                values = toJava(table, "");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file + ": table [runtimes." + name + "] " + e.getMessage());
+            }
             Map<String, Object> merged = runtimes.computeIfAbsent(name, n -> new LinkedHashMap<>());
-            mergeInto(merged, toJava(table));
+            mergeInto(merged, values);
             sources.put(name, file);
         }
     }
@@ -216,20 +222,27 @@ public final class ConfigLoader {
         return names;
     }
 
-    /** TOML tree to plain Java: String, Long, Double, Boolean, List, Map (insertion-ordered). */
-    static Object toJavaValue(JsonNode node) {
+    /**
+     * TOML tree to plain Java: String, Long, Double, Boolean, List, Map (insertion-ordered).
+     *
+     * @throws IllegalArgumentException naming the key for an integer beyond 64 bits, which TOML forbids
+     */
+    static Object toJavaValue(JsonNode node, String key) {
         if (node.isObject()) {
-            return toJava((ObjectNode) node);
+            return toJava((ObjectNode) node, key + ".");
         }
         if (node.isArray()) {
             List<Object> list = new ArrayList<>();
-            node.forEach(item -> list.add(toJavaValue(item)));
+            node.forEach(item -> list.add(toJavaValue(item, key)));
             return list;
         }
         if (node.isBoolean()) {
             return node.booleanValue();
         }
         if (node.isIntegralNumber()) {
+            if (!node.canConvertToLong()) {
+                throw new IllegalArgumentException("key '" + key + "': " + node + " does not fit in a 64-bit integer");
+            }
             return node.longValue();
         }
         if (node.isNumber()) {
@@ -238,9 +251,9 @@ public final class ConfigLoader {
         return node.asText();
     }
 
-    private static Map<String, Object> toJava(ObjectNode node) {
+    private static Map<String, Object> toJava(ObjectNode node, String prefix) {
         Map<String, Object> map = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> map.put(e.getKey(), toJavaValue(e.getValue())));
+        node.fields().forEachRemaining(e -> map.put(e.getKey(), toJavaValue(e.getValue(), prefix + e.getKey())));
         return map;
     }
 }

@@ -3,6 +3,7 @@ package io.crisp.core.config;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -85,7 +86,14 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         if (!listen.startsWith("unix://")) {
             return null;
         }
-        String path = URI.create(listen.replace(" ", "%20")).getPath();
-        return path == null || !path.startsWith("/") ? null : Path.of(path).normalize();
+        URI uri;
+        try {
+            uri = new URI(listen.replace(" ", "%20"));
+        } catch (URISyntaxException e) {
+            return null;
+        }
+        // unix://run/x.sock would read "run" as a host and drop it: only unix:///absolute/path.
+        String path = uri.getPath();
+        return uri.getRawAuthority() != null || path == null || !path.startsWith("/") ? null : Path.of(path).normalize();
     }
 }

@@ -38,6 +38,9 @@ final class TomlText {
         if (value instanceof String s) {
             return quote(s);
         }
+        if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            return d.isNaN() ? "nan" : d > 0 ? "inf" : "-inf";
+        }
         if (value instanceof Number || value instanceof Boolean) {
             return value.toString();
         }

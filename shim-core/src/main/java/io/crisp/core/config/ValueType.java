@@ -99,7 +99,7 @@ public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath
     record Size(long min, long max) implements ValueType {
         @Override
         public Object fromToml(JsonNode node) {
-            if (!node.isIntegralNumber()) {
+            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
                 return null;
             }
             long v = node.longValue();

@@ -65,6 +65,10 @@ public final class Handler {
         return pods.get();
     }
 
+    public boolean closed() {
+        return closed.get();
+    }
+
     public boolean retired() {
         return retired.get();
     }
@@ -89,14 +93,16 @@ public final class Handler {
     }
 
     private void closeIfUnused() {
-        if (retired.get() && pods.get() <= 0 && closed.compareAndSet(false, true)) {
+        if (retired.get() && pods.get() <= 0) {
             close();
         }
     }
 
     /** Closes the backend now: at shutdown, or when a handler that never served is discarded. */
     void close() {
-        closed.set(true);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             backend.close();
             log.info("Closed backend of handler '{}'", name());

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,8 @@ public final class HandlerRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HandlerRegistry.class);
 
     private final AtomicReference<HandlerTable> current = new AtomicReference<>();
+    /** Retired handlers that pods still held when they were retired; closed at shutdown if still open. */
+    private final Set<Handler> retired = ConcurrentHashMap.newKeySet();
     private final ContainerEventSink events;
 
     public HandlerRegistry(ContainerEventSink events) {
@@ -52,6 +56,7 @@ public final class HandlerRegistry implements AutoCloseable {
      */
     public synchronized HandlerTable apply(CrispConfig config, PluginCatalog catalog) {
         HandlerTable old = current.get();
+        retired.removeIf(Handler::closed);
         Map<String, Handler> handlers = new LinkedHashMap<>();
         List<Handler> created = new ArrayList<>();
         try {
@@ -79,6 +84,9 @@ public final class HandlerRegistry implements AutoCloseable {
             for (Handler h : old.handlers().values()) {
                 if (next.handlers().get(h.name()) != h) {
                     h.retire();
+                    if (!h.closed()) {
+                        retired.add(h);
+                    }
                 }
             }
         }
@@ -111,5 +119,7 @@ public final class HandlerRegistry implements AutoCloseable {
         if (table != null) {
             table.handlers().values().forEach(Handler::close);
         }
+        retired.forEach(Handler::close);
+        retired.clear();
     }
 }

@@ -46,6 +46,13 @@ public final class NodeState {
         if (!v6 && !address.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
             throw invalid(range);
         }
+        if (!v6) {
+            for (String octet : address.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    throw invalid(range); // checked here so getByName below never falls back to DNS
+                }
+            }
+        }
         try {
             InetAddress.getByName(address); // literal only: no lookup happens for a numeric address
         } catch (UnknownHostException e) {

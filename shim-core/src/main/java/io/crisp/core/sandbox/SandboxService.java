@@ -4,6 +4,7 @@ import io.crisp.core.plugin.Handler;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.Capability;
+import java.util.List;
 
 /**
  * Pod sandboxes: chooses the handler for a new pod and hands the pod to its backend. In this
@@ -13,9 +14,15 @@ import io.crisp.spi.Capability;
  */
 public final class SandboxService {
     private final DaemonState state;
+    private final SandboxStore store = new SandboxStore();
 
     public SandboxService(DaemonState state) {
         this.state = state;
+    }
+
+    /** Answers from memory; never touches disk or a backend. */
+    public List<Sandbox> listPodSandbox(SandboxFilter filter) {
+        return store.list(filter);
     }
 
     /** Returns the new sandbox's id. */

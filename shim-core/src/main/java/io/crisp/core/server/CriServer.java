@@ -78,6 +78,13 @@ public final class CriServer implements AutoCloseable {
         Server server = builder.build();
         try {
             server.start();
+        } catch (IOException e) {
+            server.shutdownNow();
+            shutdown(boss, workers, executor);
+            socket.close();
+            throw new UncheckedIOException("cannot serve on " + path + ": " + e.getMessage(), e);
+        }
+        try {
             socket.secure();
         } catch (IOException e) {
             server.shutdownNow();

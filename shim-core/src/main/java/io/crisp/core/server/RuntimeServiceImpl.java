@@ -2,10 +2,13 @@ package io.crisp.core.server;
 
 import io.crisp.core.CrispBuild;
 import io.crisp.core.convert.SandboxRequests;
+import io.crisp.core.convert.SandboxResponses;
 import io.crisp.core.convert.StatusResponses;
 import io.crisp.core.runtime.NodeState;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.cri.v1.ListPodSandboxRequest;
+import io.crisp.cri.v1.ListPodSandboxResponse;
 import io.crisp.cri.v1.RunPodSandboxRequest;
 import io.crisp.cri.v1.RunPodSandboxResponse;
 import io.crisp.cri.v1.RuntimeConfigRequest;
@@ -63,6 +66,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             node.updatePodCidr(request.getRuntimeConfig().getNetworkConfig().getPodCidr());
             return UpdateRuntimeConfigResponse.getDefaultInstance();
         });
+    }
+
+    @Override
+    public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
+        Rpc.unary(observer, "ListPodSandbox", () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxResponses.filter(request))));
     }
 
     @Override

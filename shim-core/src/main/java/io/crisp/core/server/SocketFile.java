@@ -7,6 +7,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -39,6 +40,8 @@ public final class SocketFile implements AutoCloseable {
     private final Path socket;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Set once our server has bound the path: only then is the file ours to remove. */
+    private volatile boolean bound;
 
     private SocketFile(Path socket, FileChannel lockChannel, FileLock lock) {
         this.socket = socket;
@@ -59,7 +62,12 @@ public final class SocketFile implements AutoCloseable {
             }
             Path lockFile = socket.resolveSibling(socket.getFileName() + ".lock");
             FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process: a second server in one JVM (tests)
+            }
             if (lock == null) {
                 channel.close();
                 throw new IllegalStateException("another crisp daemon is serving " + socket + " (it holds " + lockFile
@@ -106,6 +114,7 @@ public final class SocketFile implements AutoCloseable {
 
     /** After bind: owner root:root (when running as root) and mode 0660. */
     public void secure() throws IOException {
+        bound = true;
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         if (isRoot()) {
             UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
@@ -127,13 +136,15 @@ public final class SocketFile implements AutoCloseable {
         return socket;
     }
 
-    /** Removes the socket and releases the lock: clean shutdown. */
+    /** Removes the socket if this daemon bound it, and releases the lock. */
     @Override
     public void close() {
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException ignored) {
-            // Best effort; the next start treats a leftover as stale.
+        if (bound) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException ignored) {
+                // Best effort; the next start treats a leftover as stale.
+            }
         }
         try {
             lock.release();

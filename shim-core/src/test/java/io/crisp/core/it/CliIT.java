@@ -1,0 +1,82 @@
+package io.crisp.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The crisp CLI through the launcher: version, config, plugins. */
+final class CliIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void versionPrintsCrispCriAndSpiVersions() {
+        Crisp.Run run = Crisp.run(List.of("version"));
+        assertEquals(0, run.exitCode(), run.all());
+        assertTrue(run.stdout().startsWith("crisp " + Crisp.VERSION + "\n"), run.stdout());
+        assertTrue(run.stdout().contains("CRI API v1"), run.stdout());
+        assertTrue(run.stdout().contains("plugin SPI "), run.stdout());
+    }
+
+    @Test
+    void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
+        Crisp.Run run = Crisp.run(List.of("config", "--default"));
+        assertEquals(0, run.exitCode(), run.all());
+        JsonNode toml = new TomlMapper().readTree(run.stdout());
+        assertEquals("unix:///run/crisp/crisp.sock", toml.path("api").path("listen").asText());
+        assertEquals("runc", toml.path("runtime").path("default_runtime").asText());
+        assertEquals("runc", toml.path("runtimes").path("runc").path("plugin").asText());
+        // Feed it back: the printed defaults are a configuration crisp accepts unchanged.
+        Path file = dir.resolve("printed.toml");
+        Files.writeString(file, run.stdout());
+        Crisp.Run again = Crisp.run(List.of("config", "--config", file.toString()));
+        assertEquals(0, again.exitCode(), again.all());
+        assertEquals(run.stdout(), again.stdout());
+    }
+
+    @Test
+    void configShowsFilesDropInsAndFlagsApplied() {
+        DaemonProcess d = new DaemonProcess(dir);
+        d.writeConfig("log_level = \"warn\"\n").writeDropIn("10-debug.toml", "log_level = \"debug\"\n");
+        List<String> args = new ArrayList<>(List.of("config"));
+        args.addAll(d.flags());
+        Crisp.Run run = Crisp.run(args);
+        assertEquals(0, run.exitCode(), run.all());
+        assertTrue(run.stdout().contains("log_level = \"debug\""), run.stdout());
+        assertTrue(run.stdout().contains("listen = \"unix://" + d.socket + "\""), run.stdout());
+        args.addAll(List.of("--log-level", "error"));
+        assertTrue(Crisp.run(args).stdout().contains("log_level = \"error\""));
+    }
+
+    @Test
+    void pluginsFromDiskWithoutADaemon() {
+        DaemonProcess d = new DaemonProcess(dir).addPlugin(Crisp.EXAMPLE_PLUGIN);
+        d.writeConfig("[runtimes.runc]\nplugin = \"runc\"\n[runtimes.demo]\nplugin = \"example\"\n");
+        List<String> args = new ArrayList<>(List.of("plugins"));
+        args.addAll(d.flags());
+        Crisp.Run run = Crisp.run(args);
+        assertEquals(0, run.exitCode(), run.all());
+        assertTrue(run.stdout().contains("(from disk"), run.stdout());
+        assertTrue(run.stdout().lines().anyMatch(l -> l.startsWith("example ")), run.stdout());
+        assertTrue(run.stdout().lines().anyMatch(l -> l.startsWith("demo ") && l.contains("example")), run.stdout());
+    }
+
+    @Test
+    void badConfigExitsTwoNamingTheKey() {
+        DaemonProcess d = new DaemonProcess(dir);
+        d.writeConfig("[api]\nlisten = 5\n");
+        List<String> args = new ArrayList<>(List.of("config"));
+        args.addAll(List.of("--config", d.config.toString()));
+        Crisp.Run run = Crisp.run(args);
+        assertEquals(2, run.exitCode(), run.all());
+        assertTrue(run.stderr().contains(d.config + ": table [api] key 'listen': expected a string"), run.stderr());
+    }
+}

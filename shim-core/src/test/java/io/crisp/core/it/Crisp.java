@@ -1,0 +1,95 @@
+package io.crisp.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real launcher ({@code packaging/bin/crisp}) on the build output, as a user would, and a
+ * test's own directories for everything the daemon writes. Failsafe passes the paths.
+ */
+final class Crisp {
+    static final Path LAUNCHER = Path.of(required("crisp.launcher"));
+    static final Path HOME = Path.of(required("crisp.home"));
+    static final Path RUNC_PLUGIN = onlyJar(HOME.resolve("plugins"));
+    static final Path EXAMPLE_PLUGIN = Path.of(required("crisp.example.plugin"));
+    static final String VERSION = required("crisp.version");
+    static final boolean CI = "true".equals(System.getenv("CI"));
+
+    private Crisp() {}
+
+    /** The result of one CLI run. */
+    record Run(int exitCode, String stdout, String stderr) {
+        String all() {
+            return stdout + stderr;
+        }
+    }
+
+    /** Runs {@code crisp args...} to completion (at most 60 s). */
+    static Run run(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(args);
+        try {
+            Path out = Files.createTempFile("crisp-out", ".txt");
+            Path err = Files.createTempFile("crisp-err", ".txt");
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("crisp " + args + " did not finish in 60 s");
+            }
+            Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return run;
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A prerequisite the test cannot do without. Under CI=true its absence fails the test loudly;
+     * outside CI too, since a silently skipped test proves nothing.
+     */
+    static void requireExecutable(Path binary, String why) {
+        assertTrue(Files.isExecutable(binary), binary + " is required " + why + " (install it; .ci/run does)");
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            throw new IllegalStateException("system property " + property + " is not set: run integration tests through Maven (mvn verify)");
+        }
+        return value;
+    }
+
+    private static Path onlyJar(Path dir) {
+        try (var files = Files.list(dir)) {
+            List<Path> jars = files.filter(p -> p.toString().endsWith(".jar")).toList();
+            if (jars.size() != 1) {
+                throw new IllegalStateException("expected one plugin JAR in " + dir + ", found " + jars);
+            }
+            return jars.get(0);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + dir + ": " + e, e);
+        }
+    }
+}

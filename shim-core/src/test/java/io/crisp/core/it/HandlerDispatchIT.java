@@ -1,0 +1,92 @@
+package io.crisp.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crisp.cri.v1.ContainerConfig;
+import io.crisp.cri.v1.CreateContainerRequest;
+import io.crisp.cri.v1.ListImagesRequest;
+import io.crisp.cri.v1.ListPodSandboxRequest;
+import io.crisp.cri.v1.PodSandboxConfig;
+import io.crisp.cri.v1.PodSandboxMetadata;
+import io.crisp.cri.v1.RunPodSandboxRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RunPodSandbox chooses a handler from runtime_handler; unknown handlers and unbuilt RPCs answer clearly. */
+final class HandlerDispatchIT {
+    @TempDir
+    Path dir;
+
+    static RunPodSandboxRequest pod(String handler) {
+        return RunPodSandboxRequest.newBuilder().setRuntimeHandler(handler).setConfig(PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName("web").setNamespace("default").setUid("uid-1"))).build();
+    }
+
+    @Test
+    void unknownHandlerIsRejectedNamingItAndTheConfiguredOnes() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).addPlugin(Crisp.EXAMPLE_PLUGIN)) {
+            daemon.writeConfig("""
+                    [runtimes.runc]
+                    plugin = "runc"
+                    [runtimes.demo]
+                    plugin = "example"
+                    """).start();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("kata")));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertEquals("runtime_handler 'kata' is not configured on this node (configured handlers: runc, demo; \"\" selects runc)",
+                    e.getStatus().getDescription());
+        }
+    }
+
+    @Test
+    void knownAndDefaultHandlersReachTheirPluginWhichSaysWhatIsMissing() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).addPlugin(Crisp.EXAMPLE_PLUGIN)) {
+            daemon.writeConfig("""
+                    [runtime]
+                    default_runtime = "demo"
+                    [runtimes.runc]
+                    plugin = "runc"
+                    [runtimes.demo]
+                    plugin = "example"
+                    """).start();
+            StatusRuntimeException def = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("")));
+            assertEquals(Status.Code.UNIMPLEMENTED, def.getStatus().getCode());
+            assertTrue(def.getStatus().getDescription().contains("handler 'demo' (plugin 'example'"), def.getStatus().getDescription());
+            StatusRuntimeException runc = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("runc")));
+            assertEquals(Status.Code.UNIMPLEMENTED, runc.getStatus().getCode());
+            assertTrue(runc.getStatus().getDescription().contains("handler 'runc' (plugin 'runc'"), runc.getStatus().getDescription());
+            // A refused pod leaves nothing behind: the kubelet's relist sees no sandbox.
+            assertEquals(0, daemon.client().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+        }
+    }
+
+    @Test
+    void requestWithoutMetadataIsInvalidNamingTheField() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
+                    .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(PodSandboxConfig.newBuilder()
+                            .setMetadata(PodSandboxMetadata.newBuilder().setNamespace("default").setUid("u"))).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertEquals("config.metadata.name: must not be empty", e.getStatus().getDescription());
+        }
+    }
+
+    @Test
+    void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            StatusRuntimeException create = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
+                    .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId("x").setConfig(ContainerConfig.getDefaultInstance()).build()));
+            assertEquals(Status.Code.UNIMPLEMENTED, create.getStatus().getCode());
+            assertTrue(create.getStatus().getDescription().contains("CreateContainer"), create.getStatus().getDescription());
+            StatusRuntimeException images = assertThrows(StatusRuntimeException.class,
+                    () -> daemon.client().images().listImages(ListImagesRequest.getDefaultInstance()));
+            assertEquals(Status.Code.UNIMPLEMENTED, images.getStatus().getCode());
+            assertTrue(images.getStatus().getDescription().contains("ListImages"), images.getStatus().getDescription());
+        }
+    }
+}

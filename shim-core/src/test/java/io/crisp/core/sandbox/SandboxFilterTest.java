@@ -1,0 +1,53 @@
+package io.crisp.core.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crisp.spi.model.PodIdentity;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+final class SandboxFilterTest {
+    private static Sandbox sandbox(String id, Sandbox.State state, Map<String, String> labels) {
+        return new Sandbox(id, new PodIdentity("web", "default", "uid-" + id, 0), state, 1L, labels, Map.of(), "runc");
+    }
+
+    private final Sandbox ready = sandbox("abc123", Sandbox.State.READY, Map.of("app", "web", "tier", "front"));
+    private final Sandbox stopped = sandbox("abd456", Sandbox.State.NOT_READY, Map.of("app", "web"));
+
+    @Test
+    void emptyFilterMatchesAll() {
+        assertTrue(SandboxFilter.ALL.matches(ready));
+        assertTrue(SandboxFilter.ALL.matches(stopped));
+    }
+
+    @Test
+    void idMatchesAsPrefix() {
+        SandboxFilter f = new SandboxFilter(Optional.of("abc"), Optional.empty(), Map.of());
+        assertTrue(f.matches(ready));
+        assertFalse(f.matches(stopped));
+    }
+
+    @Test
+    void stateAndLabelsAreAnded() {
+        SandboxFilter f = new SandboxFilter(Optional.empty(), Optional.of(Sandbox.State.READY), Map.of("app", "web"));
+        assertTrue(f.matches(ready));
+        assertFalse(f.matches(stopped));
+        SandboxFilter labels = new SandboxFilter(Optional.empty(), Optional.empty(), Map.of("app", "web", "tier", "front"));
+        assertTrue(labels.matches(ready));
+        assertFalse(labels.matches(stopped));
+        assertFalse(new SandboxFilter(Optional.empty(), Optional.empty(), Map.of("app", "db")).matches(ready));
+    }
+
+    @Test
+    void storeListsThroughTheFilter() {
+        SandboxStore store = new SandboxStore();
+        store.put(ready);
+        store.put(stopped);
+        assertEquals(2, store.list(SandboxFilter.ALL).size());
+        assertEquals(List.of(stopped), store.list(new SandboxFilter(Optional.empty(), Optional.of(Sandbox.State.NOT_READY), Map.of())));
+    }
+}
