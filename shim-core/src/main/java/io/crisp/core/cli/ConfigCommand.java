@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * applied), or the defaults with {@code --default}; handler tables show their plugin's defaults
  * as comments when the plugin can be loaded.
  */
-@Command(name = "config", description = "Print the effective configuration as TOML, or the defaults with --default.")
+@Command(name = "config", versionProvider = Main.Version.class, mixinStandardHelpOptions = true, description = "Print the effective configuration as TOML, or the defaults with --default.")
 final class ConfigCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

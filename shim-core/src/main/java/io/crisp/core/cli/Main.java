@@ -1,6 +1,7 @@
 package io.crisp.core.cli;
 
 import io.crisp.core.CrispBuild;
+import io.crisp.core.server.CriServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "A Kubernetes CRI runtime that runs each pod on the backend plugin its RuntimeClass names.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
+            WarmupCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration the daemon refuses. */
     static final int EXIT_CONFIG = 2;
@@ -20,12 +22,40 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        if (args.length > 0 && args[0].equals("serve")) {
+            // Start-up work that does not depend on the flags runs beside their parsing.
+            CriServer.preload();
+        }
+        System.exit(commandLine(args).execute(args));
     }
+
+    /**
+     * The command line for these arguments. For a known subcommand only that subcommand is built:
+     * picocli's reflection over every command costs a daemon start about 100 ms.
+     */
+    static CommandLine commandLine(String[] args) {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            return commandLine();
+        }
+        for (Class<?> type : Main.class.getAnnotation(Command.class).subcommands()) {
+            if (type.getAnnotation(Command.class).name().equals(args[0])) {
+                CommandLine sub = new CommandLine(type);
+                if (FLAGGED.contains(args[0])) {
+                    ConfigFlags.addTo(sub.getCommandSpec());
+                }
+                CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.create().name("crisp"));
+                root.addSubcommand(args[0], sub);
+                return root;
+            }
+        }
+        return commandLine(); // unknown: let picocli say so, with the full list
+    }
+
+    private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "plugins", "reload");
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        for (String name : new String[] {"serve", "config", "plugins", "reload"}) {
+        for (String name : FLAGGED) {
             ConfigFlags.addTo(cli.getSubcommands().get(name).getCommandSpec());
         }
         return cli;

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * verbose Status) when one answers on the socket, otherwise from disk: the configuration and the
  * plugins directory, loaded exactly as the daemon would.
  */
-@Command(name = "plugins", description = "List loaded plugins and runtime handlers, from the running daemon or from disk.")
+@Command(name = "plugins", versionProvider = Main.Version.class, mixinStandardHelpOptions = true, description = "List loaded plugins and runtime handlers, from the running daemon or from disk.")
 final class PluginsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

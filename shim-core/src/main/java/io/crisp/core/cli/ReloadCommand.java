@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * until the daemon's Status shows a new load attempt, and reports whether it was accepted. Exit
  * code 0 when the new configuration is in force, 2 when the daemon refused it, 1 otherwise.
  */
-@Command(name = "reload", description = "Make the running daemon re-read configuration and plugins (SIGHUP) and report the outcome.")
+@Command(name = "reload", versionProvider = Main.Version.class, mixinStandardHelpOptions = true, description = "Make the running daemon re-read configuration and plugins (SIGHUP) and report the outcome.")
 final class ReloadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -16,7 +16,7 @@ import sun.misc.Signal;
  * {@code crisp serve}: runs the daemon until SIGTERM or SIGINT; SIGHUP reloads configuration and
  * plugins. Exit code 2 when the configuration is refused, 1 for any other start failure.
  */
-@Command(name = "serve", description = "Run the CRI daemon. SIGHUP reloads configuration and plugins; SIGTERM stops.")
+@Command(name = "serve", versionProvider = Main.Version.class, mixinStandardHelpOptions = true, description = "Run the CRI daemon. SIGHUP reloads configuration and plugins; SIGTERM stops.")
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

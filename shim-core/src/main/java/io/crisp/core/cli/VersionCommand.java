@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code crisp version}: this build's versions. */
-@Command(name = "version", description = "Print crisp's version, the CRI API version and the plugin SPI version.")
+@Command(name = "version", versionProvider = Main.Version.class, mixinStandardHelpOptions = true, description = "Print crisp's version, the CRI API version and the plugin SPI version.")
 final class VersionCommand implements Callable<Integer> {
     @Override
     public Integer call() {

@@ -73,9 +73,19 @@ public final class Handler {
         return retired.get();
     }
 
-    /** A pod now runs on this handler. */
-    public void retain() {
+    /**
+     * A pod now runs on this handler. Refused once the backend is closed: a pod that resolved this
+     * handler from a table a reload has since replaced must resolve again.
+     *
+     * @return false when the handler is closed and the pod must not use it
+     */
+    public boolean retain() {
         pods.incrementAndGet();
+        if (closed.get()) {
+            pods.decrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     /** A pod on this handler is gone. */

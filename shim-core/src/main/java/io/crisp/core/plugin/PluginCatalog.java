@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import org.pf4j.ClassLoadingStrategy;
 import org.pf4j.JarPluginManager;
 import org.pf4j.PluginClassLoader;
@@ -50,11 +51,7 @@ public final class PluginCatalog implements AutoCloseable {
                 continue;
             }
             try {
-                LoadedPlugin plugin = load(jar);
-                LoadedPlugin clash = next.get(plugin.id());
-                if (clash != null) {
-                    throw new IllegalStateException("plugin id '" + plugin.id() + "' is already loaded from " + clash.jar());
-                }
+                LoadedPlugin plugin = load(jar, next);
                 next.put(plugin.id(), plugin);
                 log.info("Loaded plugin '{}' {} from {}", plugin.id(), plugin.version(), jar);
             } catch (RuntimeException e) {
@@ -82,7 +79,13 @@ public final class PluginCatalog implements AutoCloseable {
         return problems;
     }
 
-    private LoadedPlugin load(Path jar) {
+    private LoadedPlugin load(Path jar, Map<String, LoadedPlugin> loaded) {
+        String declared = declaredId(jar);
+        LoadedPlugin clash = loaded.get(declared);
+        if (clash != null) {
+            throw new IllegalStateException("plugin id '" + declared + "' is already loaded from " + clash.jar()
+                    + "; remove one of the two JARs");
+        }
         String id;
         try {
             id = manager.loadPlugin(jar);
@@ -126,6 +129,20 @@ public final class PluginCatalog implements AutoCloseable {
         }
         jars.sort(null);
         return jars;
+    }
+
+    /** The Plugin-Id of a JAR's manifest, refusing JARs that have none (pf4j's own error is cryptic). */
+    static String declaredId(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String id = manifest == null ? null : manifest.getMainAttributes().getValue("Plugin-Id");
+            if (id == null || id.isBlank()) {
+                throw new IllegalStateException(jar + " has no Plugin-Id in META-INF/MANIFEST.MF: it is not a crisp plugin JAR");
+            }
+            return id.trim();
+        } catch (IOException e) {
+            throw new IllegalStateException(jar + " is not a readable JAR: " + e.getMessage(), e);
+        }
     }
 
     /** Refuses a JAR that carries classes the host shares with plugins. */

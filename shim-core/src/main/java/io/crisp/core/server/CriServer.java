@@ -1,6 +1,9 @@
 package io.crisp.core.server;
 
 import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
@@ -15,6 +18,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,6 +51,23 @@ public final class CriServer implements AutoCloseable {
     }
 
     /**
+     * Loads the native transport and the CRI descriptors on a background thread, so that this work
+     * overlaps with reading configuration and loading plugins on a two-core node. Optional: start
+     * does the same work itself if it has not happened yet.
+     */
+    public static void preload() {
+        Thread t = new Thread(() -> {
+            org.slf4j.LoggerFactory.getILoggerFactory();
+            Epoll.isAvailable();
+            io.crisp.cri.v1.CriApiProto.getDescriptor();
+            io.crisp.cri.v1.StatusResponse.getDefaultInstance();
+            NettyServerBuilder.forPort(0); // initialises grpc-netty's statics; nothing is bound
+        }, "crisp-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
      * Binds {@code path} and starts serving.
      *
      * @param maxInboundMessageSize at least the kubelet's 16 MiB client limit
@@ -67,6 +89,7 @@ public final class CriServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
+                .callExecutor(new InlineCalls())
                 .maxInboundMessageSize(maxInboundMessageSize)
                 // gRPC turns on SO_KEEPALIVE for accepted channels; Unix sockets reject it with a
                 // warning per connection. A null value removes the option.
@@ -121,6 +144,24 @@ public final class CriServer implements AutoCloseable {
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         executor.shutdown();
+    }
+
+    /**
+     * Runs the RPCs that answer from memory (the ones the kubelet polls every second or so) right
+     * on the I/O thread: a hand-off to the pool would cost more than the work. Everything else goes
+     * to the pool, as its handler may block on a backend.
+     */
+    static final class InlineCalls implements ServerCallExecutorSupplier {
+        static final Set<String> FROM_MEMORY = Set.of(
+                "runtime.v1.RuntimeService/Version",
+                "runtime.v1.RuntimeService/Status",
+                "runtime.v1.RuntimeService/RuntimeConfig",
+                "runtime.v1.RuntimeService/ListPodSandbox");
+
+        @Override
+        public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+            return FROM_MEMORY.contains(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

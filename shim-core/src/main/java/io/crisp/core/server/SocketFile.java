@@ -7,7 +7,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -17,6 +16,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The filesystem side of the CRI socket: its directory, a lock that keeps two daemons apart, the
@@ -37,14 +38,19 @@ public final class SocketFile implements AutoCloseable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
+    /** Lock files held by this JVM. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
     private final Path socket;
+    private final Path lockFile;
     private final FileChannel lockChannel;
     private final FileLock lock;
     /** Set once our server has bound the path: only then is the file ours to remove. */
     private volatile boolean bound;
 
-    private SocketFile(Path socket, FileChannel lockChannel, FileLock lock) {
+    private SocketFile(Path socket, Path lockFile, FileChannel lockChannel, FileLock lock) {
         this.socket = socket;
+        this.lockFile = lockFile;
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -60,20 +66,27 @@ public final class SocketFile implements AutoCloseable {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             }
-            Path lockFile = socket.resolveSibling(socket.getFileName() + ".lock");
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            Path lockFile = socket.resolveSibling(socket.getFileName() + ".lock").toAbsolutePath().normalize();
+            // A second channel on a lock file this JVM holds must never be opened: closing it would
+            // drop the process's lock (POSIX locks are per process and file), so check in memory first.
+            if (!HELD.add(lockFile)) {
+                throw refused(socket, lockFile);
+            }
+            FileChannel channel;
             FileLock lock;
             try {
+                channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // held by this very process: a second server in one JVM (tests)
+            } catch (IOException | RuntimeException e) {
+                HELD.remove(lockFile);
+                throw e;
             }
             if (lock == null) {
                 channel.close();
-                throw new IllegalStateException("another crisp daemon is serving " + socket + " (it holds " + lockFile
-                        + "); stop it first or choose another --listen");
+                HELD.remove(lockFile);
+                throw refused(socket, lockFile);
             }
-            SocketFile file = new SocketFile(socket, channel, lock);
+            SocketFile file = new SocketFile(socket, lockFile, channel, lock);
             try {
                 file.removeStale();
             } catch (RuntimeException e) {
@@ -84,6 +97,11 @@ public final class SocketFile implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare socket " + socket + ": " + e.getMessage(), e);
         }
+    }
+
+    private static IllegalStateException refused(Path socket, Path lockFile) {
+        return new IllegalStateException("another crisp daemon is serving " + socket + " (it holds " + lockFile
+                + "); stop it first or choose another --listen");
     }
 
     private void removeStale() throws IOException {
@@ -151,6 +169,8 @@ public final class SocketFile implements AutoCloseable {
             lockChannel.close();
         } catch (IOException ignored) {
             // Closing the channel releases the lock with the process anyway.
+        } finally {
+            HELD.remove(lockFile);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,12 +21,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class RuncBackend implements RuntimeBackend {
     private final RuncConfig config;
-    private final String runtimeVersion;
+    private final CompletableFuture<String> runtimeVersion;
 
     RuncBackend(RuncConfig config) {
         this.config = config;
-        // Probed once: Status is polled every few seconds and must not fork.
-        this.runtimeVersion = probeVersion(config.runtimePath());
+        // Probed once, off the start path: Status is polled every few seconds and must not fork,
+        // and the daemon should not wait for the runtime binary to start serving.
+        this.runtimeVersion = CompletableFuture.supplyAsync(() -> probeVersion(config.runtimePath()));
     }
 
     @Override
@@ -50,7 +52,7 @@ final class RuncBackend implements RuntimeBackend {
     public Map<String, String> describe() {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("runtime_path", config.runtimePath().toString());
-        facts.put("runtime_version", runtimeVersion);
+        facts.put("runtime_version", runtimeVersion.getNow("probing"));
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
         return facts;

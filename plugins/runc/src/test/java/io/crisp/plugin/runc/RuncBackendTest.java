@@ -19,7 +19,7 @@ final class RuncBackendTest {
         assertFalse(health.ready());
         assertEquals("RuntimeBinaryMissing", health.reason());
         assertTrue(health.message().contains("/nonexistent/runc"), health.message());
-        assertTrue(backend.describe().get("runtime_version").startsWith("unavailable"));
+        assertTrue(RuncBackend.probeVersion(Path.of("/nonexistent/runc")).startsWith("unavailable"));
     }
 
     @Test
@@ -27,7 +27,8 @@ final class RuncBackendTest {
         // /bin/sh stands in for both binaries: the check is "present and executable".
         RuncBackend backend = new RuncBackend(new RuncConfig(Path.of("/bin/sh"), Path.of("/run/x"), Path.of("/bin/sh")));
         assertTrue(backend.health().ready());
-        assertFalse(backend.describe().get("runtime_version").isEmpty());
+        assertFalse(RuncBackend.probeVersion(Path.of("/bin/sh")).isEmpty());
+        assertTrue(backend.describe().containsKey("runtime_version"));
     }
 
     @Test
