@@ -51,7 +51,7 @@ public final class Main implements Runnable {
         return commandLine(); // unknown: let picocli say so, with the full list
     }
 
-    private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "plugins", "reload");
+    private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "plugins", "reload", "version");
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code crisp serve}: runs the daemon until SIGTERM or SIGINT; SIGHUP reloads configuration and
@@ -39,7 +40,11 @@ final class ServeCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        Signal.handle(new Signal("HUP"), signal -> reloads.execute(daemon::reload));
+        if (Signal.handle(new Signal("HUP"), signal -> reloads.execute(daemon::reload)) == SignalHandler.SIG_IGN) {
+            // The JVM leaves a signal alone that the parent ignored (nohup does that to SIGHUP).
+            System.err.println("crisp: SIGHUP is ignored by this process (started under nohup?): "
+                    + "`crisp reload` will not work; start crisp with setsid or systemd instead");
+        }
         // SIGTERM and SIGINT are a requested stop: close, then exit 0 (the JVM's own handling would
         // exit 143, which service managers count as a failure).
         Signal.handle(new Signal("TERM"), signal -> stopped.countDown());

@@ -10,8 +10,8 @@ import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.server.CriServer;
+import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.RuntimeServiceImpl;
-import io.crisp.cri.v1.ImageServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -78,8 +78,7 @@ public final class Daemon implements AutoCloseable {
         RuntimeInfoService info = new RuntimeInfoService(state);
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), new SandboxService(state)),
-                // Images arrive with issue 3; until then every ImageService call answers UNIMPLEMENTED.
-                new ImageServiceGrpc.ImageServiceImplBase() {}));
+                new ImageServiceImpl()));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());

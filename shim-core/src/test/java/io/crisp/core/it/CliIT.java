@@ -27,6 +27,19 @@ final class CliIT {
     }
 
     @Test
+    void versionReportsTheRunningDaemon() {
+        try (DaemonProcess daemon = new DaemonProcess(dir)) {
+            List<String> args = new ArrayList<>(List.of("version"));
+            args.addAll(daemon.flags());
+            Crisp.Run before = Crisp.run(args);
+            assertTrue(before.stdout().contains("daemon: not running on unix://" + daemon.socket), before.stdout());
+            daemon.start();
+            Crisp.Run after = Crisp.run(args);
+            assertTrue(after.stdout().contains("daemon: crisp " + Crisp.VERSION + " (CRI v1) on unix://" + daemon.socket), after.stdout());
+        }
+    }
+
+    @Test
     void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
         Crisp.Run run = Crisp.run(List.of("config", "--default"));
         assertEquals(0, run.exitCode(), run.all());
