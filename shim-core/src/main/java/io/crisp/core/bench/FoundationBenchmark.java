@@ -1,14 +1,12 @@
 package io.crisp.core.bench;
 
+import io.crisp.core.server.SocketFile;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.RuntimeServiceGrpc;
 import io.crisp.cri.v1.VersionRequest;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +112,7 @@ public final class FoundationBenchmark {
             if (!daemon.isAlive()) {
                 throw new IllegalStateException("crisp serve exited with " + daemon.exitValue());
             }
-            if (accepts(socket)) {
+            if (SocketFile.answers(socket)) {
                 long listening = System.currentTimeMillis() - spawned;
                 try (CriClient cri = CriClient.connect(socket, Duration.ofSeconds(5))) {
                     cri.runtime().version(VersionRequest.getDefaultInstance());
@@ -130,15 +128,6 @@ public final class FoundationBenchmark {
             Thread.sleep(1);
         }
         throw new IllegalStateException("crisp serve did not answer within 30 s");
-    }
-
-    private static boolean accepts(Path socket) {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static long rssKib(long pid) throws IOException {

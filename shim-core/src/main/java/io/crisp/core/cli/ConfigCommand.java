@@ -1,6 +1,5 @@
 package io.crisp.core.cli;
 
-import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigPrinter;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.daemon.LogLevels;
@@ -30,11 +29,8 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CrispConfig config;
-        try {
-            config = defaults ? ConfigFlags.defaults() : ConfigFlags.load(spec);
-        } catch (ConfigException e) {
-            System.err.println("crisp: configuration refused: " + e.getMessage());
+        CrispConfig config = defaults ? ConfigFlags.defaults() : ConfigFlags.loadOrReport(spec);
+        if (config == null) {
             return Main.EXIT_CONFIG;
         }
         Map<String, Map<String, Object>> pluginDefaults = new LinkedHashMap<>();

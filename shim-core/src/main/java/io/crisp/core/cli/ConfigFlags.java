@@ -1,5 +1,6 @@
 package io.crisp.core.cli;
 
+import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigKey;
 import io.crisp.core.config.ConfigLoader;
 import io.crisp.core.config.CrispConfig;
@@ -44,6 +45,16 @@ final class ConfigFlags {
             }
         }
         return new ConfigLoader(crispHome()).load(config, explicit != null, dropIns, flags);
+    }
+
+    /** Like {@link #load}, but prints a refusal on stderr and returns null (exit code 2 follows). */
+    static CrispConfig loadOrReport(CommandSpec spec) {
+        try {
+            return load(spec);
+        } catch (ConfigException e) {
+            System.err.println("crisp: configuration refused: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Defaults only: no file, no flag. */

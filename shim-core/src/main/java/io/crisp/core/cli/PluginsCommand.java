@@ -10,16 +10,13 @@ import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
+import io.crisp.core.server.SocketFile;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.StatusRequest;
 import io.crisp.spi.ContainerEventSink;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -45,16 +42,13 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CrispConfig config;
-        try {
-            config = ConfigFlags.load(spec);
-        } catch (ConfigException e) {
-            System.err.println("crisp: configuration refused: " + e.getMessage());
+        CrispConfig config = ConfigFlags.loadOrReport(spec);
+        if (config == null) {
             return Main.EXIT_CONFIG;
         }
         Map<String, String> info;
         String source;
-        if (!offline && answers(config.socketPath())) {
+        if (!offline && SocketFile.answers(config.socketPath())) {
             try (CriClient cri = CriClient.connect(config.socketPath(), Duration.ofSeconds(10))) {
                 info = cri.runtime().status(StatusRequest.newBuilder().setVerbose(true).build()).getInfoMap();
             } catch (StatusRuntimeException e) {
@@ -109,15 +103,6 @@ final class PluginsCommand implements Callable<Integer> {
             if (!health.path("ready").asBoolean()) {
                 out.printf("    not ready: %s: %s%n", health.path("reason").asText(), health.path("message").asText());
             }
-        }
-    }
-
-    static boolean answers(Path socket) {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

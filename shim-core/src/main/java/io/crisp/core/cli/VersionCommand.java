@@ -3,6 +3,7 @@ package io.crisp.core.cli;
 import io.crisp.core.CrispBuild;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
+import io.crisp.core.server.SocketFile;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.VersionRequest;
 import io.crisp.cri.v1.VersionResponse;
@@ -36,7 +37,7 @@ final class VersionCommand implements Callable<Integer> {
             System.out.println("daemon: unknown, the configuration is refused: " + e.getMessage());
             return 0;
         }
-        if (!PluginsCommand.answers(config.socketPath())) {
+        if (!SocketFile.answers(config.socketPath())) {
             System.out.println("daemon: not running on " + config.listen());
             return 0;
         }

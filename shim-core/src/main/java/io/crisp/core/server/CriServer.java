@@ -101,13 +101,7 @@ public final class CriServer implements AutoCloseable {
         Server server = builder.build();
         try {
             server.start();
-        } catch (IOException e) {
-            server.shutdownNow();
-            shutdown(boss, workers, executor);
-            socket.close();
-            throw new UncheckedIOException("cannot serve on " + path + ": " + e.getMessage(), e);
-        }
-        try {
+            // Only a socket this server bound is marked ours (and removed again on failure).
             socket.secure();
         } catch (IOException e) {
             server.shutdownNow();

@@ -2,7 +2,6 @@ package io.crisp.core.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
@@ -119,13 +118,11 @@ public final class SocketFile implements AutoCloseable {
     }
 
     /** True when something accepts connections on the socket. */
-    static boolean answers(Path socket) {
+    public static boolean answers(Path socket) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             return true;
-        } catch (ConnectException e) {
-            return false;
-        } catch (IOException e) {
+        } catch (IOException e) { // ConnectException (refused) or no such file
             return false;
         }
     }

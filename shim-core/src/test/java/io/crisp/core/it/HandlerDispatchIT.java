@@ -66,6 +66,21 @@ final class HandlerDispatchIT {
     }
 
     @Test
+    void requestsUpToTheKubeletsSixteenMebibytesAreAccepted() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            // gRPC's default limit is 4 MiB; the kubelet sends up to 16 MiB.
+            RunPodSandboxRequest big = pod("runc").toBuilder().setConfig(pod("runc").getConfig().toBuilder()
+                    .putAnnotations("big", "x".repeat(12 << 20))).build();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(big));
+            assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), "a 12 MiB request must reach the handler");
+            RunPodSandboxRequest huge = pod("runc").toBuilder().setConfig(pod("runc").getConfig().toBuilder()
+                    .putAnnotations("huge", "x".repeat(20 << 20))).build();
+            StatusRuntimeException tooBig = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(huge));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, tooBig.getStatus().getCode(), "the configured limit holds");
+        }
+    }
+
+    @Test
     void requestWithoutMetadataIsInvalidNamingTheField() {
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
