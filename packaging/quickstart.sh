@@ -8,10 +8,12 @@ if [ "$(id -u)" != 0 ]; then
     echo "quickstart.sh: run as root (sudo $0)" >&2; exit 1
 fi
 
-echo "== installing packages (runc, conmon, JDK 17, Maven)"
+echo "== installing packages (runc, conmon, JDK 17, Maven, test tools)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-need="runc conmon util-linux procps"
+# runc and conmon run pods; the rest are what `mvn -B verify` needs (a registry, busybox, htpasswd,
+# setfattr, skopeo) so the README's second command works on this machine too.
+need="runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo"
 command -v javac >/dev/null 2>&1 || need="$need openjdk-17-jdk-headless"
 command -v mvn >/dev/null 2>&1 || need="$need maven"
 # shellcheck disable=SC2086

@@ -20,6 +20,8 @@ public class BackendException extends RuntimeException {
         INVALID_ARGUMENT,
         /** The object is in a state that does not allow the operation (for example, not running). */
         FAILED_PRECONDITION,
+        /** The caller's credentials were refused (a registry answered 401 or 403 to them). */
+        PERMISSION_DENIED,
         /** The backend cannot serve right now (binary missing, VM not reachable); a retry may succeed. */
         UNAVAILABLE,
         /** The operation ran out of time. */

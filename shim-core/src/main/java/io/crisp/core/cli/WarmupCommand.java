@@ -62,6 +62,17 @@ final class WarmupCommand implements Callable<Integer> {
                         // UNIMPLEMENTED today; the error path is what gets archived
                     }
                 }
+                cri.images().listImages(io.crisp.cri.v1.ListImagesRequest.getDefaultInstance());
+                cri.images().imageStatus(io.crisp.cri.v1.ImageStatusRequest.newBuilder()
+                        .setImage(io.crisp.cri.v1.ImageSpec.newBuilder().setImage("docker.io/library/busybox:latest")).build());
+                cri.images().imageFsInfo(io.crisp.cri.v1.ImageFsInfoRequest.getDefaultInstance());
+                try {
+                    // Nothing listens on port 1: the pull path up to the first request gets archived.
+                    cri.images().pullImage(io.crisp.cri.v1.PullImageRequest.newBuilder()
+                            .setImage(io.crisp.cri.v1.ImageSpec.newBuilder().setImage("127.0.0.1:1/warmup/none:1")).build());
+                } catch (StatusRuntimeException expected) {
+                    // UNAVAILABLE: connection refused
+                }
                 daemon.reload();
             }
             return 0;

@@ -27,7 +27,19 @@ public enum ConfigKey {
     PLUGINS_DIR("runtime", "plugins_dir", new ValueType.AbsolutePath(), null, true,
             "Directory of backend plugin JARs; default <crisp home>/plugins, installed: /usr/lib/crisp/plugins."),
     CGROUP_DRIVER("runtime", "cgroup_driver", new ValueType.Choice(List.of("cgroupfs", "systemd")), "cgroupfs", false,
-            "Cgroup driver reported to the kubelet (RuntimeConfig); must match the kubelet's.");
+            "Cgroup driver reported to the kubelet (RuntimeConfig); must match the kubelet's."),
+    REGISTRIES_CONF("image", "registries_conf", new ValueType.AbsolutePath(), "/etc/containers/registries.conf", true,
+            "Registry mirrors, insecure and blocked registries in containers-registries.conf(5) v2 format; missing means none."),
+    AUTH_FILE("image", "auth_file", new ValueType.AbsolutePath(), "/etc/crisp/auth.json", true,
+            "Registry credentials in Docker config.json format, used when a pull request carries none; missing means none."),
+    IMAGE_PULL_PROGRESS_TIMEOUT("image", "image_pull_progress_timeout",
+            new ValueType.Span(java.time.Duration.ofSeconds(1), java.time.Duration.ofHours(24)), "5m", true,
+            "A pull is cancelled when no bytes arrive for this long (not a limit on the whole pull)."),
+    MAX_CONCURRENT_DOWNLOADS("image", "max_concurrent_downloads", new ValueType.Size(1, 32), "3", false,
+            "Layers of one pull downloaded in parallel."),
+    PLATFORM("image", "platform", new ValueType.Choice(List.of("linux/amd64", "linux/arm64", "linux/arm", "linux/386", "linux/ppc64le",
+            "linux/s390x", "linux/riscv64")), "linux/amd64", false,
+            "Platform picked from multi-platform images (OCI index, Docker manifest list).");
 
     private final String table;
     private final String name;

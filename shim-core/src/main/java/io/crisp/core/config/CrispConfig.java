@@ -75,6 +75,26 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (String) values.get(ConfigKey.CGROUP_DRIVER);
     }
 
+    public Path registriesConf() {
+        return (Path) values.get(ConfigKey.REGISTRIES_CONF);
+    }
+
+    public Path authFile() {
+        return (Path) values.get(ConfigKey.AUTH_FILE);
+    }
+
+    public java.time.Duration imagePullProgressTimeout() {
+        return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
+    }
+
+    public int maxConcurrentDownloads() {
+        return Math.toIntExact((Long) values.get(ConfigKey.MAX_CONCURRENT_DOWNLOADS));
+    }
+
+    public String platform() {
+        return (String) values.get(ConfigKey.PLATFORM);
+    }
+
     /**
      * Accepts {@code unix:///run/crisp/crisp.sock} and a bare absolute path; returns null for
      * anything else (tcp endpoints are not offered: the CRI socket is root-only by design).

@@ -9,7 +9,7 @@ import java.util.Locale;
  * The type of a configuration key: how a TOML value or a flag's text becomes a Java value, and what
  * the error says when it cannot.
  */
-public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.Choice, ValueType.Size {
+public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.Choice, ValueType.Size, ValueType.Span {
     /** Converts a TOML node; returns null when the node has the wrong type. */
     Object fromToml(JsonNode node);
 
@@ -124,6 +124,34 @@ public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath
         @Override
         public String toToml(Object value) {
             return value.toString();
+        }
+    }
+
+    /** A duration in CRI-O/containerd style ("5m0s", "30s") or ISO-8601, from {@code min} to {@code max}. */
+    record Span(java.time.Duration min, java.time.Duration max) implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            return node.isTextual() ? fromText(node.textValue()) : null;
+        }
+
+        @Override
+        public Object fromText(String text) {
+            try {
+                java.time.Duration d = io.crisp.spi.Durations.parse(text);
+                return d.compareTo(min) >= 0 && d.compareTo(max) <= 0 ? d : null;
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public String expected() {
+            return "a duration from " + io.crisp.spi.Durations.format(min) + " to " + io.crisp.spi.Durations.format(max) + " (e.g. \"5m\")";
+        }
+
+        @Override
+        public String toToml(Object value) {
+            return TomlText.quote(io.crisp.spi.Durations.format((java.time.Duration) value));
         }
     }
 }

@@ -3,6 +3,7 @@ package io.crisp.core.daemon;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigKey;
 import io.crisp.core.config.CrispConfig;
+import io.crisp.core.image.ImageService;
 import io.crisp.core.plugin.HandlerRegistry;
 import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
@@ -76,9 +77,15 @@ public final class Daemon implements AutoCloseable {
         state.config(config);
         state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
         RuntimeInfoService info = new RuntimeInfoService(state);
+        ImageService images = new ImageService(config.root(), () -> {
+            CrispConfig c = state.config();
+            return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
+                    c.maxConcurrentDownloads(), c.platform());
+        });
+        images.start();
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), new SandboxService(state)),
-                new ImageServiceImpl()));
+                new ImageServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());

@@ -102,6 +102,8 @@ public final class RuntimeInfoService {
             Object value = config.get(key);
             if (value instanceof Long l) {
                 table.put(key.key(), l);
+            } else if (value instanceof java.time.Duration d) {
+                table.put(key.key(), io.crisp.spi.Durations.format(d));
             } else {
                 table.put(key.key(), value.toString());
             }

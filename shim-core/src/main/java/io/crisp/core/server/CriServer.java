@@ -150,7 +150,9 @@ public final class CriServer implements AutoCloseable {
                 "runtime.v1.RuntimeService/Version",
                 "runtime.v1.RuntimeService/Status",
                 "runtime.v1.RuntimeService/RuntimeConfig",
-                "runtime.v1.RuntimeService/ListPodSandbox");
+                "runtime.v1.RuntimeService/ListPodSandbox",
+                "runtime.v1.ImageService/ImageStatus",
+                "runtime.v1.ImageService/ListImages");
 
         @Override
         public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {

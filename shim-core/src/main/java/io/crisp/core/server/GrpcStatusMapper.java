@@ -40,6 +40,7 @@ public final class GrpcStatusMapper {
             case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
             case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
             case UNAVAILABLE -> Status.UNAVAILABLE;
             case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
             case UNIMPLEMENTED -> Status.UNIMPLEMENTED;

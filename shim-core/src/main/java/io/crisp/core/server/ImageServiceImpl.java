@@ -1,11 +1,82 @@
 package io.crisp.core.server;
 
+import io.crisp.core.convert.ImageResponses;
+import io.crisp.core.image.ImageService;
+import io.crisp.cri.v1.ImageFsInfoRequest;
+import io.crisp.cri.v1.ImageFsInfoResponse;
 import io.crisp.cri.v1.ImageServiceGrpc;
+import io.crisp.cri.v1.ImageStatusRequest;
+import io.crisp.cri.v1.ImageStatusResponse;
+import io.crisp.cri.v1.ListImagesRequest;
+import io.crisp.cri.v1.ListImagesResponse;
+import io.crisp.cri.v1.PullImageRequest;
+import io.crisp.cri.v1.PullImageResponse;
+import io.crisp.cri.v1.RemoveImageRequest;
+import io.crisp.cri.v1.RemoveImageResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
- * CRI {@code ImageService}. The image store arrives with issue 3; until then every call answers
- * UNIMPLEMENTED naming the method (the generated base does so), so the kubelet sees a clear error
- * rather than an empty image list it would trust.
+ * CRI {@code ImageService} over crisp's image store. PullImage honours the caller's deadline and
+ * cancellation (the kubelet sends none and relies on the stall timeout); the other calls answer
+ * from memory. StreamImages is not offered yet and answers UNIMPLEMENTED.
  */
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
+    private final ImageService images;
+
+    public ImageServiceImpl(ImageService images) {
+        this.images = images;
+    }
+
+    @Override
+    public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> observer) {
+        Rpc.unary(observer, "PullImage", () -> {
+            String image = ImageResponses.imageName(request.hasImage(), request.getImage(), "image");
+            Context context = Context.current();
+            Deadline deadline = context.getDeadline();
+            Optional<Duration> wait = deadline == null ? Optional.empty()
+                    : Optional.of(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+            Context.CancellationListener onCancel = c -> {
+                if (deadline == null || !deadline.isExpired()) {
+                    images.cancelPull(image);
+                }
+            };
+            context.addListener(onCancel, Runnable::run);
+            try {
+                return PullImageResponse.newBuilder()
+                        .setImageRef(images.pull(image, ImageResponses.credentials(request.hasAuth(), request.getAuth()), wait).id()).build();
+            } finally {
+                context.removeListener(onCancel);
+            }
+        });
+    }
+
+    @Override
+    public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
+        Rpc.unary(observer, "ImageStatus", () -> ImageResponses.status(
+                images.status(ImageResponses.imageName(request.hasImage(), request.getImage(), "image")), request.getVerbose()));
+    }
+
+    @Override
+    public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
+        Rpc.unary(observer, "ListImages", () -> ImageResponses.list(images.list(
+                request.hasFilter() && request.getFilter().hasImage() ? Optional.of(request.getFilter().getImage().getImage()) : Optional.empty())));
+    }
+
+    @Override
+    public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
+        Rpc.unary(observer, "RemoveImage", () -> {
+            images.remove(ImageResponses.imageName(request.hasImage(), request.getImage(), "image"));
+            return RemoveImageResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
+        Rpc.unary(observer, "ImageFsInfo", () -> ImageResponses.fsInfo(images.fsUsage()));
+    }
 }

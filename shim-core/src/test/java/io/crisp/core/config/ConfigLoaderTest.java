@@ -93,6 +93,11 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.DEFAULT_RUNTIME, "runc");
         expected.put(ConfigKey.PLUGINS_DIR, home().resolve("plugins"));
         expected.put(ConfigKey.CGROUP_DRIVER, "cgroupfs");
+        expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
+        expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
+        expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
+        expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
+        expected.put(ConfigKey.PLATFORM, "linux/amd64");
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -136,6 +141,13 @@ final class ConfigLoaderTest {
                 plugins_dir = "/opt/crisp/plugins"
                 cgroup_driver = "systemd"
 
+                [image]
+                registries_conf = "/srv/crisp/registries.conf"
+                auth_file = "/srv/crisp/auth.json"
+                image_pull_progress_timeout = "1m30s"
+                max_concurrent_downloads = 5
+                platform = "linux/arm64"
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -149,6 +161,11 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.DEFAULT_RUNTIME, "kata");
         expected.put(ConfigKey.PLUGINS_DIR, Path.of("/opt/crisp/plugins"));
         expected.put(ConfigKey.CGROUP_DRIVER, "systemd");
+        expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
+        expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
+        expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
+        expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
+        expected.put(ConfigKey.PLATFORM, "linux/arm64");
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -417,7 +434,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [network] (known tables: [api], [runtime], [runtimes.NAME])",
+        assertEquals(mainFile() + ": unknown table [network] (known tables: [api], [runtime], [image], [runtimes.NAME])",
                 failMain("[network]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
     }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.cri.v1.ContainerConfig;
 import io.crisp.cri.v1.CreateContainerRequest;
-import io.crisp.cri.v1.ListImagesRequest;
+import io.crisp.cri.v1.ExecSyncRequest;
 import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.cri.v1.PodSandboxMetadata;
@@ -98,10 +98,10 @@ final class HandlerDispatchIT {
                     .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId("x").setConfig(ContainerConfig.getDefaultInstance()).build()));
             assertEquals(Status.Code.UNIMPLEMENTED, create.getStatus().getCode());
             assertTrue(create.getStatus().getDescription().contains("CreateContainer"), create.getStatus().getDescription());
-            StatusRuntimeException images = assertThrows(StatusRuntimeException.class,
-                    () -> daemon.client().images().listImages(ListImagesRequest.getDefaultInstance()));
-            assertEquals(Status.Code.UNIMPLEMENTED, images.getStatus().getCode());
-            assertTrue(images.getStatus().getDescription().contains("ListImages"), images.getStatus().getDescription());
+            StatusRuntimeException exec = assertThrows(StatusRuntimeException.class,
+                    () -> daemon.client().runtime().execSync(ExecSyncRequest.newBuilder().setContainerId("x").addCmd("true").build()));
+            assertEquals(Status.Code.UNIMPLEMENTED, exec.getStatus().getCode());
+            assertTrue(exec.getStatus().getDescription().contains("ExecSync"), exec.getStatus().getDescription());
         }
     }
 }

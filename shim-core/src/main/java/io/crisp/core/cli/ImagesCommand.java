@@ -1,0 +1,103 @@
+package io.crisp.core.cli;
+
+import io.crisp.core.config.CrispConfig;
+import io.crisp.core.server.SocketFile;
+import io.crisp.cri.client.CriClient;
+import io.crisp.cri.v1.AuthConfig;
+import io.crisp.cri.v1.Image;
+import io.crisp.cri.v1.ImageSpec;
+import io.crisp.cri.v1.ListImagesRequest;
+import io.crisp.cri.v1.PullImageRequest;
+import io.crisp.cri.v1.RemoveImageRequest;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code crisp images}: the running daemon's image store through its CRI socket, as
+ * {@code crictl images}, {@code crictl pull} and {@code crictl rmi} would use it.
+ */
+@Command(name = "images", versionProvider = Main.Version.class, mixinStandardHelpOptions = true,
+        description = "List, pull or remove images in the running daemon's store (ls, pull, rm).")
+final class ImagesCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "ls, pull or rm")
+    String action;
+
+    @Parameters(index = "1..*", arity = "0..*", description = "image names or ids (pull, rm)")
+    List<String> images = List.of();
+
+    @Option(names = "--creds", description = "USER:PASSWORD for pull (prefer the auth file; this shows in ps)")
+    String creds;
+
+    @Override
+    public Integer call() {
+        CrispConfig config = ConfigFlags.loadOrReport(spec);
+        if (config == null) {
+            return Main.EXIT_CONFIG;
+        }
+        if (!SocketFile.answers(config.socketPath())) {
+            System.err.println("crisp: no daemon answers on " + config.listen());
+            return Main.EXIT_FAILURE;
+        }
+        try (CriClient cri = CriClient.connect(config.socketPath(), Duration.ofHours(1))) {
+            switch (action) {
+                case "ls" -> {
+                    System.out.printf("%-72s %-20s %10s%n", "IMAGE", "ID", "SIZE");
+                    for (Image image : cri.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()) {
+                        String id = image.getId().substring("sha256:".length(), "sha256:".length() + 13);
+                        List<String> names = image.getRepoTagsCount() > 0 ? image.getRepoTagsList() : image.getRepoDigestsList();
+                        for (String name : names.isEmpty() ? List.of("<none>") : names) {
+                            System.out.printf("%-72s %-20s %9.1fM%n", name, id, image.getSize() / 1e6);
+                        }
+                    }
+                }
+                case "pull" -> {
+                    for (String image : requireImages()) {
+                        PullImageRequest.Builder request = PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image));
+                        if (creds != null) {
+                            int colon = creds.indexOf(':');
+                            request.setAuth(AuthConfig.newBuilder().setUsername(colon < 0 ? creds : creds.substring(0, colon))
+                                    .setPassword(colon < 0 ? "" : creds.substring(colon + 1)));
+                        }
+                        long started = System.nanoTime();
+                        String ref = cri.images().pullImage(request.build()).getImageRef();
+                        System.out.printf("%s %s (%d ms)%n", image, ref, (System.nanoTime() - started) / 1_000_000);
+                    }
+                }
+                case "rm" -> {
+                    for (String image : requireImages()) {
+                        cri.images().removeImage(RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+                        System.out.println("removed " + image);
+                    }
+                }
+                default -> {
+                    System.err.println("crisp images: unknown action '" + action + "' (ls, pull, rm)");
+                    return Main.EXIT_CONFIG;
+                }
+            }
+            return 0;
+        } catch (StatusRuntimeException e) {
+            System.err.println("crisp images " + action + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return Main.EXIT_FAILURE;
+        } catch (IllegalArgumentException e) {
+            System.err.println("crisp images " + action + ": " + e.getMessage());
+            return Main.EXIT_CONFIG;
+        }
+    }
+
+    private List<String> requireImages() {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("name at least one image");
+        }
+        return images;
+    }
+}

@@ -1,0 +1,437 @@
+package io.crisp.core.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.image.ref.DockerAuthFile;
+import io.crisp.core.image.ref.ImageReference;
+import io.crisp.core.image.ref.RegistriesConf;
+import io.crisp.core.image.ref.RegistriesConf.Endpoint;
+import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.image.registry.Descriptor;
+import io.crisp.core.image.registry.RegistryClient;
+import io.crisp.core.image.registry.ResolvedImage;
+import io.crisp.core.image.store.ContentStore;
+import io.crisp.spi.BackendException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * crisp's image store, shared by every handler: pulls from registries, keeps blobs, layers and
+ * image records under {@code <root>/images}, answers the CRI image calls from memory.
+ *
+ * <p>Pull rules:
+ * <ol>
+ *   <li>Concurrent pulls of one name share one download; each caller waits with its own deadline.
+ *       When the last waiter gives up, the pull is cancelled.</li>
+ *   <li>Mirrors from registries.conf are tried in order, then the registry itself.</li>
+ *   <li>Layers download in parallel ({@code max_concurrent_downloads}); each is verified against
+ *       its digest while streamed and against its diff_id while unpacked.</li>
+ *   <li>The image record is written last. A pull that fails or is cancelled deletes every blob and
+ *       layer it added that no other image uses: nothing half-pulled stays.</li>
+ * </ol>
+ */
+public final class ImageService {
+    private static final Logger log = LoggerFactory.getLogger(ImageService.class);
+
+    /** Settings a pull reads; re-read on every pull so a reload applies to the next one. */
+    public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {}
+
+    private final Path root;
+    private final ContentStore blobs;
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final Supplier<PullSettings> settings;
+    private final ObjectMapper json = new ObjectMapper();
+    private final ExecutorService pulls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "crisp-pull");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    /** Blobs and layers a running pull touches, counted per pull, which garbage collection keeps. */
+    private final Map<String, Integer> pinned = new ConcurrentHashMap<>();
+    private volatile Predicate<String> inUse = id -> false;
+    private volatile FsUsage usage;
+
+    public ImageService(Path crispRoot, Supplier<PullSettings> settings) {
+        this.root = crispRoot.resolve("images");
+        this.blobs = new ContentStore(root);
+        this.layers = new LayerStore(root, blobs);
+        this.images = new ImageStore(root);
+        this.settings = settings;
+    }
+
+    /** Loads the store and removes leftovers of interrupted pulls. */
+    public void start() {
+        blobs.cleanIngest();
+        layers.cleanPartial();
+        images.load();
+    }
+
+    /** Tells the service which image ids containers use, so RemoveImage can refuse them. */
+    public void usedBy(Predicate<String> imageInUse) {
+        this.inUse = imageInUse;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public LayerStore layers() {
+        return layers;
+    }
+
+    // ---- PullImage ----
+
+    private final class InFlight {
+        final RegistryClient.Pull pull = new RegistryClient.Pull();
+        final AtomicInteger waiters = new AtomicInteger();
+        CompletableFuture<ImageRecord> result;
+    }
+
+    /**
+     * Pulls {@code image} and returns the stored record; {@code deadline} is how long this caller
+     * waits (empty: until done, as the kubelet pulls without a deadline).
+     */
+    public ImageRecord pull(String image, RegistryCredentials credentials, Optional<Duration> deadline) {
+        ImageReference ref = ImageReference.parse(image);
+        InFlight flight = inFlight.compute(ref.toString(), (key, existing) -> {
+            InFlight f = existing != null ? existing : new InFlight();
+            f.waiters.incrementAndGet();
+            if (existing == null) {
+                f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull), pulls);
+                f.result.whenComplete((r, e) -> inFlight.remove(key, f));
+            }
+            return f;
+        });
+        try {
+            return deadline.isPresent() ? flight.result.get(deadline.get().toNanos(), TimeUnit.NANOSECONDS) : flight.result.get();
+        } catch (TimeoutException e) {
+            if (flight.waiters.decrementAndGet() == 0) {
+                flight.pull.cancel("pull of \"" + ref + "\" cancelled: the caller's deadline expired");
+            }
+            throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED,
+                    "pull of \"" + ref + "\" did not finish within the request's deadline of " + io.crisp.spi.Durations.format(deadline.get()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (flight.waiters.decrementAndGet() == 0) {
+                flight.pull.cancel("pull of \"" + ref + "\" cancelled by the caller");
+            }
+            throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, "pull of \"" + ref + "\" was cancelled");
+        } catch (ExecutionException e) {
+            flight.waiters.decrementAndGet();
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new BackendException(BackendException.Kind.INTERNAL, "pull of \"" + ref + "\" failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Cancels a caller's wait, e.g. when its gRPC call is cancelled. */
+    public void cancelPull(String image) {
+        InFlight f = inFlight.get(ImageReference.parse(image).toString());
+        if (f != null && f.waiters.decrementAndGet() <= 0) {
+            f.pull.cancel("pull of \"" + image + "\" cancelled by the caller");
+        }
+    }
+
+    private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull) {
+        long started = System.nanoTime();
+        PullSettings s = settings.get();
+        RegistriesConf conf = RegistriesConf.loadIfExists(s.registriesConf());
+        conf.checkNotBlocked(ref);
+        DockerAuthFile authFile = DockerAuthFile.load(s.authFile());
+        RegistryClient client = new RegistryClient(s.stallTimeout());
+        List<String> addedBlobs = new ArrayList<>();
+        List<String> addedLayers = new ArrayList<>();
+        Set<String> touched = ConcurrentHashMap.newKeySet();
+        try {
+            RuntimeException lastFailure = null;
+            for (Endpoint endpoint : conf.endpoints(ref)) {
+                RegistryCredentials credentials = requestCredentials.isEmpty()
+                        ? authFile.lookup(endpoint.host()).or(() -> authFile.lookup(ref.registry())).orElse(requestCredentials)
+                        : requestCredentials;
+                try {
+                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, addedBlobs, addedLayers, touched);
+                    log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
+                            (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
+                    return image;
+                } catch (BackendException e) {
+                    if (pull.cancelled().isPresent() || !endpoint.mirror() || e.kind() == BackendException.Kind.INVALID_ARGUMENT) {
+                        throw e;
+                    }
+                    log.info("Mirror {} failed for {} ({}); trying the next endpoint", endpoint.host(), ref, e.getMessage());
+                    lastFailure = e;
+                }
+            }
+            throw lastFailure != null ? lastFailure : BackendException.unavailable("no endpoint for %s", ref);
+        } catch (RuntimeException e) {
+            discard(addedBlobs, addedLayers, touched);
+            if (pull.cancelled().isPresent()) {
+                throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
+            }
+            throw e;
+        } finally {
+            touched.forEach(this::unpin);
+        }
+    }
+
+    private void pin(Set<String> touched, String digest) {
+        if (touched.add(digest)) {
+            pinned.merge(digest, 1, Integer::sum);
+        }
+    }
+
+    private void unpin(String digest) {
+        pinned.computeIfPresent(digest, (d, n) -> n <= 1 ? null : n - 1);
+    }
+
+    private ImageRecord pullFrom(Endpoint endpoint, ImageReference ref, RegistryCredentials credentials, RegistryClient client,
+            PullSettings s, RegistryClient.Pull pull, List<String> addedBlobs, List<String> addedLayers, Set<String> touched) {
+        ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
+        pin(touched, resolved.manifestDigest());
+        pin(touched, resolved.config().digest());
+        resolved.layers().forEach(l -> pin(touched, l.digest()));
+        fetch(client, endpoint, resolved.config(), credentials, pull, addedBlobs);
+        JsonNode config = readJson(resolved.config().digest(), ref);
+        List<String> diffIds = new ArrayList<>();
+        config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
+        diffIds.forEach(d -> pin(touched, d));
+        if (diffIds.size() != resolved.layers().size()) {
+            throw BackendException.invalidArgument("image \"%s\": config lists %d diff_ids for %d layers", ref, diffIds.size(), resolved.layers().size());
+        }
+        long downloadStart = System.nanoTime();
+        // Each layer is unpacked as soon as it has arrived, while the others still download.
+        downloadLayers(client, endpoint, resolved.layers(), diffIds, credentials, s.maxConcurrentDownloads(), pull, addedBlobs, addedLayers);
+        List<ImageRecord.Layer> recordLayers = new ArrayList<>();
+        long size = resolved.config().size();
+        for (int i = 0; i < diffIds.size(); i++) {
+            Descriptor layer = resolved.layers().get(i);
+            recordLayers.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layer.size(), layer.mediaType()));
+            size += Math.max(0, layer.size());
+        }
+        log.info("Image {}: {} layer(s) downloaded and unpacked in {} ms", ref, diffIds.size(), (System.nanoTime() - downloadStart) / 1_000_000);
+        if (!blobs.has(resolved.manifestDigest())) {
+            blobs.ingest(resolved.manifestDigest(), resolved.manifest());
+            addedBlobs.add(resolved.manifestDigest());
+        }
+        ImageRecord image = new ImageRecord(resolved.config().digest(), List.of(), List.of(), size, summary(config), recordLayers,
+                System.currentTimeMillis());
+        Optional<String> tag = ref.tag().isPresent() && ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty();
+        return images.put(image, tag, Optional.of(ref.name() + "@" + resolved.manifestDigest()));
+    }
+
+    private void downloadLayers(RegistryClient client, Endpoint endpoint, List<Descriptor> layerBlobs, List<String> diffIds,
+            RegistryCredentials credentials, int parallel, RegistryClient.Pull pull, List<String> addedBlobs, List<String> addedLayers) {
+        Semaphore slots = new Semaphore(parallel);
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> first = new java.util.concurrent.atomic.AtomicReference<>();
+        List<CompletableFuture<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i < layerBlobs.size(); i++) {
+            Descriptor layer = layerBlobs.get(i);
+            String diffId = diffIds.get(i);
+            tasks.add(CompletableFuture.runAsync(() -> {
+                try {
+                    slots.acquireUninterruptibly();
+                    try {
+                        if (first.get() == null) {
+                            fetch(client, endpoint, layer, credentials, pull, addedBlobs);
+                        }
+                    } finally {
+                        slots.release();
+                    }
+                    if (first.get() == null && layers.unpack(layer.digest(), diffId)) {
+                        synchronized (addedLayers) {
+                            addedLayers.add(diffId);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // The first failure is the one to report; the others are its consequences.
+                    if (first.compareAndSet(null, e)) {
+                        pull.abort();
+                    }
+                }
+            }, pulls));
+        }
+        tasks.forEach(CompletableFuture::join);
+        if (first.get() != null) {
+            throw first.get();
+        }
+    }
+
+    private void fetch(RegistryClient client, Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, RegistryClient.Pull pull,
+            List<String> addedBlobs) {
+        if (blobs.has(blob.digest())) {
+            return;
+        }
+        client.fetchBlob(endpoint, blob, credentials, blobs, pull);
+        synchronized (addedBlobs) {
+            addedBlobs.add(blob.digest());
+        }
+    }
+
+    private void discard(List<String> addedBlobs, List<String> addedLayers, Set<String> touched) {
+        touched.forEach(this::unpin);
+        touched.clear();
+        Set<String> keepBlobs = new HashSet<>();
+        Set<String> keepLayers = new HashSet<>();
+        referenced(keepBlobs, keepLayers);
+        synchronized (addedBlobs) {
+            addedBlobs.stream().filter(d -> !keepBlobs.contains(d)).forEach(blobs::delete);
+        }
+        synchronized (addedLayers) {
+            addedLayers.stream().filter(d -> !keepLayers.contains(d)).forEach(layers::delete);
+        }
+    }
+
+    private JsonNode readJson(String digest, ImageReference ref) {
+        try {
+            return json.readTree(blobs.read(digest));
+        } catch (IOException e) {
+            throw BackendException.invalidArgument("image \"%s\": config %s is not JSON", ref, digest);
+        }
+    }
+
+    private static ImageConfigSummary summary(JsonNode config) {
+        JsonNode c = config.path("config");
+        List<String> volumes = new ArrayList<>();
+        c.path("Volumes").fieldNames().forEachRemaining(volumes::add);
+        Map<String, String> labels = new LinkedHashMap<>();
+        c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        return new ImageConfigSummary(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")), strings(c.path("Cmd")),
+                c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""), volumes, labels);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    // ---- ImageStatus, ListImages, RemoveImage, ImageFsInfo ----
+
+    public Optional<ImageRecord> status(String image) {
+        return images.find(image);
+    }
+
+    public List<ImageRecord> list(Optional<String> filter) {
+        if (filter.isEmpty() || filter.get().isEmpty()) {
+            return images.list();
+        }
+        return images.find(filter.get()).map(List::of).orElse(List.of());
+    }
+
+    /**
+     * Removes an image with all its tags, then every blob and layer no image uses any more. An
+     * absent image is not an error (CRI: RemoveImage is idempotent).
+     *
+     * @throws BackendException FAILED_PRECONDITION when a container uses the image
+     */
+    public synchronized void remove(String image) {
+        Optional<ImageRecord> found = images.find(image);
+        if (found.isEmpty()) {
+            return;
+        }
+        ImageRecord record = found.get();
+        if (inUse.test(record.id())) {
+            throw BackendException.failedPrecondition("image %s (%s) is used by a container; remove the container first", image, record.id());
+        }
+        images.remove(record.id());
+        collectGarbage();
+        usage = null;
+        log.info("Removed image {} ({})", record.id(), String.join(", ", record.repoTags()));
+    }
+
+    /** Deletes blobs and layers that no image references. */
+    private void collectGarbage() {
+        Set<String> keepBlobs = new HashSet<>();
+        Set<String> keepLayers = new HashSet<>();
+        referenced(keepBlobs, keepLayers);
+        try (var files = Files.list(root.resolve("blobs").resolve("sha256"))) {
+            for (Iterator<Path> it = files.iterator(); it.hasNext(); ) {
+                String digest = "sha256:" + it.next().getFileName();
+                if (!keepBlobs.contains(digest)) {
+                    blobs.delete(digest);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Blob garbage collection failed: {}", e.getMessage());
+        }
+        try (var dirs = Files.list(root.resolve("layers"))) {
+            for (Iterator<Path> it = dirs.iterator(); it.hasNext(); ) {
+                String name = it.next().getFileName().toString();
+                if (name.matches("[a-f0-9]{64}") && !keepLayers.contains("sha256:" + name)) {
+                    layers.delete("sha256:" + name);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Layer garbage collection failed: {}", e.getMessage());
+        }
+    }
+
+    private void referenced(Set<String> blobDigests, Set<String> diffIds) {
+        for (ImageRecord image : images.list()) {
+            blobDigests.add(image.id());
+            for (String repoDigest : image.repoDigests()) {
+                blobDigests.add(repoDigest.substring(repoDigest.indexOf('@') + 1));
+            }
+            for (ImageRecord.Layer layer : image.layers()) {
+                blobDigests.add(layer.digest());
+                diffIds.add(layer.diffId());
+            }
+        }
+        // What running pulls touch stays: their own failure cleans up after them.
+        blobDigests.addAll(pinned.keySet());
+        diffIds.addAll(pinned.keySet());
+    }
+
+    /** Bytes and inodes the store uses, measured at most every 10 s: the kubelet asks often. */
+    public record FsUsage(Path mountpoint, long bytes, long inodes, long measuredAtMillis) {}
+
+    public FsUsage fsUsage() {
+        FsUsage current = usage;
+        if (current != null && System.currentTimeMillis() - current.measuredAtMillis() < 10_000) {
+            return current;
+        }
+        long[] totals = new long[2];
+        try (var walk = Files.walk(root)) {
+            walk.forEach(p -> {
+                totals[1]++;
+                try {
+                    if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        totals[0] += Files.size(p);
+                    }
+                } catch (IOException ignored) {
+                    // a file removed while walking
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.debug("Measuring {} was incomplete: {}", root, e.getMessage());
+        }
+        current = new FsUsage(root, totals[0], totals[1], System.currentTimeMillis());
+        usage = current;
+        return current;
+    }
+}

@@ -1,0 +1,142 @@
+package io.crisp.core.image;
+
+import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.image.unpack.LayerUnpacker;
+import io.crisp.spi.BackendException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Unpacked layers, one directory per layer under {@code <root>/images/layers/<diff_id hex>}, in the
+ * form overlayfs takes as a lower directory; a layer shared by several images is stored once.
+ *
+ * <p>The layer's uncompressed tar is hashed while it is unpacked and must equal the image config's
+ * {@code diff_id}; on a mismatch or any unpack error nothing of the layer stays.
+ */
+public final class LayerStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LayerStore.class);
+    private final Path layers;
+    private final ContentStore blobs;
+    private final LayerUnpacker unpacker = new LayerUnpacker();
+    /** One unpack per layer at a time, across pulls: two images may share a layer. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> unpacking = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public LayerStore(Path imagesRoot, ContentStore blobs) {
+        this.layers = imagesRoot.resolve("layers");
+        this.blobs = blobs;
+        try {
+            Files.createDirectories(layers);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + layers + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes half-unpacked directories an interrupted daemon left. Call once at start. */
+    public void cleanPartial() {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(layers, "*.tmp-*")) {
+            for (Path dir : dirs) {
+                deleteTree(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean " + layers + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path path(String diffId) {
+        if (!diffId.matches("sha256:[a-f0-9]{64}")) {
+            throw BackendException.invalidArgument("unsupported layer diff_id \"%s\"", diffId);
+        }
+        return layers.resolve(diffId.substring(7));
+    }
+
+    public boolean has(String diffId) {
+        return Files.isDirectory(path(diffId));
+    }
+
+    /**
+     * Unpacks the blob {@code digest} as layer {@code diffId}, unless it is unpacked already.
+     *
+     * @return true when this call unpacked it
+     */
+    public boolean unpack(String digest, String diffId) {
+        Path target = path(diffId);
+        synchronized (unpacking.computeIfAbsent(diffId, d -> new Object())) {
+            if (Files.isDirectory(target)) {
+                return false;
+            }
+            long started = System.nanoTime();
+            unpackNow(digest, diffId, target);
+            log.info("Unpacked layer {} in {} ms", diffId, (System.nanoTime() - started) / 1_000_000);
+            return true;
+        }
+    }
+
+    private void unpackNow(String digest, String diffId, Path target) {
+        MessageDigest sha = sha256();
+        try (InputStream blob = new BufferedInputStream(blobs.open(digest), 64 * 1024);
+             InputStream tar = new DigestInputStream(decompress(blob), sha)) {
+            unpacker.unpack(tar, target);
+            tar.transferTo(java.io.OutputStream.nullOutputStream()); // tar padding after the end blocks counts too
+        } catch (IOException e) {
+            deleteTree(target);
+            throw new BackendException(BackendException.Kind.INTERNAL, "cannot unpack layer " + digest + ": " + e.getMessage(), e);
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(diffId)) {
+            deleteTree(target);
+            throw BackendException.invalidArgument("layer %s unpacks to %s, but the image config says diff_id %s", digest, actual, diffId);
+        }
+    }
+
+    public void delete(String diffId) {
+        deleteTree(path(diffId));
+    }
+
+    /** gzip and zstd by their magic bytes; anything else is taken as a plain tar. */
+    static InputStream decompress(InputStream in) throws IOException {
+        in.mark(4);
+        byte[] magic = in.readNBytes(4);
+        in.reset();
+        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+            return new GzipCompressorInputStream(in, true);
+        }
+        if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+                && (magic[3] & 0xff) == 0xfd) {
+            return new com.github.luben.zstd.ZstdInputStream(in);
+        }
+        return in;
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.crisp.core.image.registry;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * An image manifest for one platform, fetched and verified: its digest (what repo digests name),
+ * its bytes (stored as they came), and the config and layers it references, bottom layer first.
+ */
+public record ResolvedImage(String manifestDigest, String manifestMediaType, byte[] manifest, Descriptor config, List<Descriptor> layers) {
+    public ResolvedImage {
+        requireNonNull(manifestDigest, "manifestDigest is null");
+        requireNonNull(manifestMediaType, "manifestMediaType is null");
+        requireNonNull(manifest, "manifest is null");
+        requireNonNull(config, "config is null");
+        layers = List.copyOf(layers);
+    }
+}
