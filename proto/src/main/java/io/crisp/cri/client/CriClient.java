@@ -76,6 +76,11 @@ public final class CriClient implements AutoCloseable {
         return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** crisp's own administration API on the same socket (not part of the CRI). */
+    public io.crisp.admin.v1.AdminGrpc.AdminBlockingStub admin() {
+        return io.crisp.admin.v1.AdminGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

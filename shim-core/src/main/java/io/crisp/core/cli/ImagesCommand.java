@@ -24,15 +24,15 @@ import picocli.CommandLine.Spec;
  * {@code crictl images}, {@code crictl pull} and {@code crictl rmi} would use it.
  */
 @Command(name = "images", versionProvider = Main.Version.class, mixinStandardHelpOptions = true,
-        description = "List, pull or remove images in the running daemon's store (ls, pull, rm).")
+        description = "List, pull, remove or import images in the running daemon's store (ls, pull, rm, import PATH).")
 final class ImagesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "ls, pull or rm")
+    @Parameters(index = "0", description = "ls, pull, rm or import")
     String action;
 
-    @Parameters(index = "1..*", arity = "0..*", description = "image names or ids (pull, rm)")
+    @Parameters(index = "1..*", arity = "0..*", description = "image names or ids (pull, rm); OCI layouts or archives (import)")
     List<String> images = List.of();
 
     @Option(names = "--creds", description = "USER:PASSWORD for pull (prefer the auth file; this shows in ps)")
@@ -79,8 +79,17 @@ final class ImagesCommand implements Callable<Integer> {
                         System.out.println("removed " + image);
                     }
                 }
+                case "import" -> {
+                    for (String path : requireImages()) {
+                        var response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder()
+                                .setPath(java.nio.file.Path.of(path).toAbsolutePath().toString()).build());
+                        for (var image : response.getImagesList()) {
+                            System.out.println("imported " + String.join(", ", image.getRepoTagsList()) + " " + image.getId());
+                        }
+                    }
+                }
                 default -> {
-                    System.err.println("crisp images: unknown action '" + action + "' (ls, pull, rm)");
+                    System.err.println("crisp images: unknown action '" + action + "' (ls, pull, rm, import)");
                     return Main.EXIT_CONFIG;
                 }
             }

@@ -10,6 +10,7 @@ import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.server.AdminServiceImpl;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.RuntimeServiceImpl;
@@ -85,7 +86,8 @@ public final class Daemon implements AutoCloseable {
         images.start();
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), new SandboxService(state)),
-                new ImageServiceImpl(images)));
+                new ImageServiceImpl(images),
+                new AdminServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());

@@ -88,6 +88,7 @@ public final class ImageService {
     public void start() {
         blobs.cleanIngest();
         layers.cleanPartial();
+        LayerStore.deleteTree(root.resolve("import")); // archives an interrupted import extracted
         images.load();
     }
 
@@ -328,6 +329,85 @@ public final class ImageService {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
+    }
+
+    // ---- import from disk ----
+
+    /**
+     * Loads every image in an OCI layout directory, an OCI archive or a {@code docker save}
+     * archive at {@code source}. Blobs are verified like pulled ones; a failure keeps nothing new.
+     */
+    public synchronized List<ImageRecord> importImages(Path source) {
+        if (!source.isAbsolute() || !Files.exists(source)) {
+            throw BackendException.invalidArgument("path: \"%s\" is not an absolute path to an existing file or directory", source);
+        }
+        ImageImporter importer = new ImageImporter();
+        Path extracted = null;
+        List<String> addedBlobs = new ArrayList<>();
+        List<String> addedLayers = new ArrayList<>();
+        Set<String> touched = ConcurrentHashMap.newKeySet();
+        try {
+            Path dir = source;
+            if (Files.isRegularFile(source)) {
+                Files.createDirectories(root.resolve("import"));
+                extracted = Files.createTempDirectory(root.resolve("import"), "archive-");
+                importer.extract(source, extracted);
+                dir = extracted;
+            }
+            List<ImageRecord> imported = new ArrayList<>();
+            for (ImageImporter.Found found : importer.read(dir, settings.get().platform())) {
+                pin(touched, found.configDigest());
+                if (!blobs.has(found.configDigest())) {
+                    blobs.ingest(found.configDigest(), found.config());
+                    addedBlobs.add(found.configDigest());
+                }
+                JsonNode config = json.readTree(found.config());
+                List<String> diffIds = new ArrayList<>();
+                config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
+                if (diffIds.size() != found.layers().size()) {
+                    throw BackendException.invalidArgument("%s: image %s lists %d diff_ids for %d layers", source, found.name(), diffIds.size(),
+                            found.layers().size());
+                }
+                List<ImageRecord.Layer> layerRecords = new ArrayList<>();
+                long size = found.config().length;
+                for (int i = 0; i < diffIds.size(); i++) {
+                    ImageImporter.Layer layer = found.layers().get(i);
+                    pin(touched, layer.digest());
+                    pin(touched, diffIds.get(i));
+                    if (!blobs.has(layer.digest())) {
+                        try (java.io.InputStream in = Files.newInputStream(layer.file())) {
+                            blobs.ingest(layer.digest(), Files.size(layer.file()), in);
+                        }
+                        addedBlobs.add(layer.digest());
+                    }
+                    if (layers.unpack(layer.digest(), diffIds.get(i))) {
+                        addedLayers.add(diffIds.get(i));
+                    }
+                    long layerSize = Files.size(layer.file());
+                    layerRecords.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layerSize, layer.mediaType()));
+                    size += layerSize;
+                }
+                ImageReference ref = ImageReference.parse(found.name());
+                ImageRecord image = new ImageRecord(found.configDigest(), List.of(), List.of(), size, summary(config), layerRecords,
+                        System.currentTimeMillis());
+                imported.add(images.put(image, ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty(),
+                        found.manifestDigest().map(d -> ref.name() + "@" + d)));
+                log.info("Imported {} as {} from {}", ref, found.configDigest(), source);
+            }
+            usage = null;
+            return imported;
+        } catch (IOException e) {
+            discard(addedBlobs, addedLayers, touched);
+            throw BackendException.invalidArgument("cannot import %s: %s", source, e.getMessage());
+        } catch (RuntimeException e) {
+            discard(addedBlobs, addedLayers, touched);
+            throw e;
+        } finally {
+            touched.forEach(this::unpin);
+            if (extracted != null) {
+                LayerStore.deleteTree(extracted);
+            }
+        }
     }
 
     // ---- ImageStatus, ListImages, RemoveImage, ImageFsInfo ----

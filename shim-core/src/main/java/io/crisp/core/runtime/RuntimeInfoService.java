@@ -36,6 +36,9 @@ public final class RuntimeInfoService {
     }
 
     public RuntimeStatusReport status(boolean verbose) {
+        // The last load is read before the table: a reload installs its table first and records
+        // its outcome after, so the table seen here is never older than the outcome reported.
+        ReloadOutcome load = state.lastLoad();
         HandlerTable table = state.handlers().table();
         List<Condition> conditions = List.of(runtimeReady(table), networkReady());
         List<HandlerReport> handlers = new ArrayList<>();
@@ -44,7 +47,7 @@ public final class RuntimeInfoService {
         for (Handler h : table.handlers().values()) {
             handlers.add(report(h.name(), h));
         }
-        return new RuntimeStatusReport(conditions, handlers, verbose ? info(table) : Map.of());
+        return new RuntimeStatusReport(conditions, handlers, verbose ? info(table, load) : Map.of());
     }
 
     /** The cgroup driver the kubelet must use: "cgroupfs" or "systemd". */
@@ -79,14 +82,13 @@ public final class RuntimeInfoService {
     }
 
     /** Verbose info: each value is a JSON document, as the CRI asks. */
-    private Map<String, String> info(HandlerTable table) {
+    private Map<String, String> info(HandlerTable table, ReloadOutcome load) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("version", json.createObjectNode().put("runtime", CrispBuild.VERSION).put("spi", CrispBuild.SPI_VERSION)
                 .put("cri", CrispBuild.CRI_API_VERSION).toString());
         info.put("config", config(state.config()).toString());
         info.put("handlers", handlers(table).toString());
         info.put("plugins", plugins().toString());
-        ReloadOutcome load = state.lastLoad();
         ObjectNode reload = json.createObjectNode().put("attempt", load.attempt()).put("at", load.at().toString())
                 .put("table_generation", table.generation());
         load.error().ifPresent(e -> reload.put("error", e));

@@ -37,6 +37,8 @@ final class MisbehavingRegistryTest {
     private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private volatile String stallOn = "";
+    private volatile long blobDelayMillis;
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> requests = new ConcurrentHashMap<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -53,6 +55,7 @@ final class MisbehavingRegistryTest {
 
     private void serve(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        requests.computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         byte[] body;
         String type = "application/octet-stream";
         if (path.contains("/manifests/")) {
@@ -60,6 +63,13 @@ final class MisbehavingRegistryTest {
             type = TestImages.OCI_MANIFEST;
         } else if (path.contains("/blobs/")) {
             String digest = path.substring(path.lastIndexOf('/') + 1);
+            if (blobDelayMillis > 0) {
+                try {
+                    Thread.sleep(blobDelayMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
             body = blobs.get(digest);
             if (body != null && digest.equals(stallOn)) {
                 exchange.sendResponseHeaders(200, body.length);
@@ -137,6 +147,29 @@ final class MisbehavingRegistryTest {
         assertTrue(e.getMessage().contains("sent no data for 1s"), e.getMessage());
         assertTrue(seconds < 8, "the stall timeout (1 s), not the server's 10 s pause, ends the pull: " + seconds + " s");
         assertNothingStored(service);
+    }
+
+    @Test
+    void concurrentPullsOfOneImageShareOneDownload() throws Exception {
+        TestImages.BuiltImage image = publish("crisp/shared", "1");
+        blobDelayMillis = 500; // long enough that all callers arrive while the first pull runs
+        ImageService service = service();
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<ImageRecord>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(callers.submit(() -> service.pull(name("crisp/shared", "1"), RegistryCredentials.anonymous(), Optional.empty())));
+            }
+            for (var result : results) {
+                assertEquals(image.config().digest(), result.get().id());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertEquals(1, requests.get("/v2/crisp/shared/manifests/1").get(), "one pull served all four callers");
+        for (TestImages.Blob layer : image.layers()) {
+            assertEquals(1, requests.get("/v2/crisp/shared/blobs/" + layer.digest()).get(), "layer " + layer.digest() + " fetched once");
+        }
     }
 
     private static void assertNothingStored(ImageService service) throws IOException {

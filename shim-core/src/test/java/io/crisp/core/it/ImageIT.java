@@ -269,6 +269,77 @@ final class ImageIT {
         }
     }
 
+    @Test
+    void importLoadsOciLayoutsOciArchivesAndDockerSaveArchivesWithoutARegistry() throws Exception {
+        TestImages.BuiltImage image = TestImages.busybox("crisp/offline", "1", 0, 0);
+        // An OCI image layout directory, named as containerd's export names it.
+        Path layout = dir.resolve("layout");
+        Files.createDirectories(layout.resolve("blobs/sha256"));
+        Files.write(layout.resolve("blobs/sha256/" + image.manifestDigest().substring(7)), image.manifest());
+        Files.write(layout.resolve("blobs/sha256/" + image.config().digest().substring(7)), image.config().bytes());
+        for (TestImages.Blob layer : image.layers()) {
+            Files.write(layout.resolve("blobs/sha256/" + layer.digest().substring(7)), layer.bytes());
+        }
+        Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(layout.resolve("index.json"), """
+                {"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"%s","size":%d,
+                 "annotations":{"io.containerd.image.name":"registry.example/crisp/offline:1","org.opencontainers.image.ref.name":"1"}}]}
+                """.formatted(image.manifestMediaType(), image.manifestDigest(), image.manifest().length));
+        // The same layout as an OCI archive.
+        Path ociArchive = dir.resolve("offline-oci.tar");
+        run("tar", "-C", layout.toString(), "-cf", ociArchive.toString(), ".");
+        // And a docker save archive: manifest.json, the config, uncompressed layer tars.
+        Path docker = dir.resolve("docker");
+        Files.createDirectories(docker);
+        Files.write(docker.resolve("config.json"), image.config().bytes());
+        List<String> layerFiles = new java.util.ArrayList<>();
+        for (int i = 0; i < image.layers().size(); i++) {
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(image.layers().get(i).bytes()))) {
+                Files.createDirectories(docker.resolve("l" + i));
+                Files.write(docker.resolve("l" + i + "/layer.tar"), in.readAllBytes());
+            }
+            layerFiles.add("\"l" + i + "/layer.tar\"");
+        }
+        Files.writeString(docker.resolve("manifest.json"), "[{\"Config\":\"config.json\",\"RepoTags\":[\"crisp/saved:2\"],\"Layers\":["
+                + String.join(",", layerFiles) + "]}]");
+        Path dockerArchive = dir.resolve("saved.tar");
+        run("tar", "-C", docker.toString(), "-cf", dockerArchive.toString(), ".");
+
+        try (DaemonProcess daemon = new DaemonProcess(dir.resolve("daemon")).start()) {
+            Crisp.Run fromLayout = Crisp.run(args(daemon, "images", "import", layout.toString()));
+            assertEquals(0, fromLayout.exitCode(), fromLayout.all());
+            assertTrue(fromLayout.stdout().contains("registry.example/crisp/offline:1 " + image.config().digest()), fromLayout.stdout());
+            Crisp.Run fromDocker = Crisp.run(args(daemon, "images", "import", dockerArchive.toString()));
+            assertEquals(0, fromDocker.exitCode(), fromDocker.all());
+            assertTrue(fromDocker.stdout().contains("docker.io/crisp/saved:2 " + image.config().digest()), fromDocker.stdout());
+            Image stored = daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec("registry.example/crisp/offline:1"))
+                    .build()).getImage();
+            assertEquals(image.config().digest(), stored.getId());
+            assertEquals(List.of("registry.example/crisp/offline:1", "docker.io/crisp/saved:2"), stored.getRepoTagsList());
+            assertEquals(List.of("registry.example/crisp/offline@" + image.manifestDigest()), stored.getRepoDigestsList());
+            daemon.client().images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(image.config().digest())).build());
+            Crisp.Run fromArchive = Crisp.run(args(daemon, "images", "import", ociArchive.toString()));
+            assertEquals(0, fromArchive.exitCode(), fromArchive.all());
+            Path base = daemon.root.resolve("images/layers").resolve(image.diffIds().get(0).substring(7));
+            assertTrue(Files.isRegularFile(base.resolve("bin/busybox")), "layers unpacked from the archive");
+            assertEquals(0, count(daemon.root.resolve("images/import")), "the extracted archive is gone");
+
+            // A forged blob is caught by its digest (once the store no longer has the real one).
+            daemon.client().images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(image.config().digest())).build());
+            Files.write(layout.resolve("blobs/sha256/" + image.layers().get(1).digest().substring(7)), "forged".getBytes());
+            Crisp.Run forged = Crisp.run(args(daemon, "images", "import", layout.toString()));
+            assertEquals(1, forged.exitCode(), forged.all());
+            assertTrue(forged.stderr().contains("digest"), forged.stderr());
+            assertEquals(0, daemon.client().images().listImages(ListImagesRequest.getDefaultInstance()).getImagesCount());
+            assertEquals(0, count(daemon.root.resolve("images/blobs/sha256")), "a failed import keeps nothing");
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
+    }
+
     private static List<String> args(DaemonProcess daemon, String... first) {
         List<String> args = new java.util.ArrayList<>(List.of(first));
         args.addAll(daemon.flags());

@@ -1,0 +1,177 @@
+package io.crisp.core.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.image.ref.ImageReference;
+import io.crisp.core.image.store.ContentStore;
+import io.crisp.spi.BackendException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Reads images from disk for {@code crisp images import}, for nodes without a registry: an OCI
+ * image layout directory, an OCI archive (a tar of one), or a {@code docker save} archive (its
+ * {@code manifest.json}, with uncompressed layer tars). Every blob is verified against its digest
+ * as it enters the content store, exactly as a pulled one.
+ *
+ * <p>Names: a docker archive carries them in {@code RepoTags}; an OCI layout in the
+ * {@code io.containerd.image.name} annotation, or in {@code org.opencontainers.image.ref.name}
+ * when that holds a full name. A layout entry with neither is refused, naming the manifest.
+ */
+final class ImageImporter {
+    private final ObjectMapper json = new ObjectMapper();
+
+    /** A manifest found in the source, with the name to store it under. */
+    record Found(String name, String configDigest, byte[] config, List<Layer> layers, Optional<String> manifestDigest) {}
+
+    /** A layer blob in the source: its path there, digest, media type. */
+    record Layer(Path file, String digest, String mediaType) {}
+
+    /** Unpacks a tar archive (OCI or docker) into {@code into}; only regular files and directories, no escape. */
+    void extract(Path archive, Path into) throws IOException {
+        try (InputStream file = Files.newInputStream(archive);
+             TarArchiveInputStream tar = new TarArchiveInputStream(LayerStore.decompress(new java.io.BufferedInputStream(file)))) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                String name = entry.getName();
+                while (name.startsWith("./") || name.startsWith("/")) {
+                    name = name.startsWith("./") ? name.substring(2) : name.substring(1);
+                }
+                if (name.isEmpty()) {
+                    continue;
+                }
+                for (String part : name.split("/")) {
+                    if (part.equals("..")) {
+                        throw BackendException.invalidArgument("archive %s: entry \"%s\" escapes the archive", archive, entry.getName());
+                    }
+                }
+                Path target = into.resolve(name).normalize();
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                } else if (entry.isFile()) {
+                    Files.createDirectories(target.getParent());
+                    if (Files.isSymbolicLink(target.getParent())) {
+                        throw BackendException.invalidArgument("archive %s: entry \"%s\" goes through a link", archive, entry.getName());
+                    }
+                    Files.copy(tar, target);
+                }
+                // Links and devices have no place in an image archive's own structure: skipped.
+            }
+        }
+    }
+
+    List<Found> read(Path dir, String platform) throws IOException {
+        if (Files.isRegularFile(dir.resolve("manifest.json"), LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+            return readDocker(dir);
+        }
+        if (Files.isRegularFile(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)) {
+            return readOci(dir, platform);
+        }
+        if (Files.isRegularFile(dir.resolve("manifest.json"), LinkOption.NOFOLLOW_LINKS)) {
+            return readDocker(dir);
+        }
+        throw BackendException.invalidArgument("%s is neither an OCI image layout (no oci-layout file) nor a docker save archive (no manifest.json)", dir);
+    }
+
+    private List<Found> readDocker(Path dir) throws IOException {
+        List<Found> found = new ArrayList<>();
+        for (JsonNode entry : json.readTree(inside(dir, "manifest.json").toFile())) {
+            Path configFile = inside(dir, entry.path("Config").asText());
+            byte[] config = Files.readAllBytes(configFile);
+            List<Layer> layers = new ArrayList<>();
+            for (JsonNode layer : entry.path("Layers")) {
+                Path file = inside(dir, layer.asText());
+                layers.add(new Layer(file, sha256(file), "application/vnd.docker.image.rootfs.diff.tar"));
+            }
+            JsonNode tags = entry.path("RepoTags");
+            if (tags.isEmpty()) {
+                throw BackendException.invalidArgument("%s: image %s has no RepoTags; tag it before `docker save`", dir, entry.path("Config").asText());
+            }
+            for (JsonNode tag : tags) {
+                found.add(new Found(ImageReference.parse(tag.asText()).toString(), ContentStore.sha256Of(config), config, layers, Optional.empty()));
+            }
+        }
+        return found;
+    }
+
+    private List<Found> readOci(Path dir, String platform) throws IOException {
+        List<Found> found = new ArrayList<>();
+        for (JsonNode descriptor : json.readTree(inside(dir, "index.json").toFile()).path("manifests")) {
+            String name = descriptor.path("annotations").path("io.containerd.image.name").asText("");
+            String refName = descriptor.path("annotations").path("org.opencontainers.image.ref.name").asText("");
+            if (name.isEmpty() && (refName.contains("/") || refName.contains("."))) {
+                name = refName;
+            }
+            String digest = descriptor.path("digest").asText();
+            if (name.isEmpty()) {
+                throw BackendException.invalidArgument("%s: manifest %s has no full image name (annotation io.containerd.image.name, "
+                        + "or org.opencontainers.image.ref.name holding registry/repository:tag)", dir, digest);
+            }
+            JsonNode manifest = json.readTree(blob(dir, digest).toFile());
+            if (manifest.has("manifests")) {
+                digest = choose(manifest, platform, dir, name);
+                manifest = json.readTree(blob(dir, digest).toFile());
+            }
+            String configDigest = manifest.path("config").path("digest").asText();
+            byte[] config = Files.readAllBytes(blob(dir, configDigest));
+            List<Layer> layers = new ArrayList<>();
+            for (JsonNode layer : manifest.path("layers")) {
+                layers.add(new Layer(blob(dir, layer.path("digest").asText()), layer.path("digest").asText(), layer.path("mediaType").asText()));
+            }
+            found.add(new Found(ImageReference.parse(name).toString(), configDigest, config, layers, Optional.of(digest)));
+        }
+        return found;
+    }
+
+    private static String choose(JsonNode index, String platform, Path dir, String name) {
+        String[] wanted = platform.split("/");
+        for (JsonNode m : index.path("manifests")) {
+            JsonNode p = m.path("platform");
+            if (p.path("os").asText().equals(wanted[0]) && p.path("architecture").asText().equals(wanted[1])) {
+                return m.path("digest").asText();
+            }
+        }
+        throw BackendException.notFound("%s: image %s has no %s variant", dir, name, platform);
+    }
+
+    private static Path blob(Path dir, String digest) {
+        if (!digest.matches("sha256:[a-f0-9]{64}")) {
+            throw BackendException.invalidArgument("%s: unsupported digest \"%s\"", dir, digest);
+        }
+        return inside(dir, "blobs/sha256/" + digest.substring(7));
+    }
+
+    /** A path the archive names, refused when it leaves the archive or does not exist. */
+    private static Path inside(Path dir, String relative) {
+        Path p = dir.resolve(relative).normalize();
+        if (!p.startsWith(dir) || relative.contains("..")) {
+            throw BackendException.invalidArgument("%s: path \"%s\" leaves the archive", dir, relative);
+        }
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw BackendException.invalidArgument("%s: \"%s\" is missing", dir, relative);
+        }
+        return p;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), sha)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());
+    }
+}

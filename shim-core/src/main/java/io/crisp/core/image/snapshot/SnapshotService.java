@@ -1,0 +1,456 @@
+package io.crisp.core.image.snapshot;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import io.crisp.spi.BackendException;
+import io.crisp.spi.BackendException.Kind;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One overlayfs snapshot per container, under {@code <snapshotsRoot>/<containerId>/}: {@code upper}
+ * takes the container's writes, {@code work} is overlay's scratch directory, and {@code rootfs} is
+ * where the image's layers (unpacked by {@code LayerStore} in lower-directory form) and the upper
+ * directory are merged into the container's root filesystem. A read-only snapshot has no upper or
+ * work directory; when the image has a single layer it gets an empty {@code empty} directory as a
+ * second lower layer, because overlay refuses a mount with no upper directory and one lower one.
+ *
+ * <p>The mounts belong to the kernel, not to this process: they survive a daemon restart, and
+ * {@link #list()} with {@link #mounted(String)} is how a restarted daemon finds them again.
+ *
+ * <p>Invariants:
+ * <ol>
+ *   <li>A container id is a single path name ({@code [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}}), so a
+ *       snapshot is always a direct child of the snapshots root, never {@code ..} or a nested path.
+ *   <li>No path given to overlay contains {@code ,} or {@code :} (or {@code "}, which mount(8) reads
+ *       as quoting): overlay has no way to escape them, so such a path would be split into other
+ *       options or other layers. It is refused, never passed on.
+ *   <li>{@code prepare} either returns a mounted rootfs or leaves nothing behind.
+ *   <li>Deleting a snapshot never follows a symlink and never descends into a mount: the upper
+ *       directory holds whatever the container wrote, symlinks to anywhere on the host included, and
+ *       the tree is only deleted once nothing is mounted under it.
+ *   <li>{@code prepare} and {@code remove} are serialised per service, so two calls for one id never
+ *       interleave their mount and delete steps.
+ * </ol>
+ */
+public final class SnapshotService {
+    private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    private static final String OPTION_BREAKERS = ",:\"";
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+    private static final int OUTPUT_LIMIT = 4096;
+    /** Stacked mounts on one rootfs are unmounted one by one; more than this many is a bug elsewhere. */
+    private static final int MAX_UNMOUNTS = 16;
+
+    private final Path root;
+
+    /** Creates the snapshots root if needed; its real path is used, since mountinfo shows real paths. */
+    public SnapshotService(Path snapshotsRoot) {
+        try {
+            Files.createDirectories(snapshotsRoot);
+            this.root = snapshotsRoot.toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + snapshotsRoot + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The snapshot directory of a container; the id is validated, nothing is created. */
+    public Path path(String containerId) {
+        return root.resolve(validId(containerId));
+    }
+
+    /**
+     * Mounts the container's root filesystem from the image's layers.
+     *
+     * <ol>
+     *   <li>The id, the layers and every path overlay will see are checked before anything is made.
+     *   <li>A snapshot directory for the id that is not mounted is a leftover (an interrupted
+     *       {@code prepare}, or a reboot that took the mount away) and is replaced; a mounted one is
+     *       {@code ALREADY_EXISTS}.
+     *   <li>On any failure the rootfs is unmounted if it got mounted and the snapshot directory is
+     *       deleted.
+     * </ol>
+     *
+     * @param layersBottomFirst the image's layer directories, the base layer first, as the image
+     *        config lists its diff_ids; overlay wants the opposite order, which is done here
+     * @param readOnly mount without an upper directory and with {@code ro}
+     * @return the mounted rootfs, {@code <snapshotsRoot>/<containerId>/rootfs}
+     */
+    public synchronized Path prepare(String containerId, List<Path> layersBottomFirst, boolean readOnly) {
+        Path dir = path(containerId);
+        if (layersBottomFirst == null || layersBottomFirst.isEmpty()) {
+            throw BackendException.invalidArgument("snapshot for container %s needs at least one layer", containerId);
+        }
+        List<Path> lowerTopFirst = new ArrayList<>();
+        for (Path layer : layersBottomFirst) {
+            Path absolute = layer.toAbsolutePath().normalize();
+            if (!Files.isDirectory(absolute)) {
+                throw BackendException.invalidArgument("snapshot for container %s: layer %s is not an existing directory",
+                        containerId, absolute);
+            }
+            lowerTopFirst.add(0, optionSafe(containerId, absolute));
+        }
+        SnapshotLayout layout = new SnapshotLayout(dir);
+        optionSafe(containerId, layout.upper());
+        optionSafe(containerId, layout.work());
+        optionSafe(containerId, layout.empty());
+
+        if (Files.exists(dir, NOFOLLOW_LINKS)) {
+            if (mounted(containerId)) {
+                throw new BackendException(Kind.ALREADY_EXISTS,
+                        "snapshot for container " + containerId + " is already mounted on " + layout.rootfs());
+            }
+            removeNow(containerId, layout);
+        }
+
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------")); // umask may have narrowed it
+            Files.createDirectory(layout.rootfs());
+            String options;
+            if (readOnly) {
+                if (lowerTopFirst.size() == 1) {
+                    Files.createDirectory(layout.empty());
+                    lowerTopFirst.add(layout.empty());
+                }
+                options = "ro,lowerdir=" + joined(lowerTopFirst);
+            } else {
+                Files.createDirectory(layout.upper());
+                Files.createDirectory(layout.work());
+                options = "lowerdir=" + joined(lowerTopFirst) + ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
+            }
+            run("mount", "-t", "overlay", "overlay", "-o", options, layout.rootfs().toString());
+            return layout.rootfs();
+        } catch (IOException | RuntimeException e) {
+            String undo = undoPrepare(containerId, layout);
+            throw new BackendException(Kind.INTERNAL, "cannot prepare snapshot for container " + containerId + " at "
+                    + layout.rootfs() + ": " + e.getMessage() + undo, e);
+        }
+    }
+
+    /**
+     * Unmounts and deletes a container's snapshot; a snapshot that does not exist is not an error.
+     *
+     * <p>A plain {@code umount} comes first. If it fails (usually {@code EBUSY}: a process that
+     * outlived its container still has its cwd or a file open in the rootfs), {@code umount -l}
+     * detaches the mount anyway: it disappears from the namespace at once, so the directory can be
+     * deleted, while the kernel keeps the filesystem alive for whoever still uses it until they let
+     * go. Those late users then see an overlay whose upper directory is being deleted under them;
+     * that is their problem, a leaked snapshot would be everyone's.
+     */
+    public synchronized void remove(String containerId) {
+        Path dir = path(containerId);
+        if (!Files.exists(dir, NOFOLLOW_LINKS)) {
+            return;
+        }
+        removeNow(containerId, new SnapshotLayout(dir));
+    }
+
+    /** Whether the container's rootfs is a mount point now, by {@code /proc/self/mountinfo}. */
+    public boolean mounted(String containerId) {
+        String rootfs = new SnapshotLayout(path(containerId)).rootfs().toString();
+        return mountPoints().contains(rootfs);
+    }
+
+    /** The ids of the snapshots on disk, mounted or not, sorted; what a restarted daemon recovers from. */
+    public List<String> list() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (CONTAINER_ID.matcher(name).matches() && Files.isDirectory(entry, NOFOLLOW_LINKS)) {
+                    ids.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot list snapshots in " + root + ": " + e.getMessage(), e);
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /**
+     * Bytes of the regular files in the container's upper directory, each inode counted once (hard
+     * links share it); 0 for a read-only snapshot.
+     */
+    public long upperBytes(String containerId) {
+        return upperUsage(containerId).bytes();
+    }
+
+    /** Inodes under the container's upper directory (not counting the directory itself); 0 for a read-only snapshot. */
+    public long upperInodes(String containerId) {
+        return upperUsage(containerId).inodes();
+    }
+
+    // ---- internals ----
+
+    /** The paths of one snapshot; only names, nothing is checked or created. */
+    private record SnapshotLayout(Path dir) {
+        Path upper() {
+            return dir.resolve("upper");
+        }
+
+        Path work() {
+            return dir.resolve("work");
+        }
+
+        Path rootfs() {
+            return dir.resolve("rootfs");
+        }
+
+        Path empty() {
+            return dir.resolve("empty");
+        }
+    }
+
+    /** What an upper directory holds. */
+    private record UpperUsage(long bytes, long inodes) {
+    }
+
+    private static String validId(String containerId) {
+        if (containerId == null || !CONTAINER_ID.matcher(containerId).matches()) {
+            throw BackendException.invalidArgument("invalid container id \"%s\" for a snapshot: expected %s",
+                    containerId, CONTAINER_ID.pattern());
+        }
+        return containerId;
+    }
+
+    private static Path optionSafe(String containerId, Path path) {
+        String text = path.toString();
+        for (char c : OPTION_BREAKERS.toCharArray()) {
+            if (text.indexOf(c) >= 0) {
+                throw BackendException.invalidArgument(
+                        "snapshot for container %s: path %s contains '%c', which overlay mount options cannot escape",
+                        containerId, text, c);
+            }
+        }
+        return path;
+    }
+
+    private static String joined(List<Path> paths) {
+        StringBuilder out = new StringBuilder();
+        for (Path path : paths) {
+            if (out.length() > 0) {
+                out.append(':');
+            }
+            out.append(path);
+        }
+        return out.toString();
+    }
+
+    /** Best effort, after a failed prepare: returns a note for the error message if the undo failed too. */
+    private String undoPrepare(String containerId, SnapshotLayout layout) {
+        try {
+            removeNow(containerId, layout);
+            return "";
+        } catch (RuntimeException e) {
+            return " (and undoing it failed: " + e.getMessage() + ")";
+        }
+    }
+
+    private void removeNow(String containerId, SnapshotLayout layout) {
+        String rootfs = layout.rootfs().toString();
+        for (int round = 0; mountPoints().contains(rootfs); round++) {
+            if (round == MAX_UNMOUNTS) {
+                throw new BackendException(Kind.INTERNAL, "snapshot for container " + containerId + ": " + rootfs
+                        + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
+            }
+            try {
+                run("umount", rootfs);
+            } catch (IOException busy) {
+                try {
+                    run("umount", "-l", rootfs);
+                } catch (IOException e) {
+                    throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
+                            + " at " + rootfs + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
+                }
+            }
+        }
+        String prefix = layout.dir() + "/";
+        List<String> below = mountPoints().stream().filter(point -> point.startsWith(prefix)).toList();
+        if (!below.isEmpty()) {
+            throw BackendException.failedPrecondition("snapshot of container %s is not deleted: %s still has mounts at %s",
+                    containerId, layout.dir(), below);
+        }
+        try {
+            deleteWithoutFollowing(layout.dir());
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot delete snapshot of container " + containerId + " at "
+                    + layout.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes {@code target} and everything below it through directory file descriptors
+     * ({@code openat} with {@code O_NOFOLLOW}, {@code unlinkat}), so a directory that is swapped for
+     * a symlink while the walk runs makes it fail rather than follow the link onto the host.
+     */
+    private static void deleteWithoutFollowing(Path target) throws IOException {
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(target.getParent())) {
+            if (!(parent instanceof SecureDirectoryStream<Path> secure)) {
+                throw new IOException("this platform cannot delete " + target + " without following symlinks");
+            }
+            deleteEntry(secure, target.getFileName());
+        }
+    }
+
+    private static void deleteEntry(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = parent.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW_LINKS).readAttributes();
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        if (attributes.isDirectory()) {
+            try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, NOFOLLOW_LINKS)) {
+                List<Path> children = new ArrayList<>();
+                for (Path child : dir) {
+                    children.add(child.getFileName());
+                }
+                for (Path child : children) {
+                    deleteEntry(dir, child);
+                }
+            }
+            parent.deleteDirectory(name);
+        } else {
+            parent.deleteFile(name);
+        }
+    }
+
+    private UpperUsage upperUsage(String containerId) {
+        Path dir = path(containerId);
+        if (!Files.isDirectory(dir, NOFOLLOW_LINKS)) {
+            throw BackendException.notFound("no snapshot for container %s at %s", containerId, dir);
+        }
+        Path upper = new SnapshotLayout(dir).upper();
+        if (!Files.isDirectory(upper, NOFOLLOW_LINKS)) {
+            return new UpperUsage(0, 0);
+        }
+        Set<Object> seen = new HashSet<>();
+        long[] totals = new long[2];
+        try {
+            Files.walkFileTree(upper, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path path, BasicFileAttributes attributes) {
+                    if (!path.equals(upper)) {
+                        count(attributes);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path path, BasicFileAttributes attributes) {
+                    count(attributes);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path path, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE; // the container deleted it meanwhile
+                    }
+                    throw e;
+                }
+
+                private void count(BasicFileAttributes attributes) {
+                    Object key = attributes.fileKey();
+                    if (key != null && !seen.add(key)) {
+                        return;
+                    }
+                    totals[1]++;
+                    if (attributes.isRegularFile()) {
+                        totals[0] += attributes.size();
+                    }
+                }
+            });
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot measure the upper directory of container " + containerId
+                    + " at " + upper + ": " + e.getMessage(), e);
+        }
+        return new UpperUsage(totals[0], totals[1]);
+    }
+
+    /** Mount points of this mount namespace, field 5 of mountinfo with the kernel's octal escapes undone. */
+    static List<String> mountPoints() {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(MOUNTINFO), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot read " + MOUNTINFO + ": " + e.getMessage(), e);
+        }
+        List<String> points = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] fields = line.split(" ");
+            if (fields.length > 4) {
+                points.add(unescape(fields[4]));
+            }
+        }
+        return points;
+    }
+
+    /**
+     * Undoes mountinfo's escaping: space, tab, newline and backslash appear as {@code \040},
+     * {@code \011}, {@code \012} and {@code \134}. The input holds raw bytes one char each
+     * (ISO-8859-1), so names in UTF-8 come out right.
+     */
+    static String unescape(String field) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length() && isOctal(field, i + 1) && isOctal(field, i + 2) && isOctal(field, i + 3)) {
+                bytes.write(Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isOctal(String text, int index) {
+        char c = text.charAt(index);
+        return c >= '0' && c <= '7';
+    }
+
+    /** Runs a command without a shell; its output goes into the exception when it fails. */
+    private static void run(String... command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        byte[] output;
+        try (InputStream in = process.getInputStream()) {
+            output = in.readNBytes(OUTPUT_LIMIT);
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        int code;
+        try {
+            code = process.waitFor();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while running " + String.join(" ", command));
+        }
+        if (code != 0) {
+            throw new IOException(String.join(" ", command) + " exited with " + code + ": "
+                    + new String(output, StandardCharsets.UTF_8).strip());
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.crisp.core.server;
+
+import io.crisp.admin.v1.AdminGrpc;
+import io.crisp.admin.v1.ImportImagesRequest;
+import io.crisp.admin.v1.ImportImagesResponse;
+import io.crisp.admin.v1.ImportedImage;
+import io.crisp.core.image.ImageRecord;
+import io.crisp.core.image.ImageService;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+
+/** crisp's administration API ({@code crisp.admin.v1.Admin}) on the CRI socket: what the CRI has no call for. */
+public final class AdminServiceImpl extends AdminGrpc.AdminImplBase {
+    private final ImageService images;
+
+    public AdminServiceImpl(ImageService images) {
+        this.images = images;
+    }
+
+    @Override
+    public void importImages(ImportImagesRequest request, StreamObserver<ImportImagesResponse> observer) {
+        Rpc.unary(observer, "ImportImages", () -> {
+            ImportImagesResponse.Builder response = ImportImagesResponse.newBuilder();
+            for (ImageRecord image : images.importImages(Path.of(request.getPath()))) {
+                response.addImages(ImportedImage.newBuilder().setId(image.id()).addAllRepoTags(image.repoTags()));
+            }
+            return response.build();
+        });
+    }
+}
