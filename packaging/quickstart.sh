@@ -52,5 +52,13 @@ done
 echo "== crisp is answering"
 cat /tmp/crisp-version.$$; rm -f /tmp/crisp-version.$$
 /usr/bin/crisp plugins
+
+echo
+echo "== importing a busybox image built from this host's busybox-static (no network needed)"
+layout=$(mktemp -d)
+"$src/packaging/busybox-image.sh" "$layout/busybox" localhost/crisp/busybox:latest >/dev/null
+/usr/bin/crisp images import "$layout/busybox"
+rm -rf "$layout"
+/usr/bin/crisp images ls
 echo
 echo "Point the kubelet at it:  --container-runtime-endpoint=unix:///run/crisp/crisp.sock"

@@ -335,6 +335,21 @@ final class ImageIT {
         }
     }
 
+    @Test
+    void quickStartBusyboxImageImports() throws Exception {
+        Path script = Crisp.LAUNCHER.getParent().getParent().resolve("busybox-image.sh");
+        Path layout = dir.resolve("bb");
+        run(script.toString(), layout.toString(), "localhost/crisp/busybox:qs");
+        try (DaemonProcess daemon = new DaemonProcess(dir.resolve("daemon")).start()) {
+            Crisp.Run imported = Crisp.run(args(daemon, "images", "import", layout.toString()));
+            assertEquals(0, imported.exitCode(), imported.all());
+            Image image = daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec("localhost/crisp/busybox:qs"))
+                    .build()).getImage();
+            assertEquals(List.of("localhost/crisp/busybox:qs"), image.getRepoTagsList());
+            assertEquals(0, image.getUid().getValue());
+        }
+    }
+
     private static void run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).inheritIO().start();
         assertEquals(0, p.waitFor(), String.join(" ", command));
