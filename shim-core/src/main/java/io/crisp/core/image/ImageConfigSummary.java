@@ -1,5 +1,8 @@
 package io.crisp.core.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,5 +21,22 @@ public record ImageConfigSummary(String user, List<String> env, List<String> ent
         stopSignal = stopSignal == null ? "" : stopSignal;
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** Reads the fields from an OCI image config document (its {@code config} object). */
+    public static ImageConfigSummary of(JsonNode imageConfig) {
+        JsonNode c = imageConfig.path("config");
+        List<String> volumes = new ArrayList<>();
+        c.path("Volumes").fieldNames().forEachRemaining(volumes::add);
+        Map<String, String> labels = new LinkedHashMap<>();
+        c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        return new ImageConfigSummary(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")), strings(c.path("Cmd")),
+                c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""), volumes, labels);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 }

@@ -12,6 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -27,7 +29,99 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * when that holds a full name. A layout entry with neither is refused, naming the manifest.
  */
 final class ImageImporter {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageImporter.class);
+
     private final ObjectMapper json = new ObjectMapper();
+    private final Path workDir;
+    private final ContentStore blobs;
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final ImageGarbage garbage;
+
+    /** @param workDir where archives are extracted for the time of an import */
+    ImageImporter(Path workDir, ContentStore blobs, LayerStore layers, ImageStore images, ImageGarbage garbage) {
+        this.workDir = workDir;
+        this.blobs = blobs;
+        this.layers = layers;
+        this.images = images;
+        this.garbage = garbage;
+    }
+
+    /**
+     * Loads every image at {@code source} into the store. Blobs are verified like pulled ones; a
+     * failure keeps nothing new.
+     */
+    List<ImageRecord> importFrom(Path source, String platform) {
+        if (!source.isAbsolute() || !Files.exists(source)) {
+            throw BackendException.invalidArgument("path: \"%s\" is not an absolute path to an existing file or directory", source);
+        }
+        Path extracted = null;
+        List<String> addedBlobs = new ArrayList<>();
+        List<String> addedLayers = new ArrayList<>();
+        Set<String> touched = ConcurrentHashMap.newKeySet();
+        try {
+            Path dir = source;
+            if (Files.isRegularFile(source)) {
+                Files.createDirectories(workDir);
+                extracted = Files.createTempDirectory(workDir, "archive-");
+                extract(source, extracted);
+                dir = extracted;
+            }
+            List<ImageRecord> imported = new ArrayList<>();
+            for (Found found : read(dir, platform)) {
+                garbage.pin(touched, found.configDigest());
+                if (!blobs.has(found.configDigest())) {
+                    blobs.ingest(found.configDigest(), found.config());
+                    addedBlobs.add(found.configDigest());
+                }
+                JsonNode config = json.readTree(found.config());
+                List<String> diffIds = new ArrayList<>();
+                config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
+                if (diffIds.size() != found.layers().size()) {
+                    throw BackendException.invalidArgument("%s: image %s lists %d diff_ids for %d layers", source, found.name(), diffIds.size(),
+                            found.layers().size());
+                }
+                List<ImageRecord.Layer> layerRecords = new ArrayList<>();
+                long size = found.config().length;
+                for (int i = 0; i < diffIds.size(); i++) {
+                    Layer layer = found.layers().get(i);
+                    garbage.pin(touched, layer.digest());
+                    garbage.pin(touched, diffIds.get(i));
+                    if (!blobs.has(layer.digest())) {
+                        try (java.io.InputStream in = Files.newInputStream(layer.file())) {
+                            blobs.ingest(layer.digest(), Files.size(layer.file()), in);
+                        }
+                        addedBlobs.add(layer.digest());
+                    }
+                    if (layers.unpack(layer.digest(), diffIds.get(i))) {
+                        addedLayers.add(diffIds.get(i));
+                    }
+                    long layerSize = Files.size(layer.file());
+                    layerRecords.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layerSize, layer.mediaType()));
+                    size += layerSize;
+                }
+                ImageReference ref = ImageReference.parse(found.name());
+                ImageRecord image = new ImageRecord(found.configDigest(), List.of(), List.of(), size, ImageConfigSummary.of(config), layerRecords,
+                        System.currentTimeMillis());
+                imported.add(images.put(image, ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty(),
+                        found.manifestDigest().map(d -> ref.name() + "@" + d)));
+                log.info("Imported {} as {} from {}", ref, found.configDigest(), source);
+            }
+            return imported;
+        } catch (IOException e) {
+            garbage.discard(addedBlobs, addedLayers, touched);
+            throw BackendException.invalidArgument("cannot import %s: %s", source, e.getMessage());
+        } catch (RuntimeException e) {
+            garbage.discard(addedBlobs, addedLayers, touched);
+            throw e;
+        } finally {
+            garbage.unpin(touched);
+            if (extracted != null) {
+                LayerStore.deleteTree(extracted);
+            }
+        }
+    }
+
 
     /** A manifest found in the source, with the name to store it under. */
     record Found(String name, String configDigest, byte[] config, List<Layer> layers, Optional<String> manifestDigest) {}

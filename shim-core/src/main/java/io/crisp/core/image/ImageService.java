@@ -17,9 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,8 +68,8 @@ public final class ImageService {
         return t;
     });
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-    /** Blobs and layers a running pull touches, counted per pull, which garbage collection keeps. */
-    private final Map<String, Integer> pinned = new ConcurrentHashMap<>();
+    /** Keeps what running pulls and imports touch; deletes what no image references. */
+    private final ImageGarbage garbage;
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
 
@@ -81,6 +78,7 @@ public final class ImageService {
         this.blobs = new ContentStore(root);
         this.layers = new LayerStore(root, blobs);
         this.images = new ImageStore(root);
+        this.garbage = new ImageGarbage(root, blobs, layers, images);
         this.settings = settings;
     }
 
@@ -190,37 +188,27 @@ public final class ImageService {
             }
             throw lastFailure != null ? lastFailure : BackendException.unavailable("no endpoint for %s", ref);
         } catch (RuntimeException e) {
-            discard(addedBlobs, addedLayers, touched);
+            garbage.discard(addedBlobs, addedLayers, touched);
             if (pull.cancelled().isPresent()) {
                 throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
             }
             throw e;
         } finally {
-            touched.forEach(this::unpin);
+            garbage.unpin(touched);
         }
-    }
-
-    private void pin(Set<String> touched, String digest) {
-        if (touched.add(digest)) {
-            pinned.merge(digest, 1, Integer::sum);
-        }
-    }
-
-    private void unpin(String digest) {
-        pinned.computeIfPresent(digest, (d, n) -> n <= 1 ? null : n - 1);
     }
 
     private ImageRecord pullFrom(Endpoint endpoint, ImageReference ref, RegistryCredentials credentials, RegistryClient client,
             PullSettings s, RegistryClient.Pull pull, List<String> addedBlobs, List<String> addedLayers, Set<String> touched) {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
-        pin(touched, resolved.manifestDigest());
-        pin(touched, resolved.config().digest());
-        resolved.layers().forEach(l -> pin(touched, l.digest()));
+        garbage.pin(touched, resolved.manifestDigest());
+        garbage.pin(touched, resolved.config().digest());
+        resolved.layers().forEach(l -> garbage.pin(touched, l.digest()));
         fetch(client, endpoint, resolved.config(), credentials, pull, addedBlobs);
         JsonNode config = readJson(resolved.config().digest(), ref);
         List<String> diffIds = new ArrayList<>();
         config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
-        diffIds.forEach(d -> pin(touched, d));
+        diffIds.forEach(d -> garbage.pin(touched, d));
         if (diffIds.size() != resolved.layers().size()) {
             throw BackendException.invalidArgument("image \"%s\": config lists %d diff_ids for %d layers", ref, diffIds.size(), resolved.layers().size());
         }
@@ -239,7 +227,7 @@ public final class ImageService {
             blobs.ingest(resolved.manifestDigest(), resolved.manifest());
             addedBlobs.add(resolved.manifestDigest());
         }
-        ImageRecord image = new ImageRecord(resolved.config().digest(), List.of(), List.of(), size, summary(config), recordLayers,
+        ImageRecord image = new ImageRecord(resolved.config().digest(), List.of(), List.of(), size, ImageConfigSummary.of(config), recordLayers,
                 System.currentTimeMillis());
         Optional<String> tag = ref.tag().isPresent() && ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty();
         return images.put(image, tag, Optional.of(ref.name() + "@" + resolved.manifestDigest()));
@@ -293,42 +281,12 @@ public final class ImageService {
         }
     }
 
-    private void discard(List<String> addedBlobs, List<String> addedLayers, Set<String> touched) {
-        touched.forEach(this::unpin);
-        touched.clear();
-        Set<String> keepBlobs = new HashSet<>();
-        Set<String> keepLayers = new HashSet<>();
-        referenced(keepBlobs, keepLayers);
-        synchronized (addedBlobs) {
-            addedBlobs.stream().filter(d -> !keepBlobs.contains(d)).forEach(blobs::delete);
-        }
-        synchronized (addedLayers) {
-            addedLayers.stream().filter(d -> !keepLayers.contains(d)).forEach(layers::delete);
-        }
-    }
-
     private JsonNode readJson(String digest, ImageReference ref) {
         try {
             return json.readTree(blobs.read(digest));
         } catch (IOException e) {
             throw BackendException.invalidArgument("image \"%s\": config %s is not JSON", ref, digest);
         }
-    }
-
-    private static ImageConfigSummary summary(JsonNode config) {
-        JsonNode c = config.path("config");
-        List<String> volumes = new ArrayList<>();
-        c.path("Volumes").fieldNames().forEachRemaining(volumes::add);
-        Map<String, String> labels = new LinkedHashMap<>();
-        c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-        return new ImageConfigSummary(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")), strings(c.path("Cmd")),
-                c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""), volumes, labels);
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     // ---- import from disk ----
@@ -338,76 +296,10 @@ public final class ImageService {
      * archive at {@code source}. Blobs are verified like pulled ones; a failure keeps nothing new.
      */
     public synchronized List<ImageRecord> importImages(Path source) {
-        if (!source.isAbsolute() || !Files.exists(source)) {
-            throw BackendException.invalidArgument("path: \"%s\" is not an absolute path to an existing file or directory", source);
-        }
-        ImageImporter importer = new ImageImporter();
-        Path extracted = null;
-        List<String> addedBlobs = new ArrayList<>();
-        List<String> addedLayers = new ArrayList<>();
-        Set<String> touched = ConcurrentHashMap.newKeySet();
-        try {
-            Path dir = source;
-            if (Files.isRegularFile(source)) {
-                Files.createDirectories(root.resolve("import"));
-                extracted = Files.createTempDirectory(root.resolve("import"), "archive-");
-                importer.extract(source, extracted);
-                dir = extracted;
-            }
-            List<ImageRecord> imported = new ArrayList<>();
-            for (ImageImporter.Found found : importer.read(dir, settings.get().platform())) {
-                pin(touched, found.configDigest());
-                if (!blobs.has(found.configDigest())) {
-                    blobs.ingest(found.configDigest(), found.config());
-                    addedBlobs.add(found.configDigest());
-                }
-                JsonNode config = json.readTree(found.config());
-                List<String> diffIds = new ArrayList<>();
-                config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
-                if (diffIds.size() != found.layers().size()) {
-                    throw BackendException.invalidArgument("%s: image %s lists %d diff_ids for %d layers", source, found.name(), diffIds.size(),
-                            found.layers().size());
-                }
-                List<ImageRecord.Layer> layerRecords = new ArrayList<>();
-                long size = found.config().length;
-                for (int i = 0; i < diffIds.size(); i++) {
-                    ImageImporter.Layer layer = found.layers().get(i);
-                    pin(touched, layer.digest());
-                    pin(touched, diffIds.get(i));
-                    if (!blobs.has(layer.digest())) {
-                        try (java.io.InputStream in = Files.newInputStream(layer.file())) {
-                            blobs.ingest(layer.digest(), Files.size(layer.file()), in);
-                        }
-                        addedBlobs.add(layer.digest());
-                    }
-                    if (layers.unpack(layer.digest(), diffIds.get(i))) {
-                        addedLayers.add(diffIds.get(i));
-                    }
-                    long layerSize = Files.size(layer.file());
-                    layerRecords.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layerSize, layer.mediaType()));
-                    size += layerSize;
-                }
-                ImageReference ref = ImageReference.parse(found.name());
-                ImageRecord image = new ImageRecord(found.configDigest(), List.of(), List.of(), size, summary(config), layerRecords,
-                        System.currentTimeMillis());
-                imported.add(images.put(image, ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty(),
-                        found.manifestDigest().map(d -> ref.name() + "@" + d)));
-                log.info("Imported {} as {} from {}", ref, found.configDigest(), source);
-            }
-            usage = null;
-            return imported;
-        } catch (IOException e) {
-            discard(addedBlobs, addedLayers, touched);
-            throw BackendException.invalidArgument("cannot import %s: %s", source, e.getMessage());
-        } catch (RuntimeException e) {
-            discard(addedBlobs, addedLayers, touched);
-            throw e;
-        } finally {
-            touched.forEach(this::unpin);
-            if (extracted != null) {
-                LayerStore.deleteTree(extracted);
-            }
-        }
+        List<ImageRecord> imported = new ImageImporter(root.resolve("import"), blobs, layers, images, garbage)
+                .importFrom(source, settings.get().platform());
+        usage = null;
+        return imported;
     }
 
     // ---- ImageStatus, ListImages, RemoveImage, ImageFsInfo ----
@@ -439,52 +331,9 @@ public final class ImageService {
             throw BackendException.failedPrecondition("image %s (%s) is used by a container; remove the container first", image, record.id());
         }
         images.remove(record.id());
-        collectGarbage();
+        garbage.collect();
         usage = null;
         log.info("Removed image {} ({})", record.id(), String.join(", ", record.repoTags()));
-    }
-
-    /** Deletes blobs and layers that no image references. */
-    private void collectGarbage() {
-        Set<String> keepBlobs = new HashSet<>();
-        Set<String> keepLayers = new HashSet<>();
-        referenced(keepBlobs, keepLayers);
-        try (var files = Files.list(root.resolve("blobs").resolve("sha256"))) {
-            for (Iterator<Path> it = files.iterator(); it.hasNext(); ) {
-                String digest = "sha256:" + it.next().getFileName();
-                if (!keepBlobs.contains(digest)) {
-                    blobs.delete(digest);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("Blob garbage collection failed: {}", e.getMessage());
-        }
-        try (var dirs = Files.list(root.resolve("layers"))) {
-            for (Iterator<Path> it = dirs.iterator(); it.hasNext(); ) {
-                String name = it.next().getFileName().toString();
-                if (name.matches("[a-f0-9]{64}") && !keepLayers.contains("sha256:" + name)) {
-                    layers.delete("sha256:" + name);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("Layer garbage collection failed: {}", e.getMessage());
-        }
-    }
-
-    private void referenced(Set<String> blobDigests, Set<String> diffIds) {
-        for (ImageRecord image : images.list()) {
-            blobDigests.add(image.id());
-            for (String repoDigest : image.repoDigests()) {
-                blobDigests.add(repoDigest.substring(repoDigest.indexOf('@') + 1));
-            }
-            for (ImageRecord.Layer layer : image.layers()) {
-                blobDigests.add(layer.digest());
-                diffIds.add(layer.diffId());
-            }
-        }
-        // What running pulls touch stays: their own failure cleans up after them.
-        blobDigests.addAll(pinned.keySet());
-        diffIds.addAll(pinned.keySet());
     }
 
     /** Bytes and inodes the store uses, measured at most every 10 s: the kubelet asks often. */
