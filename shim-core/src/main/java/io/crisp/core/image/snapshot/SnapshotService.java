@@ -2,13 +2,11 @@ package io.crisp.core.image.snapshot;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.state.HostCommand;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -57,7 +55,6 @@ public final class SnapshotService {
     private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
     private static final String OPTION_BREAKERS = ",:\"";
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
-    private static final int OUTPUT_LIMIT = 4096;
     /** Stacked mounts on one rootfs are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
 
@@ -138,7 +135,7 @@ public final class SnapshotService {
                 Files.createDirectory(layout.work());
                 options = "lowerdir=" + joined(lowerTopFirst) + ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
             }
-            run("mount", "-t", "overlay", "overlay", "-o", options, layout.rootfs().toString());
+            HostCommand.run("mount", "-t", "overlay", "overlay", "-o", options, layout.rootfs().toString());
             return layout.rootfs();
         } catch (IOException | RuntimeException e) {
             String undo = undoPrepare(containerId, layout);
@@ -275,10 +272,10 @@ public final class SnapshotService {
                         + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
             }
             try {
-                run("umount", rootfs);
+                HostCommand.run("umount", rootfs);
             } catch (IOException busy) {
                 try {
-                    run("umount", "-l", rootfs);
+                    HostCommand.run("umount", "-l", rootfs);
                 } catch (IOException e) {
                     throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
                             + " at " + rootfs + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
@@ -429,28 +426,5 @@ public final class SnapshotService {
     private static boolean isOctal(String text, int index) {
         char c = text.charAt(index);
         return c >= '0' && c <= '7';
-    }
-
-    /** Runs a command without a shell; its output goes into the exception when it fails. */
-    private static void run(String... command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        byte[] output;
-        try (InputStream in = process.getInputStream()) {
-            output = in.readNBytes(OUTPUT_LIMIT);
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        int code;
-        try {
-            code = process.waitFor();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while running " + String.join(" ", command));
-        }
-        if (code != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + code + ": "
-                    + new String(output, StandardCharsets.UTF_8).strip());
-        }
     }
 }

@@ -1,11 +1,8 @@
 package io.crisp.core.image.unpack;
 
+import io.crisp.core.state.HostCommand;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -25,7 +22,6 @@ import java.util.List;
  * commands run without a shell.
  */
 final class FileCommands {
-    private static final int OUTPUT_LIMIT = 4096;
 
     private FileCommands() {
     }
@@ -33,15 +29,15 @@ final class FileCommands {
     /** @param type {@code c}, {@code b} or {@code p}; major and minor are ignored for {@code p} */
     static void mknod(Path path, char type, int major, int minor) throws IOException {
         if (type == 'p') {
-            run("mknod", path.toString(), "p");
+            HostCommand.run("mknod", path.toString(), "p");
         } else {
-            run("mknod", path.toString(), String.valueOf(type), Integer.toString(major), Integer.toString(minor));
+            HostCommand.run("mknod", path.toString(), String.valueOf(type), Integer.toString(major), Integer.toString(minor));
         }
     }
 
     /** Follows a symlink: call it on anything but a symlink only. */
     static void chmod(Path path, int mode) throws IOException {
-        run("chmod", String.format("%04o", mode), path.toString());
+        HostCommand.run("chmod", String.format("%04o", mode), path.toString());
     }
 
     /** @param noDereference set the attribute on a symlink itself rather than on what it points to */
@@ -57,7 +53,7 @@ final class FileCommands {
             command.add("0x" + HexFormat.of().formatHex(value));
         }
         command.add(path.toString());
-        run(command.toArray(String[]::new));
+        HostCommand.run(command.toArray(String[]::new));
     }
 
     /**
@@ -67,33 +63,11 @@ final class FileCommands {
     static void touch(Path path, FileTime mtime) throws IOException {
         Instant instant = mtime.toInstant();
         String seconds = BigDecimal.valueOf(instant.getEpochSecond()).add(BigDecimal.valueOf(instant.getNano(), 9)).toPlainString();
-        run("touch", "-h", "-m", "-d", "@" + seconds, path.toString());
+        HostCommand.run("touch", "-h", "-m", "-d", "@" + seconds, path.toString());
     }
 
     /** A symlink whose target text is kept byte for byte (repeated or trailing slashes included). */
     static void symlink(String target, Path link) throws IOException {
-        run("ln", "-s", "--", target, link.toString());
-    }
-
-    private static void run(String... command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        byte[] output;
-        try (InputStream in = process.getInputStream()) {
-            output = in.readNBytes(OUTPUT_LIMIT);
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        int code;
-        try {
-            code = process.waitFor();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while running " + String.join(" ", command));
-        }
-        if (code != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + code + ": "
-                    + new String(output, StandardCharsets.UTF_8).strip());
-        }
+        HostCommand.run("ln", "-s", "--", target, link.toString());
     }
 }
