@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.image.unpack.LayerCompression;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +133,7 @@ final class ImageImporter {
     /** Unpacks a tar archive (OCI or docker) into {@code into}; only regular files and directories, no escape. */
     void extract(Path archive, Path into) throws IOException {
         try (InputStream file = Files.newInputStream(archive);
-             TarArchiveInputStream tar = new TarArchiveInputStream(LayerStore.decompress(new java.io.BufferedInputStream(file)))) {
+             TarArchiveInputStream tar = new TarArchiveInputStream(LayerCompression.decompressed(new java.io.BufferedInputStream(file)))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 String name = entry.getName();
@@ -181,10 +182,22 @@ final class ImageImporter {
         for (JsonNode entry : json.readTree(inside(dir, "manifest.json").toFile())) {
             Path configFile = inside(dir, entry.path("Config").asText());
             byte[] config = Files.readAllBytes(configFile);
+            JsonNode diffIds = json.readTree(config).path("rootfs").path("diff_ids");
             List<Layer> layers = new ArrayList<>();
+            int index = 0;
             for (JsonNode layer : entry.path("Layers")) {
                 Path file = inside(dir, layer.asText());
-                layers.add(new Layer(file, sha256(file), "application/vnd.docker.image.rootfs.diff.tar"));
+                // The digest needs no pass of its own: a blobs/sha256/<hex> path names it (newer
+                // Docker), and a classic <id>/layer.tar is the uncompressed tar, so its diff_id.
+                // The content store checks it either way while copying the layer in.
+                String name = file.getFileName().toString();
+                String digest = file.getParent().endsWith(Path.of("blobs", "sha256")) && ContentStore.isDigest("sha256:" + name)
+                        ? "sha256:" + name : diffIds.path(index).asText("");
+                if (!ContentStore.isDigest(digest)) {
+                    throw BackendException.invalidArgument("%s: layer %s has no diff_id in the image config", dir, layer.asText());
+                }
+                layers.add(new Layer(file, digest, "application/vnd.docker.image.rootfs.diff.tar"));
+                index++;
             }
             JsonNode tags = entry.path("RepoTags");
             if (tags.isEmpty()) {
@@ -238,7 +251,7 @@ final class ImageImporter {
     }
 
     private static Path blob(Path dir, String digest) {
-        if (!digest.matches("sha256:[a-f0-9]{64}")) {
+        if (!ContentStore.isDigest(digest)) {
             throw BackendException.invalidArgument("%s: unsupported digest \"%s\"", dir, digest);
         }
         return inside(dir, "blobs/sha256/" + digest.substring(7));
@@ -254,18 +267,5 @@ final class ImageImporter {
             throw BackendException.invalidArgument("%s: \"%s\" is missing", dir, relative);
         }
         return p;
-    }
-
-    private static String sha256(Path file) throws IOException {
-        java.security.MessageDigest sha;
-        try {
-            sha = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), sha)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());
     }
 }

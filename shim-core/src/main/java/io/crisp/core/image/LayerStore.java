@@ -1,6 +1,7 @@
 package io.crisp.core.image;
 
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.image.unpack.LayerCompression;
 import io.crisp.core.image.unpack.LayerUnpacker;
 import io.crisp.spi.BackendException;
 import java.io.BufferedInputStream;
@@ -12,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.stream.Stream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Unpacked layers, one directory per layer under {@code <root>/images/layers/<diff_id hex>}, in the
@@ -55,7 +53,7 @@ public final class LayerStore {
     }
 
     public Path path(String diffId) {
-        if (!diffId.matches("sha256:[a-f0-9]{64}")) {
+        if (!ContentStore.isDigest(diffId)) {
             throw BackendException.invalidArgument("unsupported layer diff_id \"%s\"", diffId);
         }
         return layers.resolve(diffId.substring(7));
@@ -84,16 +82,16 @@ public final class LayerStore {
     }
 
     private void unpackNow(String digest, String diffId, Path target) {
-        MessageDigest sha = sha256();
-        try (InputStream blob = new BufferedInputStream(blobs.open(digest), 64 * 1024);
-             InputStream tar = new DigestInputStream(decompress(blob), sha)) {
+        MessageDigest sha = ContentStore.sha256();
+        try (BufferedInputStream blob = new BufferedInputStream(blobs.open(digest), 64 * 1024);
+             InputStream tar = new DigestInputStream(LayerCompression.decompressed(blob), sha)) {
             unpacker.unpack(tar, target);
             tar.transferTo(java.io.OutputStream.nullOutputStream()); // tar padding after the end blocks counts too
         } catch (IOException e) {
             deleteTree(target);
             throw new BackendException(BackendException.Kind.INTERNAL, "cannot unpack layer " + digest + ": " + e.getMessage(), e);
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        String actual = ContentStore.digestOf(sha);
         if (!actual.equals(diffId)) {
             deleteTree(target);
             throw BackendException.invalidArgument("layer %s unpacks to %s, but the image config says diff_id %s", digest, actual, diffId);
@@ -102,21 +100,6 @@ public final class LayerStore {
 
     public void delete(String diffId) {
         deleteTree(path(diffId));
-    }
-
-    /** gzip and zstd by their magic bytes; anything else is taken as a plain tar. */
-    static InputStream decompress(InputStream in) throws IOException {
-        in.mark(4);
-        byte[] magic = in.readNBytes(4);
-        in.reset();
-        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-            return new GzipCompressorInputStream(in, true);
-        }
-        if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
-                && (magic[3] & 0xff) == 0xfd) {
-            return new com.github.luben.zstd.ZstdInputStream(in);
-        }
-        return in;
     }
 
     static void deleteTree(Path dir) {
@@ -129,14 +112,6 @@ public final class LayerStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -324,7 +324,7 @@ public final class RegistryClient {
 
     private static Descriptor descriptor(JsonNode node, ImageReference ref) {
         String digest = node.path("digest").asText("");
-        if (!digest.matches("sha256:[a-f0-9]{64}")) {
+        if (!ContentStore.isDigest(digest)) {
             throw BackendException.invalidArgument("image \"%s\": manifest names a blob with unsupported digest \"%s\"", ref, digest);
         }
         return new Descriptor(node.path("mediaType").asText(""), digest, node.path("size").asLong(-1));

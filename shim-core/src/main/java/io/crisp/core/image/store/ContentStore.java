@@ -63,7 +63,7 @@ public final class ContentStore {
     }
 
     public Path path(String digest) {
-        if (!SHA256.matcher(digest).matches()) {
+        if (!isDigest(digest)) {
             throw BackendException.invalidArgument("unsupported or malformed digest \"%s\" (crisp stores sha256 digests)", digest);
         }
         return blobs.resolve(digest.substring("sha256:".length()));
@@ -117,7 +117,7 @@ public final class ContentStore {
                     written += n;
                 }
             }
-            String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+            String actual = digestOf(sha);
             if (expectedSize >= 0 && written != expectedSize) {
                 throw BackendException.invalidArgument("blob %s has %d bytes, its descriptor says %d", digest, written, expectedSize);
             }
@@ -155,10 +155,23 @@ public final class ContentStore {
     }
 
     public static String sha256Of(byte[] content) {
-        return "sha256:" + HexFormat.of().formatHex(sha256().digest(content));
+        MessageDigest sha = sha256();
+        sha.update(content);
+        return digestOf(sha);
     }
 
-    static MessageDigest sha256() {
+    /** True for the digests crisp stores: {@code sha256:} and 64 lower-case hex digits. */
+    public static boolean isDigest(String text) {
+        return SHA256.matcher(text).matches();
+    }
+
+    /** Completes {@code sha} and writes it as a digest string, {@code sha256:<hex>}. */
+    public static String digestOf(MessageDigest sha) {
+        return "sha256:" + HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** A fresh SHA-256 for hashing a stream as it passes. */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -2,7 +2,6 @@ package io.crisp.core.image.unpack;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.BufferedInputStream;
@@ -38,7 +37,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -196,40 +194,6 @@ public final class LayerUnpacker {
         FILE, DIRECTORY, SYMLINK, OTHER
     }
 
-    private enum Compression {
-        GZIP("gzip-compressed"), ZSTD("zstd-compressed"), NONE("uncompressed");
-
-        private final String label;
-
-        Compression(String label) {
-            this.label = label;
-        }
-
-        /** By magic bytes: media types lie often enough (docker's "gzip" layers that are plain tar). */
-        static Compression detect(BufferedInputStream in) throws IOException {
-            in.mark(4);
-            byte[] magic = in.readNBytes(4);
-            in.reset();
-            if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-                return GZIP;
-            }
-            if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-                    && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
-                return ZSTD;
-            }
-            return NONE;
-        }
-
-        InputStream open(InputStream in) throws IOException {
-            return switch (this) {
-                // Concatenated members: pigz and some registries' re-compressions write several.
-                case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
-                case ZSTD -> new ZstdInputStreamNoFinalizer(in);
-                case NONE -> in;
-            };
-        }
-    }
-
     /** A read from the layer stream that may fail because of the stream or because of its content. */
     @FunctionalInterface
     private interface LayerRead<T> {
@@ -293,7 +257,7 @@ public final class LayerUnpacker {
         private final Map<EntryPath, DirectoryMetadata> directories = new LinkedHashMap<>();
         private final byte[] buffer = new byte[COPY_BUFFER];
         private SourceStream source;
-        private Compression compression = Compression.NONE;
+        private LayerCompression compression = LayerCompression.NONE;
         private String readingAt = "at its start";
         private long entries;
         private long bytes;
@@ -305,7 +269,7 @@ public final class LayerUnpacker {
         UnpackResult run(InputStream layer) {
             source = new SourceStream(layer);
             BufferedInputStream buffered = new BufferedInputStream(source, COPY_BUFFER);
-            compression = read(() -> Compression.detect(buffered));
+            compression = read(() -> LayerCompression.detect(buffered));
             InputStream decompressed = read(() -> compression.open(buffered));
             TarHeaderTap tap = new TarHeaderTap(decompressed);
             TarArchiveInputStream tar = new TarArchiveInputStream(tap, StandardCharsets.UTF_8.name());
@@ -315,7 +279,7 @@ public final class LayerUnpacker {
                     TarArchiveEntry entry = read(tar::getNextEntry);
                     if (entry == null) {
                         if (tap.endedInsideHeader()) {
-                            throw invalid("%s layer is truncated %s: it ends inside a tar header", compression.label, readingAt);
+                            throw invalid("%s layer is truncated %s: it ends inside a tar header", compression.label(), readingAt);
                         }
                         break;
                     }
@@ -360,7 +324,7 @@ public final class LayerUnpacker {
                             "cannot read the layer stream " + readingAt + ": " + describe(source.failure), e);
                 }
                 throw new BackendException(Kind.INVALID_ARGUMENT,
-                        compression.label + " layer is corrupt or truncated " + readingAt + ": " + describe(e), e);
+                        compression.label() + " layer is corrupt or truncated " + readingAt + ": " + describe(e), e);
             }
         }
 
