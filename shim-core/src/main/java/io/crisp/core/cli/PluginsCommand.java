@@ -66,7 +66,7 @@ final class PluginsCommand implements Callable<Integer> {
                 try {
                     registry.apply(config, catalog);
                 } catch (ConfigException e) {
-                    print(System.out, new RuntimeInfoServiceWithoutHandlers(state).plugins(), null);
+                    print(System.out, new RuntimeInfoService(state).plugins(), null);
                     System.err.println("crisp: handlers refused: " + e.getMessage());
                     return Main.EXIT_CONFIG;
                 }
@@ -103,26 +103,6 @@ final class PluginsCommand implements Callable<Integer> {
             if (!health.path("ready").asBoolean()) {
                 out.printf("    not ready: %s: %s%n", health.path("reason").asText(), health.path("message").asText());
             }
-        }
-    }
-
-    /** The plugins part of the verbose info, for when no handler table could be built. */
-    private static final class RuntimeInfoServiceWithoutHandlers {
-        private final DaemonState state;
-
-        RuntimeInfoServiceWithoutHandlers(DaemonState state) {
-            this.state = state;
-        }
-
-        JsonNode plugins() {
-            ObjectMapper json = new ObjectMapper();
-            var node = json.createObjectNode();
-            var loaded = node.putArray("loaded");
-            state.plugins().plugins().values().forEach(p -> loaded.addObject().put("id", p.id()).put("version", p.version())
-                    .put("requires", p.requires()).put("jar", p.jar().toString()));
-            var problems = node.putArray("problems");
-            state.plugins().problems().forEach(p -> problems.addObject().put("jar", p.jar().toString()).put("message", p.message()));
-            return node;
         }
     }
 }

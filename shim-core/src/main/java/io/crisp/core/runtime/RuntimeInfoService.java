@@ -151,7 +151,8 @@ public final class RuntimeInfoService {
         }
     }
 
-    private ObjectNode plugins() {
+    /** Loaded plugins and the JARs that did not load; needs no handler table. */
+    public ObjectNode plugins() {
         ObjectNode node = json.createObjectNode();
         node.put("dir", state.config().pluginsDir().toString());
         ArrayNode loaded = node.putArray("loaded");
