@@ -1,6 +1,7 @@
 package io.crisp.core.image;
 
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.state.FileTrees;
 import io.crisp.core.image.unpack.LayerCompression;
 import io.crisp.core.image.unpack.LayerUnpacker;
 import io.crisp.spi.BackendException;
@@ -13,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Unpacked layers, one directory per layer under {@code <root>/images/layers/<diff_id hex>}, in the
@@ -103,13 +102,8 @@ public final class LayerStore {
     }
 
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
         }

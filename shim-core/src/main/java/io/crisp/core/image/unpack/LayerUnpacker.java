@@ -2,6 +2,7 @@ package io.crisp.core.image.unpack;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.state.FileTrees;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.BufferedInputStream;
@@ -13,12 +14,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -151,31 +150,11 @@ public final class LayerUnpacker {
 
     private static void discard(Path staging, Throwable failure) {
         try {
-            deleteTree(staging);
+            FileTrees.delete(staging);
         } catch (IOException e) {
             failure.addSuppressed(e);
             log.warn("cannot remove {} after a failed unpack: {}", staging, describe(e));
         }
-    }
-
-    /** Deletes a file, a symlink (not what it points to) or a directory tree, never following links. */
-    private static void deleteTree(Path path) throws IOException {
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static String describe(Throwable e) {
@@ -580,7 +559,7 @@ public final class LayerUnpacker {
         }
 
         private void remove(EntryPath path, Path file) throws IOException {
-            deleteTree(file);
+            FileTrees.delete(file);
             directories.keySet().removeIf(path::contains);
         }
 
