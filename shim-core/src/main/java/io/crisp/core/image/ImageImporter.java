@@ -32,7 +32,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 final class ImageImporter {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageImporter.class);
 
-    private final ObjectMapper json = new ObjectMapper();
+    /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path workDir;
     private final ContentStore blobs;
     private final LayerStore layers;
@@ -75,7 +76,7 @@ final class ImageImporter {
                     blobs.ingest(found.configDigest(), found.config());
                     addedBlobs.add(found.configDigest());
                 }
-                JsonNode config = json.readTree(found.config());
+                JsonNode config = JSON.readTree(found.config());
                 List<String> diffIds = new ArrayList<>();
                 config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
                 if (diffIds.size() != found.layers().size()) {
@@ -179,10 +180,10 @@ final class ImageImporter {
 
     private List<Found> readDocker(Path dir) throws IOException {
         List<Found> found = new ArrayList<>();
-        for (JsonNode entry : json.readTree(inside(dir, "manifest.json").toFile())) {
+        for (JsonNode entry : JSON.readTree(inside(dir, "manifest.json").toFile())) {
             Path configFile = inside(dir, entry.path("Config").asText());
             byte[] config = Files.readAllBytes(configFile);
-            JsonNode diffIds = json.readTree(config).path("rootfs").path("diff_ids");
+            JsonNode diffIds = JSON.readTree(config).path("rootfs").path("diff_ids");
             List<Layer> layers = new ArrayList<>();
             int index = 0;
             for (JsonNode layer : entry.path("Layers")) {
@@ -212,7 +213,7 @@ final class ImageImporter {
 
     private List<Found> readOci(Path dir, String platform) throws IOException {
         List<Found> found = new ArrayList<>();
-        for (JsonNode descriptor : json.readTree(inside(dir, "index.json").toFile()).path("manifests")) {
+        for (JsonNode descriptor : JSON.readTree(inside(dir, "index.json").toFile()).path("manifests")) {
             String name = descriptor.path("annotations").path("io.containerd.image.name").asText("");
             String refName = descriptor.path("annotations").path("org.opencontainers.image.ref.name").asText("");
             if (name.isEmpty() && (refName.contains("/") || refName.contains("."))) {
@@ -223,10 +224,10 @@ final class ImageImporter {
                 throw BackendException.invalidArgument("%s: manifest %s has no full image name (annotation io.containerd.image.name, "
                         + "or org.opencontainers.image.ref.name holding registry/repository:tag)", dir, digest);
             }
-            JsonNode manifest = json.readTree(blob(dir, digest).toFile());
+            JsonNode manifest = JSON.readTree(blob(dir, digest).toFile());
             if (manifest.has("manifests")) {
                 digest = choose(manifest, platform, dir, name);
-                manifest = json.readTree(blob(dir, digest).toFile());
+                manifest = JSON.readTree(blob(dir, digest).toFile());
             }
             String configDigest = manifest.path("config").path("digest").asText();
             byte[] config = Files.readAllBytes(blob(dir, configDigest));

@@ -39,7 +39,8 @@ public final class RegistryClient {
     private static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_REDIRECTS = 5;
 
-    private final ObjectMapper json = new ObjectMapper();
+    /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Duration stallTimeout;
     /** Authorization header values by "host/repository", so a token is fetched once per pull scope. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
@@ -275,7 +276,7 @@ public final class RegistryClient {
                             "token server %s refused %s for %s (HTTP %d)", URI.create(realm).getAuthority(),
                             credentials.isEmpty() ? "anonymous access" : "the given credentials", endpoint.repository(), code));
                 }
-                JsonNode answer = json.readTree(c.getInputStream());
+                JsonNode answer = JSON.readTree(c.getInputStream());
                 String token = answer.path("token").asText(answer.path("access_token").asText(""));
                 if (token.isEmpty()) {
                     throw new BackendException(BackendException.Kind.PERMISSION_DENIED, "token server " + URI.create(realm).getAuthority() + " sent no token");
@@ -343,7 +344,7 @@ public final class RegistryClient {
 
     private JsonNode parse(byte[] bytes, ImageReference ref, Endpoint endpoint) {
         try {
-            return json.readTree(bytes);
+            return JSON.readTree(bytes);
         } catch (IOException e) {
             throw BackendException.invalidArgument("image \"%s\": registry %s served a manifest that is not JSON", ref, endpoint.host());
         }
@@ -362,7 +363,7 @@ public final class RegistryClient {
             if (err == null) {
                 return "";
             }
-            JsonNode body = new ObjectMapper().readTree(err.readNBytes(4096));
+            JsonNode body = JSON.readTree(err.readNBytes(4096));
             JsonNode first = body.path("errors").path(0);
             return first.isMissingNode() ? "" : ": " + first.path("code").asText() + " " + first.path("message").asText();
         } catch (IOException | RuntimeException e) {
