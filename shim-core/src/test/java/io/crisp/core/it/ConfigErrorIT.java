@@ -15,8 +15,8 @@ final class ConfigErrorIT {
     @TempDir
     Path dir;
 
-    private static String refused(DaemonProcess daemon) {
-        daemon.spawn();
+    private static String refused(DaemonProcess daemon, String... flags) {
+        daemon.spawn(flags);
         assertEquals(2, daemon.waitForExit(Duration.ofSeconds(30)), daemon.logs());
         assertFalse(Files.exists(daemon.socket), "a refused daemon must not leave a socket");
         return daemon.logs();
@@ -71,18 +71,16 @@ final class ConfigErrorIT {
     @Test
     void defaultRuntimeWithoutATableIsRefused() {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
-            daemon.spawn("--default-runtime", "kata");
-            assertEquals(2, daemon.waitForExit(Duration.ofSeconds(30)));
-            assertTrue(daemon.logs().contains("table [runtime] key 'default_runtime': handler 'kata' has no [runtimes.kata] table"), daemon.logs());
+            String log = refused(daemon, "--default-runtime", "kata");
+            assertTrue(log.contains("table [runtime] key 'default_runtime': handler 'kata' has no [runtimes.kata] table"), log);
         }
     }
 
     @Test
     void badFlagValueNamesTheFlag() {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
-            daemon.spawn("--log-level", "loud");
-            assertEquals(2, daemon.waitForExit(Duration.ofSeconds(30)));
-            assertTrue(daemon.logs().contains("flag --log-level: expected one of trace, debug, info, warn, error, got \"loud\""), daemon.logs());
+            String log = refused(daemon, "--log-level", "loud");
+            assertTrue(log.contains("flag --log-level: expected one of trace, debug, info, warn, error, got \"loud\""), log);
         }
     }
 }
