@@ -59,6 +59,17 @@ public interface RuntimeBackend extends AutoCloseable {
         throw BackendException.unimplemented(getClass().getSimpleName(), "RunPodSandbox");
     }
 
+    /**
+     * The sandbox's current state. Must answer for any sandbox this backend created, also after a
+     * daemon restart (from the backend's own files under {@link HandlerConfig#stateDir()}).
+     *
+     * @throws BackendException NOT_FOUND if the backend does not know the sandbox
+     */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default SandboxState sandboxState(String sandboxId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "PodSandboxStatus");
+    }
+
     /** Stops every process of the sandbox, waiting up to {@code timeout} before killing. Idempotent. */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default void stopSandbox(String sandboxId, Duration timeout) {
@@ -83,9 +94,13 @@ public interface RuntimeBackend extends AutoCloseable {
         throw BackendException.unimplemented(getClass().getSimpleName(), "StartContainer");
     }
 
-    /** Sends the stop signal, waits up to {@code timeout}, then kills. Idempotent. */
+    /**
+     * Sends {@code signal} (a Linux signal number: the image's stop signal, SIGTERM by default),
+     * waits up to {@code timeout} for the container to exit, then sends SIGKILL and waits for the
+     * exit. A zero timeout kills at once. On return the container has exited. Idempotent.
+     */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
-    default void stopContainer(String containerId, Duration timeout) {
+    default void stopContainer(String containerId, int signal, Duration timeout) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "StopContainer");
     }
 
@@ -96,7 +111,10 @@ public interface RuntimeBackend extends AutoCloseable {
     }
 
     /**
-     * The container's current state.
+     * The container's current state, cheaply (the core calls it on recovery and after events, not
+     * on every list). Must answer for any container this backend created, also after a daemon
+     * restart: a container that exited while no daemon ran is EXITED with its exit status. After
+     * this call the backend reports the container's exit through {@link ContainerEventSink}.
      *
      * @throws BackendException NOT_FOUND if the backend does not know the container
      */
@@ -105,10 +123,36 @@ public interface RuntimeBackend extends AutoCloseable {
         throw BackendException.unimplemented(getClass().getSimpleName(), "ContainerStatus");
     }
 
-    /** Runs a command in a running container and collects its output. Needs {@link Capability#EXEC_SYNC}. */
+    /**
+     * Runs a command in a running container and collects its output. Needs {@link Capability#EXEC_SYNC}.
+     * When {@code spec.timeout()} is not zero and expires, the process is killed and the call fails
+     * with DEADLINE_EXCEEDED. Output beyond {@code spec.maxOutputBytes()} per stream is dropped.
+     *
+     * @throws BackendException FAILED_PRECONDITION if the container is not running
+     */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default ExecResult execSync(ExecSpec spec) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "ExecSync");
+    }
+
+    /**
+     * Changes a running container's resources. {@code linuxResourcesJson} is an OCI runtime spec
+     * {@code linux.resources} object as JSON text. Needs {@link Capability#UPDATE_RESOURCES}.
+     */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void updateContainerResources(String containerId, String linuxResourcesJson) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "UpdateContainerResources");
+    }
+
+    /**
+     * Closes the container's log file and opens it again by path, after the kubelet renamed it for
+     * rotation. Needs {@link Capability#REOPEN_LOG}.
+     *
+     * @throws BackendException FAILED_PRECONDITION if the container is not running
+     */
+    @Experimental(settledBy = "issue 4: pod and container lifecycle")
+    default void reopenContainerLog(String containerId) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "ReopenContainerLog");
     }
 
     /**

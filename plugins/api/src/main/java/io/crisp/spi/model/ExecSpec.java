@@ -6,15 +6,24 @@ import io.crisp.spi.Experimental;
 import java.time.Duration;
 import java.util.List;
 
-/** A command to run in a container; a zero timeout means no timeout (CRI {@code ExecSync}). */
+/**
+ * A command to run in a container; a zero timeout means no timeout (CRI {@code ExecSync}).
+ * {@code maxOutputBytes} caps what is kept of stdout and of stderr each (CRI: 16 MiB).
+ */
 @Experimental(settledBy = "issue 4: pod and container lifecycle")
-public record ExecSpec(String containerId, List<String> command, Duration timeout, boolean tty) {
+public record ExecSpec(String containerId, List<String> command, Duration timeout, boolean tty, int maxOutputBytes) {
+    /** The CRI's cap on each of stdout and stderr of {@code ExecSync}. */
+    public static final int CRI_MAX_OUTPUT_BYTES = 16 << 20;
+
     public ExecSpec {
         requireNonNull(containerId, "containerId is null");
         command = List.copyOf(requireNonNull(command, "command is null"));
         requireNonNull(timeout, "timeout is null");
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command is empty");
+        }
+        if (maxOutputBytes < 0) {
+            throw new IllegalArgumentException("maxOutputBytes is negative: " + maxOutputBytes);
         }
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout is negative: " + timeout);

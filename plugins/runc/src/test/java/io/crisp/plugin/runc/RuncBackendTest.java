@@ -34,7 +34,7 @@ final class RuncBackendTest {
     @Test
     void lifecycleIsUnimplementedNotFaked() {
         RuncBackend backend = new RuncBackend(RuncConfig.defaults());
-        BackendException e = assertThrows(BackendException.class, () -> backend.stopContainer("abc", Duration.ZERO));
+        BackendException e = assertThrows(BackendException.class, () -> backend.stopContainer("abc", 15, Duration.ZERO));
         assertEquals(BackendException.Kind.UNIMPLEMENTED, e.kind());
     }
 }
