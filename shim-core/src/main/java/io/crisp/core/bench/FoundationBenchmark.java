@@ -77,7 +77,7 @@ public final class FoundationBenchmark {
         return cri.runtime().getChannel();
     }
 
-    private static void report(String name, int calls, Consumer<Integer> call) {
+    static void report(String name, int calls, Consumer<Integer> call) {
         long[] nanos = new long[calls];
         for (int i = 0; i < calls; i++) {
             long t = System.nanoTime();
@@ -90,7 +90,11 @@ public final class FoundationBenchmark {
     }
 
     private static Process spawn(Path launcher, Path work, Path socket) throws IOException {
-        List<String> command = List.of(launcher.toString(), "serve", "--config", work.resolve("empty.toml").toString(),
+        return spawn(launcher, work, socket, work.resolve("empty.toml"));
+    }
+
+    static Process spawn(Path launcher, Path work, Path socket, Path config) throws IOException {
+        List<String> command = List.of(launcher.toString(), "serve", "--config", config.toString(),
                 "--listen", "unix://" + socket, "--root", work.resolve("root").toString(), "--state", work.resolve("state").toString(),
                 "--log-level", "warn");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("daemon.log").toFile());
@@ -103,7 +107,7 @@ public final class FoundationBenchmark {
      * millisecond, then calls Version on a fresh channel, so gRPC's reconnect back-off (which would
      * follow a refused early attempt) never inflates the figure.
      */
-    private static long awaitVersion(Process daemon, Path socket) throws InterruptedException {
+    static long awaitVersion(Process daemon, Path socket) throws InterruptedException {
         // Not ProcessHandle.Info.startInstant(): Linux reports boot time in whole seconds, so that
         // figure can be off by up to a second.
         long spawned = spawnedAtMillis;
@@ -130,7 +134,7 @@ public final class FoundationBenchmark {
         throw new IllegalStateException("crisp serve did not answer within 30 s");
     }
 
-    private static long rssKib(long pid) throws IOException {
+    static long rssKib(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -139,7 +143,7 @@ public final class FoundationBenchmark {
         return -1;
     }
 
-    private static void stop(Process daemon) throws InterruptedException {
+    static void stop(Process daemon) throws InterruptedException {
         daemon.destroy(); // SIGTERM: clean stop, socket removed
         if (!daemon.waitFor(10, TimeUnit.SECONDS)) {
             daemon.destroyForcibly().waitFor();
@@ -154,7 +158,7 @@ public final class FoundationBenchmark {
         return v.stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
-    private static long median(List<Long> v) {
+    static long median(List<Long> v) {
         List<Long> sorted = new ArrayList<>(v);
         sorted.sort(null);
         return sorted.get(sorted.size() / 2);

@@ -39,7 +39,9 @@ public enum ConfigKey {
             "Layers of one pull downloaded in parallel."),
     PLATFORM("image", "platform", new ValueType.Choice(List.of("linux/amd64", "linux/arm64", "linux/arm", "linux/386", "linux/ppc64le",
             "linux/s390x", "linux/riscv64")), "linux/amd64", false,
-            "Platform picked from multi-platform images (OCI index, Docker manifest list).");
+            "Platform picked from multi-platform images (OCI index, Docker manifest list)."),
+    PAUSE_IMAGE("image", "pause_image", new ValueType.Text(), "registry.k8s.io/pause:3.10", true,
+            "Image of every pod's infra process, which holds the pod's namespaces; pulled on first use.");
 
     private final String table;
     private final String name;

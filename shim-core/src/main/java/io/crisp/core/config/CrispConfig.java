@@ -95,6 +95,10 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (String) values.get(ConfigKey.PLATFORM);
     }
 
+    public String pauseImage() {
+        return (String) values.get(ConfigKey.PAUSE_IMAGE);
+    }
+
     /**
      * Accepts {@code unix:///run/crisp/crisp.sock} and a bare absolute path; returns null for
      * anything else (tcp endpoints are not offered: the CRI socket is root-only by design).

@@ -26,9 +26,13 @@ public final class SandboxRequests {
         if (m.getAttempt() < 0) {
             throw BackendException.invalidArgument("config.metadata.attempt: must not be negative, got %d", m.getAttempt());
         }
+        if (!config.getLogDirectory().isEmpty() && !config.getLogDirectory().startsWith("/")) {
+            throw BackendException.invalidArgument("config.log_directory: %s must be an absolute path", config.getLogDirectory());
+        }
+        LabelSelectors.check(config.getLabelsMap(), "config.labels");
         return new PodSandboxRequest(new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt()),
                 config.getHostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
-                request.getRuntimeHandler());
+                request.getRuntimeHandler(), PodSettingsFromCri.from(config));
     }
 
     private static void require(String value, String field) {

@@ -1,19 +1,30 @@
 package io.crisp.core.convert;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxFilter;
+import io.crisp.cri.v1.LinuxPodSandboxStatus;
 import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.ListPodSandboxResponse;
+import io.crisp.cri.v1.Namespace;
+import io.crisp.cri.v1.NamespaceOption;
 import io.crisp.cri.v1.PodSandbox;
 import io.crisp.cri.v1.PodSandboxFilter;
 import io.crisp.cri.v1.PodSandboxMetadata;
+import io.crisp.cri.v1.PodSandboxNetworkStatus;
 import io.crisp.cri.v1.PodSandboxState;
+import io.crisp.cri.v1.PodSandboxStatus;
+import io.crisp.cri.v1.PodSandboxStatusResponse;
 import io.crisp.spi.BackendException;
 import java.util.List;
 import java.util.Optional;
 
-/** Sandbox list requests and answers between CRI and core. */
+/** Sandbox list and status requests and answers between CRI and core. */
 public final class SandboxResponses {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private SandboxResponses() {}
 
     public static SandboxFilter filter(ListPodSandboxRequest request) {
@@ -29,7 +40,8 @@ public final class SandboxResponses {
                 default -> throw BackendException.invalidArgument("filter.state.state: unknown value %d", f.getState().getStateValue());
             });
         }
-        return new SandboxFilter(f.getId().isEmpty() ? Optional.empty() : Optional.of(f.getId()), state, f.getLabelSelectorMap());
+        return new SandboxFilter(f.getId().isEmpty() ? Optional.empty() : Optional.of(f.getId()), state,
+                LabelSelectors.check(f.getLabelSelectorMap(), "filter.label_selector"));
     }
 
     public static ListPodSandboxResponse toProto(List<Sandbox> sandboxes) {
@@ -37,14 +49,59 @@ public final class SandboxResponses {
         for (Sandbox s : sandboxes) {
             response.addItems(PodSandbox.newBuilder()
                     .setId(s.id())
-                    .setMetadata(PodSandboxMetadata.newBuilder().setName(s.pod().name()).setNamespace(s.pod().namespace())
-                            .setUid(s.pod().uid()).setAttempt(s.pod().attempt()))
-                    .setState(s.state() == Sandbox.State.READY ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY)
+                    .setMetadata(metadata(s))
+                    .setState(state(s))
                     .setCreatedAt(s.createdAtNanos())
                     .putAllLabels(s.labels())
                     .putAllAnnotations(s.annotations())
                     .setRuntimeHandler(s.handler()));
         }
         return response.build();
+    }
+
+    /** {@code PodSandboxStatus}; with {@code verbose} the info map holds the infra pid and OCI spec under "info". */
+    public static PodSandboxStatusResponse status(Sandbox s, boolean verbose, Optional<String> ociSpec) {
+        PodSandboxStatus.Builder status = PodSandboxStatus.newBuilder()
+                .setId(s.id())
+                .setMetadata(metadata(s))
+                .setState(state(s))
+                .setCreatedAt(s.createdAtNanos())
+                .setNetwork(PodSandboxNetworkStatus.getDefaultInstance())
+                .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder().setOptions(NamespaceOption.newBuilder()
+                        .setNetworkValue(mode(s.settings().networkMode()))
+                        .setPidValue(mode(s.settings().pidMode()))
+                        .setIpcValue(mode(s.settings().ipcMode())))))
+                .putAllLabels(s.labels())
+                .putAllAnnotations(s.annotations())
+                .setRuntimeHandler(s.handler());
+        PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder().setStatus(status)
+                .setTimestamp(io.crisp.core.state.Ids.nowNanos());
+        if (verbose) {
+            ObjectNode info = JSON.createObjectNode();
+            info.put("pid", s.pid());
+            info.put("runtimeHandler", s.handler());
+            info.put("pauseImageId", s.pauseImageId());
+            ociSpec.ifPresent(spec -> info.set("runtimeSpec", ContainerResponses.parse(spec)));
+            response.putInfo("info", info.toString());
+        }
+        return response.build();
+    }
+
+    static int mode(NamespaceMode mode) {
+        return switch (mode) {
+            case POD -> io.crisp.cri.v1.NamespaceMode.POD_VALUE;
+            case CONTAINER -> io.crisp.cri.v1.NamespaceMode.CONTAINER_VALUE;
+            case NODE -> io.crisp.cri.v1.NamespaceMode.NODE_VALUE;
+            case TARGET -> io.crisp.cri.v1.NamespaceMode.TARGET_VALUE;
+        };
+    }
+
+    private static PodSandboxMetadata metadata(Sandbox s) {
+        return PodSandboxMetadata.newBuilder().setName(s.pod().name()).setNamespace(s.pod().namespace())
+                .setUid(s.pod().uid()).setAttempt(s.pod().attempt()).build();
+    }
+
+    private static PodSandboxState state(Sandbox s) {
+        return s.state() == Sandbox.State.READY ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
     }
 }

@@ -2,12 +2,13 @@ package io.crisp.core.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.oci.PodSettings;
 import io.crisp.spi.model.PodIdentity;
 import java.util.Map;
 
 /** A validated {@code RunPodSandbox} request, in core terms. */
 public record PodSandboxRequest(PodIdentity pod, String hostname, String logDirectory, Map<String, String> labels,
-        Map<String, String> annotations, String runtimeHandler) {
+        Map<String, String> annotations, String runtimeHandler, PodSettings settings) {
     public PodSandboxRequest {
         requireNonNull(pod, "pod is null");
         requireNonNull(hostname, "hostname is null");
@@ -15,5 +16,6 @@ public record PodSandboxRequest(PodIdentity pod, String hostname, String logDire
         labels = Map.copyOf(requireNonNull(labels, "labels is null"));
         annotations = Map.copyOf(requireNonNull(annotations, "annotations is null"));
         requireNonNull(runtimeHandler, "runtimeHandler is null");
+        requireNonNull(settings, "settings is null");
     }
 }

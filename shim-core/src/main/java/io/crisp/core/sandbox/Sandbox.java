@@ -2,17 +2,24 @@ package io.crisp.core.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.oci.PodSettings;
 import io.crisp.spi.model.PodIdentity;
 import java.util.Map;
 
 /**
- * A pod sandbox as the core records it: immutable; a state change stores a new record.
+ * A pod sandbox as the core records it, in memory and in {@code <root>/pods/<id>.json}: immutable;
+ * a state change stores a new record.
  *
  * @param createdAtNanos creation time in nanoseconds since the epoch (CRI: must be > 0)
  * @param handler the runtime handler it was created with; every later call goes to it
+ * @param settings what the pod's containers are built from (namespaces, security, DNS, cgroup parent)
+ * @param logDirectory the pod's log directory, absolute, or empty when the kubelet gave none
+ * @param pid the infra process on the host, 0 when not known
+ * @param pauseImageId the image id of the infra process's image
  */
 public record Sandbox(String id, PodIdentity pod, State state, long createdAtNanos, Map<String, String> labels,
-        Map<String, String> annotations, String handler) {
+        Map<String, String> annotations, String handler, PodSettings settings, String logDirectory, long pid,
+        String pauseImageId) {
     /** CRI {@code PodSandboxState}. */
     public enum State { READY, NOT_READY }
 
@@ -26,5 +33,21 @@ public record Sandbox(String id, PodIdentity pod, State state, long createdAtNan
         labels = Map.copyOf(requireNonNull(labels, "labels is null"));
         annotations = Map.copyOf(requireNonNull(annotations, "annotations is null"));
         requireNonNull(handler, "handler is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(logDirectory, "logDirectory is null");
+        requireNonNull(pauseImageId, "pauseImageId is null");
+    }
+
+    public Sandbox withState(State next, long nextPid) {
+        return new Sandbox(id, pod, next, createdAtNanos, labels, annotations, handler, settings, logDirectory, nextPid, pauseImageId);
+    }
+
+    /** The name reserved for this pod: metadata name, namespace, uid and attempt (as CRI-O and containerd key it). */
+    public String reservedName() {
+        return reservedName(pod);
+    }
+
+    public static String reservedName(PodIdentity pod) {
+        return pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_" + pod.attempt();
     }
 }

@@ -1,23 +1,58 @@
 package io.crisp.core.sandbox;
 
+import io.crisp.core.CrispBuild;
+import io.crisp.core.container.Bundles;
+import io.crisp.core.container.Container;
+import io.crisp.core.container.ContainerService;
+import io.crisp.core.image.ImageRecord;
+import io.crisp.core.image.ImageService;
+import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.oci.OciSpecs;
+import io.crisp.core.oci.PodFiles;
 import io.crisp.core.plugin.Handler;
 import io.crisp.core.runtime.DaemonState;
+import io.crisp.core.state.Ids;
+import io.crisp.core.state.KeyedLocks;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.Capability;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Pod sandboxes: chooses the handler for a new pod and hands the pod to its backend. In this
- * release no backend offers {@link Capability#POD_LIFECYCLE} (it arrives with issue 4), so a pod
- * with a known handler is answered UNIMPLEMENTED naming handler and plugin; a pod with an unknown
- * handler is refused as INVALID_ARGUMENT, as the CRI requires.
+ * Pod sandboxes: chooses the handler for a new pod, prepares the infra process's bundle from the
+ * pause image, and hands it to the backend; stops and removes pods with their containers. Every
+ * change runs under the pod's lock and is on disk before the call returns; reads answer from memory.
  */
 public final class SandboxService {
-    private final DaemonState state;
-    private final SandboxStore store = new SandboxStore();
+    private static final Logger log = LoggerFactory.getLogger(SandboxService.class);
+    /** How long the infra process gets after its stop signal; it holds no data worth waiting for. */
+    private static final Duration INFRA_STOP_TIMEOUT = Duration.ZERO;
 
-    public SandboxService(DaemonState state) {
+    private final DaemonState state;
+    private final SandboxStore store;
+    private final ContainerService containers;
+    private final Bundles bundles;
+    private final ImageService images;
+    private final OciSpecs specs;
+    private final KeyedLocks locks;
+
+    public SandboxService(DaemonState state, SandboxStore store, ContainerService containers, Bundles bundles, ImageService images,
+            OciSpecs specs, KeyedLocks locks) {
         this.state = state;
+        this.store = store;
+        this.containers = containers;
+        this.bundles = bundles;
+        this.images = images;
+        this.specs = specs;
+        this.locks = locks;
     }
 
     /** Answers from memory; never touches disk or a backend. */
@@ -25,16 +60,185 @@ public final class SandboxService {
         return store.list(filter);
     }
 
+    public Sandbox status(String idOrPrefix) {
+        return store.resolve(idOrPrefix, "pod_sandbox_id");
+    }
+
+    public boolean usesImage(String imageId) {
+        return store.all().stream().anyMatch(s -> s.pauseImageId().equals(imageId));
+    }
+
     /** Returns the new sandbox's id. */
     public String runPodSandbox(PodSandboxRequest request) {
         Handler handler = state.handlers().table().resolve(request.runtimeHandler());
         if (!handler.supports(Capability.POD_LIFECYCLE)) {
             throw new BackendException(BackendException.Kind.UNIMPLEMENTED, String.format(
-                    "RunPodSandbox: handler '%s' (plugin '%s' %s) cannot run pods: the pod lifecycle is not implemented in crisp %s yet",
-                    handler.name(), handler.plugin().id(), handler.plugin().version(), io.crisp.core.CrispBuild.VERSION));
+                    "RunPodSandbox: handler '%s' (plugin '%s' %s) cannot run pods: it does not offer the pod lifecycle in crisp %s",
+                    handler.name(), handler.plugin().id(), handler.plugin().version(), CrispBuild.VERSION));
         }
-        // TODO(issue 4): create the sandbox, persist it with handler.name(), retain the handler.
-        throw new BackendException(BackendException.Kind.UNIMPLEMENTED,
-                "RunPodSandbox: handler '" + handler.name() + "' offers the pod lifecycle, but crisp core cannot prepare sandboxes yet");
+        if (!handler.retain()) {
+            throw BackendException.unavailable("runtime_handler: handler '%s' was just replaced by a reload; retry", handler.name());
+        }
+        String id = Ids.random();
+        String pauseImage = state.config().pauseImage();
+        Sandbox sandbox = null;
+        boolean reserved = false;
+        Sandbox draft = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, Ids.nowNanos(), request.labels(), request.annotations(),
+                handler.name(), request.settings(), request.logDirectory(), 0, "");
+        try {
+            store.reserve(draft);
+            reserved = true;
+            ImageRecord pause = images.status(pauseImage)
+                    .orElseGet(() -> images.pull(pauseImage, RegistryCredentials.anonymous(), Optional.empty()));
+            PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
+            Path rootfs = bundles.mountRootfs(id, pause);
+            Path bundle = bundles.bundle(id);
+            OciSpecs.write(bundle, specs.sandbox(id, request.settings(), pause.config(), rootfs, files));
+            sandbox = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, draft.createdAtNanos(), request.labels(), request.annotations(),
+                    handler.name(), request.settings(), request.logDirectory(), 0, pause.id());
+            store.put(sandbox);
+            store.bind(id, handler);
+            SandboxState started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
+                    request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
+                    request.labels(), request.annotations()));
+            Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0));
+            locks.run(id, () -> store.put(ready));
+            log.info("Pod sandbox {} ({}/{}) ready on handler '{}', infra pid {}", id, request.pod().namespace(), request.pod().name(),
+                    handler.name(), ready.pid());
+            return id;
+        } catch (IOException e) {
+            undoRun(handler, id, draft, sandbox, reserved);
+            throw new UncheckedIOException("cannot prepare pod sandbox " + id + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            undoRun(handler, id, draft, sandbox, reserved);
+            throw e;
+        }
+    }
+
+    private void undoRun(Handler handler, String id, Sandbox draft, Sandbox sandbox, boolean reserved) {
+        if (sandbox != null) {
+            try {
+                handler.backend().removeSandbox(id);
+            } catch (RuntimeException e) {
+                log.warn("Cleaning up failed pod sandbox {}: {}", id, e.getMessage());
+            }
+        }
+        try {
+            bundles.remove(id);
+        } catch (RuntimeException e) {
+            log.warn("Cleaning up files of failed pod sandbox {}: {}", id, e.getMessage());
+        }
+        if (sandbox != null) {
+            store.remove(sandbox);
+        } else if (reserved) {
+            store.releaseName(draft);
+        }
+        handler.release();
+    }
+
+    /**
+     * Stops every container of the pod and its infra process; the pod stays listed as NOT_READY.
+     * An unknown or already stopped pod is fine (CRI: idempotent).
+     */
+    public void stop(String idOrPrefix) {
+        Optional<Sandbox> found = findForIdempotentCall(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        for (Container c : containers.store().inSandbox(id)) {
+            containers.stop(c.id(), Duration.ZERO);
+        }
+        locks.run(id, () -> {
+            Optional<Sandbox> now = store.find(id);
+            if (now.isEmpty()) {
+                return;
+            }
+            Optional<Handler> handler = store.handler(id);
+            if (handler.isPresent()) {
+                handler.get().backend().stopSandbox(id, INFRA_STOP_TIMEOUT);
+            }
+            if (now.get().state() != Sandbox.State.NOT_READY) {
+                store.put(now.get().withState(Sandbox.State.NOT_READY, now.get().pid()));
+                log.info("Pod sandbox {} stopped", id);
+            }
+        });
+    }
+
+    /** Removes the pod with whatever still runs in it. An unknown pod is fine (CRI: idempotent). */
+    public void remove(String idOrPrefix) {
+        Optional<Sandbox> found = findForIdempotentCall(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        for (Container c : containers.store().inSandbox(id)) {
+            containers.remove(c.id());
+        }
+        locks.run(id, () -> {
+            Optional<Sandbox> now = store.find(id);
+            if (now.isEmpty()) {
+                return;
+            }
+            Optional<Handler> handler = store.handler(id);
+            if (handler.isPresent()) {
+                handler.get().backend().removeSandbox(id);
+            }
+            bundles.remove(id);
+            store.remove(now.get()).ifPresent(Handler::release);
+            log.info("Pod sandbox {} removed", id);
+        });
+    }
+
+    /** A backend saw a pod's infra process exit: the pod is no longer ready. */
+    public void infraExited(String id) {
+        if (store.find(id).isEmpty()) {
+            return;
+        }
+        locks.run(id, () -> store.find(id).ifPresent(s -> {
+            if (s.state() == Sandbox.State.READY) {
+                store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+                log.info("Infra process of pod sandbox {} exited; the pod is not ready", id);
+            }
+        }));
+    }
+
+    /** After a restart: adopts the records on disk, binds each pod to its handler, and checks the infra processes. */
+    public void recover() {
+        for (Sandbox s : store.load().values()) {
+            store.adopt(s);
+            Handler handler = state.handlers().table().handlers().get(s.handler());
+            if (handler == null || !handler.retain()) {
+                log.warn("Pod sandbox {} runs on handler '{}', which is not configured; it can only be listed", s.id(), s.handler());
+                if (s.state() == Sandbox.State.READY) {
+                    store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+                }
+                continue;
+            }
+            store.bind(s.id(), handler);
+            if (s.state() != Sandbox.State.READY) {
+                continue;
+            }
+            try {
+                SandboxState now = handler.backend().sandboxState(s.id());
+                if (!now.ready()) {
+                    store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+                }
+            } catch (BackendException e) {
+                log.warn("Pod sandbox {}: its backend does not know it ({}); marking it not ready", s.id(), e.getMessage());
+                store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+            }
+        }
+    }
+
+    private Optional<Sandbox> findForIdempotentCall(String idOrPrefix) {
+        try {
+            return Optional.of(store.resolve(idOrPrefix, "pod_sandbox_id"));
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 }

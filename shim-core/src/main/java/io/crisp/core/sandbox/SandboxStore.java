@@ -1,22 +1,111 @@
 package io.crisp.core.sandbox;
 
+import io.crisp.core.plugin.Handler;
+import io.crisp.core.state.JsonRecords;
+import io.crisp.core.state.NameReservations;
+import io.crisp.spi.BackendException;
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The pod sandboxes this daemon knows, in memory: {@code ListPodSandbox} runs every second from the
- * kubelet and reads only this map. Persistence to disk and recovery arrive with the pod lifecycle
- * (issue 4); until then no sandbox can be created, so the store is empty.
+ * The pod sandboxes this daemon knows: in memory for every read ({@code ListPodSandbox} runs every
+ * second from the kubelet), and on disk ({@code <root>/pods/<id>.json}) for every change, written
+ * before the call that made it returns. Also holds the handler each pod runs on and the reserved
+ * pod names.
  */
 public final class SandboxStore {
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final JsonRecords<Sandbox> files;
+    private final NameReservations names = new NameReservations("pod sandbox");
+
+    public SandboxStore(Path dir) {
+        this.files = new JsonRecords<>(dir, Sandbox.class);
+    }
 
     public List<Sandbox> list(SandboxFilter filter) {
+        if (filter.idPrefix().isPresent()) {
+            Sandbox exact = sandboxes.get(filter.idPrefix().get());
+            if (exact != null) {
+                return filter.matches(exact) ? List.of(exact) : List.of();
+            }
+        }
         return sandboxes.values().stream().filter(filter::matches).toList();
     }
 
+    public Collection<Sandbox> all() {
+        return sandboxes.values();
+    }
+
+    public Optional<Sandbox> find(String id) {
+        return Optional.ofNullable(sandboxes.get(id));
+    }
+
+    /**
+     * The sandbox with this id, or the only one whose id starts with it (crictl users pass short ids).
+     *
+     * @param field the request field, for the error message
+     * @throws BackendException NOT_FOUND when none matches, INVALID_ARGUMENT when the prefix is ambiguous or empty
+     */
+    public Sandbox resolve(String idOrPrefix, String field) {
+        if (idOrPrefix.isEmpty()) {
+            throw BackendException.invalidArgument("%s: a pod sandbox id is required", field);
+        }
+        Sandbox exact = sandboxes.get(idOrPrefix);
+        if (exact != null) {
+            return exact;
+        }
+        List<Sandbox> matches = sandboxes.values().stream().filter(s -> s.id().startsWith(idOrPrefix)).limit(2).toList();
+        if (matches.isEmpty()) {
+            throw BackendException.notFound("%s: pod sandbox %s not found", field, idOrPrefix);
+        }
+        if (matches.size() > 1) {
+            throw BackendException.invalidArgument("%s: pod sandbox id prefix %s is ambiguous", field, idOrPrefix);
+        }
+        return matches.get(0);
+    }
+
+    public Optional<Handler> handler(String sandboxId) {
+        return Optional.ofNullable(handlers.get(sandboxId));
+    }
+
+    void reserve(Sandbox sandbox) {
+        names.reserve(sandbox.reservedName(), sandbox.id());
+    }
+
+    /** Records a sandbox, on disk first, then in memory. */
     void put(Sandbox sandbox) {
+        files.put(sandbox.id(), sandbox);
+        sandboxes.put(sandbox.id(), sandbox);
+    }
+
+    void bind(String sandboxId, Handler handler) {
+        handlers.put(sandboxId, handler);
+    }
+
+    /** Forgets a sandbox: file, memory, name; returns the handler it was bound to, if any. */
+    Optional<Handler> remove(Sandbox sandbox) {
+        files.delete(sandbox.id());
+        sandboxes.remove(sandbox.id());
+        names.release(sandbox.reservedName(), sandbox.id());
+        return Optional.ofNullable(handlers.remove(sandbox.id()));
+    }
+
+    void releaseName(Sandbox sandbox) {
+        names.release(sandbox.reservedName(), sandbox.id());
+    }
+
+    /** What the previous daemon left on disk. */
+    Map<String, Sandbox> load() {
+        return files.loadAll();
+    }
+
+    void adopt(Sandbox sandbox) {
+        names.reserve(sandbox.reservedName(), sandbox.id());
         sandboxes.put(sandbox.id(), sandbox);
     }
 }

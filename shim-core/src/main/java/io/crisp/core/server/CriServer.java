@@ -151,6 +151,9 @@ public final class CriServer implements AutoCloseable {
                 "runtime.v1.RuntimeService/Status",
                 "runtime.v1.RuntimeService/RuntimeConfig",
                 "runtime.v1.RuntimeService/ListPodSandbox",
+                "runtime.v1.RuntimeService/PodSandboxStatus",
+                "runtime.v1.RuntimeService/ListContainers",
+                "runtime.v1.RuntimeService/ContainerStatus",
                 "runtime.v1.ImageService/ImageStatus",
                 "runtime.v1.ImageService/ListImages");
 

@@ -1,26 +1,59 @@
 package io.crisp.core.server;
 
 import io.crisp.core.CrispBuild;
+import io.crisp.core.container.Bundles;
+import io.crisp.core.container.ContainerService;
+import io.crisp.core.convert.ContainerResponses;
+import io.crisp.core.convert.ContainerSettingsFromCri;
 import io.crisp.core.convert.SandboxRequests;
 import io.crisp.core.convert.SandboxResponses;
 import io.crisp.core.convert.StatusResponses;
 import io.crisp.core.runtime.NodeState;
 import io.crisp.core.runtime.RuntimeInfoService;
+import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.cri.v1.ContainerStatusRequest;
+import io.crisp.cri.v1.ContainerStatusResponse;
+import io.crisp.cri.v1.CreateContainerRequest;
+import io.crisp.cri.v1.CreateContainerResponse;
+import io.crisp.cri.v1.ExecSyncRequest;
+import io.crisp.cri.v1.ExecSyncResponse;
+import io.crisp.cri.v1.ListContainersRequest;
+import io.crisp.cri.v1.ListContainersResponse;
 import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.ListPodSandboxResponse;
+import io.crisp.cri.v1.PodSandboxStatusRequest;
+import io.crisp.cri.v1.PodSandboxStatusResponse;
+import io.crisp.cri.v1.RemoveContainerRequest;
+import io.crisp.cri.v1.RemoveContainerResponse;
+import io.crisp.cri.v1.RemovePodSandboxRequest;
+import io.crisp.cri.v1.RemovePodSandboxResponse;
+import io.crisp.cri.v1.ReopenContainerLogRequest;
+import io.crisp.cri.v1.ReopenContainerLogResponse;
 import io.crisp.cri.v1.RunPodSandboxRequest;
 import io.crisp.cri.v1.RunPodSandboxResponse;
 import io.crisp.cri.v1.RuntimeConfigRequest;
 import io.crisp.cri.v1.RuntimeConfigResponse;
 import io.crisp.cri.v1.RuntimeServiceGrpc;
+import io.crisp.cri.v1.StartContainerRequest;
+import io.crisp.cri.v1.StartContainerResponse;
 import io.crisp.cri.v1.StatusRequest;
 import io.crisp.cri.v1.StatusResponse;
+import io.crisp.cri.v1.StopContainerRequest;
+import io.crisp.cri.v1.StopContainerResponse;
+import io.crisp.cri.v1.StopPodSandboxRequest;
+import io.crisp.cri.v1.StopPodSandboxResponse;
+import io.crisp.cri.v1.UpdateContainerResourcesRequest;
+import io.crisp.cri.v1.UpdateContainerResourcesResponse;
 import io.crisp.cri.v1.UpdateRuntimeConfigRequest;
 import io.crisp.cri.v1.UpdateRuntimeConfigResponse;
 import io.crisp.cri.v1.VersionRequest;
 import io.crisp.cri.v1.VersionResponse;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.model.ExecResult;
 import io.grpc.stub.StreamObserver;
+import com.google.protobuf.ByteString;
+import java.time.Duration;
 
 /**
  * CRI {@code RuntimeService}: each method converts, calls one core service and converts back.
@@ -38,11 +71,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final RuntimeInfoService info;
     private final NodeState node;
     private final SandboxService sandboxes;
+    private final ContainerService containers;
+    private final Bundles bundles;
 
-    public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes) {
+    public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles) {
         this.info = info;
         this.node = node;
         this.sandboxes = sandboxes;
+        this.containers = containers;
+        this.bundles = bundles;
     }
 
     @Override
@@ -68,14 +105,139 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         });
     }
 
-    @Override
-    public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
-        Rpc.unary(observer, "ListPodSandbox", () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxResponses.filter(request))));
-    }
+    // ---- pod sandboxes ----
 
     @Override
     public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> observer) {
         Rpc.unary(observer, "RunPodSandbox", () -> RunPodSandboxResponse.newBuilder()
                 .setPodSandboxId(sandboxes.runPodSandbox(SandboxRequests.from(request))).build());
+    }
+
+    @Override
+    public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> observer) {
+        Rpc.unary(observer, "StopPodSandbox", () -> {
+            sandboxes.stop(required(request.getPodSandboxId(), "pod_sandbox_id"));
+            return StopPodSandboxResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> observer) {
+        Rpc.unary(observer, "RemovePodSandbox", () -> {
+            sandboxes.remove(required(request.getPodSandboxId(), "pod_sandbox_id"));
+            return RemovePodSandboxResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> observer) {
+        Rpc.unary(observer, "PodSandboxStatus", () -> {
+            Sandbox s = sandboxes.status(required(request.getPodSandboxId(), "pod_sandbox_id"));
+            return SandboxResponses.status(s, request.getVerbose(),
+                    request.getVerbose() ? bundles.spec(s.id()) : java.util.Optional.empty());
+        });
+    }
+
+    @Override
+    public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
+        Rpc.unary(observer, "ListPodSandbox", () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxResponses.filter(request))));
+    }
+
+    // ---- containers ----
+
+    @Override
+    public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> observer) {
+        Rpc.unary(observer, "CreateContainer", () -> {
+            String sandbox = required(request.getPodSandboxId(), "pod_sandbox_id");
+            if (!request.hasConfig()) {
+                throw BackendException.invalidArgument("config: a CreateContainer request needs a ContainerConfig");
+            }
+            return CreateContainerResponse.newBuilder()
+                    .setContainerId(containers.create(sandbox, ContainerSettingsFromCri.from(request.getConfig()))).build();
+        });
+    }
+
+    @Override
+    public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> observer) {
+        Rpc.unary(observer, "StartContainer", () -> {
+            containers.start(required(request.getContainerId(), "container_id"));
+            return StartContainerResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> observer) {
+        Rpc.unary(observer, "StopContainer", () -> {
+            if (request.getTimeout() < 0) {
+                throw BackendException.invalidArgument("timeout: must not be negative, got %d", request.getTimeout());
+            }
+            containers.stop(required(request.getContainerId(), "container_id"), Duration.ofSeconds(request.getTimeout()));
+            return StopContainerResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> observer) {
+        Rpc.unary(observer, "RemoveContainer", () -> {
+            containers.remove(required(request.getContainerId(), "container_id"));
+            return RemoveContainerResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> observer) {
+        Rpc.unary(observer, "ListContainers", () -> ContainerResponses.toProto(containers.list(ContainerResponses.filter(request))));
+    }
+
+    @Override
+    public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> observer) {
+        Rpc.unary(observer, "ContainerStatus", () -> {
+            var c = containers.status(required(request.getContainerId(), "container_id"));
+            return ContainerResponses.status(c, request.getVerbose(),
+                    request.getVerbose() ? bundles.spec(c.id()) : java.util.Optional.empty());
+        });
+    }
+
+    @Override
+    public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> observer) {
+        Rpc.unary(observer, "UpdateContainerResources", () -> {
+            String id = required(request.getContainerId(), "container_id");
+            if (!request.hasLinux()) {
+                throw BackendException.invalidArgument("linux: UpdateContainerResources needs linux resources");
+            }
+            containers.updateResources(id, ContainerSettingsFromCri.resources(request.getLinux()));
+            return UpdateContainerResourcesResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> observer) {
+        Rpc.unary(observer, "ReopenContainerLog", () -> {
+            containers.reopenLog(required(request.getContainerId(), "container_id"));
+            return ReopenContainerLogResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
+        Rpc.unary(observer, "ExecSync", () -> {
+            String id = required(request.getContainerId(), "container_id");
+            if (request.getCmdCount() == 0) {
+                throw BackendException.invalidArgument("cmd: a command is required");
+            }
+            if (request.getTimeout() < 0) {
+                throw BackendException.invalidArgument("timeout: must not be negative, got %d", request.getTimeout());
+            }
+            ExecResult result = containers.execSync(id, request.getCmdList(), Duration.ofSeconds(request.getTimeout()));
+            return ExecSyncResponse.newBuilder().setExitCode(result.exitCode())
+                    .setStdout(ByteString.copyFrom(result.stdout())).setStderr(ByteString.copyFrom(result.stderr())).build();
+        });
+    }
+
+    private static String required(String value, String field) {
+        if (value.isEmpty()) {
+            throw BackendException.invalidArgument("%s: must not be empty", field);
+        }
+        return value;
     }
 }

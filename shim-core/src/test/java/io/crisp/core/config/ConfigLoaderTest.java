@@ -98,6 +98,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
         expected.put(ConfigKey.PLATFORM, "linux/amd64");
+        expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -166,6 +167,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
+        expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {

@@ -1,0 +1,113 @@
+package io.crisp.core.container;
+
+import io.crisp.core.image.ImageRecord;
+import io.crisp.core.image.LayerStore;
+import io.crisp.core.image.snapshot.SnapshotService;
+import io.crisp.core.state.FileTrees;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a sandbox's or container's OCI bundle lives: {@code <state>/bundles/<id>/config.json} with
+ * the root filesystem an overlay snapshot of the image ({@code <root>/snapshots/<id>/rootfs}), and
+ * for sandboxes the pod's shared files under {@code <state>/pods/<id>/}. The mounts survive a daemon
+ * restart; {@link #removeLeftovers} deletes what belongs to no known object.
+ */
+public final class Bundles {
+    private static final Logger log = LoggerFactory.getLogger(Bundles.class);
+
+    private final Path bundlesDir;
+    private final Path podsDir;
+    private final SnapshotService snapshots;
+    private final LayerStore layers;
+
+    public Bundles(Path stateDir, SnapshotService snapshots, LayerStore layers) {
+        this.bundlesDir = stateDir.resolve("bundles");
+        this.podsDir = stateDir.resolve("pods");
+        this.snapshots = snapshots;
+        this.layers = layers;
+        try {
+            Files.createDirectories(bundlesDir);
+            Files.createDirectories(podsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + bundlesDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bundle directory of an object; created on first use. */
+    public Path bundle(String id) {
+        Path dir = bundlesDir.resolve(id);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        return dir;
+    }
+
+    /** The OCI spec of an object as written at creation, for verbose status; empty when there is none. */
+    public java.util.Optional<String> spec(String id) {
+        try {
+            return java.util.Optional.of(Files.readString(bundlesDir.resolve(id).resolve("config.json")));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The directory of a pod's shared files (hostname, hosts, resolv.conf, shm). */
+    public Path podFiles(String sandboxId) {
+        return podsDir.resolve(sandboxId);
+    }
+
+    /** Mounts the object's root filesystem from the image's layers and returns it. */
+    public Path mountRootfs(String id, ImageRecord image) {
+        List<Path> bottomFirst = new ArrayList<>();
+        for (ImageRecord.Layer layer : image.layers()) {
+            bottomFirst.add(layers.path(layer.diffId()));
+        }
+        return snapshots.prepare(id, bottomFirst, false);
+    }
+
+    /** Unmounts the rootfs and deletes the bundle and pod files of {@code id}; nothing there is fine. */
+    public void remove(String id) {
+        snapshots.remove(id);
+        delete(bundlesDir.resolve(id));
+        delete(podsDir.resolve(id));
+    }
+
+    /** After a restart: removes snapshots, bundles and pod directories of ids no record knows. */
+    public void removeLeftovers(Set<String> known) {
+        List<String> ids = new ArrayList<>(snapshots.list());
+        for (Path dir : List.of(bundlesDir, podsDir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                entries.map(p -> p.getFileName().toString()).forEach(ids::add);
+            } catch (IOException e) {
+                log.warn("Cannot list {}: {}", dir, e.getMessage());
+            }
+        }
+        ids.stream().distinct().filter(id -> !known.contains(id)).forEach(id -> {
+            log.info("Removing leftovers of {}, which no pod or container record names", id);
+            try {
+                remove(id);
+            } catch (RuntimeException e) {
+                log.warn("Cannot remove leftovers of {}: {}", id, e.getMessage());
+            }
+        });
+    }
+
+    private static void delete(Path dir) {
+        try {
+            FileTrees.delete(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

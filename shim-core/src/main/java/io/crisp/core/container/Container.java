@@ -1,0 +1,65 @@
+package io.crisp.core.container;
+
+import static java.util.Objects.requireNonNull;
+
+import io.crisp.core.oci.ContainerSettings;
+
+/**
+ * A container as the core records it, in memory and in {@code <root>/containers/<id>.json}:
+ * immutable; a state change stores a new record.
+ *
+ * @param image the image as the request named it
+ * @param imageId the image id (config digest) it was created from
+ * @param imageRef what ContainerStatus reports as {@code image_ref}: a repo digest when known, else the id
+ * @param logPath the absolute CRI log file, empty when the pod has no log directory
+ * @param stopSignal the Linux signal number StopContainer sends first (the image's StopSignal, else SIGTERM)
+ * @param pid the container's init process on the host, 0 when not known
+ * @param reason for an exited container: {@code Completed}, {@code Error}, {@code OOMKilled}
+ */
+public record Container(String id, String sandboxId, ContainerSettings settings, String image, String imageId, String imageRef,
+        State state, long createdAtNanos, long startedAtNanos, long finishedAtNanos, int exitCode, String reason, String message,
+        String logPath, int stopSignal, long pid) {
+    /** CRI {@code ContainerState}. */
+    public enum State { CREATED, RUNNING, EXITED, UNKNOWN }
+
+    public Container {
+        requireNonNull(id, "id is null");
+        requireNonNull(sandboxId, "sandboxId is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(image, "image is null");
+        requireNonNull(imageId, "imageId is null");
+        requireNonNull(imageRef, "imageRef is null");
+        requireNonNull(state, "state is null");
+        requireNonNull(reason, "reason is null");
+        requireNonNull(message, "message is null");
+        requireNonNull(logPath, "logPath is null");
+    }
+
+    public Container started(long atNanos, long processId) {
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, State.RUNNING, createdAtNanos, atNanos, 0, 0, "", "",
+                logPath, stopSignal, processId);
+    }
+
+    public Container exited(long atNanos, int code, String why, String text) {
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, State.EXITED, createdAtNanos, startedAtNanos, atNanos,
+                code, why, text, logPath, stopSignal, pid);
+    }
+
+    public Container withState(State next) {
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, next, createdAtNanos, startedAtNanos, finishedAtNanos,
+                exitCode, reason, message, logPath, stopSignal, pid);
+    }
+
+    /** The name reserved for this container within its pod: metadata name and attempt. */
+    public String reservedName() {
+        return reservedName(sandboxId, settings.name(), settings.attempt());
+    }
+
+    public static String reservedName(String sandboxId, String name, int attempt) {
+        return name + "_" + sandboxId + "_" + attempt;
+    }
+
+    public boolean running() {
+        return state == State.RUNNING;
+    }
+}

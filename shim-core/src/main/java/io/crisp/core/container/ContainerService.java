@@ -1,0 +1,345 @@
+package io.crisp.core.container;
+
+import io.crisp.core.image.ImageRecord;
+import io.crisp.core.image.ImageService;
+import io.crisp.core.oci.ContainerSettings;
+import io.crisp.core.oci.OciSpecs;
+import io.crisp.core.oci.PodFiles;
+import io.crisp.core.oci.ResourceSettings;
+import io.crisp.core.oci.Signals;
+import io.crisp.core.plugin.Handler;
+import io.crisp.core.sandbox.Sandbox;
+import io.crisp.core.sandbox.SandboxStore;
+import io.crisp.core.state.Ids;
+import io.crisp.core.state.KeyedLocks;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.Capability;
+import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ExecResult;
+import io.crisp.spi.model.ExecSpec;
+import io.crisp.spi.model.ExitStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Containers: CreateContainer through RemoveContainer, status, exec and exits. Every change to one
+ * container runs under that container's lock, is written to disk before the call returns, and the
+ * backend is the one of the container's pod. Reads answer from memory.
+ */
+public final class ContainerService {
+    private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
+
+    private final SandboxStore sandboxes;
+    private final ContainerStore containers;
+    private final Bundles bundles;
+    private final ImageService images;
+    private final OciSpecs specs;
+    private final KeyedLocks locks;
+    /** Image ids of containers being created, which RemoveImage must not delete meanwhile. */
+    private final Map<String, Integer> creating = new ConcurrentHashMap<>();
+
+    public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
+            KeyedLocks locks) {
+        this.sandboxes = sandboxes;
+        this.containers = containers;
+        this.bundles = bundles;
+        this.images = images;
+        this.specs = specs;
+        this.locks = locks;
+    }
+
+    public ContainerStore store() {
+        return containers;
+    }
+
+    /** Whether a container (or one being created) uses the image: RemoveImage refuses then. */
+    public boolean usesImage(String imageId) {
+        return creating.containsKey(imageId) || containers.all().stream().anyMatch(c -> c.imageId().equals(imageId));
+    }
+
+    public List<Container> list(ContainerFilter filter) {
+        return containers.list(filter);
+    }
+
+    public Container status(String id) {
+        return containers.resolve(id, "container_id");
+    }
+
+    /** Returns the new container's id. */
+    public String create(String podSandboxId, ContainerSettings settings) {
+        Sandbox sandbox = sandboxes.resolve(podSandboxId, "pod_sandbox_id");
+        if (sandbox.state() != Sandbox.State.READY) {
+            throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s is not ready", sandbox.id());
+        }
+        Handler handler = handlerOf(sandbox);
+        ImageRecord image = images.status(settings.image()).orElseThrow(() -> BackendException.notFound(
+                "config.image.image: image %s is not present; pull it first", settings.image()));
+        String id = Ids.random();
+        String name = Container.reservedName(sandbox.id(), settings.name(), settings.attempt());
+        containers.reserve(name, id);
+        creating.merge(image.id(), 1, Integer::sum);
+        boolean recorded = false;
+        try {
+            Optional<Path> logPath = LogPaths.resolve(sandbox.logDirectory(), settings.logPath());
+            long targetPid = -1;
+            if (!settings.pidTargetId().isEmpty()) {
+                Container target = containers.resolve(settings.pidTargetId(), "config.linux.security_context.namespace_options.target_id");
+                if (!target.running() || target.pid() <= 0) {
+                    throw BackendException.failedPrecondition(
+                            "config.linux.security_context.namespace_options.target_id: container %s is not running", target.id());
+                }
+                targetPid = target.pid();
+            }
+            Path rootfs = bundles.mountRootfs(id, image);
+            Path bundle = bundles.bundle(id);
+            OciSpecs.write(bundle, specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
+                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid));
+            int stopSignal = Signals.number(image.config().stopSignal());
+            String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
+            Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
+                    Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0);
+            containers.put(container);
+            recorded = true;
+            ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
+                    logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations()));
+            locks.run(id, () -> containers.find(id).ifPresent(c -> containers.put(
+                    new Container(c.id(), c.sandboxId(), c.settings(), c.image(), c.imageId(), c.imageRef(), c.state(), c.createdAtNanos(),
+                            0, 0, 0, "", "", c.logPath(), c.stopSignal(), state.pid().orElse(0)))));
+            log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
+            return id;
+        } catch (IOException e) {
+            undoCreate(handler.backend(), id, name, recorded);
+            throw new UncheckedIOException("cannot write the bundle of container " + id + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            undoCreate(handler.backend(), id, name, recorded);
+            throw e;
+        } finally {
+            creating.computeIfPresent(image.id(), (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    private void undoCreate(RuntimeBackend backend, String id, String name, boolean recorded) {
+        try {
+            if (recorded) {
+                backend.removeContainer(id);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Cleaning up failed container {}: {}", id, e.getMessage());
+        }
+        try {
+            bundles.remove(id);
+        } catch (RuntimeException e) {
+            log.warn("Cleaning up bundle of failed container {}: {}", id, e.getMessage());
+        }
+        containers.find(id).ifPresent(containers::remove);
+        containers.releaseName(name, id);
+    }
+
+    public void start(String idOrPrefix) {
+        Container found = containers.resolve(idOrPrefix, "container_id");
+        locks.run(found.id(), () -> {
+            Container c = current(found.id());
+            if (c.state() != Container.State.CREATED) {
+                throw BackendException.failedPrecondition("container_id: container %s is %s, only a created container can start",
+                        c.id(), c.state().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            ContainerState state = backendOf(c).startContainer(c.id());
+            Container started = c.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()), state.pid().orElse(c.pid()));
+            if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
+                started = applyExit(started, state.exit().get());
+            }
+            containers.put(started);
+        });
+    }
+
+    /** Stops the container; an exited, unknown or removed container is fine (CRI: idempotent). */
+    public void stop(String idOrPrefix, Duration timeout) {
+        Optional<Container> found = findForIdempotentCall(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        locks.run(found.get().id(), () -> stopLocked(found.get().id(), timeout));
+    }
+
+    private void stopLocked(String id, Duration timeout) {
+        Optional<Container> now = containers.find(id);
+        if (now.isEmpty() || now.get().state() == Container.State.EXITED) {
+            return;
+        }
+        Container c = now.get();
+        RuntimeBackend backend = backendOf(c);
+        backend.stopContainer(c.id(), c.stopSignal(), timeout);
+        ContainerState state = backend.containerState(c.id());
+        Container latest = current(c.id());
+        if (latest.state() != Container.State.EXITED) {
+            ExitStatus exit = state.exit().orElse(new ExitStatus(137, Instant.now(), Optional.of("Error")));
+            containers.put(applyExit(latest, exit));
+        }
+    }
+
+    /** Removes the container, killing it first if it runs; unknown or removed is fine (CRI: idempotent). */
+    public void remove(String idOrPrefix) {
+        Optional<Container> found = findForIdempotentCall(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        locks.run(found.get().id(), () -> {
+            Optional<Container> now = containers.find(found.get().id());
+            if (now.isEmpty()) {
+                return;
+            }
+            Container c = now.get();
+            Optional<Handler> handler = sandboxes.handler(c.sandboxId());
+            if (handler.isPresent()) {
+                handler.get().backend().removeContainer(c.id());
+            } else {
+                log.warn("Removing container {} without a backend: its pod's handler is not configured; its processes may be left", c.id());
+            }
+            bundles.remove(c.id());
+            containers.remove(c);
+            log.info("Removed container {} ({})", c.id(), c.settings().name());
+        });
+    }
+
+    public ExecResult execSync(String idOrPrefix, List<String> command, Duration timeout) {
+        Container c = containers.resolve(idOrPrefix, "container_id");
+        if (!c.running()) {
+            throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
+        }
+        if (command.isEmpty()) {
+            throw BackendException.invalidArgument("cmd: a command is required");
+        }
+        Handler handler = handlerOf(c);
+        if (!handler.supports(Capability.EXEC_SYNC)) {
+            throw BackendException.unimplemented(handler.name(), "ExecSync");
+        }
+        return handler.backend().execSync(new ExecSpec(c.id(), command, timeout, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
+    }
+
+    public void updateResources(String idOrPrefix, ResourceSettings resources) {
+        Container c = containers.resolve(idOrPrefix, "container_id");
+        if (c.state() == Container.State.EXITED) {
+            throw BackendException.failedPrecondition("container_id: container %s has exited", c.id());
+        }
+        Handler handler = handlerOf(c);
+        if (!handler.supports(Capability.UPDATE_RESOURCES)) {
+            throw BackendException.unimplemented(handler.name(), "UpdateContainerResources");
+        }
+        locks.run(c.id(), () -> handler.backend().updateContainerResources(c.id(), specs.resourcesJson(resources)));
+    }
+
+    public void reopenLog(String idOrPrefix) {
+        Container c = containers.resolve(idOrPrefix, "container_id");
+        if (!c.running()) {
+            throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
+        }
+        Handler handler = handlerOf(c);
+        if (!handler.supports(Capability.REOPEN_LOG)) {
+            throw BackendException.unimplemented(handler.name(), "ReopenContainerLog");
+        }
+        locks.run(c.id(), () -> handler.backend().reopenContainerLog(c.id()));
+    }
+
+    /**
+     * A backend saw a container exit. Returns false when the id is no container (it may be a pod's
+     * infra process).
+     */
+    public boolean exited(String id, ExitStatus status) {
+        if (containers.find(id).isEmpty()) {
+            return false;
+        }
+        locks.run(id, () -> containers.find(id).ifPresent(c -> {
+            if (c.state() != Container.State.EXITED) {
+                containers.put(applyExit(c, status));
+                log.info("Container {} ({}) exited with {}{}", id, c.settings().name(), status.code(),
+                        status.reason().map(r -> " (" + r + ")").orElse(""));
+            }
+        }));
+        return true;
+    }
+
+    /** A backend saw an OOM kill; the exit that follows carries the reason. */
+    public void oomKilled(String id) {
+        log.info("Container {} was killed by the OOM killer", id);
+    }
+
+    /** After a restart: adopts the records on disk and asks each backend what happened meanwhile. */
+    public void recover() {
+        for (Container c : containers.load().values()) {
+            containers.adopt(c);
+            if (c.state() == Container.State.EXITED) {
+                continue;
+            }
+            locks.run(c.id(), () -> {
+                Container latest = current(c.id());
+                Optional<Handler> handler = sandboxes.handler(c.sandboxId());
+                if (handler.isEmpty()) {
+                    containers.put(latest.withState(Container.State.UNKNOWN));
+                    return;
+                }
+                try {
+                    ContainerState state = handler.get().backend().containerState(c.id());
+                    if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
+                        containers.put(applyExit(latest, state.exit().get()));
+                    } else if (state.phase() == ContainerState.Phase.RUNNING && latest.state() != Container.State.RUNNING) {
+                        containers.put(latest.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()),
+                                state.pid().orElse(latest.pid())));
+                    }
+                } catch (BackendException e) {
+                    if (e.kind() == BackendException.Kind.NOT_FOUND) {
+                        containers.put(latest.exited(Ids.nowNanos(), 255, "Error",
+                                "the runtime no longer knows this container (was the node rebooted?)"));
+                    } else {
+                        log.warn("Cannot recover the state of container {}: {}", c.id(), e.getMessage());
+                    }
+                }
+            });
+        }
+    }
+
+    private Container applyExit(Container c, ExitStatus exit) {
+        String reason = exit.reason().orElse(exit.code() == 0 ? "Completed" : "Error");
+        return c.exited(Ids.nanos(exit.finishedAt()), exit.code(), reason, TerminationMessages.read(c.settings()));
+    }
+
+    private Optional<Container> findForIdempotentCall(String idOrPrefix) {
+        try {
+            return Optional.of(containers.resolve(idOrPrefix, "container_id"));
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Container current(String id) {
+        return containers.find(id).orElseThrow(() -> BackendException.notFound("container_id: container %s not found", id));
+    }
+
+    private RuntimeBackend backendOf(Container c) {
+        return handlerOf(c).backend();
+    }
+
+    private Handler handlerOf(Container c) {
+        return sandboxes.handler(c.sandboxId()).orElseThrow(() -> BackendException.failedPrecondition(
+                "container %s: the runtime handler of its pod %s is not configured any more", c.id(), c.sandboxId()));
+    }
+
+    private Handler handlerOf(Sandbox s) {
+        return sandboxes.handler(s.id()).orElseThrow(() -> BackendException.failedPrecondition(
+                "pod_sandbox_id: the runtime handler '%s' of pod sandbox %s is not configured any more", s.handler(), s.id()));
+    }
+
+}

@@ -1,0 +1,100 @@
+package io.crisp.core.container;
+
+import io.crisp.core.state.JsonRecords;
+import io.crisp.core.state.NameReservations;
+import io.crisp.spi.BackendException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The containers this daemon knows: in memory for every read ({@code ListContainers} runs every
+ * second from the kubelet), on disk ({@code <root>/containers/<id>.json}) for every change, written
+ * before the call that made it returns. Also holds the reserved container names.
+ */
+public final class ContainerStore {
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final JsonRecords<Container> files;
+    private final NameReservations names = new NameReservations("container");
+
+    public ContainerStore(Path dir) {
+        this.files = new JsonRecords<>(dir, Container.class);
+    }
+
+    public List<Container> list(ContainerFilter filter) {
+        if (filter.idPrefix().isPresent()) {
+            Container exact = containers.get(filter.idPrefix().get());
+            if (exact != null) {
+                return filter.matches(exact) ? List.of(exact) : List.of();
+            }
+        }
+        return containers.values().stream().filter(filter::matches).toList();
+    }
+
+    public Collection<Container> all() {
+        return containers.values();
+    }
+
+    public Optional<Container> find(String id) {
+        return Optional.ofNullable(containers.get(id));
+    }
+
+    public List<Container> inSandbox(String sandboxId) {
+        return containers.values().stream().filter(c -> c.sandboxId().equals(sandboxId)).toList();
+    }
+
+    /**
+     * The container with this id, or the only one whose id starts with it.
+     *
+     * @throws BackendException NOT_FOUND when none matches, INVALID_ARGUMENT when ambiguous or empty
+     */
+    public Container resolve(String idOrPrefix, String field) {
+        if (idOrPrefix.isEmpty()) {
+            throw BackendException.invalidArgument("%s: a container id is required", field);
+        }
+        Container exact = containers.get(idOrPrefix);
+        if (exact != null) {
+            return exact;
+        }
+        List<Container> matches = containers.values().stream().filter(c -> c.id().startsWith(idOrPrefix)).limit(2).toList();
+        if (matches.isEmpty()) {
+            throw BackendException.notFound("%s: container %s not found", field, idOrPrefix);
+        }
+        if (matches.size() > 1) {
+            throw BackendException.invalidArgument("%s: container id prefix %s is ambiguous", field, idOrPrefix);
+        }
+        return matches.get(0);
+    }
+
+    void reserve(String name, String id) {
+        names.reserve(name, id);
+    }
+
+    void releaseName(String name, String id) {
+        names.release(name, id);
+    }
+
+    /** Records a container, on disk first, then in memory. */
+    void put(Container container) {
+        files.put(container.id(), container);
+        containers.put(container.id(), container);
+    }
+
+    void remove(Container container) {
+        files.delete(container.id());
+        containers.remove(container.id());
+        names.release(container.reservedName(), container.id());
+    }
+
+    Map<String, Container> load() {
+        return files.loadAll();
+    }
+
+    void adopt(Container container) {
+        names.reserve(container.reservedName(), container.id());
+        containers.put(container.id(), container);
+    }
+}

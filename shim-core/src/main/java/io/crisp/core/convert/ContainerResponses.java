@@ -1,0 +1,129 @@
+package io.crisp.core.convert;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.container.Container;
+import io.crisp.core.container.ContainerFilter;
+import io.crisp.core.oci.MountSettings;
+import io.crisp.cri.v1.ContainerMetadata;
+import io.crisp.cri.v1.ContainerState;
+import io.crisp.cri.v1.ContainerStatus;
+import io.crisp.cri.v1.ContainerStatusResponse;
+import io.crisp.cri.v1.ImageSpec;
+import io.crisp.cri.v1.ListContainersRequest;
+import io.crisp.cri.v1.ListContainersResponse;
+import io.crisp.cri.v1.Mount;
+import io.crisp.cri.v1.MountPropagation;
+import io.crisp.spi.BackendException;
+import java.util.List;
+import java.util.Optional;
+
+/** Container list and status requests and answers between CRI and core. */
+public final class ContainerResponses {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ContainerResponses() {}
+
+    public static ContainerFilter filter(ListContainersRequest request) {
+        if (!request.hasFilter()) {
+            return ContainerFilter.ALL;
+        }
+        io.crisp.cri.v1.ContainerFilter f = request.getFilter();
+        Optional<Container.State> state = f.hasState() ? Optional.of(state(f.getState().getState(), "filter.state.state")) : Optional.empty();
+        return new ContainerFilter(nonEmpty(f.getId()), state, nonEmpty(f.getPodSandboxId()),
+                LabelSelectors.check(f.getLabelSelectorMap(), "filter.label_selector"));
+    }
+
+    static Container.State state(ContainerState state, String field) {
+        return switch (state) {
+            case CONTAINER_CREATED -> Container.State.CREATED;
+            case CONTAINER_RUNNING -> Container.State.RUNNING;
+            case CONTAINER_EXITED -> Container.State.EXITED;
+            case CONTAINER_UNKNOWN -> Container.State.UNKNOWN;
+            default -> throw BackendException.invalidArgument("%s: unknown container state %s", field, state);
+        };
+    }
+
+    static ContainerState state(Container.State state) {
+        return switch (state) {
+            case CREATED -> ContainerState.CONTAINER_CREATED;
+            case RUNNING -> ContainerState.CONTAINER_RUNNING;
+            case EXITED -> ContainerState.CONTAINER_EXITED;
+            case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    public static ListContainersResponse toProto(List<Container> containers) {
+        ListContainersResponse.Builder response = ListContainersResponse.newBuilder();
+        for (Container c : containers) {
+            response.addContainersBuilder()
+                    .setId(c.id())
+                    .setPodSandboxId(c.sandboxId())
+                    .setMetadata(metadata(c))
+                    .setImage(ImageSpec.newBuilder().setImage(c.image()))
+                    .setImageRef(c.imageRef())
+                    .setImageId(c.imageId())
+                    .setState(state(c.state()))
+                    .setCreatedAt(c.createdAtNanos())
+                    .putAllLabels(c.settings().labels())
+                    .putAllAnnotations(c.settings().annotations());
+        }
+        return response.build();
+    }
+
+    /** {@code ContainerStatus}; with {@code verbose} the info map holds pid, pod and OCI spec under "info". */
+    public static ContainerStatusResponse status(Container c, boolean verbose, Optional<String> ociSpec) {
+        ContainerStatus.Builder status = ContainerStatus.newBuilder()
+                .setId(c.id())
+                .setMetadata(metadata(c))
+                .setState(state(c.state()))
+                .setCreatedAt(c.createdAtNanos())
+                .setStartedAt(c.startedAtNanos())
+                .setFinishedAt(c.finishedAtNanos())
+                .setExitCode(c.exitCode())
+                .setImage(ImageSpec.newBuilder().setImage(c.image()))
+                .setImageRef(c.imageRef())
+                .setImageId(c.imageId())
+                .setReason(c.reason())
+                .setMessage(c.message())
+                .putAllLabels(c.settings().labels())
+                .putAllAnnotations(c.settings().annotations())
+                .setLogPath(c.logPath());
+        for (MountSettings m : c.settings().mounts()) {
+            status.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath()).setReadonly(m.readOnly())
+                    .setPropagation(switch (m.propagation()) {
+                        case "rslave" -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
+                        case "rshared" -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
+                        default -> MountPropagation.PROPAGATION_PRIVATE;
+                    }));
+        }
+        ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder().setStatus(status);
+        if (verbose) {
+            ObjectNode info = JSON.createObjectNode();
+            info.put("sandboxID", c.sandboxId());
+            info.put("pid", c.pid());
+            info.put("stopSignal", c.stopSignal());
+            ociSpec.ifPresent(spec -> info.set("runtimeSpec", parse(spec)));
+            response.putInfo("info", info.toString());
+        }
+        return response.build();
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            return JSON.getNodeFactory().textNode(json);
+        }
+    }
+
+    private static ContainerMetadata metadata(Container c) {
+        return ContainerMetadata.newBuilder().setName(c.settings().name()).setAttempt(c.settings().attempt()).build();
+    }
+
+    private static Optional<String> nonEmpty(String s) {
+        return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+}

@@ -1,0 +1,94 @@
+package io.crisp.core.state;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A directory of records, one {@code <id>.json} file each, written with {@link AtomicFiles}: what
+ * the daemon knows about pods and containers, so that a killed daemon finds all of it again. Ids
+ * are checked before they become file names. Unknown JSON fields are ignored, so a newer daemon's
+ * files load in an older one.
+ *
+ * @param <T> a Jackson-readable record
+ */
+public final class JsonRecords<T> {
+    private static final Logger log = LoggerFactory.getLogger(JsonRecords.class);
+    private static final Pattern ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Path dir;
+    private final Class<T> type;
+
+    public JsonRecords(Path dir, Class<T> type) {
+        this.dir = dir;
+        this.type = type;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public void put(String id, T record) {
+        try {
+            AtomicFiles.write(file(id), MAPPER.writeValueAsBytes(record));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void delete(String id) {
+        try {
+            Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every readable record by id. A file that cannot be read is logged and left in place for an operator. */
+    public Map<String, T> loadAll() {
+        Map<String, T> records = new LinkedHashMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                String id = name.substring(0, name.length() - ".json".length());
+                if (!ID.matcher(id).matches()) {
+                    continue;
+                }
+                try {
+                    records.put(id, MAPPER.readValue(f.toFile(), type));
+                } catch (NoSuchFileException e) {
+                    // removed meanwhile
+                } catch (IOException | RuntimeException e) {
+                    log.error("Ignoring unreadable state file {}: {}", f, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return records;
+    }
+
+    private Path file(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("not a valid record id: " + id);
+        }
+        return dir.resolve(id + ".json");
+    }
+}

@@ -1,0 +1,77 @@
+package io.crisp.core.it;
+
+import static io.crisp.cri.v1.ContainerState.CONTAINER_EXITED;
+import static io.crisp.cri.v1.ContainerState.CONTAINER_RUNNING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crisp.cri.v1.ContainerStatus;
+import io.crisp.cri.v1.ListContainersRequest;
+import io.crisp.cri.v1.ListPodSandboxRequest;
+import io.crisp.cri.v1.PodSandboxConfig;
+import io.crisp.cri.v1.PodSandboxState;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A daemon killed with SIGKILL loses nothing: pods and containers are listed as before and keep running. */
+final class RecoveryIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedDaemonRestartsWithEveryPodAndContainerIntact() throws Exception {
+        Path daemonDir = dir.resolve("daemon");
+        PodSandboxConfig pod = Pods.pod("survivor", dir.resolve("logs")).build();
+        String podId;
+        String ticker;
+        String shortLived;
+        try (DaemonProcess first = Pods.daemon(daemonDir)) {
+            podId = Pods.run(first.client(), pod);
+            ticker = Pods.createAndStart(first.client(), podId, pod, Pods.container("ticker", "sh", "-c",
+                    "while :; do echo tick; sleep 0.2; done").build());
+            shortLived = Pods.createAndStart(first.client(), podId, pod, Pods.container("brief", "sh", "-c", "sleep 3; exit 5").build());
+            Pods.awaitState(first.client(), ticker, CONTAINER_RUNNING, 20);
+            first.signal("KILL");
+            first.waitForExit(java.time.Duration.ofSeconds(10));
+        }
+        Path log = dir.resolve("logs/ticker/0.log");
+        long linesWhileDown = Pods.read(log).lines().count();
+        DaemonProcess.sleep(4000); // "brief" exits while no daemon runs
+        assertTrue(Pods.read(log).lines().count() > linesWhileDown, "the container kept logging while the daemon was down");
+
+        try (DaemonProcess second = Pods.configure(new DaemonProcess(daemonDir)).start()) {
+            var client = second.client();
+            assertEquals(List.of(podId), client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                    .getItemsList().stream().map(p -> p.getId()).toList());
+            assertEquals(PodSandboxState.SANDBOX_READY, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                    .getItems(0).getState());
+            assertEquals(2, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+            assertEquals(CONTAINER_RUNNING, Pods.status(client, ticker).getState());
+            ContainerStatus brief = Pods.awaitState(client, shortLived, CONTAINER_EXITED, 10);
+            assertEquals(5, brief.getExitCode(), "the exit that happened while the daemon was down is reported");
+            long before = Pods.read(log).lines().count();
+            Pods.await(() -> Pods.read(log).lines().count() > before + 2, 10, "the log to keep growing after the restart");
+
+            // and the recovered objects can be driven as usual
+            client.runtime().stopContainer(io.crisp.cri.v1.StopContainerRequest.newBuilder().setContainerId(ticker).setTimeout(0).build());
+            assertEquals(CONTAINER_EXITED, Pods.status(client, ticker).getState());
+            Pods.removeAll(client);
+        }
+        assertEquals(List.of(), monitorsOf(podId, ticker, shortLived), "no conmon is left behind");
+    }
+
+    private static List<String> monitorsOf(String... ids) throws Exception {
+        try (Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
+                try {
+                    return new String(java.nio.file.Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                } catch (Exception e) {
+                    return "";
+                }
+            }).filter(cmd -> cmd.contains("conmon") && Stream.of(ids).anyMatch(cmd::contains)).toList();
+        }
+    }
+}
