@@ -12,7 +12,7 @@ import org.pf4j.Extension;
 public final class RuncPlugin implements RuntimePlugin {
     @Override
     public RuntimeBackend create(HandlerConfig config, RuntimeContext context) {
-        return new RuncBackend(RuncConfig.parse(config));
+        return new RuncBackend(RuncConfig.parse(config), config.stateDir(), context);
     }
 
     @Override

@@ -1,0 +1,110 @@
+package io.crisp.plugin.runc;
+
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerState.Phase;
+import io.crisp.spi.model.ExitStatus;
+import io.crisp.spi.model.SandboxState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+
+/**
+ * A sandbox's infra container or a workload container, as the backend remembers it. The fixed
+ * part is in {@code meta.properties}; pid, start and exit are read back from their own files.
+ * Mutable fields are guarded by the object's monitor, which also signals exits to waiters.
+ */
+final class Tracked {
+    final String id;
+    final boolean sandbox;
+    final String name;
+    final Path bundle;
+    final Path logPath;
+
+    private long pid;
+    private Instant startedAt;
+    private ExitStatus exit;
+    private boolean exitReported;
+
+    Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath) {
+        this.id = id;
+        this.sandbox = sandbox;
+        this.name = name;
+        this.bundle = bundle;
+        this.logPath = logPath;
+    }
+
+    Properties toMeta() {
+        Properties p = new Properties();
+        p.setProperty("kind", sandbox ? "sandbox" : "container");
+        p.setProperty("name", name);
+        p.setProperty("bundle", bundle.toString());
+        p.setProperty("log", logPath.toString());
+        return p;
+    }
+
+    static Tracked fromMeta(String id, Properties p) {
+        return new Tracked(id, "sandbox".equals(p.getProperty("kind")), p.getProperty("name", id),
+                Path.of(p.getProperty("bundle")), Path.of(p.getProperty("log")));
+    }
+
+    synchronized void pid(long pid) {
+        this.pid = pid;
+    }
+
+    synchronized OptionalLong pid() {
+        return pid > 0 ? OptionalLong.of(pid) : OptionalLong.empty();
+    }
+
+    synchronized void started(Instant at) {
+        this.startedAt = at;
+    }
+
+    synchronized Optional<Instant> startedAt() {
+        return Optional.ofNullable(startedAt);
+    }
+
+    synchronized Optional<ExitStatus> exit() {
+        return Optional.ofNullable(exit);
+    }
+
+    /** Records the exit once; wakes waiters. False if an exit was recorded already. */
+    synchronized boolean exited(ExitStatus status) {
+        if (exit != null) {
+            return false;
+        }
+        exit = status;
+        notifyAll();
+        return true;
+    }
+
+    /** True exactly once, for the caller that reports the recorded exit to the event sink. */
+    synchronized boolean claimReport() {
+        if (exit == null || exitReported) {
+            return false;
+        }
+        exitReported = true;
+        return true;
+    }
+
+    synchronized boolean running() {
+        return startedAt != null && exit == null;
+    }
+
+    /** Waits up to {@code millis} for an exit to be recorded. */
+    synchronized void awaitExitSignal(long millis) throws InterruptedException {
+        if (exit == null && millis > 0) {
+            wait(millis);
+        }
+    }
+
+    synchronized ContainerState containerState() {
+        Phase phase = exit != null ? Phase.EXITED : startedAt != null ? Phase.RUNNING : Phase.CREATED;
+        return new ContainerState(id, phase, pid(), Optional.ofNullable(startedAt), Optional.ofNullable(exit));
+    }
+
+    synchronized SandboxState sandboxState() {
+        return new SandboxState(id, running(), pid());
+    }
+}
