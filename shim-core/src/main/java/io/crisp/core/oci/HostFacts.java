@@ -1,6 +1,8 @@
 package io.crisp.core.oci;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -40,9 +42,10 @@ public record HostFacts(int ownOomScoreAdj, boolean apparmorEnabled, Set<String>
         }
     }
 
+    /** Whole file text; read through a stream because Files.readString truncates some /proc files. */
     private static String text(Path file) {
-        try {
-            return Files.readString(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }
