@@ -1,5 +1,6 @@
 package io.crisp.core.oci;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /** The pod's DNS configuration (CRI {@code DNSConfig}); all empty means "use the host's resolv.conf". */
@@ -12,6 +13,7 @@ public record DnsSettings(List<String> servers, List<String> searches, List<Stri
         options = options == null ? List.of() : List.copyOf(options);
     }
 
+    @JsonIgnore
     public boolean isEmpty() {
         return servers.isEmpty() && searches.isEmpty() && options.isEmpty();
     }
