@@ -89,7 +89,8 @@ final class RuncSpecTest {
                 new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "", ""));
         ContainerSettings container = new ContainerSettings("main", 0, "busybox:latest",
                 List.of("sh", "-c", "id; hostname; cat /etc/resolv.conf; cat /proc/sys/net/ipv4/ping_group_range;"
-                        + " echo shm > /dev/shm/x && cat /dev/shm/x; echo pid1=$(cat /proc/1/comm); cat /proc/self/status"),
+                        + " echo shm > /dev/shm/x && cat /dev/shm/x; echo pid1=$(cat /proc/1/comm);"
+                        + " unshare -U true 2>/dev/null; echo unshare=$?; cat /proc/self/status"),
                 List.of(), "", List.of(new EnvVar("GREETING", "hi")), List.of(), List.of(), Map.of(), Map.of(), "", false,
                 false, false, "", NamespaceMode.POD, "", ResourceSettings.NONE, security);
         ImageConfigSummary image = new ImageConfigSummary("", List.of("PATH=/bin"), List.of(), List.of("sh"), "/", "",
@@ -110,6 +111,7 @@ final class RuncSpecTest {
         assertTrue(output.contains("pid1=sleep"), output);
         assertTrue(output.contains("Seccomp:\t2"), "the default seccomp profile is loaded: " + output);
         assertTrue(output.contains("NoNewPrivs:\t1"), output);
+        assertTrue(output.contains("unshare=1"), "the seccomp profile refuses new user namespaces: " + output);
         // The default set (0xa80425fb), limited by what the test itself may hold.
         String bounding = String.format("CapBnd:\t%016x", 0xa80425fbL & ownBoundingSet());
         assertTrue(output.contains(bounding), "want " + bounding + " (the default capability set): " + output);
@@ -122,7 +124,7 @@ final class RuncSpecTest {
             Files.createDirectories(rootfs.resolve(dir));
         }
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String tool : List.of("sh", "sleep", "cat", "id", "hostname", "ls", "echo")) {
+        for (String tool : List.of("sh", "sleep", "cat", "id", "hostname", "ls", "echo", "unshare", "true")) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(tool), Path.of("busybox"));
         }
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
