@@ -1,0 +1,92 @@
+package io.crisp.core.convert;
+
+import io.crisp.core.oci.DnsSettings;
+import io.crisp.core.oci.NamespaceMode;
+import io.crisp.core.oci.PodSettings;
+import io.crisp.core.oci.ResourceSettings;
+import io.crisp.cri.v1.LinuxPodSandboxConfig;
+import io.crisp.cri.v1.LinuxSandboxSecurityContext;
+import io.crisp.cri.v1.NamespaceOption;
+import io.crisp.cri.v1.PodSandboxConfig;
+import io.crisp.spi.BackendException;
+import java.util.Map;
+
+/** A CRI {@code PodSandboxConfig} to {@link PodSettings}, refusing what crisp cannot honour with the field's name. */
+public final class PodSettingsFromCri {
+    private static final String SECURITY = "config.linux.security_context";
+
+    private PodSettingsFromCri() {}
+
+    public static PodSettings from(PodSandboxConfig config) {
+        if (!config.hasMetadata()) {
+            throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
+        }
+        var m = config.getMetadata();
+        require(m.getName(), "config.metadata.name");
+        require(m.getNamespace(), "config.metadata.namespace");
+        require(m.getUid(), "config.metadata.uid");
+        if (m.getAttempt() < 0) {
+            throw BackendException.invalidArgument("config.metadata.attempt: must not be negative, got %d", m.getAttempt());
+        }
+        var dns = config.getDnsConfig();
+        DnsSettings dnsSettings = new DnsSettings(dns.getServersList(), dns.getSearchesList(), dns.getOptionsList());
+        LinuxPodSandboxConfig linux = config.getLinux();
+        LinuxSandboxSecurityContext sc = linux.getSecurityContext();
+        NamespaceOption ns = sc.getNamespaceOptions();
+        NamespaceMode network = mode(ns.getNetwork(), SECURITY + ".namespace_options.network", false);
+        NamespaceMode pid = mode(ns.getPid(), SECURITY + ".namespace_options.pid", true);
+        NamespaceMode ipc = mode(ns.getIpc(), SECURITY + ".namespace_options.ipc", false);
+        ContainerSettingsFromCri.refuseUserNamespace(ns, SECURITY);
+        for (Map.Entry<String, String> s : linux.getSysctlsMap().entrySet()) {
+            String field = "config.linux.sysctls[" + s.getKey() + "]";
+            if (s.getKey().isEmpty() || s.getKey().contains("/") || s.getKey().contains("..")) {
+                throw BackendException.invalidArgument("%s: not a sysctl name", field);
+            }
+            if (s.getKey().startsWith("net.") && network == NamespaceMode.NODE) {
+                throw BackendException.invalidArgument("%s: net.* sysctls are not allowed for a pod on the node's network",
+                        field);
+            }
+        }
+        ResourceSettings resources = linux.hasResources()
+                ? ContainerSettingsFromCri.resources(linux.getResources(), "config.linux.resources") : ResourceSettings.NONE;
+        ResourceSettings overhead = linux.hasOverhead()
+                ? ContainerSettingsFromCri.resources(linux.getOverhead(), "config.linux.overhead") : ResourceSettings.NONE;
+        return new PodSettings(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt(), config.getHostname(),
+                config.getLogDirectory(), dnsSettings, config.getLabelsMap(), config.getAnnotationsMap(),
+                linux.getCgroupParent(), linux.getSysctlsMap(), network, pid, ipc,
+                sc.hasRunAsUser() ? id(sc.getRunAsUser().getValue(), SECURITY + ".run_as_user") : -1,
+                sc.hasRunAsGroup() ? id(sc.getRunAsGroup().getValue(), SECURITY + ".run_as_group") : -1,
+                sc.getReadonlyRootfs(), ContainerSettingsFromCri.groups(sc.getSupplementalGroupsList(), SECURITY),
+                sc.getPrivileged(),
+                ContainerSettingsFromCri.seccomp(sc.hasSeccomp(), sc.getSeccomp(), sc.getSeccompProfilePath(), SECURITY),
+                ContainerSettingsFromCri.apparmor(sc.hasApparmor(), sc.getApparmor(), "", SECURITY), resources, overhead);
+    }
+
+    /** A pod-level namespace mode: POD or NODE (and CONTAINER for pid). */
+    private static NamespaceMode mode(io.crisp.cri.v1.NamespaceMode mode, String field, boolean containerAllowed) {
+        return switch (mode) {
+            case POD -> NamespaceMode.POD;
+            case NODE -> NamespaceMode.NODE;
+            case CONTAINER -> {
+                if (!containerAllowed) {
+                    throw BackendException.invalidArgument("%s: CONTAINER is not a pod-level mode (use POD or NODE)", field);
+                }
+                yield NamespaceMode.CONTAINER;
+            }
+            default -> throw BackendException.invalidArgument("%s: %s is not a pod-level mode (use POD or NODE)", field, mode);
+        };
+    }
+
+    static long id(long value, String field) {
+        if (value < 0 || value > 0xFFFFFFFEL) {
+            throw BackendException.invalidArgument("%s: %d is not a valid id", field, value);
+        }
+        return value;
+    }
+
+    private static void require(String value, String field) {
+        if (value.isEmpty()) {
+            throw BackendException.invalidArgument("%s: must not be empty", field);
+        }
+    }
+}
