@@ -105,7 +105,7 @@ public final class ContainerService {
             Path bundle = bundles.bundle(id);
             OciSpecs.write(bundle, specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
                     PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid));
-            int stopSignal = Signals.number(image.config().stopSignal());
+            int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
             Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
                     Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0);

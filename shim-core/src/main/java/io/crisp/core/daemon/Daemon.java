@@ -9,20 +9,7 @@ import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
-import io.crisp.core.container.Bundles;
-import io.crisp.core.container.ContainerService;
-import io.crisp.core.container.ContainerStore;
-import io.crisp.core.image.snapshot.SnapshotService;
-import io.crisp.core.oci.CgroupDriver;
-import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.runtime.EventRouter;
-import io.crisp.core.sandbox.SandboxService;
-import io.crisp.core.sandbox.SandboxStore;
-import io.crisp.core.state.KeyedLocks;
-import io.crisp.spi.ContainerEventSink;
-import io.crisp.spi.model.ExitStatus;
-import java.util.HashSet;
-import java.util.Set;
 import io.crisp.core.server.AdminServiceImpl;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
@@ -98,35 +85,9 @@ public final class Daemon implements AutoCloseable {
                     c.maxConcurrentDownloads(), c.platform());
         });
         images.start();
-        Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
-        KeyedLocks locks = new KeyedLocks();
-        SandboxStore sandboxStore = new SandboxStore(config.root().resolve("pods"));
-        OciSpecs specs = new OciSpecs(CgroupDriver.of(config.cgroupDriver()));
-        ContainerService containers = new ContainerService(sandboxStore, new ContainerStore(config.root().resolve("containers")), bundles,
-                images, specs, locks);
-        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks);
-        images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
-        events.deliverTo(new ContainerEventSink() {
-            @Override
-            public void exited(String id, ExitStatus status) {
-                if (!containers.exited(id, status)) {
-                    sandboxes.infraExited(id);
-                }
-            }
-
-            @Override
-            public void oomKilled(String id) {
-                containers.oomKilled(id);
-            }
-        });
-        sandboxes.recover();
-        containers.recover();
-        Set<String> known = new HashSet<>();
-        sandboxStore.all().forEach(s -> known.add(s.id()));
-        containers.store().all().forEach(c -> known.add(c.id()));
-        bundles.removeLeftovers(known);
+        Lifecycle lifecycle = Lifecycle.start(state, config, images, events);
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
-                new RuntimeServiceImpl(info, state.node(), sandboxes, containers, bundles),
+                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles()),
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.

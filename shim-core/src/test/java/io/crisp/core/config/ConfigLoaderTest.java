@@ -148,6 +148,7 @@ final class ConfigLoaderTest {
                 image_pull_progress_timeout = "1m30s"
                 max_concurrent_downloads = 5
                 platform = "linux/arm64"
+                pause_image = "registry.example/pause:1"
 
                 [runtimes.kata]
                 plugin = "kata"
@@ -167,7 +168,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
-        expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
+        expected.put(ConfigKey.PAUSE_IMAGE, "registry.example/pause:1");
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {

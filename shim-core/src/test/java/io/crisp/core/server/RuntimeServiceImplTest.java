@@ -17,9 +17,10 @@ import io.crisp.core.plugin.PluginJar;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
-import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.daemon.Lifecycle;
+import io.crisp.core.image.ImageService;
+import io.crisp.core.runtime.EventRouter;
 import io.crisp.cri.v1.CgroupDriver;
-import io.crisp.cri.v1.CreateContainerRequest;
 import io.crisp.cri.v1.NetworkConfig;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.cri.v1.PodSandboxMetadata;
@@ -101,7 +102,12 @@ final class RuntimeServiceImplTest {
         state.config(config);
         state.lastLoad(new ReloadOutcome(1, Instant.now(), Optional.empty()));
 
-        RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), new SandboxService(state));
+        ImageService images = new ImageService(config.root(), () -> new ImageService.PullSettings(config.registriesConf(), config.authFile(),
+                config.imagePullProgressTimeout(), config.maxConcurrentDownloads(), config.platform()));
+        images.start();
+        Lifecycle lifecycle = Lifecycle.start(state, config, images, new EventRouter());
+        RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), lifecycle.sandboxes(),
+                lifecycle.containers(), lifecycle.bundles());
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(service, new RpcLogInterceptor())).build().start();
@@ -299,9 +305,9 @@ final class RuntimeServiceImplTest {
     @Test
     void methodsNotImplementedAnswerUnimplemented() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> stub.createContainer(CreateContainerRequest.newBuilder().setPodSandboxId("abc").build()));
+                () -> stub.containerStats(io.crisp.cri.v1.ContainerStatsRequest.newBuilder().setContainerId("abc").build()));
 
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("CreateContainer"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("ContainerStats"), e.getStatus().getDescription());
     }
 }

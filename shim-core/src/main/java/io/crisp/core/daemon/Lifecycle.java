@@ -1,0 +1,58 @@
+package io.crisp.core.daemon;
+
+import io.crisp.core.config.CrispConfig;
+import io.crisp.core.container.Bundles;
+import io.crisp.core.container.ContainerService;
+import io.crisp.core.container.ContainerStore;
+import io.crisp.core.image.ImageService;
+import io.crisp.core.image.snapshot.SnapshotService;
+import io.crisp.core.oci.CgroupDriver;
+import io.crisp.core.oci.OciSpecs;
+import io.crisp.core.runtime.DaemonState;
+import io.crisp.core.runtime.EventRouter;
+import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.sandbox.SandboxStore;
+import io.crisp.core.state.KeyedLocks;
+import io.crisp.spi.ContainerEventSink;
+import io.crisp.spi.model.ExitStatus;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The pod and container services wired together: stores under {@code <root>/pods} and
+ * {@code <root>/containers}, rootfs snapshots under {@code <root>/snapshots}, bundles under
+ * {@code <state>/bundles}. {@link #start} also recovers what a previous daemon left: records are
+ * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
+ */
+public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles) {
+    public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
+        Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
+        KeyedLocks locks = new KeyedLocks();
+        SandboxStore sandboxStore = new SandboxStore(config.root().resolve("pods"));
+        OciSpecs specs = new OciSpecs(config.cgroupDriver().equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS);
+        ContainerService containers = new ContainerService(sandboxStore, new ContainerStore(config.root().resolve("containers")), bundles,
+                images, specs, locks);
+        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks);
+        images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
+        events.deliverTo(new ContainerEventSink() {
+            @Override
+            public void exited(String id, ExitStatus status) {
+                if (!containers.exited(id, status)) {
+                    sandboxes.infraExited(id);
+                }
+            }
+
+            @Override
+            public void oomKilled(String id) {
+                containers.oomKilled(id);
+            }
+        });
+        sandboxes.recover();
+        containers.recover();
+        Set<String> known = new HashSet<>();
+        sandboxStore.all().forEach(s -> known.add(s.id()));
+        containers.store().all().forEach(c -> known.add(c.id()));
+        bundles.removeLeftovers(known);
+        return new Lifecycle(sandboxes, containers, bundles);
+    }
+}
