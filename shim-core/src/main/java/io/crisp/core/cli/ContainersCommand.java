@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
             "  run POD_ID --name N --image I [-- CMD ARGS...]     create and start a container (prints its id)",
             "  create POD_ID --name N --image I [-- CMD ARGS...]  create it only; start ID starts it",
             "  start ID...            start created containers",
-            "  ls [--all] [--pod ID]  list running containers (all with --all)",
+            "  ls [--all] [--pod ID] [--name N] [--label K=V] [-q]  list running containers (all with --all)",
             "  inspect ID             the container's status, verbose, as JSON",
             "  logs ID                the container's log: stdout to stdout, stderr to stderr",
             "  exec ID [--timeout S] -- CMD [ARGS...]  run a command in it, exiting with its exit code",
@@ -65,7 +65,7 @@ final class ContainersCommand implements Callable<Integer> {
             description = "the pod id and command (run, create), container ids, or the container id and command (exec)")
     List<String> args = List.of();
 
-    @Option(names = "--name", description = "run, create: the container's name in its pod")
+    @Option(names = "--name", description = "run, create: the container's name in its pod; ls: only containers of this name")
     String name;
 
     @Option(names = "--image", description = "run, create: the image (name or id; pulled or imported beforehand)")
@@ -77,7 +77,7 @@ final class ContainersCommand implements Callable<Integer> {
     @Option(names = "--workdir", paramLabel = "DIR", description = "run, create: the working directory (default: the image's)")
     String workdir;
 
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "run, create: a label of the container (repeatable)")
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "run, create: a label of the container; ls: only containers with this label (repeatable)")
     List<String> labels = new ArrayList<>();
 
     @Option(names = {"-a", "--all"}, description = "ls: all containers, not only running ones")
@@ -85,6 +85,9 @@ final class ContainersCommand implements Callable<Integer> {
 
     @Option(names = "--pod", paramLabel = "ID", description = "ls: only this pod's containers")
     String pod;
+
+    @Option(names = {"-q", "--quiet"}, description = "ls: print the full ids only")
+    boolean quiet;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "exec: stop the command after this long (default 0, no limit); stop: grace period before SIGKILL (default 10)")
@@ -165,16 +168,26 @@ final class ContainersCommand implements Callable<Integer> {
         if (!args.isEmpty()) {
             throw new CriCall.UsageException("takes no arguments (--pod ID selects a pod)");
         }
-        ContainerFilter.Builder filter = ContainerFilter.newBuilder();
+        Map<String, String> selector = CriCall.keyValues("--label", labels);
+        ContainerFilter.Builder filter = ContainerFilter.newBuilder().putAllLabelSelector(selector);
         if (pod != null) {
             filter.setPodSandboxId(PodsCommand.resolve(cri, List.of(pod)).get(0));
         }
         if (!all) {
             filter.setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING));
         }
-        List<Container> containers = new ArrayList<>(
-                cri.runtime().listContainers(ListContainersRequest.newBuilder().setFilter(filter).build()).getContainersList());
+        List<Container> containers = new ArrayList<>();
+        for (Container c : cri.runtime().listContainers(ListContainersRequest.newBuilder().setFilter(filter).build()).getContainersList()) {
+            if ((name == null || name.equals(c.getMetadata().getName())) && c.getLabelsMap().entrySet().containsAll(selector.entrySet())
+                    && (all || c.getState() == ContainerState.CONTAINER_RUNNING)) {
+                containers.add(c);
+            }
+        }
         containers.sort((a, b) -> Long.compare(b.getCreatedAt(), a.getCreatedAt()));
+        if (quiet) {
+            containers.forEach(c -> System.out.println(c.getId()));
+            return 0;
+        }
         Instant now = Instant.now();
         String format = "%-13s  %-40s  %-18s  %-8s  %-20s  %-7s  %s%n";
         System.out.printf(format, "CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID");

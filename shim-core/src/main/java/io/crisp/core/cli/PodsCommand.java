@@ -8,6 +8,7 @@ import io.crisp.cri.v1.NamespaceMode;
 import io.crisp.cri.v1.NamespaceOption;
 import io.crisp.cri.v1.PodSandbox;
 import io.crisp.cri.v1.PodSandboxConfig;
+import io.crisp.cri.v1.PodSandboxFilter;
 import io.crisp.cri.v1.PodSandboxMetadata;
 import io.crisp.cri.v1.PodSandboxState;
 import io.crisp.cri.v1.PodSandboxStatusRequest;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pods", versionProvider = Main.Version.class, mixinStandardHelpOptions = true,
         description = {"Run, list, inspect, stop or remove pods in the running daemon (CRI pod sandboxes).",
             "  run NAME      start a pod (prints its id); --namespace, --uid, --host-network, --runtime, --log-dir, --label",
-            "  ls            list pods",
+            "  ls            list pods; --name, --label select, -q prints full ids only",
             "  inspect ID    the pod's status, verbose, as JSON",
             "  stop ID...    stop pods (their containers are killed)",
             "  rm ID...      remove pods (stopping them first)",
@@ -65,8 +67,14 @@ final class PodsCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "run: the pod's log directory (default: /var/log/pods/<namespace>_<name>_<uid>)")
     String logDir;
 
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "run: a label of the pod (repeatable)")
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "run: a label of the pod; ls: only pods with this label (repeatable)")
     List<String> labels = new ArrayList<>();
+
+    @Option(names = "--name", description = "ls: only pods of this name")
+    String name;
+
+    @Option(names = {"-q", "--quiet"}, description = "ls: print the full ids only")
+    boolean quiet;
 
     @Override
     public Integer call() {
@@ -113,8 +121,21 @@ final class PodsCommand implements Callable<Integer> {
         if (!args.isEmpty()) {
             throw new CriCall.UsageException("takes no arguments");
         }
-        List<PodSandbox> pods = new ArrayList<>(cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList());
+        Map<String, String> selector = CriCall.keyValues("--label", labels);
+        ListPodSandboxRequest request = ListPodSandboxRequest.newBuilder()
+                .setFilter(PodSandboxFilter.newBuilder().putAllLabelSelector(selector)).build();
+        List<PodSandbox> pods = new ArrayList<>();
+        for (PodSandbox pod : cri.runtime().listPodSandbox(request).getItemsList()) {
+            if ((name == null || name.equals(pod.getMetadata().getName()))
+                    && pod.getLabelsMap().entrySet().containsAll(selector.entrySet())) {
+                pods.add(pod);
+            }
+        }
         pods.sort((a, b) -> Long.compare(b.getCreatedAt(), a.getCreatedAt()));
+        if (quiet) {
+            pods.forEach(pod -> System.out.println(pod.getId()));
+            return 0;
+        }
         Instant now = Instant.now();
         String format = "%-13s  %-18s  %-8s  %-24s  %-16s  %-7s  %s%n";
         System.out.printf(format, "POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME");

@@ -128,6 +128,10 @@ final class PodAndContainerCommandsTest {
         ContainersCommand ls = parse(ContainersCommand.class, "containers", "ls", "-a", "--pod", "p1");
         assertTrue(ls.all);
         assertEquals("p1", ls.pod);
+        PodsCommand pods = parse(PodsCommand.class, "pods", "ls", "-q", "--name", "quickstart", "--label", "a=b");
+        assertTrue(pods.quiet);
+        assertEquals("quickstart", pods.name);
+        assertEquals(List.of("a=b"), pods.labels);
     }
 
     @Test
