@@ -30,6 +30,13 @@ final class CriCall {
         }
     }
 
+    /** An id that names nothing the daemon lists (exit code 1). */
+    static final class NotFoundException extends RuntimeException {
+        NotFoundException(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Loads the configuration, checks that a daemon answers on its socket, connects with this
      * per-call deadline and runs {@code work}; gRPC errors are printed as
@@ -48,6 +55,9 @@ final class CriCall {
             return work.run(cri);
         } catch (StatusRuntimeException e) {
             System.err.println("crisp " + command + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return Main.EXIT_FAILURE;
+        } catch (NotFoundException e) {
+            System.err.println("crisp " + command + ": " + e.getMessage());
             return Main.EXIT_FAILURE;
         } catch (UsageException e) {
             System.err.println("crisp " + command + ": " + e.getMessage());
@@ -78,7 +88,8 @@ final class CriCall {
 
     /**
      * The full id an id or id prefix names among {@code ids}: itself when listed, else the only id
-     * it prefixes; an unknown id is returned unchanged, for the daemon to refuse.
+     * it prefixes. An unknown id is refused here: the CRI's stop and remove calls succeed for ids
+     * they do not know, which would make a typo look like success.
      */
     static String resolve(String kind, String id, List<String> ids) {
         if (ids.contains(id)) {
@@ -93,7 +104,10 @@ final class CriCall {
         if (matches.size() > 1) {
             throw new UsageException(kind + " id " + id + " is ambiguous: " + matches.size() + " " + kind + "s start with it");
         }
-        return matches.isEmpty() ? id : matches.get(0);
+        if (matches.isEmpty()) {
+            throw new NotFoundException("no " + kind + " " + id);
+        }
+        return matches.get(0);
     }
 
     static String shortId(String id) {

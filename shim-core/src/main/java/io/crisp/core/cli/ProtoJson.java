@@ -17,7 +17,7 @@ import java.util.TreeMap;
 /**
  * CRI messages as JSON for {@code inspect}, close to what protobuf's JsonFormat (not a dependency
  * here) prints with defaults included: camelCase names, enums by name, maps as objects, unset
- * messages and empty lists left out; {@code *_at} times (Unix nanoseconds) as RFC 3339 text.
+ * messages and empty lists left out; {@code *_at} times (Unix nanoseconds) as RFC 3339 text, left out when 0.
  */
 final class ProtoJson {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +54,9 @@ final class ProtoJson {
                 }
             } else if (field.getJavaType() == FieldDescriptor.JavaType.LONG && field.getName().endsWith("_at")) {
                 long nanos = (Long) message.getField(field);
-                node.put(field.getJsonName(), nanos == 0 ? null : Instant.ofEpochSecond(0, nanos).toString());
+                if (nanos != 0) {
+                    node.put(field.getJsonName(), Instant.ofEpochSecond(0, nanos).toString());
+                }
             } else {
                 node.set(field.getJsonName(), value(field, message.getField(field)));
             }

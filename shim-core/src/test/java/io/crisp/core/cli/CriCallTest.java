@@ -31,7 +31,8 @@ final class CriCallTest {
         List<String> ids = List.of("abc123", "abd456", "abc");
         assertEquals("abc", CriCall.resolve("pod", "abc", ids));
         assertEquals("abd456", CriCall.resolve("pod", "abd", ids));
-        assertEquals("zzz", CriCall.resolve("pod", "zzz", ids), "unknown ids go to the daemon unchanged");
+        var unknown = assertThrows(CriCall.NotFoundException.class, () -> CriCall.resolve("pod", "zzz", ids));
+        assertEquals("no pod zzz", unknown.getMessage());
         var ambiguous = assertThrows(CriCall.UsageException.class, () -> CriCall.resolve("pod", "ab", ids));
         assertTrue(ambiguous.getMessage().contains("ambiguous"), ambiguous.getMessage());
     }
