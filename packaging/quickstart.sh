@@ -1,7 +1,9 @@
 #!/bin/sh
 # crisp quick start for a fresh Debian or Ubuntu machine, run as root:
 # installs what crisp needs with apt, builds it, installs it, starts the daemon with the default
-# runc handler and shows it answering on unix:///run/crisp/crisp.sock.
+# runc handler and shows it answering on unix:///run/crisp/crisp.sock, then runs a pod of two
+# containers from a busybox image built from the host's busybox-static (no network needed) and
+# leaves it running. Re-running it replaces that pod.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" != 0 ]; then
@@ -10,20 +12,40 @@ fi
 
 echo "== installing packages (runc, conmon, JDK 17, Maven, test tools)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
 # runc and conmon run pods; the rest are what `mvn -B verify` needs (a registry, busybox, htpasswd,
 # setfattr, skopeo) so the README's second command works on this machine too.
-need="runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo"
+need=""
+for pkg in runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
+done
 command -v javac >/dev/null 2>&1 || need="$need openjdk-17-jdk-headless"
 command -v mvn >/dev/null 2>&1 || need="$need maven"
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $need >/dev/null
+if [ -n "$need" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+else
+    echo "all installed already (no apt, so no network needed)"
+fi
 
 echo "== building"
 (cd "$src" && mvn -B -q -DskipTests package)
 
 echo "== installing to /usr/lib/crisp"
 "$src/packaging/install.sh"
+
+dropin=/etc/crisp/crisp.toml.d/10-quickstart.toml
+if [ ! -f "$dropin" ]; then
+    echo "== configuring a local pause image ($dropin)"
+    cat > "$dropin" <<'EOF'
+# Written by packaging/quickstart.sh. The quick start assumes the node has no network, so the pause
+# image (every pod's infra process) is one it builds from the host's busybox-static and imports,
+# instead of registry.k8s.io/pause pulled on first use. To pull the registry's image again:
+#   rm /etc/crisp/crisp.toml.d/10-quickstart.toml && crisp reload
+[image]
+pause_image = "localhost/crisp/pause:latest"
+EOF
+fi
 
 echo "== starting crisp"
 if [ -d /run/systemd/system ]; then
@@ -54,11 +76,49 @@ cat /tmp/crisp-version.$$; rm -f /tmp/crisp-version.$$
 /usr/bin/crisp plugins
 
 echo
-echo "== importing a busybox image built from this host's busybox-static (no network needed)"
+echo "== importing busybox and pause images built from this host's busybox-static (no network needed)"
 layout=$(mktemp -d)
 "$src/packaging/busybox-image.sh" "$layout/busybox" localhost/crisp/busybox:latest >/dev/null
-/usr/bin/crisp images import "$layout/busybox"
+"$src/packaging/busybox-image.sh" "$layout/pause" localhost/crisp/pause:latest '["sleep","2147483647"]' >/dev/null
+/usr/bin/crisp images import "$layout/busybox" "$layout/pause"
 rm -rf "$layout"
 /usr/bin/crisp images ls
+
 echo
-echo "Point the kubelet at it:  --container-runtime-endpoint=unix:///run/crisp/crisp.sock"
+echo "== running a pod: web serves a page on port 8080, client fetches it over the pod's loopback"
+for old in $(/usr/bin/crisp pods ls -q --name quickstart --label io.crisp.quickstart=true); do
+    echo "removing the pod of an earlier quick start: $old"
+    /usr/bin/crisp pods rm "$old" >/dev/null
+done
+echo "crisp pods run quickstart"
+pod=$(/usr/bin/crisp pods run quickstart --label io.crisp.quickstart=true)
+echo "$pod"
+echo "crisp containers run $pod --name web ..."
+web=$(/usr/bin/crisp containers run "$pod" --name web --image localhost/crisp/busybox:latest -- \
+    sh -c 'mkdir -p /www; echo hello from crisp > /www/index.html; echo web started; httpd -f -p 8080 -h /www')
+echo "$web"
+echo "crisp containers run $pod --name client ..."
+client=$(/usr/bin/crisp containers run "$pod" --name client --image localhost/crisp/busybox:latest -- \
+    sh -c 'sleep 1; wget -q -O- http://127.0.0.1:8080/; sleep 100000')
+echo "$client"
+sleep 2
+
+echo
+echo "== crisp pods ls"
+/usr/bin/crisp pods ls
+echo
+echo "== crisp containers ls"
+/usr/bin/crisp containers ls
+echo
+echo "== crisp containers logs $web   (web)"
+/usr/bin/crisp containers logs "$web"
+echo
+echo "== crisp containers logs $client   (client: the page it fetched)"
+/usr/bin/crisp containers logs "$client"
+echo
+echo "== crisp containers exec $client -- sh -c 'id; hostname; ps'"
+/usr/bin/crisp containers exec "$client" -- sh -c 'id; hostname; ps'
+
+echo
+echo "The pod keeps running. Remove it with:  crisp pods rm $pod"
+echo "Point the kubelet at crisp:  --container-runtime-endpoint=unix:///run/crisp/crisp.sock"
