@@ -17,7 +17,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 mkdir -p "$work/root/bin" "$work/root/etc" "$work/root/tmp" "$work/root/root" "$out/blobs/sha256"
 cp "$busybox" "$work/root/bin/busybox"
 for applet in sh ls cat echo sleep id ps top wget env true false printf head tail grep wc touch mkdir rm kill hostname \
-        httpd nc ipcmk ipcs dd seq date ifconfig ip tr; do ln -s busybox "$work/root/bin/$applet"; done
+        httpd nc dd seq date ifconfig ip tr readlink; do ln -s busybox "$work/root/bin/$applet"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nalice:x:1000:1000:alice:/tmp:/bin/sh\n' > "$work/root/etc/passwd"
 printf 'root:x:0:\nnobody:x:65534:\nalice:x:1000:\nstaff:x:50:alice\n' > "$work/root/etc/group"
 chmod 1777 "$work/root/tmp"

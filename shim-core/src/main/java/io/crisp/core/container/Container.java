@@ -40,8 +40,10 @@ public record Container(String id, String sandboxId, ContainerSettings settings,
                 logPath, stopSignal, processId);
     }
 
+    /** The exit time is never before the start: a quick process may exit before the start is recorded. */
     public Container exited(long atNanos, int code, String why, String text) {
-        return new Container(id, sandboxId, settings, image, imageId, imageRef, State.EXITED, createdAtNanos, startedAtNanos, atNanos,
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, State.EXITED, createdAtNanos, startedAtNanos,
+                Math.max(atNanos, startedAtNanos),
                 code, why, text, logPath, stopSignal, pid);
     }
 

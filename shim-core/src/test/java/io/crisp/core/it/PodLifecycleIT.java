@@ -49,13 +49,13 @@ import org.junit.jupiter.api.io.TempDir;
 final class PodLifecycleIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    private Path dir;
     private DaemonProcess daemon;
     private CriClient client;
 
     @BeforeAll
-    void startDaemon() {
+    void startDaemon(@TempDir Path tmp) {
+        dir = tmp;
         daemon = Pods.daemon(dir.resolve("daemon"));
         client = daemon.client();
     }
@@ -190,13 +190,17 @@ final class PodLifecycleIT {
         PodSandboxConfig pod = pod("shared");
         String podId = Pods.run(client, pod);
         String server = Pods.createAndStart(client, podId, pod, Pods.container("server", "sh", "-c",
-                "mkdir -p /www && echo hello-from-server > /www/index.html && ipcmk -M 4096 && echo shm > /dev/shm/marker && httpd -f -p 127.0.0.1:8080 -h /www").build());
+                "mkdir -p /www && echo hello-from-server > /www/index.html && echo shm > /dev/shm/marker && httpd -f -p 127.0.0.1:8080 -h /www").build());
         Pods.awaitState(client, server, CONTAINER_RUNNING, 20);
         String client2 = Pods.createAndStart(client, podId, pod, Pods.container("client", "sleep", "1000").build());
         Pods.awaitState(client, client2, CONTAINER_RUNNING, 20);
         Pods.await(() -> exec(client2, 10, "wget", "-q", "-O-", "http://127.0.0.1:8080/").getStdout().toStringUtf8().contains("hello-from-server"),
                 20, "the server to answer on the pod's localhost");
-        assertTrue(exec(client2, 10, "ipcs", "-m").getStdout().toStringUtf8().contains("4096"), "the shared memory segment is visible");
+        for (String ns : List.of("ipc", "net", "uts")) {
+            String link = "/proc/self/ns/" + ns;
+            assertEquals(exec(server, 10, "readlink", link).getStdout().toStringUtf8(), exec(client2, 10, "readlink", link).getStdout().toStringUtf8(),
+                    "both containers are in the pod's " + ns + " namespace");
+        }
         assertEquals("shm\n", exec(client2, 10, "cat", "/dev/shm/marker").getStdout().toStringUtf8());
         assertEquals("shared\n", exec(client2, 10, "hostname").getStdout().toStringUtf8());
     }

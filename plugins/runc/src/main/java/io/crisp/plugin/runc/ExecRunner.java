@@ -107,11 +107,11 @@ final class ExecRunner {
         }
     }
 
-    /** Kills the exec'd process (and runc exec with it) and waits until it is gone. */
+    /** Kills the exec'd process with everything it started (and runc exec with it) and waits until it is gone. */
     private static void killExec(String id, Process process, Path pidFile) {
         OptionalLong pid = awaitPid(pidFile, process);
         if (pid.isPresent()) {
-            Processes.kill(pid.getAsLong());
+            Processes.killTree(pid.getAsLong());
             if (!Processes.awaitGone(pid.getAsLong(), Duration.ofSeconds(10))) {
                 LOG.warn("container {}: exec'd process {} survived SIGKILL for 10s", id, pid.getAsLong());
             }

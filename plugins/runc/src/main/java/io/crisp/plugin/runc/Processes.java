@@ -46,6 +46,16 @@ final class Processes {
         return ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false);
     }
 
+    /**
+     * SIGKILL to {@code pid} and every process below it. The tree is read before the first kill,
+     * since orphans are re-parented (to the container's init) and could no longer be found.
+     */
+    static void killTree(long pid) {
+        java.util.List<ProcessHandle> below = ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of());
+        kill(pid);
+        below.forEach(ProcessHandle::destroyForcibly);
+    }
+
     /** Waits until {@code pid} is gone (or a zombie); true if it went within {@code timeout}. */
     static boolean awaitGone(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
