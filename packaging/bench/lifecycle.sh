@@ -13,4 +13,4 @@ cleanup() { awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort 
 trap cleanup EXIT
 sh "$here/../busybox-image.sh" "$work/images/busybox" localhost/crisp/busybox:latest >/dev/null
 sh "$here/../busybox-image.sh" "$work/images/pause" localhost/crisp/pause:latest '["sleep","2147483647"]' >/dev/null
-java -cp "$home/lib/*" io.crisp.core.bench.LifecycleBenchmark "$launcher" "$work" "${1:-20}" "${2:-20}" "${3:-500}"
+java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.core.bench.LifecycleBenchmark "$launcher" "$work" "${1:-20}" "${2:-20}" "${3:-500}"

@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ContainerStore {
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    /** Bumped after every change, so answers built from the whole store can be reused until it moves. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private final JsonRecords<Container> files;
     private final NameReservations names = new NameReservations("container");
 
@@ -36,6 +38,11 @@ public final class ContainerStore {
 
     public Collection<Container> all() {
         return containers.values();
+    }
+
+    /** Changes with every put, remove and adoption; read it before reading the store. */
+    public long version() {
+        return version.get();
     }
 
     public Optional<Container> find(String id) {
@@ -81,11 +88,13 @@ public final class ContainerStore {
     void put(Container container) {
         files.put(container.id(), container);
         containers.put(container.id(), container);
+        version.incrementAndGet();
     }
 
     void remove(Container container) {
         files.delete(container.id());
         containers.remove(container.id());
+        version.incrementAndGet();
         names.release(container.reservedName(), container.id());
     }
 
@@ -96,5 +105,6 @@ public final class ContainerStore {
     void adopt(Container container) {
         names.reserve(container.reservedName(), container.id());
         containers.put(container.id(), container);
+        version.incrementAndGet();
     }
 }

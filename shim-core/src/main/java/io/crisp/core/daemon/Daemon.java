@@ -87,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         images.start();
         Lifecycle lifecycle = Lifecycle.start(state, config, images, events);
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
-                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles()),
+                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles())::withCachedLists,
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.

@@ -60,6 +60,11 @@ public final class SandboxService {
         return store.list(filter);
     }
 
+    /** The store's version: changes whenever a sandbox does. */
+    public long version() {
+        return store.version();
+    }
+
     public Sandbox status(String idOrPrefix) {
         return store.resolve(idOrPrefix, "pod_sandbox_id");
     }

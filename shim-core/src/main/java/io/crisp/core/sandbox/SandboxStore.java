@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SandboxStore {
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    /** Bumped after every change, so answers built from the whole store can be reused until it moves. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final JsonRecords<Sandbox> files;
     private final NameReservations names = new NameReservations("pod sandbox");
@@ -39,6 +41,11 @@ public final class SandboxStore {
 
     public Collection<Sandbox> all() {
         return sandboxes.values();
+    }
+
+    /** Changes with every put, remove and adoption; read it before reading the store. */
+    public long version() {
+        return version.get();
     }
 
     public Optional<Sandbox> find(String id) {
@@ -81,6 +88,7 @@ public final class SandboxStore {
     void put(Sandbox sandbox) {
         files.put(sandbox.id(), sandbox);
         sandboxes.put(sandbox.id(), sandbox);
+        version.incrementAndGet();
     }
 
     void bind(String sandboxId, Handler handler) {
@@ -91,6 +99,7 @@ public final class SandboxStore {
     Optional<Handler> remove(Sandbox sandbox) {
         files.delete(sandbox.id());
         sandboxes.remove(sandbox.id());
+        version.incrementAndGet();
         names.release(sandbox.reservedName(), sandbox.id());
         return Optional.ofNullable(handlers.remove(sandbox.id()));
     }
@@ -107,5 +116,6 @@ public final class SandboxStore {
     void adopt(Sandbox sandbox) {
         names.reserve(sandbox.reservedName(), sandbox.id());
         sandboxes.put(sandbox.id(), sandbox);
+        version.incrementAndGet();
     }
 }

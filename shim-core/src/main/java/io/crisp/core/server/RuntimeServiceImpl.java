@@ -2,6 +2,8 @@ package io.crisp.core.server;
 
 import io.crisp.core.CrispBuild;
 import io.crisp.core.container.Bundles;
+import io.crisp.core.container.ContainerFilter;
+import io.crisp.core.sandbox.SandboxFilter;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.convert.ContainerResponses;
 import io.crisp.core.convert.ContainerSettingsFromCri;
@@ -73,6 +75,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final SandboxService sandboxes;
     private final ContainerService containers;
     private final Bundles bundles;
+    private final ListCache<ListPodSandboxResponse> allPods = new ListCache<>();
+    private final ListCache<ListContainersResponse> allContainers = new ListCache<>();
 
     public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles) {
         this.info = info;
@@ -80,6 +84,27 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         this.sandboxes = sandboxes;
         this.containers = containers;
         this.bundles = bundles;
+    }
+
+    /**
+     * The generated binding, except that the unfiltered ListPodSandbox and ListContainers answers
+     * go out as cached bytes (see {@link ListCache}).
+     */
+    @SuppressWarnings("unchecked")
+    public io.grpc.ServerServiceDefinition withCachedLists() {
+        io.grpc.ServerServiceDefinition generated = bindService();
+        io.grpc.ServerServiceDefinition.Builder builder = io.grpc.ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+        for (io.grpc.ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+            String name = method.getMethodDescriptor().getFullMethodName();
+            if (name.equals(RuntimeServiceGrpc.getListContainersMethod().getFullMethodName())) {
+                builder.addMethod(allContainers.sendCachedBytes((io.grpc.ServerMethodDefinition<ListContainersRequest, ListContainersResponse>) method));
+            } else if (name.equals(RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName())) {
+                builder.addMethod(allPods.sendCachedBytes((io.grpc.ServerMethodDefinition<ListPodSandboxRequest, ListPodSandboxResponse>) method));
+            } else {
+                builder.addMethod(method);
+            }
+        }
+        return builder.build();
     }
 
     @Override
@@ -140,7 +165,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
     @Override
     public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
-        Rpc.unary(observer, "ListPodSandbox", () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxResponses.filter(request))));
+        Rpc.unary(observer, "ListPodSandbox", () -> {
+            if (!request.hasFilter()) {
+                return allPods.get(sandboxes.version(), () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxFilter.ALL)));
+            }
+            return SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxResponses.filter(request)));
+        });
     }
 
     // ---- containers ----
@@ -186,7 +216,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
     @Override
     public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> observer) {
-        Rpc.unary(observer, "ListContainers", () -> ContainerResponses.toProto(containers.list(ContainerResponses.filter(request))));
+        Rpc.unary(observer, "ListContainers", () -> {
+            if (!request.hasFilter()) {
+                return allContainers.get(containers.store().version(), () -> ContainerResponses.toProto(containers.list(ContainerFilter.ALL)));
+            }
+            return ContainerResponses.toProto(containers.list(ContainerResponses.filter(request)));
+        });
     }
 
     @Override

@@ -270,6 +270,15 @@ final class PodLifecycleIT {
                 .setState(PodSandboxStateValue.newBuilder().setState(PodSandboxState.SANDBOX_READY))).build()).getItemsCount());
         // a short id works wherever an id does
         assertEquals(runningA, Pods.status(client, runningA.substring(0, 10)).getId());
+        // the unfiltered list (answered from a cache) follows every change
+        assertEquals(2, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(runningA).setTimeout(0).build());
+        assertEquals(io.crisp.cri.v1.ContainerState.CONTAINER_EXITED, client.runtime().listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList().stream().filter(c -> c.getId().equals(runningA)).findFirst().orElseThrow().getState());
+        client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(createdB).build());
+        assertEquals(List.of(runningA), client.runtime().listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList().stream().map(c -> c.getId()).toList());
+        assertEquals(2, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
     }
 
     private List<String> ids(ContainerFilter filter) {
