@@ -12,6 +12,8 @@ import java.util.Map;
  * Options of a runc handler, one {@code [runtimes.NAME]} table with {@code plugin = "runc"}. The same
  * plugin drives any OCI runtime CLI (runc, crun, runsc) through {@code runtime_path}.
  *
+ * <p>{@code runtime_type} is reserved: only {@code "oci"} (an OCI runtime CLI) is accepted today.
+ *
  * @param runtimePath the OCI runtime binary
  * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
@@ -34,6 +36,11 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
     /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
     public static RuncConfig parse(HandlerConfig config) {
         HandlerOptions options = config.reader();
+        String runtimeType = options.string("runtime_type", "oci");
+        if (!runtimeType.equals("oci")) {
+            throw new io.crisp.spi.BackendException(io.crisp.spi.BackendException.Kind.INVALID_ARGUMENT, config.table()
+                    + ": runtime_type \"" + runtimeType + "\" is reserved for a later release; the runc plugin drives an OCI runtime CLI (\"oci\")");
+        }
         RuncConfig parsed = new RuncConfig(
                 options.path("runtime_path", DEFAULT_RUNTIME),
                 options.path("runtime_root", DEFAULT_ROOT),
@@ -44,6 +51,7 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
 
     public Map<String, Object> toOptions() {
         Map<String, Object> options = new LinkedHashMap<>();
+        options.put("runtime_type", "oci");
         options.put("runtime_path", runtimePath.toString());
         options.put("runtime_root", runtimeRoot.toString());
         options.put("monitor_path", monitorPath.toString());

@@ -25,6 +25,7 @@ final class RuncConfigTest {
     @Test
     void everyKeyMaps() {
         Map<String, Object> options = Map.of(
+                "runtime_type", "oci",
                 "runtime_path", "/usr/bin/crun",
                 "runtime_root", "/run/crun",
                 "monitor_path", "/usr/local/bin/conmon");
@@ -36,6 +37,13 @@ final class RuncConfigTest {
     @Test
     void unknownKeyRefusedNamingTable() {
         BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime", "/usr/bin/crun"))));
-        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_path, runtime_root, monitor_path)", e.getMessage());
+        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path)", e.getMessage());
+    }
+
+    @Test
+    void otherRuntimeTypesAreReservedAndRefused() {
+        BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime_type", "vm"))));
+        assertEquals(BackendException.Kind.INVALID_ARGUMENT, e.kind());
+        assertEquals(true, e.getMessage().startsWith("[runtimes.runc]: runtime_type \"vm\" is reserved"), e.getMessage());
     }
 }
