@@ -212,6 +212,19 @@ public final class ContainerService {
         });
     }
 
+    /**
+     * The container, which must be running (Exec, Attach).
+     *
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if not running
+     */
+    public Container running(String idOrPrefix) {
+        Container c = containers.resolve(idOrPrefix, "container_id");
+        if (!c.running()) {
+            throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
+        }
+        return c;
+    }
+
     public ExecResult execSync(String idOrPrefix, List<String> command, Duration timeout) {
         Container c = containers.resolve(idOrPrefix, "container_id");
         if (!c.running()) {

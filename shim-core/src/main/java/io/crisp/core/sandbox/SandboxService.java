@@ -93,8 +93,7 @@ public final class SandboxService {
         try {
             store.reserve(draft);
             reserved = true;
-            ImageRecord pause = images.status(pauseImage)
-                    .orElseGet(() -> images.pull(pauseImage, RegistryCredentials.anonymous(), Optional.empty()));
+            ImageRecord pause = images.status(pauseImage).orElseGet(() -> pullPause(pauseImage));
             PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
             Path rootfs = bundles.mountRootfs(id, pause);
             Path bundle = bundles.bundle(id);
@@ -117,6 +116,15 @@ public final class SandboxService {
         } catch (RuntimeException e) {
             undoRun(handler, id, draft, sandbox, reserved);
             throw e;
+        }
+    }
+
+    private ImageRecord pullPause(String pauseImage) {
+        try {
+            return images.pull(pauseImage, RegistryCredentials.anonymous(), Optional.empty());
+        } catch (BackendException e) {
+            throw new BackendException(e.kind(), "pause image " + pauseImage + " (pause_image) is not present and cannot be pulled: "
+                    + e.getMessage() + "; import it or point pause_image at an image the node has", e);
         }
     }
 

@@ -18,7 +18,13 @@ import io.crisp.cri.v1.ContainerStatusRequest;
 import io.crisp.cri.v1.ContainerStatusResponse;
 import io.crisp.cri.v1.CreateContainerRequest;
 import io.crisp.cri.v1.CreateContainerResponse;
+import io.crisp.cri.v1.AttachRequest;
+import io.crisp.cri.v1.AttachResponse;
+import io.crisp.cri.v1.ExecRequest;
+import io.crisp.cri.v1.ExecResponse;
 import io.crisp.cri.v1.ExecSyncRequest;
+import io.crisp.cri.v1.PortForwardRequest;
+import io.crisp.cri.v1.PortForwardResponse;
 import io.crisp.cri.v1.ExecSyncResponse;
 import io.crisp.cri.v1.ListContainersRequest;
 import io.crisp.cri.v1.ListContainersResponse;
@@ -267,6 +273,49 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             return ExecSyncResponse.newBuilder().setExitCode(result.exitCode())
                     .setStdout(ByteString.copyFrom(result.stdout())).setStderr(ByteString.copyFrom(result.stderr())).build();
         });
+    }
+
+    // ---- streaming: requests are checked now; the streaming server comes with its own issue ----
+
+    @Override
+    public void exec(ExecRequest request, StreamObserver<ExecResponse> observer) {
+        Rpc.unary(observer, "Exec", () -> {
+            containers.running(required(request.getContainerId(), "container_id"));
+            if (request.getCmdCount() == 0) {
+                throw BackendException.invalidArgument("cmd: a command is required");
+            }
+            if (!request.getStdin() && !request.getStdout() && !request.getStderr()) {
+                throw BackendException.invalidArgument("stdin, stdout, stderr: at least one must be set");
+            }
+            if (request.getTty() && request.getStderr()) {
+                throw BackendException.invalidArgument("tty, stderr: stderr cannot be set with tty (a terminal has one output stream)");
+            }
+            throw streamingMissing("Exec");
+        });
+    }
+
+    @Override
+    public void attach(AttachRequest request, StreamObserver<AttachResponse> observer) {
+        Rpc.unary(observer, "Attach", () -> {
+            containers.running(required(request.getContainerId(), "container_id"));
+            throw streamingMissing("Attach");
+        });
+    }
+
+    @Override
+    public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> observer) {
+        Rpc.unary(observer, "PortForward", () -> {
+            Sandbox s = sandboxes.status(required(request.getPodSandboxId(), "pod_sandbox_id"));
+            if (s.state() != Sandbox.State.READY) {
+                throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s is not ready", s.id());
+            }
+            throw streamingMissing("PortForward");
+        });
+    }
+
+    private static BackendException streamingMissing(String rpc) {
+        return new BackendException(BackendException.Kind.UNIMPLEMENTED,
+                rpc + ": crisp has no streaming server yet (exec, attach and port-forward URLs); ExecSync works");
     }
 
     private static String required(String value, String field) {

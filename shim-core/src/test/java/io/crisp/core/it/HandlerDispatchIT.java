@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.cri.v1.ContainerConfig;
-import io.crisp.cri.v1.CreateContainerRequest;
+import io.crisp.cri.v1.ContainerStatsRequest;
+import io.crisp.cri.v1.ListMetricDescriptorsRequest;
 import io.crisp.cri.v1.ExecSyncRequest;
 import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.PodSandboxConfig;
@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** RunPodSandbox chooses a handler from runtime_handler; unknown handlers and unbuilt RPCs answer clearly. */
+/** RunPodSandbox chooses a handler from runtime_handler; unknown handlers, unbuilt RPCs and failed pods answer clearly. */
 final class HandlerDispatchIT {
     @TempDir
     Path dir;
@@ -57,23 +57,31 @@ final class HandlerDispatchIT {
             StatusRuntimeException def = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("")));
             assertEquals(Status.Code.UNIMPLEMENTED, def.getStatus().getCode());
             assertTrue(def.getStatus().getDescription().contains("handler 'demo' (plugin 'example'"), def.getStatus().getDescription());
+            // runc runs pods; here its pause image cannot be pulled (no registry.k8s.io offline), which names the image
             StatusRuntimeException runc = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("runc")));
-            assertEquals(Status.Code.UNIMPLEMENTED, runc.getStatus().getCode());
-            assertTrue(runc.getStatus().getDescription().contains("handler 'runc' (plugin 'runc'"), runc.getStatus().getDescription());
-            // A refused pod leaves nothing behind: the kubelet's relist sees no sandbox.
+            assertTrue(runc.getStatus().getDescription().contains("registry.k8s.io/pause:3.10"), runc.getStatus().toString());
+            // A refused pod leaves nothing behind: the kubelet's relist sees no sandbox, and the name is free again.
             assertEquals(0, daemon.client().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+            StatusRuntimeException again = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(pod("runc")));
+            assertEquals(runc.getStatus().getCode(), again.getStatus().getCode(), "not ALREADY_EXISTS: " + again.getStatus());
         }
     }
 
     @Test
     void requestsUpToTheKubeletsSixteenMebibytesAreAccepted() {
-        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+        try (DaemonProcess daemon = new DaemonProcess(dir).addPlugin(Crisp.EXAMPLE_PLUGIN)) {
+            daemon.writeConfig("""
+                    [runtime]
+                    default_runtime = "demo"
+                    [runtimes.demo]
+                    plugin = "example"
+                    """).start();
             // gRPC's default limit is 4 MiB; the kubelet sends up to 16 MiB.
-            RunPodSandboxRequest big = pod("runc").toBuilder().setConfig(pod("runc").getConfig().toBuilder()
+            RunPodSandboxRequest big = pod("demo").toBuilder().setConfig(pod("demo").getConfig().toBuilder()
                     .putAnnotations("big", "x".repeat(12 << 20))).build();
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(big));
             assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), "a 12 MiB request must reach the handler");
-            RunPodSandboxRequest huge = pod("runc").toBuilder().setConfig(pod("runc").getConfig().toBuilder()
+            RunPodSandboxRequest huge = pod("demo").toBuilder().setConfig(pod("demo").getConfig().toBuilder()
                     .putAnnotations("huge", "x".repeat(20 << 20))).build();
             StatusRuntimeException tooBig = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime().runPodSandbox(huge));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, tooBig.getStatus().getCode(), "the configured limit holds");
@@ -94,14 +102,19 @@ final class HandlerDispatchIT {
     @Test
     void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() {
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
-            StatusRuntimeException create = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
-                    .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId("x").setConfig(ContainerConfig.getDefaultInstance()).build()));
-            assertEquals(Status.Code.UNIMPLEMENTED, create.getStatus().getCode());
-            assertTrue(create.getStatus().getDescription().contains("CreateContainer"), create.getStatus().getDescription());
+            StatusRuntimeException stats = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
+                    .containerStats(ContainerStatsRequest.newBuilder().setContainerId("x").build()));
+            assertEquals(Status.Code.UNIMPLEMENTED, stats.getStatus().getCode());
+            assertTrue(stats.getStatus().getDescription().contains("ContainerStats"), stats.getStatus().getDescription());
+            StatusRuntimeException events = assertThrows(StatusRuntimeException.class,
+                    () -> daemon.client().runtime().listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()));
+            assertEquals(Status.Code.UNIMPLEMENTED, events.getStatus().getCode());
+            assertTrue(events.getStatus().getDescription().contains("ListMetricDescriptors"), events.getStatus().getDescription());
+            // built ones validate: an unknown container is NOT_FOUND naming the field
             StatusRuntimeException exec = assertThrows(StatusRuntimeException.class,
                     () -> daemon.client().runtime().execSync(ExecSyncRequest.newBuilder().setContainerId("x").addCmd("true").build()));
-            assertEquals(Status.Code.UNIMPLEMENTED, exec.getStatus().getCode());
-            assertTrue(exec.getStatus().getDescription().contains("ExecSync"), exec.getStatus().getDescription());
+            assertEquals(Status.Code.NOT_FOUND, exec.getStatus().getCode());
+            assertTrue(exec.getStatus().getDescription().contains("container_id"), exec.getStatus().getDescription());
         }
     }
 }

@@ -179,6 +179,10 @@ final class PodLifecycleIT {
         client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
         StatusRuntimeException stopped = assertThrows(StatusRuntimeException.class, () -> exec(id, 5, "true"));
         assertEquals(Status.Code.FAILED_PRECONDITION, stopped.getStatus().getCode());
+        assertRefused(Status.Code.FAILED_PRECONDITION, "not running", () -> client.runtime().exec(io.crisp.cri.v1.ExecRequest.newBuilder()
+                .setContainerId(id).addCmd("sh").setStdout(true).build()));
+        assertRefused(Status.Code.FAILED_PRECONDITION, "not running", () -> client.runtime().attach(io.crisp.cri.v1.AttachRequest.newBuilder()
+                .setContainerId(id).setStdout(true).build()));
     }
 
     private ExecSyncResponse exec(String id, long timeout, String... cmd) {
