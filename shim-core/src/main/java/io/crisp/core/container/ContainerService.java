@@ -10,6 +10,7 @@ import io.crisp.core.oci.Signals;
 import io.crisp.core.plugin.Handler;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxStore;
+import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
 import io.crisp.core.state.KeyedLocks;
 import io.crisp.spi.BackendException;
@@ -327,14 +328,7 @@ public final class ContainerService {
     }
 
     private Optional<Container> findForIdempotentCall(String idOrPrefix) {
-        try {
-            return Optional.of(containers.resolve(idOrPrefix, "container_id"));
-        } catch (BackendException e) {
-            if (e.kind() == BackendException.Kind.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return IdPrefixes.orAbsent(() -> containers.resolve(idOrPrefix, "container_id"));
     }
 
     private Container current(String id) {

@@ -1,8 +1,8 @@
 package io.crisp.core.container;
 
+import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.JsonRecords;
 import io.crisp.core.state.NameReservations;
-import io.crisp.spi.BackendException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -59,21 +59,7 @@ public final class ContainerStore {
      * @throws BackendException NOT_FOUND when none matches, INVALID_ARGUMENT when ambiguous or empty
      */
     public Container resolve(String idOrPrefix, String field) {
-        if (idOrPrefix.isEmpty()) {
-            throw BackendException.invalidArgument("%s: a container id is required", field);
-        }
-        Container exact = containers.get(idOrPrefix);
-        if (exact != null) {
-            return exact;
-        }
-        List<Container> matches = containers.values().stream().filter(c -> c.id().startsWith(idOrPrefix)).limit(2).toList();
-        if (matches.isEmpty()) {
-            throw BackendException.notFound("%s: container %s not found", field, idOrPrefix);
-        }
-        if (matches.size() > 1) {
-            throw BackendException.invalidArgument("%s: container id prefix %s is ambiguous", field, idOrPrefix);
-        }
-        return matches.get(0);
+        return IdPrefixes.resolve(containers, idOrPrefix, field, "container");
     }
 
     void reserve(String name, String id) {

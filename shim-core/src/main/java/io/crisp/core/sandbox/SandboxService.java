@@ -11,6 +11,7 @@ import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.plugin.Handler;
 import io.crisp.core.runtime.DaemonState;
+import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
 import io.crisp.core.state.KeyedLocks;
 import io.crisp.spi.BackendException;
@@ -245,13 +246,6 @@ public final class SandboxService {
     }
 
     private Optional<Sandbox> findForIdempotentCall(String idOrPrefix) {
-        try {
-            return Optional.of(store.resolve(idOrPrefix, "pod_sandbox_id"));
-        } catch (BackendException e) {
-            if (e.kind() == BackendException.Kind.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return IdPrefixes.orAbsent(() -> store.resolve(idOrPrefix, "pod_sandbox_id"));
     }
 }

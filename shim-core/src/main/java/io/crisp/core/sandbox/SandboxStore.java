@@ -1,9 +1,9 @@
 package io.crisp.core.sandbox;
 
 import io.crisp.core.plugin.Handler;
+import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.JsonRecords;
 import io.crisp.core.state.NameReservations;
-import io.crisp.spi.BackendException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -59,21 +59,7 @@ public final class SandboxStore {
      * @throws BackendException NOT_FOUND when none matches, INVALID_ARGUMENT when the prefix is ambiguous or empty
      */
     public Sandbox resolve(String idOrPrefix, String field) {
-        if (idOrPrefix.isEmpty()) {
-            throw BackendException.invalidArgument("%s: a pod sandbox id is required", field);
-        }
-        Sandbox exact = sandboxes.get(idOrPrefix);
-        if (exact != null) {
-            return exact;
-        }
-        List<Sandbox> matches = sandboxes.values().stream().filter(s -> s.id().startsWith(idOrPrefix)).limit(2).toList();
-        if (matches.isEmpty()) {
-            throw BackendException.notFound("%s: pod sandbox %s not found", field, idOrPrefix);
-        }
-        if (matches.size() > 1) {
-            throw BackendException.invalidArgument("%s: pod sandbox id prefix %s is ambiguous", field, idOrPrefix);
-        }
-        return matches.get(0);
+        return IdPrefixes.resolve(sandboxes, idOrPrefix, field, "pod sandbox");
     }
 
     public Optional<Handler> handler(String sandboxId) {
