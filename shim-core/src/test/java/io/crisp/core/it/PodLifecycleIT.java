@@ -185,6 +185,28 @@ final class PodLifecycleIT {
                 .setContainerId(id).setStdout(true).build()));
     }
 
+    @Test
+    void resourcesChangeInPlaceAndTheLogReopensAfterRotation() throws Exception {
+        PodSandboxConfig pod = pod("update");
+        String podId = Pods.run(client, pod);
+        String id = Pods.createAndStart(client, podId, pod, Pods.container("ticker", "sh", "-c",
+                "while :; do echo tick; sleep 0.1; done").build());
+        Pods.awaitState(client, id, CONTAINER_RUNNING, 20);
+
+        client.runtime().updateContainerResources(io.crisp.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
+                .setLinux(io.crisp.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L << 20)).build());
+        assertEquals(String.valueOf(64L << 20), exec(id, 10, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").getStdout().toStringUtf8().trim());
+
+        Path log = Path.of(Pods.status(client, id).getLogPath());
+        Path rotated = log.resolveSibling("0.log.1");
+        Files.move(log, rotated); // what the kubelet's log rotation does before it asks to reopen
+        client.runtime().reopenContainerLog(io.crisp.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+        Pods.await(() -> Pods.read(log).contains("stdout F tick"), 10, "new lines in the reopened log file");
+        long rotatedSize = Files.size(rotated);
+        DaemonProcess.sleep(500);
+        assertEquals(rotatedSize, Files.size(rotated), "nothing is written to the rotated file any more");
+    }
+
     private ExecSyncResponse exec(String id, long timeout, String... cmd) {
         return client.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(timeout).addAllCmd(List.of(cmd)).build());
     }
