@@ -28,6 +28,12 @@ if [ ! -f /etc/crisp/crisp.toml ]; then
     install -m 0644 "$src/packaging/config/crisp.toml" /etc/crisp/crisp.toml
 fi
 install -m 0644 "$src/README.md" /usr/share/doc/crisp/README.md
+# A single-node pod network (bridge crisp0, 10.85.0.0/16), only where no CNI config exists yet: a
+# cluster's network provider installs its own.
+install -d -m 0755 /etc/cni/net.d
+if ! ls /etc/cni/net.d/*.conf /etc/cni/net.d/*.conflist /etc/cni/net.d/*.json >/dev/null 2>&1; then
+    install -m 0644 "$src/packaging/cni/10-crisp-bridge.conflist" /etc/cni/net.d/10-crisp-bridge.conflist
+fi
 install -m 0644 "$src/packaging/systemd/crisp.service" /etc/systemd/system/crisp.service
 # Record the class-data-sharing archive now rather than on the first start.
 /usr/bin/crisp version >/dev/null

@@ -15,7 +15,8 @@ export DEBIAN_FRONTEND=noninteractive
 # runc and conmon run pods; the rest are what `mvn -B verify` needs (a registry, busybox, htpasswd,
 # setfattr, skopeo) so the README's second command works on this machine too.
 need=""
-for pkg in runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo; do
+for pkg in runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo \
+        containernetworking-plugins iptables iproute2; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 command -v javac >/dev/null 2>&1 || need="$need openjdk-17-jdk-headless"
@@ -118,6 +119,11 @@ echo "== crisp containers logs $client   (client: the page it fetched)"
 echo
 echo "== crisp containers exec $client -- sh -c 'id; hostname; ps'"
 /usr/bin/crisp containers exec "$client" -- sh -c 'id; hostname; ps'
+
+echo
+ip=$(/usr/bin/crisp pods inspect "$pod" | sed -n 's/.*"ip": *"\([0-9.]*\)".*/\1/p' | head -n 1)
+echo "== the web container from this host, by the pod's IP ($ip, on the crisp0 bridge from /etc/cni/net.d)"
+busybox wget -q -T 5 -O- "http://$ip:8080/"
 
 echo
 echo "The pod keeps running. Remove it with:  crisp pods rm $pod"

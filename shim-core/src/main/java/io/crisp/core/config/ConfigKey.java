@@ -41,7 +41,11 @@ public enum ConfigKey {
             "linux/s390x", "linux/riscv64")), "linux/amd64", false,
             "Platform picked from multi-platform images (OCI index, Docker manifest list)."),
     PAUSE_IMAGE("image", "pause_image", new ValueType.Text(), "registry.k8s.io/pause:3.10", true,
-            "Image of every pod's infra process, which holds the pod's namespaces; pulled on first use.");
+            "Image of every pod's infra process, which holds the pod's namespaces; pulled on first use."),
+    CNI_CONF_DIR("network", "cni_conf_dir", new ValueType.AbsolutePath(), "/etc/cni/net.d", false,
+            "CNI network configs; the first valid .conflist/.conf in lexical order is used; watched for changes."),
+    CNI_BIN_DIR("network", "cni_bin_dir", new ValueType.PathList(), "/opt/cni/bin:/usr/lib/cni", false,
+            "Directories searched in order for CNI plugin binaries (Debian installs them in /usr/lib/cni).");
 
     private final String table;
     private final String name;

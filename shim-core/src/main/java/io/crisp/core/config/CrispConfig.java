@@ -95,6 +95,15 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (String) values.get(ConfigKey.PLATFORM);
     }
 
+    public Path cniConfDir() {
+        return (Path) values.get(ConfigKey.CNI_CONF_DIR);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Path> cniBinDirs() {
+        return (List<Path>) values.get(ConfigKey.CNI_BIN_DIR);
+    }
+
     public String pauseImage() {
         return (String) values.get(ConfigKey.PAUSE_IMAGE);
     }

@@ -9,7 +9,7 @@ import java.util.Locale;
  * The type of a configuration key: how a TOML value or a flag's text becomes a Java value, and what
  * the error says when it cannot.
  */
-public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.Choice, ValueType.Size, ValueType.Span {
+public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.PathList, ValueType.Choice, ValueType.Size, ValueType.Span {
     /** Converts a TOML node; returns null when the node has the wrong type. */
     Object fromToml(JsonNode node);
 
@@ -64,6 +64,58 @@ public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath
         @Override
         public String toToml(Object value) {
             return TomlText.quote(value.toString());
+        }
+    }
+
+    /**
+     * One or more absolute paths: a TOML array of strings, or (in a flag and also accepted in TOML)
+     * one string with the paths separated by {@code :}, as in {@code PATH}. The value is a {@code List<Path>}.
+     */
+    record PathList() implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            if (node.isTextual()) {
+                return fromText(node.textValue());
+            }
+            if (!node.isArray() || node.isEmpty()) {
+                return null;
+            }
+            List<Path> paths = new java.util.ArrayList<>();
+            for (JsonNode item : node) {
+                Object one = item.isTextual() ? new AbsolutePath().fromText(item.textValue()) : null;
+                if (one == null) {
+                    return null;
+                }
+                paths.add((Path) one);
+            }
+            return List.copyOf(paths);
+        }
+
+        @Override
+        public Object fromText(String text) {
+            List<Path> paths = new java.util.ArrayList<>();
+            for (String part : text.split(":")) {
+                Object one = new AbsolutePath().fromText(part);
+                if (one == null) {
+                    return null;
+                }
+                paths.add((Path) one);
+            }
+            return paths.isEmpty() ? null : List.copyOf(paths);
+        }
+
+        @Override
+        public String expected() {
+            return "absolute paths (an array, or one string separated by ':')";
+        }
+
+        @Override
+        public String toToml(Object value) {
+            StringBuilder out = new StringBuilder("[");
+            for (Object p : (List<?>) value) {
+                out.append(out.length() > 1 ? ", " : "").append(TomlText.quote(p.toString()));
+            }
+            return out.append(']').toString();
         }
     }
 

@@ -1,6 +1,9 @@
 package io.crisp.core.convert;
 
+import io.crisp.core.network.cni.PortMapping;
 import io.crisp.core.sandbox.PodSandboxRequest;
+import java.util.ArrayList;
+import java.util.List;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.cri.v1.PodSandboxMetadata;
 import io.crisp.cri.v1.RunPodSandboxRequest;
@@ -32,7 +35,32 @@ public final class SandboxRequests {
         LabelSelectors.check(config.getLabelsMap(), "config.labels");
         return new PodSandboxRequest(new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt()),
                 config.getHostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
-                request.getRuntimeHandler(), PodSettingsFromCri.from(config));
+                request.getRuntimeHandler(), PodSettingsFromCri.from(config), portMappings(config));
+    }
+
+    private static List<PortMapping> portMappings(PodSandboxConfig config) {
+        List<PortMapping> out = new ArrayList<>();
+        for (int i = 0; i < config.getPortMappingsCount(); i++) {
+            io.crisp.cri.v1.PortMapping m = config.getPortMappings(i);
+            String field = "config.port_mappings[" + i + "]";
+            if (m.getContainerPort() <= 0 || m.getContainerPort() > 65535) {
+                throw BackendException.invalidArgument("%s.container_port: %d is not a port", field, m.getContainerPort());
+            }
+            if (m.getHostPort() < 0 || m.getHostPort() > 65535) {
+                throw BackendException.invalidArgument("%s.host_port: %d is not a port", field, m.getHostPort());
+            }
+            if (m.getHostPort() == 0) {
+                continue; // no host port: nothing to map (the kubelet sends these for documentation)
+            }
+            String protocol = switch (m.getProtocol()) {
+                case TCP -> "tcp";
+                case UDP -> "udp";
+                case SCTP -> "sctp";
+                default -> throw BackendException.invalidArgument("%s.protocol: unknown value %d", field, m.getProtocolValue());
+            };
+            out.add(new PortMapping(protocol, m.getContainerPort(), m.getHostPort(), m.getHostIp()));
+        }
+        return out;
     }
 
     private static void require(String value, String field) {

@@ -66,7 +66,7 @@ public final class SandboxResponses {
                 .setMetadata(metadata(s))
                 .setState(state(s))
                 .setCreatedAt(s.createdAtNanos())
-                .setNetwork(PodSandboxNetworkStatus.getDefaultInstance())
+                .setNetwork(network(s))
                 .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder().setOptions(NamespaceOption.newBuilder()
                         .setNetworkValue(mode(s.settings().networkMode()))
                         .setPidValue(mode(s.settings().pidMode()))
@@ -85,6 +85,14 @@ public final class SandboxResponses {
             response.putInfo("info", info.toString());
         }
         return response.build();
+    }
+
+    private static PodSandboxNetworkStatus network(Sandbox s) {
+        PodSandboxNetworkStatus.Builder network = PodSandboxNetworkStatus.newBuilder().setIp(s.network().ip());
+        for (String ip : s.network().additionalIps()) {
+            network.addAdditionalIps(io.crisp.cri.v1.PodIP.newBuilder().setIp(ip));
+        }
+        return network.build();
     }
 
     static int mode(NamespaceMode mode) {

@@ -4,6 +4,7 @@ import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigKey;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.image.ImageService;
+import io.crisp.core.network.PodNetworking;
 import io.crisp.core.plugin.HandlerRegistry;
 import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
@@ -47,6 +48,7 @@ public final class Daemon implements AutoCloseable {
     private final HandlerRegistry registry = new HandlerRegistry(events);
     private final DaemonState state = new DaemonState(registry, catalog);
     private CriServer server;
+    private Lifecycle lifecycle;
     private long attempts;
 
     private Daemon(Supplier<CrispConfig> configSource) {
@@ -78,14 +80,16 @@ public final class Daemon implements AutoCloseable {
         registry.apply(config, catalog);
         state.config(config);
         state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
-        RuntimeInfoService info = new RuntimeInfoService(state);
         ImageService images = new ImageService(config.root(), () -> {
             CrispConfig c = state.config();
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform());
         });
         images.start();
-        Lifecycle lifecycle = Lifecycle.start(state, config, images, events);
+        lifecycle = Lifecycle.start(state, config, images, events);
+        PodNetworking networking = lifecycle.networking();
+        RuntimeInfoService info = new RuntimeInfoService(state,
+                () -> networking.ready() ? java.util.Optional.empty() : java.util.Optional.of(networking.notReadyMessage()));
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles())::withCachedLists,
                 new ImageServiceImpl(images),
@@ -145,6 +149,10 @@ public final class Daemon implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (lifecycle != null) {
+            lifecycle.close();
+            lifecycle = null;
         }
         registry.close();
         catalog.close();

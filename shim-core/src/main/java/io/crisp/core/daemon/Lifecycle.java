@@ -6,6 +6,9 @@ import io.crisp.core.container.ContainerService;
 import io.crisp.core.container.ContainerStore;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.snapshot.SnapshotService;
+import io.crisp.core.network.NetworkNamespaces;
+import io.crisp.core.network.PodNetworking;
+import io.crisp.core.network.cni.CniNetwork;
 import io.crisp.core.oci.CgroupDriver;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.runtime.DaemonState;
@@ -21,10 +24,12 @@ import java.util.Set;
 /**
  * The pod and container services wired together: stores under {@code <root>/pods} and
  * {@code <root>/containers}, rootfs snapshots under {@code <root>/snapshots}, bundles under
- * {@code <state>/bundles}. {@link #start} also recovers what a previous daemon left: records are
+ * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns}, CNI results under
+ * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
  */
-public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles) {
+public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking)
+        implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
         Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
         KeyedLocks locks = new KeyedLocks();
@@ -32,7 +37,9 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         OciSpecs specs = new OciSpecs(config.cgroupDriver().equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS);
         ContainerService containers = new ContainerService(sandboxStore, new ContainerStore(config.root().resolve("containers")), bundles,
                 images, specs, locks);
-        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks);
+        PodNetworking networking = new PodNetworking(new NetworkNamespaces(config.state().resolve("netns")),
+                new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
+        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking);
         images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
         events.deliverTo(new ContainerEventSink() {
             @Override
@@ -53,6 +60,13 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         sandboxStore.all().forEach(s -> known.add(s.id()));
         containers.store().all().forEach(c -> known.add(c.id()));
         bundles.removeLeftovers(known);
-        return new Lifecycle(sandboxes, containers, bundles);
+        networking.removeLeftovers(known);
+        return new Lifecycle(sandboxes, containers, bundles, networking);
+    }
+
+    /** Stops watching the CNI config directory. Pods and their networks stay. */
+    @Override
+    public void close() {
+        networking.close();
     }
 }

@@ -56,6 +56,14 @@ public final class OciSpecs {
      * No capabilities, no_new_privileges, read-only rootfs, OOM score -998 (clamped).
      */
     public ObjectNode sandbox(String sandboxId, PodSettings pod, ImageConfigSummary pauseImage, Path rootfs, PodFiles files) {
+        return sandbox(sandboxId, pod, pauseImage, rootfs, files, null);
+    }
+
+    /**
+     * As above, but the infra process joins the network namespace pinned at {@code netns} (created and
+     * wired by CNI before the infra starts) instead of creating one; null creates one.
+     */
+    public ObjectNode sandbox(String sandboxId, PodSettings pod, ImageConfigSummary pauseImage, Path rootfs, PodFiles files, Path netns) {
         String field = "config.linux.security_context";
         ObjectNode spec = base(rootfs, true);
         ObjectNode process = spec.putObject("process");
@@ -87,7 +95,10 @@ public final class OciSpecs {
         ArrayNode ns = linux.putArray("namespaces");
         ns.addObject().put("type", "mount");
         if (!hostNetwork) {
-            ns.addObject().put("type", "network");
+            ObjectNode network = ns.addObject().put("type", "network");
+            if (netns != null) {
+                network.put("path", netns.toString());
+            }
             ns.addObject().put("type", "uts");
         }
         if (pod.ipcMode() != NamespaceMode.NODE) {

@@ -25,14 +25,21 @@ import java.util.Set;
  */
 public final class RuntimeInfoService {
     static final String NETWORK_NOT_READY_REASON = "NetworkPluginNotReady";
-    static final String NETWORK_NOT_READY_MESSAGE =
-            "crisp does not set up pod networks yet: CNI support is not implemented in this release";
+    static final String NETWORK_NOT_READY_MESSAGE = "no pod network: this process does not serve pods";
 
     private final DaemonState state;
+    private final java.util.function.Supplier<java.util.Optional<String>> networkProblem;
     private final ObjectMapper json = new ObjectMapper();
 
+    /** For tools that read the configuration without serving pods: the network is reported not ready. */
     public RuntimeInfoService(DaemonState state) {
+        this(state, () -> java.util.Optional.of(NETWORK_NOT_READY_MESSAGE));
+    }
+
+    /** @param networkProblem empty while the pod network is ready, else why it is not (e.g. no CNI config in the conf dir) */
+    public RuntimeInfoService(DaemonState state, java.util.function.Supplier<java.util.Optional<String>> networkProblem) {
         this.state = state;
+        this.networkProblem = networkProblem;
     }
 
     public RuntimeStatusReport status(boolean verbose) {
@@ -65,8 +72,10 @@ public final class RuntimeInfoService {
                 "default handler '" + handler.name() + "': " + health.message());
     }
 
-    private static Condition networkReady() {
-        return Condition.notReady(Condition.NETWORK_READY, NETWORK_NOT_READY_REASON, NETWORK_NOT_READY_MESSAGE);
+    private Condition networkReady() {
+        return networkProblem.get()
+                .map(problem -> Condition.notReady(Condition.NETWORK_READY, NETWORK_NOT_READY_REASON, problem))
+                .orElse(Condition.ready(Condition.NETWORK_READY));
     }
 
     private static BackendHealth health(Handler handler) {

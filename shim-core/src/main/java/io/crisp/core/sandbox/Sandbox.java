@@ -2,8 +2,11 @@ package io.crisp.core.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.network.cni.PodNetworkStatus;
+import io.crisp.core.network.cni.PortMapping;
 import io.crisp.core.oci.PodSettings;
 import io.crisp.spi.model.PodIdentity;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,10 +19,14 @@ import java.util.Map;
  * @param logDirectory the pod's log directory, absolute, or empty when the kubelet gave none
  * @param pid the infra process on the host, 0 when not known
  * @param pauseImageId the image id of the infra process's image
+ * @param portMappings the pod's port mappings, handed to CNI
+ * @param network what CNI gave the pod (IPs); {@link #NO_NETWORK} for hostNetwork pods and once stopped
  */
 public record Sandbox(String id, PodIdentity pod, State state, long createdAtNanos, Map<String, String> labels,
         Map<String, String> annotations, String handler, PodSettings settings, String logDirectory, long pid,
-        String pauseImageId) {
+        String pauseImageId, List<PortMapping> portMappings, PodNetworkStatus network) {
+    public static final PodNetworkStatus NO_NETWORK = new PodNetworkStatus("", "", "", List.of());
+
     /** CRI {@code PodSandboxState}. */
     public enum State { READY, NOT_READY }
 
@@ -36,10 +43,18 @@ public record Sandbox(String id, PodIdentity pod, State state, long createdAtNan
         requireNonNull(settings, "settings is null");
         requireNonNull(logDirectory, "logDirectory is null");
         requireNonNull(pauseImageId, "pauseImageId is null");
+        portMappings = portMappings == null ? List.of() : List.copyOf(portMappings); // null: written before networking existed
+        network = network == null ? NO_NETWORK : network;
     }
 
     public Sandbox withState(State next, long nextPid) {
-        return new Sandbox(id, pod, next, createdAtNanos, labels, annotations, handler, settings, logDirectory, nextPid, pauseImageId);
+        return new Sandbox(id, pod, next, createdAtNanos, labels, annotations, handler, settings, logDirectory, nextPid, pauseImageId,
+                portMappings, network);
+    }
+
+    public Sandbox withNetwork(PodNetworkStatus next) {
+        return new Sandbox(id, pod, state, createdAtNanos, labels, annotations, handler, settings, logDirectory, pid, pauseImageId,
+                portMappings, next);
     }
 
     /** The name reserved for this pod: metadata name, namespace, uid and attempt (as CRI-O and containerd key it). */

@@ -7,6 +7,8 @@ import io.crisp.core.container.ContainerService;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.network.PodNetworking;
+import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.plugin.Handler;
@@ -44,9 +46,11 @@ public final class SandboxService {
     private final ImageService images;
     private final OciSpecs specs;
     private final KeyedLocks locks;
+    private final PodNetworking networking;
 
     public SandboxService(DaemonState state, SandboxStore store, ContainerService containers, Bundles bundles, ImageService images,
-            OciSpecs specs, KeyedLocks locks) {
+            OciSpecs specs, KeyedLocks locks, PodNetworking networking) {
+        this.networking = networking;
         this.state = state;
         this.store = store;
         this.containers = containers;
@@ -90,7 +94,9 @@ public final class SandboxService {
         Sandbox sandbox = null;
         boolean reserved = false;
         Sandbox draft = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, Ids.nowNanos(), request.labels(), request.annotations(),
-                handler.name(), request.settings(), request.logDirectory(), 0, "");
+                handler.name(), request.settings(), request.logDirectory(), 0, "", request.portMappings(), Sandbox.NO_NETWORK);
+        boolean ownNetwork = request.settings().networkMode() != NamespaceMode.NODE;
+        boolean networked = false;
         try {
             store.reserve(draft);
             reserved = true;
@@ -98,9 +104,15 @@ public final class SandboxService {
             PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
             Path rootfs = bundles.mountRootfs(id, pause);
             Path bundle = bundles.bundle(id);
-            OciSpecs.write(bundle, specs.sandbox(id, request.settings(), pause.config(), rootfs, files));
+            PodNetworking.Attached network = null;
+            if (ownNetwork) {
+                network = networking.attach(id, request.settings(), request.portMappings());
+                networked = true;
+            }
+            OciSpecs.write(bundle, specs.sandbox(id, request.settings(), pause.config(), rootfs, files, network == null ? null : network.netns()));
             sandbox = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, draft.createdAtNanos(), request.labels(), request.annotations(),
-                    handler.name(), request.settings(), request.logDirectory(), 0, pause.id());
+                    handler.name(), request.settings(), request.logDirectory(), 0, pause.id(), request.portMappings(),
+                    network == null ? Sandbox.NO_NETWORK : network.status());
             store.put(sandbox);
             store.bind(id, handler);
             SandboxState started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
@@ -112,10 +124,10 @@ public final class SandboxService {
                     handler.name(), ready.pid());
             return id;
         } catch (IOException e) {
-            undoRun(handler, id, draft, sandbox, reserved);
+            undoRun(handler, id, draft, sandbox, reserved, networked);
             throw new UncheckedIOException("cannot prepare pod sandbox " + id + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            undoRun(handler, id, draft, sandbox, reserved);
+            undoRun(handler, id, draft, sandbox, reserved, networked);
             throw e;
         }
     }
@@ -129,12 +141,19 @@ public final class SandboxService {
         }
     }
 
-    private void undoRun(Handler handler, String id, Sandbox draft, Sandbox sandbox, boolean reserved) {
+    private void undoRun(Handler handler, String id, Sandbox draft, Sandbox sandbox, boolean reserved, boolean networked) {
         if (sandbox != null) {
             try {
                 handler.backend().removeSandbox(id);
             } catch (RuntimeException e) {
                 log.warn("Cleaning up failed pod sandbox {}: {}", id, e.getMessage());
+            }
+        }
+        if (networked) {
+            try {
+                networking.detach(id);
+            } catch (RuntimeException e) {
+                log.warn("Cleaning up the network of failed pod sandbox {}: {}", id, e.getMessage());
             }
         }
         try {
@@ -172,8 +191,11 @@ public final class SandboxService {
             if (handler.isPresent()) {
                 handler.get().backend().stopSandbox(id, INFRA_STOP_TIMEOUT);
             }
-            if (now.get().state() != Sandbox.State.NOT_READY) {
-                store.put(now.get().withState(Sandbox.State.NOT_READY, now.get().pid()));
+            if (now.get().settings().networkMode() != NamespaceMode.NODE) {
+                networking.detach(id); // CNI DEL once (then its cache is gone), and the namespace
+            }
+            if (now.get().state() != Sandbox.State.NOT_READY || !now.get().network().ip().isEmpty()) {
+                store.put(now.get().withState(Sandbox.State.NOT_READY, now.get().pid()).withNetwork(Sandbox.NO_NETWORK));
                 log.info("Pod sandbox {} stopped", id);
             }
         });
@@ -197,6 +219,9 @@ public final class SandboxService {
             Optional<Handler> handler = store.handler(id);
             if (handler.isPresent()) {
                 handler.get().backend().removeSandbox(id);
+            }
+            if (now.get().settings().networkMode() != NamespaceMode.NODE) {
+                networking.detach(id);
             }
             bundles.remove(id);
             store.remove(now.get()).ifPresent(Handler::release);

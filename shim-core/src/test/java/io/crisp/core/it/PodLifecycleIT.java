@@ -51,12 +51,14 @@ final class PodLifecycleIT {
 
     private Path dir;
     private DaemonProcess daemon;
+    private TestNetwork network;
     private CriClient client;
 
     @BeforeAll
     void startDaemon(@TempDir Path tmp) {
         dir = tmp;
-        daemon = Pods.daemon(dir.resolve("daemon"));
+        network = TestNetwork.create(dir);
+        daemon = Pods.daemon(dir.resolve("daemon"), network);
         client = daemon.client();
     }
 
@@ -69,6 +71,9 @@ final class PodLifecycleIT {
     void stopDaemon() {
         if (daemon != null) {
             daemon.close();
+        }
+        if (network != null) {
+            network.close();
         }
     }
 

@@ -45,24 +45,36 @@ final class Pods {
         Crisp.requireExecutable(Path.of("/usr/sbin/runc"), "to run containers");
         Crisp.requireExecutable(Path.of("/usr/bin/conmon"), "to monitor containers");
         Crisp.requireExecutable(Path.of("/bin/busybox"), "to build the test images (busybox-static)");
+        TestNetwork.requirePlugins();
     }
 
-    /** A daemon in {@code dir} with the runc handler, the local pause image and both images imported. */
-    static DaemonProcess daemon(Path dir) {
-        requirePrerequisites();
-        DaemonProcess daemon = configure(new DaemonProcess(dir)).start();
-        importImages(daemon, dir.resolve("images"));
-        return daemon;
-    }
 
+    /** The daemon's config: local pause image, runc under the daemon's state dir, CNI from {@link #cniConfDir}. */
     static DaemonProcess configure(DaemonProcess daemon) {
         return daemon.writeConfig("""
                 [image]
                 pause_image = "%s"
+                [network]
+                cni_conf_dir = "%s"
+                cni_bin_dir = ["%s"]
                 [runtimes.runc]
                 plugin = "runc"
                 runtime_root = "%s"
-                """.formatted(PAUSE, daemon.state.resolve("runc")));
+                """.formatted(PAUSE, cniConfDir(daemon), TestNetwork.CNI_BIN, daemon.state.resolve("runc")));
+    }
+
+    static Path cniConfDir(DaemonProcess daemon) {
+        return daemon.dir.resolve("net.d");
+    }
+
+    /** A daemon whose pods are wired by {@code network} (its conflist written before the start). */
+    static DaemonProcess daemon(Path dir, TestNetwork network) {
+        requirePrerequisites();
+        DaemonProcess daemon = configure(new DaemonProcess(dir));
+        network.writeTo(cniConfDir(daemon));
+        daemon.start();
+        importImages(daemon, dir.resolve("images"));
+        return daemon;
     }
 
     static void importImages(DaemonProcess daemon, Path work) {

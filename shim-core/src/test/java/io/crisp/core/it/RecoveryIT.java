@@ -24,11 +24,17 @@ final class RecoveryIT {
     @Test
     void killedDaemonRestartsWithEveryPodAndContainerIntact() throws Exception {
         Path daemonDir = dir.resolve("daemon");
+        try (TestNetwork network = TestNetwork.create(dir)) {
+            recover(daemonDir, network);
+        }
+    }
+
+    private void recover(Path daemonDir, TestNetwork network) throws Exception {
         PodSandboxConfig pod = Pods.pod("survivor", dir.resolve("logs")).build();
         String podId;
         String ticker;
         String shortLived;
-        try (DaemonProcess first = Pods.daemon(daemonDir)) {
+        try (DaemonProcess first = Pods.daemon(daemonDir, network)) {
             podId = Pods.run(first.client(), pod);
             ticker = Pods.createAndStart(first.client(), podId, pod, Pods.container("ticker", "sh", "-c",
                     "while :; do echo tick; sleep 0.2; done").build());
@@ -50,6 +56,10 @@ final class RecoveryIT {
                     .getItems(0).getState());
             assertEquals(2, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
             assertEquals(CONTAINER_RUNNING, Pods.status(client, ticker).getState());
+            String ip = client.runtime().podSandboxStatus(io.crisp.cri.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
+                    .getStatus().getNetwork().getIp();
+            assertTrue(ip.startsWith(network.subnetPrefix), "the pod keeps its IP across the restart: " + ip);
+            assertEquals(List.of(ip), network.allocated());
             ContainerStatus brief = Pods.awaitState(client, shortLived, CONTAINER_EXITED, 10);
             assertEquals(5, brief.getExitCode(), "the exit that happened while the daemon was down is reported");
             long before = Pods.read(log).lines().count();
@@ -58,8 +68,11 @@ final class RecoveryIT {
             // and the recovered objects can be driven as usual
             client.runtime().stopContainer(io.crisp.cri.v1.StopContainerRequest.newBuilder().setContainerId(ticker).setTimeout(0).build());
             assertEquals(CONTAINER_EXITED, Pods.status(client, ticker).getState());
+            client.runtime().stopPodSandbox(io.crisp.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            assertEquals(List.of(), network.allocated(), "StopPodSandbox after the restart released the pod's IP");
             Pods.removeAll(client);
         }
+        assertEquals(List.of(), network.veths(), "no veth is left on the bridge");
         assertEquals(List.of(), monitorsOf(podId, ticker, shortLived), "no conmon is left behind");
     }
 

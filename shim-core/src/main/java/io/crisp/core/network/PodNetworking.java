@@ -1,0 +1,105 @@
+package io.crisp.core.network;
+
+import io.crisp.core.network.cni.CniNetwork;
+import io.crisp.core.network.cni.PodNetworkRequest;
+import io.crisp.core.network.cni.PodNetworkStatus;
+import io.crisp.core.network.cni.PortMapping;
+import io.crisp.core.oci.PodSettings;
+import io.crisp.core.runtime.NodeState;
+import io.crisp.spi.BackendException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pod's network, as RunPodSandbox and StopPodSandbox see it: a network namespace pinned under
+ * {@code <state>/netns/<sandbox id>} and wired by the node's CNI network before the infra process
+ * starts, and taken apart (CNI DEL with the config ADD used, then the namespace) when the pod stops.
+ * hostNetwork pods never come here.
+ */
+public final class PodNetworking implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PodNetworking.class);
+
+    private final NetworkNamespaces namespaces;
+    private final CniNetwork cni;
+    private final NodeState node;
+
+    public PodNetworking(NetworkNamespaces namespaces, CniNetwork cni, NodeState node) {
+        this.namespaces = namespaces;
+        this.cni = cni;
+        this.node = node;
+    }
+
+    /** A pod's wired network: where its namespace is pinned and what CNI gave it. */
+    public record Attached(Path netns, PodNetworkStatus status) {}
+
+    public boolean ready() {
+        return cni.ready();
+    }
+
+    public String notReadyMessage() {
+        return cni.notReadyMessage();
+    }
+
+    /**
+     * Pins a namespace for the pod and runs CNI ADD in it. On failure nothing is left: no
+     * namespace, no interface, no address.
+     *
+     * @throws BackendException FAILED_PRECONDITION while no CNI network is configured; the plugin's error otherwise
+     */
+    public Attached attach(String sandboxId, PodSettings pod, List<PortMapping> ports) {
+        if (!cni.ready()) {
+            throw BackendException.failedPrecondition("the pod network is not ready: %s", cni.notReadyMessage());
+        }
+        Path netns = namespaces.create(sandboxId);
+        try {
+            PodNetworkStatus status = cni.setUp(new PodNetworkRequest(sandboxId, pod.name(), pod.namespace(), pod.uid(), netns, ports,
+                    pod.dns().servers(), pod.dns().searches(), pod.dns().options(), node.podCidr(), pod.annotations()));
+            return new Attached(netns, status);
+        } catch (RuntimeException e) {
+            try {
+                namespaces.remove(sandboxId);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Runs CNI DEL for the pod (with the config ADD used, from the cache; nothing if ADD never
+     * completed or DEL already ran) and removes its namespace. Idempotent; works after a restart and
+     * when the namespace is already gone.
+     */
+    public void detach(String sandboxId) {
+        cni.tearDown(sandboxId, namespaces.path(sandboxId));
+        namespaces.remove(sandboxId);
+    }
+
+    /** After a restart: namespaces of pods no record knows are torn down and removed. */
+    public void removeLeftovers(Set<String> known) {
+        for (String id : namespaces.list()) {
+            if (!known.contains(id)) {
+                log.info("Removing the network of {}, which no pod record names", id);
+                try {
+                    detach(id);
+                } catch (RuntimeException e) {
+                    log.warn("Cannot remove the network of {}: {}", id, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** For the verbose Status: the network name, or why there is none. */
+    public Map<String, String> describe() {
+        return cni.ready() ? Map.of("network", cni.networkName()) : Map.of("notReady", cni.notReadyMessage());
+    }
+
+    @Override
+    public void close() {
+        cni.close();
+    }
+}
