@@ -1,0 +1,335 @@
+package io.crisp.core.network;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import io.crisp.core.state.HostCommand;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.BackendException.Kind;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Network namespaces pinned by a bind mount at {@code <dir>/<sandboxId>} (no process keeps them
+ * alive), as {@code ip netns} does under {@code /run/netns}.
+ *
+ * <p>Pinning: an empty regular file is created, then {@code unshare --net=<file> true} makes a new
+ * network namespace, bind-mounts its {@code /proc/<pid>/ns/net} onto the file and exits. The kernel
+ * keeps the namespace alive as long as that bind mount exists; {@code umount <file>} drops it (once
+ * nothing else, such as a process inside it or an open descriptor, holds it).
+ *
+ * <p>The directory is made a mount point of its own with private propagation ({@code mount --bind
+ * dir dir; mount --make-private dir}) unless it is a mount point already, so a pin under it neither
+ * propagates to nor from other mounts. A directory that is already a mount point is used as it is.
+ *
+ * <p>The pins belong to the kernel and to this process's mount namespace: they survive a daemon
+ * restart (in the same mount namespace), and {@link #list()} with {@link #exists(String)} is how a
+ * restarted daemon finds them again. They do not survive a reboot; a directory on a persistent
+ * filesystem then holds empty leftover files, which {@link #list()} reports and {@link #remove(String)}
+ * deletes.
+ *
+ * <p>Invariants:
+ * <ol>
+ *   <li>A sandbox id is a single path name ({@code [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}}), so a pin is
+ *       always a direct child of the directory, never {@code ..} or a nested path.
+ *   <li>{@code create} either returns a pinned namespace or leaves nothing behind.
+ *   <li>{@code create} and {@code remove} are serialised per instance.
+ * </ol>
+ */
+public final class NetworkNamespaces {
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkNamespaces.class);
+    private static final Pattern SANDBOX_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+    private static final String NSFS = "nsfs";
+    /** Stacked mounts on one pin are unmounted one by one; more than this many is a bug elsewhere. */
+    private static final int MAX_UNMOUNTS = 16;
+
+    private final Path dir;
+    /** Whether this instance made the directory's own bind mount, which {@link #close()} then undoes. */
+    private final boolean boundHere;
+
+    /**
+     * Creates the directory if needed and, unless it is a mount point already, bind-mounts it onto
+     * itself and makes that mount private. Its real path is used, since mountinfo shows real paths.
+     */
+    public NetworkNamespaces(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            this.dir = dir.toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        String self = this.dir.toString();
+        Mount existing = lastMountAt(self);
+        if (existing != null) {
+            if (existing.shared()) {
+                LOG.warn("network namespace directory {} is a shared mount point; pins under it propagate to its peers",
+                        self);
+            }
+            this.boundHere = false;
+            return;
+        }
+        try {
+            HostCommand.run("mount", "--bind", self, self);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot make network namespace directory " + self
+                    + " a mount point: " + e.getMessage(), e);
+        }
+        try {
+            HostCommand.run("mount", "--make-private", self);
+        } catch (IOException e) {
+            String undo = unmountQuietly(self);
+            throw new BackendException(Kind.INTERNAL, "cannot make network namespace directory " + self
+                    + " a private mount: " + e.getMessage() + undo, e);
+        }
+        this.boundHere = true;
+        LOG.debug("network namespace directory {} is now a private bind mount of itself", self);
+    }
+
+    /** The pin file of a sandbox; the id is validated, nothing is created. */
+    public Path path(String sandboxId) {
+        return dir.resolve(validId(sandboxId));
+    }
+
+    /**
+     * Creates the empty file and pins a new network namespace there.
+     *
+     * @return the pin file, to be given as a path to {@code nsenter --net}, runc's
+     *     {@code linux.namespaces[].path} or CNI's {@code CNI_NETNS}
+     * @throws BackendException {@code ALREADY_EXISTS} if a namespace is pinned there already,
+     *     {@code INTERNAL} if pinning fails (nothing is left behind then)
+     */
+    public synchronized Path create(String sandboxId) {
+        Path file = path(sandboxId);
+        if (exists(sandboxId)) {
+            throw new BackendException(Kind.ALREADY_EXISTS,
+                    "network namespace of sandbox " + sandboxId + " is already pinned at " + file);
+        }
+        try {
+            Files.createFile(file);
+        } catch (FileAlreadyExistsException e) {
+            // A leftover from before a reboot or a crash: reused if it is a plain file, nothing is mounted on it.
+            if (!Files.isRegularFile(file, NOFOLLOW_LINKS)) {
+                throw new BackendException(Kind.INTERNAL, "cannot pin the network namespace of sandbox " + sandboxId
+                        + ": " + file + " exists and is not a regular file", e);
+            }
+            LOG.info("reusing leftover network namespace file {}", file);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot create " + file + " for the network namespace of sandbox "
+                    + sandboxId + ": " + e.getMessage(), e);
+        }
+        try {
+            HostCommand.run("unshare", "--net=" + file, "true");
+        } catch (IOException e) {
+            String undo = undoCreate(sandboxId);
+            throw new BackendException(Kind.INTERNAL, "cannot pin a new network namespace for sandbox " + sandboxId
+                    + " at " + file + ": " + e.getMessage() + undo, e);
+        }
+        if (!exists(sandboxId)) {
+            String undo = undoCreate(sandboxId);
+            throw new BackendException(Kind.INTERNAL, "unshare --net=" + file + " succeeded but " + file
+                    + " is not an nsfs mount point" + undo);
+        }
+        LOG.debug("pinned network namespace of sandbox {} at {}", sandboxId, file);
+        return file;
+    }
+
+    /** Whether a network namespace is pinned at the sandbox's file now: mountinfo shows it as an nsfs mount point. */
+    public boolean exists(String sandboxId) {
+        Mount top = lastMountAt(path(sandboxId).toString());
+        return top != null && NSFS.equals(top.fsType());
+    }
+
+    /**
+     * Unpins the sandbox's network namespace and deletes its file; an absent one is fine.
+     *
+     * <p>A plain {@code umount} comes first; if it fails, {@code umount -l} detaches the pin anyway.
+     * The namespace itself lives on while a process is still inside it or holds it open.
+     */
+    public synchronized void remove(String sandboxId) {
+        Path file = path(sandboxId);
+        String point = file.toString();
+        for (int round = 0; lastMountAt(point) != null; round++) {
+            if (round == MAX_UNMOUNTS) {
+                throw new BackendException(Kind.INTERNAL, "network namespace of sandbox " + sandboxId + ": " + point
+                        + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
+            }
+            try {
+                HostCommand.run("umount", point);
+            } catch (IOException busy) {
+                try {
+                    HostCommand.run("umount", "-l", point);
+                } catch (IOException e) {
+                    throw new BackendException(Kind.INTERNAL, "cannot unmount the network namespace of sandbox "
+                            + sandboxId + " at " + point + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
+                }
+            }
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot delete " + file + " of the network namespace of sandbox "
+                    + sandboxId + ": " + e.getMessage(), e);
+        }
+        LOG.debug("removed network namespace of sandbox {} at {}", sandboxId, file);
+    }
+
+    /** The ids of the files in the directory, pinned or leftovers, sorted; what a restarted daemon cleans up from. */
+    public List<String> list() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (SANDBOX_ID.matcher(name).matches()) {
+                    ids.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot list network namespaces in " + dir + ": " + e.getMessage(), e);
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /**
+     * Undoes the directory's own bind mount if this instance made it (lazily if busy); pins still under
+     * it are detached with it. For tests and orderly shutdown of a throwaway directory: the daemon keeps
+     * its directory mounted, so that a restart finds its pins.
+     */
+    void close() {
+        if (boundHere) {
+            String self = dir.toString();
+            try {
+                HostCommand.run("umount", self);
+            } catch (IOException busy) {
+                try {
+                    HostCommand.run("umount", "-l", self);
+                } catch (IOException e) {
+                    throw new BackendException(Kind.INTERNAL, "cannot unmount network namespace directory " + self
+                            + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** The directory, as its real path. */
+    Path dir() {
+        return dir;
+    }
+
+    // ---- internals ----
+
+    /** One line of mountinfo, the fields used here. */
+    record Mount(String mountPoint, String fsType, boolean shared) {
+    }
+
+    private static String validId(String sandboxId) {
+        if (sandboxId == null || !SANDBOX_ID.matcher(sandboxId).matches()) {
+            throw BackendException.invalidArgument("invalid sandbox id \"%s\" for a network namespace: expected %s",
+                    sandboxId, SANDBOX_ID.pattern());
+        }
+        return sandboxId;
+    }
+
+    /** Best effort, after a failed create: returns a note for the error message if the undo failed too. */
+    private String undoCreate(String sandboxId) {
+        try {
+            remove(sandboxId);
+            return "";
+        } catch (RuntimeException e) {
+            return " (and undoing it failed: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String unmountQuietly(String point) {
+        try {
+            HostCommand.run("umount", point);
+            return "";
+        } catch (IOException e) {
+            return " (and unmounting it again failed: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The topmost (last listed) mount at exactly {@code point}, or null if it is not a mount point. */
+    static Mount lastMountAt(String point) {
+        Mount found = null;
+        for (Mount mount : mounts()) {
+            if (mount.mountPoint().equals(point)) {
+                found = mount;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The mounts of this mount namespace from mountinfo: field 5 (mount point, octal escapes undone),
+     * the optional fields (for {@code shared:N}) and the file system type after the {@code -} separator.
+     */
+    static List<Mount> mounts() {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(MOUNTINFO), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot read " + MOUNTINFO + ": " + e.getMessage(), e);
+        }
+        List<Mount> mounts = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            Mount mount = parse(line);
+            if (mount != null) {
+                mounts.add(mount);
+            }
+        }
+        return mounts;
+    }
+
+    /** One mountinfo line, or null if it is not one. */
+    static Mount parse(String line) {
+        String[] fields = line.split(" ");
+        if (fields.length < 7) {
+            return null;
+        }
+        boolean shared = false;
+        int i = 6;
+        for (; i < fields.length && !fields[i].equals("-"); i++) {
+            shared |= fields[i].startsWith("shared:");
+        }
+        if (i + 1 >= fields.length) {
+            return null;
+        }
+        return new Mount(unescape(fields[4]), unescape(fields[i + 1]), shared);
+    }
+
+    /**
+     * Undoes mountinfo's escaping: space, tab, newline and backslash appear as {@code \040},
+     * {@code \011}, {@code \012} and {@code \134}. The input holds raw bytes one char each
+     * (ISO-8859-1), so names in UTF-8 come out right.
+     */
+    static String unescape(String field) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length() && isOctal(field, i + 1) && isOctal(field, i + 2) && isOctal(field, i + 3)) {
+                bytes.write(Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isOctal(String text, int index) {
+        char c = text.charAt(index);
+        return c >= '0' && c <= '7';
+    }
+}
