@@ -94,10 +94,12 @@ public final class CniNetwork implements AutoCloseable {
         cache.write(entry);
         CniPlugins.Call call = new CniPlugins.Call(sandboxId, netns, IF_NAME, cniArgs);
         JsonNode result = null;
+        int added = 0;
         try {
             for (int i = 0; i < current.plugins().size(); i++) {
                 String type = current.pluginTypes().get(i);
                 JsonNode out = plugins.invoke(type, "ADD", call, current.pluginInput(i, capabilityArgs, result));
+                added++;
                 if (out == null || !out.isObject()) {
                     throw BackendException.unavailable("CNI plugin %s ADD printed no result", type);
                 }
@@ -105,7 +107,7 @@ public final class CniNetwork implements AutoCloseable {
             }
             cache.write(entry.withResult(result));
         } catch (BackendException e) {
-            rollBack(entry.withResult(result), e);
+            rollBack(entry.withResult(result), added > 0, e);
             throw new BackendException(e.kind(), String.format("setting up CNI network \"%s\" for pod %s/%s (sandbox %s): %s",
                     current.name(), request.podNamespace(), request.podName(), sandboxId, e.getMessage()), e);
         }
@@ -171,14 +173,32 @@ public final class CniNetwork implements AutoCloseable {
         return plugins.execNanos();
     }
 
-    private void rollBack(CniCache.Entry entry, BackendException cause) {
+    /** The plugin types of the loaded config, for tests. */
+    List<String> pluginTypesForTest() {
+        CniConfig current = config;
+        return current == null ? List.of() : current.pluginTypes();
+    }
+
+    /**
+     * DEL through the whole list after a failed ADD. The cache file goes once DEL succeeded, and also when
+     * no plugin's ADD had succeeded (a plugin cleans up after its own failed ADD, and a config that fails
+     * ADD often fails DEL too, which would otherwise block the pod's removal for ever); it stays when
+     * something was added and DEL failed, so that tearDown can retry.
+     */
+    private void rollBack(CniCache.Entry entry, boolean somethingAdded, BackendException cause) {
         try {
             delete(entry);
             cache.delete(entry.sandboxId());
         } catch (BackendException e) {
-            LOG.warn("sandbox {}: DEL after the failed ADD failed too, keeping {} for a later tear-down: {}",
-                    entry.sandboxId(), cache.file(entry.sandboxId()), e.getMessage());
             cause.addSuppressed(e);
+            if (somethingAdded) {
+                LOG.warn("sandbox {}: DEL after the failed ADD failed too, keeping {} for a later tear-down: {}",
+                        entry.sandboxId(), cache.file(entry.sandboxId()), e.getMessage());
+            } else {
+                LOG.warn("sandbox {}: DEL after the failed ADD failed too (nothing was added): {}",
+                        entry.sandboxId(), e.getMessage());
+                cache.delete(entry.sandboxId());
+            }
         }
     }
 

@@ -19,12 +19,16 @@ public final class RuntimeConfigs {
 
     private RuntimeConfigs() {}
 
-    /** Every capability argument the request can fill; empty ones are left out. */
+    /**
+     * Every capability argument the request can fill; empty ones are left out. Container ports without
+     * a host port (hostPort 0) are not mappings: portmap refuses them, on DEL too.
+     */
     public static ObjectNode capabilityArgs(PodNetworkRequest request) {
         ObjectNode args = CniConfig.JSON.createObjectNode();
-        if (!request.portMappings().isEmpty()) {
+        List<PortMapping> published = request.portMappings().stream().filter(m -> m.hostPort() > 0).toList();
+        if (!published.isEmpty()) {
             ArrayNode ports = args.putArray("portMappings");
-            for (PortMapping mapping : request.portMappings()) {
+            for (PortMapping mapping : published) {
                 ObjectNode port = ports.addObject();
                 port.put("hostPort", mapping.hostPort());
                 port.put("containerPort", mapping.containerPort());

@@ -52,6 +52,9 @@ final class RuntimeConfigsTest {
     void capabilityArgsLeaveOutWhatIsEmpty() {
         ObjectNode none = RuntimeConfigs.capabilityArgs(request(List.of(), "", Map.of(), List.of()));
         assertTrue(none.isEmpty());
+        ObjectNode unpublished = RuntimeConfigs.capabilityArgs(request(List.of(new PortMapping("tcp", 80, 0, "")), "",
+                Map.of(), List.of()));
+        assertTrue(unpublished.isEmpty(), "hostPort 0 is no mapping");
         ObjectNode all = RuntimeConfigs.capabilityArgs(request(List.of(new PortMapping("udp", 53, 5353, "127.0.0.1")),
                 "10.1.0.0/24", Map.of(RuntimeConfigs.INGRESS_ANNOTATION, "1M"), List.of("1.1.1.1")));
         assertEquals("127.0.0.1", all.at("/portMappings/0/hostIP").asText());
