@@ -77,6 +77,10 @@ public final class CniNetwork implements AutoCloseable {
             throw BackendException.invalidArgument("network namespace %s of sandbox %s does not exist",
                     request.netns(), sandboxId);
         }
+        if (cache.read(sandboxId).isPresent()) {
+            // a retry after an ADD whose clean-up failed: finish that DEL with its own config first
+            tearDown(sandboxId, request.netns());
+        }
         CniConfig current = config;
         String notReady = notReadyMessage();
         if (current == null || !notReady.isEmpty()) {

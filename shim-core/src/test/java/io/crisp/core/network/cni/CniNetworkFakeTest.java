@@ -114,6 +114,18 @@ final class CniNetworkFakeTest {
             assertTrue(Files.exists(cache.resolve("sb3.json")));
             // the rest of the chain was still deleted
             assertTrue(fake.calls().contains("DEL ipam eth0 "), fake.calls().toString());
+
+            // a new setUp of the same sandbox first finishes the old DEL, and fails while that fails
+            assertThrows(BackendException.class, () -> network.setUp(request("sb3")));
+            Files.writeString(conf.resolve("10-net.conflist"), FakePlugins.conflist("fakenet", "1.0.0", "ipam"));
+            Files.writeString(fake.bin.resolve("faildel"), "#!/bin/sh\necho \"$CNI_COMMAND faildel-fixed\" >> " + fake.log.resolve("calls.log") + "\n");
+            waitFor(() -> network.pluginTypesForTest().equals(List.of("ipam")));
+            fake.clearCalls();
+            network.setUp(request("sb3"));
+            assertEquals(List.of("DEL faildel-fixed", "DEL ipam eth0 ", "ADD loopback lo " + netns, "ADD ipam eth0 " + netns),
+                    fake.calls());
+            assertEquals("fakenet", CniConfig.JSON.readTree(cache.resolve("sb3.json").toFile()).at("/config/name").asText());
+            assertEquals(1, CniConfig.JSON.readTree(cache.resolve("sb3.json").toFile()).at("/config/plugins").size());
         }
     }
 
