@@ -28,7 +28,7 @@ if [ ! -f /etc/crisp/crisp.toml ]; then
     install -m 0644 "$src/packaging/config/crisp.toml" /etc/crisp/crisp.toml
 fi
 install -m 0644 "$src/README.md" /usr/share/doc/crisp/README.md
-# A single-node pod network (bridge crisp0, 10.85.0.0/16), only where no CNI config exists yet: a
+# A single-node pod network (bridge crisp0, 10.87.0.0/16), only where no CNI config exists yet: a
 # cluster's network provider installs its own.
 install -d -m 0755 /etc/cni/net.d
 if ! ls /etc/cni/net.d/*.conf /etc/cni/net.d/*.conflist /etc/cni/net.d/*.json >/dev/null 2>&1; then

@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * keeps the namespace alive as long as that bind mount exists; {@code umount <file>} drops it (once
  * nothing else, such as a process inside it or an open descriptor, holds it).
  *
- * <p>The directory is made a mount point of its own with private propagation ({@code mount --bind
- * dir dir; mount --make-private dir}) unless it is a mount point already, so a pin under it neither
- * propagates to nor from other mounts. A directory that is already a mount point is used as it is.
+ * <p>The directory is a plain directory, not a mount point of its own: {@code unshare --net=FILE}
+ * works under a shared mount too, and a directory that stays mounted after the daemon stops would
+ * keep its parent (say a test's temporary directory) from being deleted. The price: a mount
+ * namespace copied from the daemon's after a pin exists keeps a copy of that pin; runc drops its
+ * copies when it detaches the old root, so containers do not hold pods' namespaces.
  *
  * <p>The pins belong to the kernel and to this process's mount namespace: they survive a daemon
  * restart (in the same mount namespace), and {@link #list()} with {@link #exists(String)} is how a
@@ -58,10 +60,7 @@ public final class NetworkNamespaces {
     /** Whether this instance made the directory's own bind mount, which {@link #close()} then undoes. */
     private final boolean boundHere;
 
-    /**
-     * Creates the directory if needed and, unless it is a mount point already, bind-mounts it onto
-     * itself and makes that mount private. Its real path is used, since mountinfo shows real paths.
-     */
+    /** Creates the directory if needed; its real path is used, since mountinfo shows real paths. */
     public NetworkNamespaces(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -69,31 +68,7 @@ public final class NetworkNamespaces {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        String self = this.dir.toString();
-        Mount existing = lastMountAt(self);
-        if (existing != null) {
-            if (existing.shared()) {
-                LOG.warn("network namespace directory {} is a shared mount point; pins under it propagate to its peers",
-                        self);
-            }
-            this.boundHere = false;
-            return;
-        }
-        try {
-            HostCommand.run("mount", "--bind", self, self);
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot make network namespace directory " + self
-                    + " a mount point: " + e.getMessage(), e);
-        }
-        try {
-            HostCommand.run("mount", "--make-private", self);
-        } catch (IOException e) {
-            String undo = unmountQuietly(self);
-            throw new BackendException(Kind.INTERNAL, "cannot make network namespace directory " + self
-                    + " a private mount: " + e.getMessage() + undo, e);
-        }
-        this.boundHere = true;
-        LOG.debug("network namespace directory {} is now a private bind mount of itself", self);
+        this.boundHere = false;
     }
 
     /** The pin file of a sandbox; the id is validated, nothing is created. */

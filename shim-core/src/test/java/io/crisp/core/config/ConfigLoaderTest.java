@@ -99,6 +99,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
         expected.put(ConfigKey.PLATFORM, "linux/amd64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
+        expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/etc/cni/net.d"));
+        expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni")));
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -150,6 +152,10 @@ final class ConfigLoaderTest {
                 platform = "linux/arm64"
                 pause_image = "registry.example/pause:1"
 
+                [network]
+                cni_conf_dir = "/srv/cni/conf"
+                cni_bin_dir = ["/srv/cni/bin", "/opt/more"]
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -169,6 +175,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.example/pause:1");
+        expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/srv/cni/conf"));
+        expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/srv/cni/bin"), Path.of("/opt/more")));
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -437,8 +445,15 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [network] (known tables: [api], [runtime], [image], [runtimes.NAME])",
-                failMain("[network]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
+        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [runtimes.NAME])",
+                failMain("[cni]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
+    }
+
+    @Test
+    void cniBinDirTakesAnArrayOrAColonSeparatedString() throws IOException {
+        assertEquals(List.of(Path.of("/a"), Path.of("/b")), loadMain("[network]\ncni_bin_dir = \"/a:/b\"\n").cniBinDirs());
+        assertEquals(mainFile() + ": table [network] key 'cni_bin_dir': expected absolute paths (an array, or one string separated by ':'), got [\"relative\"]",
+                failMain("[network]\ncni_bin_dir = [\"relative\"]\n"));
     }
 
     @Test

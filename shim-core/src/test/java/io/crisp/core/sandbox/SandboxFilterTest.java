@@ -18,7 +18,7 @@ final class SandboxFilterTest {
     private static Sandbox sandbox(String id, Sandbox.State state, Map<String, String> labels) {
         return new Sandbox(id, new PodIdentity("web", "default", "uid-" + id, 0), state, 1L, labels, Map.of(), "runc",
                 PodSettingsFromCri.from(PodSandboxConfig.newBuilder().setMetadata(PodSandboxMetadata.newBuilder()
-                        .setName("web").setNamespace("default").setUid("uid-" + id)).build()), "", 0, "");
+                        .setName("web").setNamespace("default").setUid("uid-" + id)).build()), "", 0, "", List.of(), Sandbox.NO_NETWORK);
     }
 
     private final Sandbox ready = sandbox("abc123", Sandbox.State.READY, Map.of("app", "web", "tier", "front"));

@@ -70,6 +70,7 @@ final class RuntimeServiceImplTest {
     private Server server;
     private ManagedChannel channel;
     private RuntimeServiceGrpc.RuntimeServiceBlockingStub stub;
+    private Lifecycle lifecycle;
 
     @BeforeEach
     void start() throws Exception {
@@ -105,7 +106,7 @@ final class RuntimeServiceImplTest {
         ImageService images = new ImageService(config.root(), () -> new ImageService.PullSettings(config.registriesConf(), config.authFile(),
                 config.imagePullProgressTimeout(), config.maxConcurrentDownloads(), config.platform()));
         images.start();
-        Lifecycle lifecycle = Lifecycle.start(state, config, images, new EventRouter());
+        lifecycle = Lifecycle.start(state, config, images, new EventRouter());
         RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), lifecycle.sandboxes(),
                 lifecycle.containers(), lifecycle.bundles());
         String name = InProcessServerBuilder.generateName();
@@ -122,6 +123,9 @@ final class RuntimeServiceImplTest {
         }
         if (server != null) {
             server.shutdownNow();
+        }
+        if (lifecycle != null) {
+            lifecycle.close();
         }
         if (registry != null) {
             registry.close();
