@@ -52,15 +52,16 @@ public final class LifecycleBenchmark {
         int listed = Integer.parseInt(args[4]);
         Path socket = work.resolve("crisp.sock");
         Path config = work.resolve("crisp.toml");
-        Files.writeString(config, "[image]\npause_image = \"" + PAUSE + "\"\n[runtimes.runc]\nplugin = \"runc\"\nruntime_root = \""
-                + work.resolve("runc") + "\"\n");
+        Files.writeString(config, "[image]\npause_image = \"" + PAUSE + "\"\n[network]\ncni_conf_dir = \"" + work.resolve("net.d")
+                + "\"\n[runtimes.runc]\nplugin = \"runc\"\nruntime_root = \"" + work.resolve("runc") + "\"\n");
         Process daemon = FoundationBenchmark.spawn(launcher, work, socket, config);
         try (CriClient cri = CriClient.connect(socket, Duration.ofSeconds(120))) {
             FoundationBenchmark.awaitVersion(daemon, socket);
             for (String name : List.of("busybox", "pause")) {
                 cri.admin().importImages(ImportImagesRequest.newBuilder().setPath(work.resolve("images").resolve(name).toString()).build());
             }
-            cycles(cri, work, cycles);
+            cycles(cri, work, cycles, true);
+            cycles(cri, work, cycles, false);
             running(cri, work, daemon.pid(), pods);
             listing(cri, work, listed);
         } finally {
@@ -68,7 +69,7 @@ public final class LifecycleBenchmark {
         }
     }
 
-    private static void cycles(CriClient cri, Path work, int cycles) {
+    private static void cycles(CriClient cri, Path work, int cycles, boolean hostNetwork) {
         if (cycles <= 0) {
             return;
         }
@@ -80,7 +81,7 @@ public final class LifecycleBenchmark {
         for (int i = -2; i < cycles; i++) { // two warm-up cycles
             boolean measured = i >= 0;
             long cycleStart = System.nanoTime();
-            PodSandboxConfig pod = pod("cycle-" + i, work);
+            PodSandboxConfig pod = hostNetwork ? hostNetwork(pod("cycle-" + i, work)) : pod("cycle-" + i, work);
             long t = System.nanoTime();
             String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
             t = record(steps, "RunPodSandbox", t, measured);
@@ -99,7 +100,8 @@ public final class LifecycleBenchmark {
             record(steps, "RemovePodSandbox", t, measured);
             record(steps, "cycle", cycleStart, measured);
         }
-        System.out.printf(Locale.ROOT, "%d sequential cycles (container: sleep; StopContainer timeout 0), median per step:%n", cycles);
+        System.out.printf(Locale.ROOT, "%d sequential cycles, %s (container: sleep; StopContainer timeout 0), median per step:%n", cycles,
+                hostNetwork ? "hostNetwork pods" : "pods on the CNI bridge network (netns + loopback + bridge/host-local/portmap ADD and DEL)");
         steps.forEach((step, nanos) -> System.out.printf(Locale.ROOT, "  %-18s %6.1f ms%n", step,
                 FoundationBenchmark.median(nanos) / 1e6));
     }
@@ -134,6 +136,9 @@ public final class LifecycleBenchmark {
     }
 
     private static void listing(CriClient cri, Path work, int containers) {
+        if (containers <= 0) {
+            return;
+        }
         int perPod = 20;
         for (int p = 0; p * perPod < containers; p++) {
             PodSandboxConfig pod = pod("list-" + p, work);
@@ -164,6 +169,12 @@ public final class LifecycleBenchmark {
         return PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid(name + "-" + System.nanoTime()))
                 .setHostname(name).setLogDirectory(work.resolve("logs").resolve(name).toString()).build();
+    }
+
+    private static PodSandboxConfig hostNetwork(PodSandboxConfig pod) {
+        PodSandboxConfig.Builder b = pod.toBuilder();
+        b.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(io.crisp.cri.v1.NamespaceMode.NODE);
+        return b.build();
     }
 
     private static ContainerConfig container(String name) {
