@@ -121,9 +121,10 @@ echo "== crisp containers exec $client -- sh -c 'id; hostname; ps'"
 /usr/bin/crisp containers exec "$client" -- sh -c 'id; hostname; ps'
 
 echo
-ip=$(/usr/bin/crisp pods inspect "$pod" | sed -n 's/.*"ip": *"\([0-9.]*\)".*/\1/p' | head -n 1)
-echo "== the web container from this host, by the pod's IP ($ip, on the crisp0 bridge from /etc/cni/net.d)"
-busybox wget -q -T 5 -O- "http://$ip:8080/"
+ip=$(/usr/bin/crisp pods inspect "$pod" | sed -n 's/.*"ip" *: *"\([0-9.]*\)".*/\1/p' | head -n 1)
+echo "== the web container from this host, by the pod's IP ($ip, on the network from /etc/cni/net.d)"
+# busybox nc, not wget: Debian's static busybox wget crashes on non-loopback addresses.
+printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc "$ip" 8080 | tail -n 1
 
 echo
 echo "The pod keeps running. Remove it with:  crisp pods rm $pod"
