@@ -3,6 +3,7 @@ package io.crisp.core.container;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.oci.ContainerSettings;
+import io.crisp.core.oci.ResourceSettings;
 
 /**
  * A container as the core records it, in memory and in {@code <root>/containers/<id>.json}:
@@ -15,10 +16,11 @@ import io.crisp.core.oci.ContainerSettings;
  * @param stopSignal the Linux signal number StopContainer sends first (the image's StopSignal, else SIGTERM)
  * @param pid the container's init process on the host, 0 when not known
  * @param reason for an exited container: {@code Completed}, {@code Error}, {@code OOMKilled}
+ * @param resources the resources in force: the config's, then each UpdateContainerResources'
  */
 public record Container(String id, String sandboxId, ContainerSettings settings, String image, String imageId, String imageRef,
         State state, long createdAtNanos, long startedAtNanos, long finishedAtNanos, int exitCode, String reason, String message,
-        String logPath, int stopSignal, long pid) {
+        String logPath, int stopSignal, long pid, ResourceSettings resources) {
     /** CRI {@code ContainerState}. */
     public enum State { CREATED, RUNNING, EXITED, UNKNOWN }
 
@@ -33,23 +35,34 @@ public record Container(String id, String sandboxId, ContainerSettings settings,
         requireNonNull(reason, "reason is null");
         requireNonNull(message, "message is null");
         requireNonNull(logPath, "logPath is null");
+        resources = resources == null ? ResourceSettings.NONE : resources; // null: written before this field existed
     }
 
     public Container started(long atNanos, long processId) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, State.RUNNING, createdAtNanos, atNanos, 0, 0, "", "",
-                logPath, stopSignal, processId);
+                logPath, stopSignal, processId, resources);
     }
 
     /** The exit time is never before the start: a quick process may exit before the start is recorded. */
     public Container exited(long atNanos, int code, String why, String text) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, State.EXITED, createdAtNanos, startedAtNanos,
                 Math.max(atNanos, startedAtNanos),
-                code, why, text, logPath, stopSignal, pid);
+                code, why, text, logPath, stopSignal, pid, resources);
     }
 
     public Container withState(State next) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, next, createdAtNanos, startedAtNanos, finishedAtNanos,
-                exitCode, reason, message, logPath, stopSignal, pid);
+                exitCode, reason, message, logPath, stopSignal, pid, resources);
+    }
+
+    public Container withResources(ResourceSettings next) {
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, state, createdAtNanos, startedAtNanos, finishedAtNanos,
+                exitCode, reason, message, logPath, stopSignal, pid, next);
+    }
+
+    public Container withPid(long processId) {
+        return new Container(id, sandboxId, settings, image, imageId, imageRef, state, createdAtNanos, startedAtNanos, finishedAtNanos,
+                exitCode, reason, message, logPath, stopSignal, processId, resources);
     }
 
     /** The name reserved for this container within its pod: metadata name and attempt. */

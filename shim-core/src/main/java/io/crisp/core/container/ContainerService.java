@@ -109,14 +109,13 @@ public final class ContainerService {
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
             Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
-                    Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0);
+                    Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0,
+                    settings.resources());
             containers.put(container);
             recorded = true;
             ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
                     logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations()));
-            locks.run(id, () -> containers.find(id).ifPresent(c -> containers.put(
-                    new Container(c.id(), c.sandboxId(), c.settings(), c.image(), c.imageId(), c.imageRef(), c.state(), c.createdAtNanos(),
-                            0, 0, 0, "", "", c.logPath(), c.stopSignal(), state.pid().orElse(0)))));
+            locks.run(id, () -> containers.find(id).ifPresent(c -> containers.put(c.withPid(state.pid().orElse(0)))));
             log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
             return id;
         } catch (IOException e) {
@@ -250,7 +249,10 @@ public final class ContainerService {
         if (!handler.supports(Capability.UPDATE_RESOURCES)) {
             throw BackendException.unimplemented(handler.name(), "UpdateContainerResources");
         }
-        locks.run(c.id(), () -> handler.backend().updateContainerResources(c.id(), specs.resourcesJson(resources)));
+        locks.run(c.id(), () -> {
+            handler.backend().updateContainerResources(c.id(), specs.resourcesJson(resources));
+            containers.find(c.id()).ifPresent(now -> containers.put(now.withResources(resources)));
+        });
     }
 
     public void reopenLog(String idOrPrefix) {

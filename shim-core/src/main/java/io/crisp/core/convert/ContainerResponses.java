@@ -90,7 +90,8 @@ public final class ContainerResponses {
                 .setMessage(c.message())
                 .putAllLabels(c.settings().labels())
                 .putAllAnnotations(c.settings().annotations())
-                .setLogPath(c.logPath());
+                .setLogPath(c.logPath())
+                .setResources(io.crisp.cri.v1.ContainerResources.newBuilder().setLinux(linux(c.resources())));
         for (MountSettings m : c.settings().mounts()) {
             status.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath()).setReadonly(m.readOnly())
                     .setPropagation(switch (m.propagation()) {
@@ -109,6 +110,18 @@ public final class ContainerResponses {
             response.putInfo("info", info.toString());
         }
         return response.build();
+    }
+
+    /** The resources in force, as the kubelet compares them after an in-place resize. */
+    static io.crisp.cri.v1.LinuxContainerResources linux(io.crisp.core.oci.ResourceSettings r) {
+        io.crisp.cri.v1.LinuxContainerResources.Builder linux = io.crisp.cri.v1.LinuxContainerResources.newBuilder()
+                .setCpuPeriod(r.cpuPeriod()).setCpuQuota(r.cpuQuota()).setCpuShares(r.cpuShares())
+                .setMemoryLimitInBytes(r.memoryLimitInBytes()).setOomScoreAdj(r.oomScoreAdj())
+                .setCpusetCpus(r.cpusetCpus()).setCpusetMems(r.cpusetMems())
+                .putAllUnified(r.unified()).setMemorySwapLimitInBytes(r.memorySwapLimitInBytes());
+        r.hugepageLimits().forEach((size, limit) -> linux.addHugepageLimits(
+                io.crisp.cri.v1.HugepageLimit.newBuilder().setPageSize(size).setLimit(limit)));
+        return linux.build();
     }
 
     static JsonNode parse(String json) {

@@ -194,13 +194,18 @@ final class PodLifecycleIT {
     void resourcesChangeInPlaceAndTheLogReopensAfterRotation() throws Exception {
         PodSandboxConfig pod = pod("update");
         String podId = Pods.run(client, pod);
-        String id = Pods.createAndStart(client, podId, pod, Pods.container("ticker", "sh", "-c",
-                "while :; do echo tick; sleep 0.1; done").build());
+        var ticker = Pods.container("ticker", "sh", "-c", "while :; do echo tick; sleep 0.1; done");
+        ticker.getLinuxBuilder().getResourcesBuilder().setMemoryLimitInBytes(48L << 20).setCpuShares(512);
+        String id = Pods.createAndStart(client, podId, pod, ticker.build());
         Pods.awaitState(client, id, CONTAINER_RUNNING, 20);
+        assertEquals(48L << 20, Pods.status(client, id).getResources().getLinux().getMemoryLimitInBytes());
+        assertEquals(512, Pods.status(client, id).getResources().getLinux().getCpuShares());
 
         client.runtime().updateContainerResources(io.crisp.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
                 .setLinux(io.crisp.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L << 20)).build());
         assertEquals(String.valueOf(64L << 20), exec(id, 10, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").getStdout().toStringUtf8().trim());
+        assertEquals(64L << 20, Pods.status(client, id).getResources().getLinux().getMemoryLimitInBytes(),
+                "ContainerStatus reports the resources in force, as the kubelet checks after a resize");
 
         Path log = Path.of(Pods.status(client, id).getLogPath());
         Path rotated = log.resolveSibling("0.log.1");
