@@ -58,8 +58,9 @@ final class DaemonProcess implements AutoCloseable {
 
     /** The flags that point a command at this daemon's files. */
     List<String> flags() {
+        // The CNI conf dir is the test's own (empty unless a test writes a network), never the host's /etc/cni/net.d.
         return List.of("--config", config.toString(), "--listen", "unix://" + socket, "--root", root.toString(),
-                "--state", state.toString(), "--plugins-dir", plugins.toString());
+                "--state", state.toString(), "--plugins-dir", plugins.toString(), "--cni-conf-dir", dir.resolve("net.d").toString());
     }
 
     DaemonProcess writeConfig(String toml) {
