@@ -17,10 +17,11 @@ import io.crisp.core.oci.ResourceSettings;
  * @param pid the container's init process on the host, 0 when not known
  * @param reason for an exited container: {@code Completed}, {@code Error}, {@code OOMKilled}
  * @param resources the resources in force: the config's, then each UpdateContainerResources'
+ * @param user the uid, gid and groups of the container's process; null in records written before it was kept
  */
 public record Container(String id, String sandboxId, ContainerSettings settings, String image, String imageId, String imageRef,
         State state, long createdAtNanos, long startedAtNanos, long finishedAtNanos, int exitCode, String reason, String message,
-        String logPath, int stopSignal, long pid, ResourceSettings resources) {
+        String logPath, int stopSignal, long pid, ResourceSettings resources, ProcessUser user) {
     /** CRI {@code ContainerState}. */
     public enum State { CREATED, RUNNING, EXITED, UNKNOWN }
 
@@ -40,29 +41,29 @@ public record Container(String id, String sandboxId, ContainerSettings settings,
 
     public Container started(long atNanos, long processId) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, State.RUNNING, createdAtNanos, atNanos, 0, 0, "", "",
-                logPath, stopSignal, processId, resources);
+                logPath, stopSignal, processId, resources, user);
     }
 
     /** The exit time is never before the start: a quick process may exit before the start is recorded. */
     public Container exited(long atNanos, int code, String why, String text) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, State.EXITED, createdAtNanos, startedAtNanos,
                 Math.max(atNanos, startedAtNanos),
-                code, why, text, logPath, stopSignal, pid, resources);
+                code, why, text, logPath, stopSignal, pid, resources, user);
     }
 
     public Container withState(State next) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, next, createdAtNanos, startedAtNanos, finishedAtNanos,
-                exitCode, reason, message, logPath, stopSignal, pid, resources);
+                exitCode, reason, message, logPath, stopSignal, pid, resources, user);
     }
 
     public Container withResources(ResourceSettings next) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, state, createdAtNanos, startedAtNanos, finishedAtNanos,
-                exitCode, reason, message, logPath, stopSignal, pid, next);
+                exitCode, reason, message, logPath, stopSignal, pid, next, user);
     }
 
     public Container withPid(long processId) {
         return new Container(id, sandboxId, settings, image, imageId, imageRef, state, createdAtNanos, startedAtNanos, finishedAtNanos,
-                exitCode, reason, message, logPath, stopSignal, processId, resources);
+                exitCode, reason, message, logPath, stopSignal, processId, resources, user);
     }
 
     /** The name reserved for this container within its pod: metadata name and attempt. */

@@ -104,13 +104,14 @@ public final class ContainerService {
             }
             Path rootfs = bundles.mountRootfs(id, image);
             Path bundle = bundles.bundle(id);
-            OciSpecs.write(bundle, specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
-                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid));
+            var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
+                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid);
+            OciSpecs.write(bundle, spec);
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
             Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
                     Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0,
-                    settings.resources());
+                    settings.resources(), ProcessUser.of(spec));
             containers.put(container);
             recorded = true;
             ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,

@@ -100,6 +100,10 @@ public final class ContainerResponses {
                         default -> MountPropagation.PROPAGATION_PRIVATE;
                     }));
         }
+        if (c.user() != null) {
+            status.setUser(io.crisp.cri.v1.ContainerUser.newBuilder().setLinux(io.crisp.cri.v1.LinuxContainerUser.newBuilder()
+                    .setUid(c.user().uid()).setGid(c.user().gid()).addAllSupplementalGroups(c.user().supplementalGroups())));
+        }
         ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder().setStatus(status);
         if (verbose) {
             ObjectNode info = JSON.createObjectNode();

@@ -279,6 +279,11 @@ final class PodLifecycleIT {
         assertTrue(exec(id, 10, "touch", "/data/x").getExitCode() != 0, "a readonly mount refuses writes");
         assertTrue(exec(id, 10, "sh", "-c", "echo > /rootfile").getExitCode() != 0, "a readonly rootfs refuses writes");
         ContainerStatus status = Pods.status(client, id);
+        // uid 1000 is alice in the image's /etc/passwd: gid 1000 from there, and group staff (50) from /etc/group
+        assertEquals(1000, status.getUser().getLinux().getUid());
+        assertEquals(1000, status.getUser().getLinux().getGid());
+        assertTrue(status.getUser().getLinux().getSupplementalGroupsList().contains(50L), status.getUser().toString());
+        assertTrue(exec(id, 10, "id").getStdout().toStringUtf8().contains("50(staff)"), "the process has the group too");
         assertEquals("/data", status.getMounts(0).getContainerPath());
         assertTrue(status.getMounts(0).getReadonly());
     }

@@ -13,9 +13,7 @@ import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +60,7 @@ final class RuncBackend implements RuntimeBackend {
         this.config = config;
         // Probed once, off the start path: Status is polled every few seconds and must not fork,
         // and the daemon should not wait for the runtime binary to start serving.
-        this.runtimeVersion = CompletableFuture.supplyAsync(() -> probeVersion(config.runtimePath()));
+        this.runtimeVersion = CompletableFuture.supplyAsync(() -> RuntimeCli.probeVersion(config.runtimePath()));
         this.files = new ContainerFiles(stateDir);
         this.cli = new RuntimeCli(config);
         this.conmon = new ConmonLauncher(config, files);
@@ -373,32 +370,6 @@ final class RuncBackend implements RuntimeBackend {
         } catch (IOException | RuntimeException e) {
             throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "
                     + files.dir(id) + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** First line of {@code <runtime> --version}, or a note saying why there is none. */
-    static String probeVersion(Path binary) {
-        if (!Files.isExecutable(binary)) {
-            return "unavailable: " + binary + " is not executable";
-        }
-        try {
-            Process process = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
-            }
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return "unavailable: " + binary + " --version did not finish in 5s";
-            }
-            String first = output.lines().findFirst().orElse("").trim();
-            return first.isEmpty() ? "unknown" : first;
-        } catch (IOException e) {
-            return "unavailable: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unavailable: interrupted";
         }
     }
 }

@@ -27,7 +27,7 @@ final class RuncBackendTest {
         assertFalse(health.ready());
         assertEquals("RuntimeBinaryMissing", health.reason());
         assertTrue(health.message().contains("/nonexistent/runc"), health.message());
-        assertTrue(RuncBackend.probeVersion(Path.of("/nonexistent/runc")).startsWith("unavailable"));
+        assertTrue(RuntimeCli.probeVersion(Path.of("/nonexistent/runc")).startsWith("unavailable"));
     }
 
     @Test
@@ -35,7 +35,7 @@ final class RuncBackendTest {
         // /bin/sh stands in for both binaries: the check is "present and executable".
         RuncBackend backend = backend(new RuncConfig(Path.of("/bin/sh"), Path.of("/run/x"), Path.of("/bin/sh")));
         assertTrue(backend.health().ready());
-        assertFalse(RuncBackend.probeVersion(Path.of("/bin/sh")).isEmpty());
+        assertFalse(RuntimeCli.probeVersion(Path.of("/bin/sh")).isEmpty());
         assertTrue(backend.describe().containsKey("runtime_version"));
     }
 
