@@ -3,12 +3,11 @@ package io.crisp.core.network;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.state.HostCommand;
+import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -51,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class NetworkNamespaces {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkNamespaces.class);
     private static final Pattern SANDBOX_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
     private static final String NSFS = "nsfs";
     /** Stacked mounts on one pin are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
@@ -121,7 +119,7 @@ public final class NetworkNamespaces {
 
     /** Whether a network namespace is pinned at the sandbox's file now: mountinfo shows it as an nsfs mount point. */
     public boolean exists(String sandboxId) {
-        Mount top = lastMountAt(path(sandboxId).toString());
+        MountInfo.Mount top = MountInfo.lastAt(path(sandboxId).toString());
         return top != null && NSFS.equals(top.fsType());
     }
 
@@ -134,7 +132,7 @@ public final class NetworkNamespaces {
     public synchronized void remove(String sandboxId) {
         Path file = path(sandboxId);
         String point = file.toString();
-        for (int round = 0; lastMountAt(point) != null; round++) {
+        for (int round = 0; MountInfo.lastAt(point) != null; round++) {
             if (round == MAX_UNMOUNTS) {
                 throw new BackendException(Kind.INTERNAL, "network namespace of sandbox " + sandboxId + ": " + point
                         + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
@@ -204,10 +202,6 @@ public final class NetworkNamespaces {
 
     // ---- internals ----
 
-    /** One line of mountinfo, the fields used here. */
-    record Mount(String mountPoint, String fsType, boolean shared) {
-    }
-
     private static String validId(String sandboxId) {
         if (sandboxId == null || !SANDBOX_ID.matcher(sandboxId).matches()) {
             throw BackendException.invalidArgument("invalid sandbox id \"%s\" for a network namespace: expected %s",
@@ -233,78 +227,5 @@ public final class NetworkNamespaces {
         } catch (IOException e) {
             return " (and unmounting it again failed: " + e.getMessage() + ")";
         }
-    }
-
-    /** The topmost (last listed) mount at exactly {@code point}, or null if it is not a mount point. */
-    static Mount lastMountAt(String point) {
-        Mount found = null;
-        for (Mount mount : mounts()) {
-            if (mount.mountPoint().equals(point)) {
-                found = mount;
-            }
-        }
-        return found;
-    }
-
-    /**
-     * The mounts of this mount namespace from mountinfo: field 5 (mount point, octal escapes undone),
-     * the optional fields (for {@code shared:N}) and the file system type after the {@code -} separator.
-     */
-    static List<Mount> mounts() {
-        String text;
-        try {
-            text = new String(Files.readAllBytes(MOUNTINFO), StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot read " + MOUNTINFO + ": " + e.getMessage(), e);
-        }
-        List<Mount> mounts = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            Mount mount = parse(line);
-            if (mount != null) {
-                mounts.add(mount);
-            }
-        }
-        return mounts;
-    }
-
-    /** One mountinfo line, or null if it is not one. */
-    static Mount parse(String line) {
-        String[] fields = line.split(" ");
-        if (fields.length < 7) {
-            return null;
-        }
-        boolean shared = false;
-        int i = 6;
-        for (; i < fields.length && !fields[i].equals("-"); i++) {
-            shared |= fields[i].startsWith("shared:");
-        }
-        if (i + 1 >= fields.length) {
-            return null;
-        }
-        return new Mount(unescape(fields[4]), unescape(fields[i + 1]), shared);
-    }
-
-    /**
-     * Undoes mountinfo's escaping: space, tab, newline and backslash appear as {@code \040},
-     * {@code \011}, {@code \012} and {@code \134}. The input holds raw bytes one char each
-     * (ISO-8859-1), so names in UTF-8 come out right.
-     */
-    static String unescape(String field) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && isOctal(field, i + 1) && isOctal(field, i + 2) && isOctal(field, i + 3)) {
-                bytes.write(Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                bytes.write(c);
-            }
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isOctal(String text, int index) {
-        char c = text.charAt(index);
-        return c >= '0' && c <= '7';
     }
 }

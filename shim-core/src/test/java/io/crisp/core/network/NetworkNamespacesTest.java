@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -46,7 +47,7 @@ final class NetworkNamespacesTest {
         } finally {
             namespaces.close();
         }
-        assertNull(NetworkNamespaces.lastMountAt(namespaces.dir().toString()), "the directory is still a mount point");
+        assertNull(MountInfo.lastAt(namespaces.dir().toString()), "the directory is still a mount point");
     }
 
     @Test
@@ -56,7 +57,7 @@ final class NetworkNamespacesTest {
         assertEquals(ns.dir().resolve("sb1"), file);
         assertEquals(file, ns.path("sb1"));
         assertTrue(ns.exists("sb1"));
-        NetworkNamespaces.Mount mount = NetworkNamespaces.lastMountAt(file.toString());
+        MountInfo.Mount mount = MountInfo.lastAt(file.toString());
         assertNotNull(mount);
         assertEquals("nsfs", mount.fsType());
 
@@ -83,7 +84,7 @@ final class NetworkNamespacesTest {
         assertEquals(Kind.ALREADY_EXISTS, e.kind());
         assertTrue(ns.exists("sb"));
         assertEquals(inode, inode(file));
-        assertEquals(1, NetworkNamespaces.mounts().stream().filter(m -> m.mountPoint().equals(file.toString())).count());
+        assertEquals(1, MountInfo.read().stream().filter(m -> m.mountPoint().equals(file.toString())).count());
     }
 
     @Test
@@ -92,7 +93,7 @@ final class NetworkNamespacesTest {
         Path file = ns.create("sb");
         ns.remove("sb");
         assertFalse(ns.exists("sb"));
-        assertNull(NetworkNamespaces.lastMountAt(file.toString()));
+        assertNull(MountInfo.lastAt(file.toString()));
         assertFalse(Files.exists(file, NOFOLLOW_LINKS));
         ns.remove("sb");
         ns.remove("never-created");
@@ -143,14 +144,14 @@ final class NetworkNamespacesTest {
 
     @Test
     void mountinfoLinesAreParsed() {
-        NetworkNamespaces.Mount ns = NetworkNamespaces.parse(
+        MountInfo.Mount ns = MountInfo.parse(
                 "95 26 0:4 net:[4026532253] /run/crisp/net\\040ns/a rw shared:2 master:1 - nsfs nsfs rw");
-        assertEquals(new NetworkNamespaces.Mount("/run/crisp/net ns/a", "nsfs", true), ns);
-        NetworkNamespaces.Mount plain = NetworkNamespaces.parse(
+        assertEquals(new MountInfo.Mount("/run/crisp/net ns/a", "nsfs", true), ns);
+        MountInfo.Mount plain = MountInfo.parse(
                 "85 26 254:0 /tmp/x /tmp/x rw,relatime - ext4 /dev/vda rw");
-        assertEquals(new NetworkNamespaces.Mount("/tmp/x", "ext4", false), plain);
-        assertNull(NetworkNamespaces.parse(""));
-        assertNull(NetworkNamespaces.parse("1 2 3 4 5 6 7"));
+        assertEquals(new MountInfo.Mount("/tmp/x", "ext4", false), plain);
+        assertNull(MountInfo.parse(""));
+        assertNull(MountInfo.parse("1 2 3 4 5 6 7"));
     }
 
     // ---- helpers ----

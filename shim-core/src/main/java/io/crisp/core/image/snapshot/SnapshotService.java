@@ -3,12 +3,11 @@ package io.crisp.core.image.snapshot;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.state.HostCommand;
+import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -54,7 +53,6 @@ import java.util.regex.Pattern;
 public final class SnapshotService {
     private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
     private static final String OPTION_BREAKERS = ",:\"";
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
     /** Stacked mounts on one rootfs are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
 
@@ -386,45 +384,8 @@ public final class SnapshotService {
         return new UpperUsage(totals[0], totals[1]);
     }
 
-    /** Mount points of this mount namespace, field 5 of mountinfo with the kernel's octal escapes undone. */
+    /** Mount points of this mount namespace, in mountinfo order. */
     static List<String> mountPoints() {
-        String text;
-        try {
-            text = new String(Files.readAllBytes(MOUNTINFO), StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot read " + MOUNTINFO + ": " + e.getMessage(), e);
-        }
-        List<String> points = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] fields = line.split(" ");
-            if (fields.length > 4) {
-                points.add(unescape(fields[4]));
-            }
-        }
-        return points;
-    }
-
-    /**
-     * Undoes mountinfo's escaping: space, tab, newline and backslash appear as {@code \040},
-     * {@code \011}, {@code \012} and {@code \134}. The input holds raw bytes one char each
-     * (ISO-8859-1), so names in UTF-8 come out right.
-     */
-    static String unescape(String field) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && isOctal(field, i + 1) && isOctal(field, i + 2) && isOctal(field, i + 3)) {
-                bytes.write(Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                bytes.write(c);
-            }
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isOctal(String text, int index) {
-        char c = text.charAt(index);
-        return c >= '0' && c <= '7';
+        return MountInfo.read().stream().map(MountInfo.Mount::mountPoint).toList();
     }
 }

@@ -1,9 +1,10 @@
 package io.crisp.core.network.cni;
 
+import io.crisp.core.state.MountInfo;
+import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Whether a path still names a network namespace: a /proc/.../ns/net link, or a bind mount of type
@@ -27,22 +28,10 @@ final class NetnsPaths {
             return false;
         }
         try {
-            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
-            for (String line : mounts) {
-                String[] fields = line.split(" ");
-                int dash = List.of(fields).indexOf("-");
-                if (fields.length > 4 && dash > 0 && dash + 1 < fields.length && "nsfs".equals(fields[dash + 1])
-                        && unescape(fields[4]).equals(real.toString())) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
+            String point = real.toString();
+            return MountInfo.read().stream().anyMatch(m -> "nsfs".equals(m.fsType()) && m.mountPoint().equals(point));
+        } catch (BackendException e) {
             return true; // cannot tell: let the plugin decide
         }
-    }
-
-    private static String unescape(String field) {
-        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 }

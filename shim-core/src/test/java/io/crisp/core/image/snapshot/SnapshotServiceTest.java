@@ -272,9 +272,9 @@ final class SnapshotServiceTest {
 
     @Test
     void mountinfoEscapesAreUndone() {
-        assertEquals("/a b\tc\\d", SnapshotService.unescape("/a\\040b\\011c\\134d"));
-        assertEquals("/plain\\x", SnapshotService.unescape("/plain\\x"));
-        assertEquals("/caf\u00e9", SnapshotService.unescape("/caf\u00c3\u00a9"));
+        assertEquals("/a b\tc\\d", io.crisp.core.state.MountInfo.unescape("/a\\040b\\011c\\134d"));
+        assertEquals("/plain\\x", io.crisp.core.state.MountInfo.unescape("/plain\\x"));
+        assertEquals("/caf\u00e9", io.crisp.core.state.MountInfo.unescape("/caf\u00c3\u00a9"));
     }
 
     // ---- helpers of this test ----
