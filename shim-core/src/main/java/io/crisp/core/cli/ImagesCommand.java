@@ -1,15 +1,11 @@
 package io.crisp.core.cli;
 
-import io.crisp.core.config.CrispConfig;
-import io.crisp.core.server.SocketFile;
-import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.AuthConfig;
 import io.crisp.cri.v1.Image;
 import io.crisp.cri.v1.ImageSpec;
 import io.crisp.cri.v1.ListImagesRequest;
 import io.crisp.cri.v1.PullImageRequest;
 import io.crisp.cri.v1.RemoveImageRequest;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,15 +36,7 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CrispConfig config = ConfigFlags.loadOrReport(spec);
-        if (config == null) {
-            return Main.EXIT_CONFIG;
-        }
-        if (!SocketFile.answers(config.socketPath())) {
-            System.err.println("crisp: no daemon answers on " + config.listen());
-            return Main.EXIT_FAILURE;
-        }
-        try (CriClient cri = CriClient.connect(config.socketPath(), Duration.ofHours(1))) {
+        return CriCall.run(spec, "images " + action, Duration.ofHours(1), cri -> {
             switch (action) {
                 case "ls" -> {
                     System.out.printf("%-72s %-20s %10s%n", "IMAGE", "ID", "SIZE");
@@ -81,8 +69,13 @@ final class ImagesCommand implements Callable<Integer> {
                 }
                 case "import" -> {
                     for (String path : requireImages()) {
-                        var response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder()
-                                .setPath(java.nio.file.Path.of(path).toAbsolutePath().toString()).build());
+                        String absolute;
+                        try {
+                            absolute = java.nio.file.Path.of(path).toAbsolutePath().toString();
+                        } catch (java.nio.file.InvalidPathException e) {
+                            throw new CriCall.UsageException(e.getMessage());
+                        }
+                        var response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
                         for (var image : response.getImagesList()) {
                             System.out.println("imported " + String.join(", ", image.getRepoTagsList()) + " " + image.getId());
                         }
@@ -94,18 +87,12 @@ final class ImagesCommand implements Callable<Integer> {
                 }
             }
             return 0;
-        } catch (StatusRuntimeException e) {
-            System.err.println("crisp images " + action + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-            return Main.EXIT_FAILURE;
-        } catch (IllegalArgumentException e) {
-            System.err.println("crisp images " + action + ": " + e.getMessage());
-            return Main.EXIT_CONFIG;
-        }
+        });
     }
 
     private List<String> requireImages() {
         if (images.isEmpty()) {
-            throw new IllegalArgumentException("name at least one image");
+            throw new CriCall.UsageException("name at least one image");
         }
         return images;
     }
