@@ -227,10 +227,7 @@ public final class ContainerService {
     }
 
     public ExecResult execSync(String idOrPrefix, List<String> command, Duration timeout) {
-        Container c = containers.resolve(idOrPrefix, "container_id");
-        if (!c.running()) {
-            throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
-        }
+        Container c = running(idOrPrefix);
         if (command.isEmpty()) {
             throw BackendException.invalidArgument("cmd: a command is required");
         }
@@ -257,10 +254,7 @@ public final class ContainerService {
     }
 
     public void reopenLog(String idOrPrefix) {
-        Container c = containers.resolve(idOrPrefix, "container_id");
-        if (!c.running()) {
-            throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
-        }
+        Container c = running(idOrPrefix);
         Handler handler = handlerOf(c);
         if (!handler.supports(Capability.REOPEN_LOG)) {
             throw BackendException.unimplemented(handler.name(), "ReopenContainerLog");

@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
         lifecycle = Lifecycle.start(state, config, images, events);
         PodNetworking networking = lifecycle.networking();
         RuntimeInfoService info = new RuntimeInfoService(state,
-                () -> networking.ready() ? java.util.Optional.empty() : java.util.Optional.of(networking.notReadyMessage()));
+                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()));
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles())::withCachedLists,
                 new ImageServiceImpl(images),
