@@ -6,6 +6,8 @@ import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -133,6 +135,31 @@ public interface RuntimeBackend extends AutoCloseable {
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default ExecResult execSync(ExecSpec spec) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "ExecSync");
+    }
+
+    /**
+     * Starts an interactive command in a running container and connects its stdio as
+     * {@code spec.stdio()} asks, with a pseudo-terminal when it asks for a tty. The process starts
+     * before this returns; the caller pumps the streams. Needs {@link Capability#EXEC}.
+     *
+     * @throws BackendException FAILED_PRECONDITION if the container is not running
+     */
+    @Experimental(settledBy = "issue 6: streaming")
+    default StdioSession exec(StreamExecSpec spec) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "Exec");
+    }
+
+    /**
+     * Attaches to a running container's own stdio (its main process, as created with
+     * {@link ContainerSpec#stdin()} and {@link ContainerSpec#tty()}). Output produced from now on
+     * reaches the session; input goes to the container's stdin when it was created with stdin.
+     * Several attachments may exist at once. Needs {@link Capability#ATTACH}.
+     *
+     * @throws BackendException FAILED_PRECONDITION if the container is not running
+     */
+    @Experimental(settledBy = "issue 6: streaming")
+    default StdioSession attach(String containerId, StdioWiring stdio) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "Attach");
     }
 
     /**
