@@ -45,7 +45,18 @@ public enum ConfigKey {
     CNI_CONF_DIR("network", "cni_conf_dir", new ValueType.AbsolutePath(), "/etc/cni/net.d", false,
             "CNI network configs; the first valid .conflist/.conf in lexical order is used; watched for changes."),
     CNI_BIN_DIR("network", "cni_bin_dir", new ValueType.PathList(), "/opt/cni/bin:/usr/lib/cni", false,
-            "Directories searched in order for CNI plugin binaries (Debian installs them in /usr/lib/cni).");
+            "Directories searched in order for CNI plugin binaries (Debian installs them in /usr/lib/cni)."),
+    STREAM_ADDRESS("stream", "stream_address", new ValueType.Text(), "127.0.0.1", false,
+            "Address of the streaming server behind exec, attach and port-forward URLs; loopback unless the API server must reach it."),
+    STREAM_PORT("stream", "stream_port", new ValueType.Size(0, 65535), "0", false,
+            "Port of the streaming server; 0 picks a free port at start."),
+    STREAM_IDLE_TIMEOUT("stream", "stream_idle_timeout",
+            new ValueType.Span(java.time.Duration.ofSeconds(1), java.time.Duration.ofDays(7)), "4h", false,
+            "A streaming connection with no traffic either way for this long is closed."),
+    STREAM_TLS_CERT("stream", "stream_tls_cert", new ValueType.Text(), "", false,
+            "PEM certificate chain for HTTPS streaming; with stream_tls_key, empty for plain HTTP."),
+    STREAM_TLS_KEY("stream", "stream_tls_key", new ValueType.Text(), "", false,
+            "PEM private key (PKCS#8) for stream_tls_cert; never logged.");
 
     private final String table;
     private final String name;

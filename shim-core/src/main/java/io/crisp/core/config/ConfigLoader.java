@@ -204,6 +204,21 @@ public final class ConfigLoader {
         if (CrispConfig.socketPathOf(listen) == null) {
             throw new ConfigException("table [api] key 'listen': \"" + listen + "\" is not a unix socket endpoint (unix:///run/crisp/crisp.sock)");
         }
+        String cert = (String) values.get(ConfigKey.STREAM_TLS_CERT);
+        String key = (String) values.get(ConfigKey.STREAM_TLS_KEY);
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw new ConfigException("table [stream]: stream_tls_cert and stream_tls_key come together; set both for HTTPS streaming or neither");
+        }
+        for (ConfigKey k : List.of(ConfigKey.STREAM_TLS_CERT, ConfigKey.STREAM_TLS_KEY)) {
+            String v = (String) values.get(k);
+            if (!v.isEmpty() && !v.startsWith("/")) {
+                throw new ConfigException("table [stream] key '" + k.key() + "': expected an absolute path, got \"" + v + "\"");
+            }
+        }
+        String address = (String) values.get(ConfigKey.STREAM_ADDRESS);
+        if (address.isBlank()) {
+            throw new ConfigException("table [stream] key 'stream_address': empty; use 127.0.0.1 (the default) or an address of this node");
+        }
         String defaultRuntime = (String) values.get(ConfigKey.DEFAULT_RUNTIME);
         if (!tables.containsKey(defaultRuntime)) {
             throw new ConfigException("table [runtime] key 'default_runtime': handler '" + defaultRuntime

@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The effective configuration: defaults, then {@code crisp.toml}, then drop-ins in lexical order,
@@ -107,6 +108,28 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
     public String pauseImage() {
         return (String) values.get(ConfigKey.PAUSE_IMAGE);
     }
+
+    public String streamAddress() {
+        return (String) values.get(ConfigKey.STREAM_ADDRESS);
+    }
+
+    public int streamPort() {
+        return Math.toIntExact((Long) values.get(ConfigKey.STREAM_PORT));
+    }
+
+    public java.time.Duration streamIdleTimeout() {
+        return (java.time.Duration) values.get(ConfigKey.STREAM_IDLE_TIMEOUT);
+    }
+
+    /** Certificate and key files for HTTPS streaming, when both are set (the loader checks they come as a pair). */
+    public Optional<StreamTls> streamTls() {
+        String cert = (String) values.get(ConfigKey.STREAM_TLS_CERT);
+        String key = (String) values.get(ConfigKey.STREAM_TLS_KEY);
+        return cert.isEmpty() ? Optional.empty() : Optional.of(new StreamTls(Path.of(cert), Path.of(key)));
+    }
+
+    /** The streaming server's certificate chain and private key, both PEM files. */
+    public record StreamTls(Path certificate, Path privateKey) {}
 
     /**
      * Accepts {@code unix:///run/crisp/crisp.sock} and a bare absolute path; returns null for
