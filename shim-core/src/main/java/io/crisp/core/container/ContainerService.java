@@ -16,11 +16,14 @@ import io.crisp.core.state.KeyedLocks;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.ExitStatus;
+import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -236,6 +239,41 @@ public final class ContainerService {
             throw BackendException.unimplemented(handler.name(), "ExecSync");
         }
         return handler.backend().execSync(new ExecSpec(c.id(), command, timeout, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
+    }
+
+    /**
+     * The container, which must be running and whose handler must offer {@code capability} (Exec,
+     * Attach: checked when the URL is issued and again when the client connects).
+     *
+     * @throws BackendException NOT_FOUND, FAILED_PRECONDITION if not running, UNIMPLEMENTED naming handler and RPC
+     */
+    public Container streamable(String idOrPrefix, Capability capability, String rpc) {
+        Container c = running(idOrPrefix);
+        Handler handler = handlerOf(c);
+        if (!handler.supports(capability)) {
+            throw BackendException.unimplemented(handler.name(), rpc);
+        }
+        return c;
+    }
+
+    /**
+     * Starts an interactive command in a running container for the streaming server (CRI
+     * {@code Exec} once the client connected).
+     *
+     * @throws BackendException NOT_FOUND, FAILED_PRECONDITION if not running, UNIMPLEMENTED if the handler cannot
+     */
+    public StdioSession openExec(String id, List<String> command, StdioWiring stdio) {
+        Container c = streamable(id, Capability.EXEC, "Exec");
+        return backendOf(c).exec(new StreamExecSpec(c.id(), command, stdio));
+    }
+
+    /**
+     * Attaches to a running container's stdio for the streaming server (CRI {@code Attach} once the
+     * client connected). Asking for stdin of a container created without stdin is FAILED_PRECONDITION.
+     */
+    public StdioSession openAttach(String id, StdioWiring stdio) {
+        Container c = streamable(id, Capability.ATTACH, "Attach");
+        return backendOf(c).attach(c.id(), stdio);
     }
 
     public void updateResources(String idOrPrefix, ResourceSettings resources) {

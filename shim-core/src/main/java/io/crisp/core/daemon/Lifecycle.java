@@ -16,8 +16,12 @@ import io.crisp.core.runtime.EventRouter;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.KeyedLocks;
+import io.crisp.core.stream.StreamBridge;
+import io.crisp.core.stream.Streaming;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.model.ExitStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -27,8 +31,10 @@ import java.util.Set;
  * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns}, CNI results under
  * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
+ * The streaming server starts last; a container's or pod's exit ends its streaming sessions.
  */
-public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking)
+public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking,
+        Streaming streaming)
         implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
         Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
@@ -41,11 +47,17 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
         SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking);
         images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
+        StreamBridge[] streams = new StreamBridge[1];
         events.deliverTo(new ContainerEventSink() {
             @Override
             public void exited(String id, ExitStatus status) {
                 if (!containers.exited(id, status)) {
                     sandboxes.infraExited(id);
+                }
+                StreamBridge bridge = streams[0];
+                if (bridge != null) {
+                    bridge.containerStopped(id);
+                    bridge.sandboxStopped(id);
                 }
             }
 
@@ -61,12 +73,21 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         containers.store().all().forEach(c -> known.add(c.id()));
         bundles.removeLeftovers(known);
         networking.removeLeftovers(known);
-        return new Lifecycle(sandboxes, containers, bundles, networking);
+        Streaming streaming;
+        try {
+            streaming = Streaming.start(config, containers, sandboxes);
+        } catch (IOException e) {
+            networking.close();
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        streams[0] = streaming.bridge();
+        return new Lifecycle(sandboxes, containers, bundles, networking, streaming);
     }
 
-    /** Stops watching the CNI config directory. Pods and their networks stay. */
+    /** Stops streaming and watching the CNI config directory. Pods and their networks stay. */
     @Override
     public void close() {
+        streaming.close();
         networking.close();
     }
 }

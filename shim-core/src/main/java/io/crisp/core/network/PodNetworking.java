@@ -10,6 +10,7 @@ import io.crisp.spi.BackendException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,11 @@ public final class PodNetworking implements AutoCloseable {
     public void detach(String sandboxId) {
         cni.tearDown(sandboxId, namespaces.path(sandboxId));
         namespaces.remove(sandboxId);
+    }
+
+    /** Where the pod's network namespace is pinned, if it has one (hostNetwork pods and stopped pods do not). */
+    public Optional<Path> namespaceOf(String sandboxId) {
+        return namespaces.exists(sandboxId) ? Optional.of(namespaces.path(sandboxId)) : Optional.empty();
     }
 
     /** After a restart: namespaces of pods no record knows are torn down and removed. */

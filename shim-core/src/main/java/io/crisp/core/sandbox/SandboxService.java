@@ -170,6 +170,24 @@ public final class SandboxService {
     }
 
     /**
+     * Where port-forward connections to a ready pod go: its pinned network namespace, or empty
+     * for a hostNetwork pod (the host's loopback).
+     *
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if not ready or its namespace is gone
+     */
+    public Optional<Path> portForwardNamespace(String idOrPrefix) {
+        Sandbox s = status(idOrPrefix);
+        if (s.state() != Sandbox.State.READY) {
+            throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s is not ready", s.id());
+        }
+        if (s.settings().networkMode() == NamespaceMode.NODE) {
+            return Optional.empty();
+        }
+        return Optional.of(networking.namespaceOf(s.id()).orElseThrow(() -> BackendException.failedPrecondition(
+                "pod sandbox %s has no network namespace any more", s.id())));
+    }
+
+    /**
      * Stops every container of the pod and its infra process; the pod stays listed as NOT_READY.
      * An unknown or already stopped pod is fine (CRI: idempotent).
      */

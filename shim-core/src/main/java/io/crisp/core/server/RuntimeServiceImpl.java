@@ -57,11 +57,21 @@ import io.crisp.cri.v1.UpdateRuntimeConfigRequest;
 import io.crisp.cri.v1.UpdateRuntimeConfigResponse;
 import io.crisp.cri.v1.VersionRequest;
 import io.crisp.cri.v1.VersionResponse;
+import io.crisp.core.container.Container;
+import io.crisp.core.stream.AttachTarget;
+import io.crisp.core.stream.ExecTarget;
+import io.crisp.core.stream.PortForwardTarget;
+import io.crisp.core.stream.StreamTarget;
+import io.crisp.core.stream.StreamTokens;
 import io.crisp.spi.BackendException;
+import io.crisp.spi.Capability;
+import io.crisp.spi.model.StdioWiring;
+import io.grpc.Status;
 import io.crisp.spi.model.ExecResult;
 import io.grpc.stub.StreamObserver;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * CRI {@code RuntimeService}: each method converts, calls one core service and converts back.
@@ -81,11 +91,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final SandboxService sandboxes;
     private final ContainerService containers;
     private final Bundles bundles;
+    /** Issues the single-use streaming URL of a validated Exec, Attach or PortForward. */
+    private final Function<StreamTarget, String> streamUrls;
     private final ListCache<ListPodSandboxResponse> allPods = new ListCache<>();
     private final ListCache<ListContainersResponse> allContainers = new ListCache<>();
 
-    public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles) {
+    public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles,
+            Function<StreamTarget, String> streamUrls) {
         this.info = info;
+        this.streamUrls = streamUrls;
         this.node = node;
         this.sandboxes = sandboxes;
         this.containers = containers;
@@ -275,12 +289,12 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         });
     }
 
-    // ---- streaming: requests are checked now; the streaming server comes with its own issue ----
+    // ---- streaming: the request is checked now, the client connects to the returned URL ----
 
     @Override
     public void exec(ExecRequest request, StreamObserver<ExecResponse> observer) {
         Rpc.unary(observer, "Exec", () -> {
-            containers.running(required(request.getContainerId(), "container_id"));
+            Container c = containers.streamable(required(request.getContainerId(), "container_id"), Capability.EXEC, "Exec");
             if (request.getCmdCount() == 0) {
                 throw BackendException.invalidArgument("cmd: a command is required");
             }
@@ -290,32 +304,47 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             if (request.getTty() && request.getStderr()) {
                 throw BackendException.invalidArgument("tty, stderr: stderr cannot be set with tty (a terminal has one output stream)");
             }
-            throw streamingMissing("Exec");
+            StdioWiring stdio = new StdioWiring(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
+            return ExecResponse.newBuilder().setUrl(streamUrl(new ExecTarget(c.id(), request.getCmdList(), stdio))).build();
         });
     }
 
     @Override
     public void attach(AttachRequest request, StreamObserver<AttachResponse> observer) {
         Rpc.unary(observer, "Attach", () -> {
-            containers.running(required(request.getContainerId(), "container_id"));
-            throw streamingMissing("Attach");
+            Container c = containers.streamable(required(request.getContainerId(), "container_id"), Capability.ATTACH, "Attach");
+            if (!request.getStdin() && !request.getStdout() && !request.getStderr()) {
+                throw BackendException.invalidArgument("stdin, stdout, stderr: at least one must be set");
+            }
+            if (request.getTty() && request.getStderr()) {
+                throw BackendException.invalidArgument("tty, stderr: stderr cannot be set with tty (a terminal has one output stream)");
+            }
+            StdioWiring stdio = new StdioWiring(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
+            return AttachResponse.newBuilder().setUrl(streamUrl(new AttachTarget(c.id(), stdio))).build();
         });
     }
 
     @Override
     public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> observer) {
         Rpc.unary(observer, "PortForward", () -> {
-            Sandbox s = sandboxes.status(required(request.getPodSandboxId(), "pod_sandbox_id"));
-            if (s.state() != Sandbox.State.READY) {
-                throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s is not ready", s.id());
+            String id = required(request.getPodSandboxId(), "pod_sandbox_id");
+            for (int port : request.getPortList()) {
+                if (port < 1 || port > 65535) {
+                    throw BackendException.invalidArgument("port: %d is out of range 1-65535", port);
+                }
             }
-            throw streamingMissing("PortForward");
+            sandboxes.portForwardNamespace(id);
+            String sandboxId = sandboxes.status(id).id();
+            return PortForwardResponse.newBuilder().setUrl(streamUrl(new PortForwardTarget(sandboxId, request.getPortList()))).build();
         });
     }
 
-    private static BackendException streamingMissing(String rpc) {
-        return new BackendException(BackendException.Kind.UNIMPLEMENTED,
-                rpc + ": crisp has no streaming server yet (exec, attach and port-forward URLs); ExecSync works");
+    private String streamUrl(StreamTarget target) {
+        try {
+            return streamUrls.apply(target);
+        } catch (StreamTokens.TooManyInFlight e) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
+        }
     }
 
     private static String required(String value, String field) {

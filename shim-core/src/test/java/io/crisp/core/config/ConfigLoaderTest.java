@@ -101,6 +101,11 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
         expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/etc/cni/net.d"));
         expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni")));
+        expected.put(ConfigKey.STREAM_ADDRESS, "127.0.0.1");
+        expected.put(ConfigKey.STREAM_PORT, 0L);
+        expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(4));
+        expected.put(ConfigKey.STREAM_TLS_CERT, "");
+        expected.put(ConfigKey.STREAM_TLS_KEY, "");
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -156,6 +161,13 @@ final class ConfigLoaderTest {
                 cni_conf_dir = "/srv/cni/conf"
                 cni_bin_dir = ["/srv/cni/bin", "/opt/more"]
 
+                [stream]
+                stream_address = "10.0.0.5"
+                stream_port = 10010
+                stream_idle_timeout = "1h"
+                stream_tls_cert = "/etc/crisp/stream.crt"
+                stream_tls_key = "/etc/crisp/stream.key"
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -177,6 +189,11 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.example/pause:1");
         expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/srv/cni/conf"));
         expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/srv/cni/bin"), Path.of("/opt/more")));
+        expected.put(ConfigKey.STREAM_ADDRESS, "10.0.0.5");
+        expected.put(ConfigKey.STREAM_PORT, 10010L);
+        expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(1));
+        expected.put(ConfigKey.STREAM_TLS_CERT, "/etc/crisp/stream.crt");
+        expected.put(ConfigKey.STREAM_TLS_KEY, "/etc/crisp/stream.key");
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -192,8 +209,20 @@ final class ConfigLoaderTest {
         assertEquals("kata", config.defaultRuntime());
         assertEquals(Path.of("/opt/crisp/plugins"), config.pluginsDir());
         assertEquals("systemd", config.cgroupDriver());
+        assertEquals(Optional.of(new CrispConfig.StreamTls(Path.of("/etc/crisp/stream.crt"), Path.of("/etc/crisp/stream.key"))),
+                config.streamTls());
+        assertEquals(10010, config.streamPort());
         assertEquals(Map.of("kata", new RuntimeTable("kata", "kata", Map.of(), Optional.of(mainFile()))), config.runtimes());
         assertEquals(List.of(mainFile()), config.sources());
+    }
+
+    @Test
+    void streamTlsNeedsCertificateAndKeyTogetherAsAbsolutePaths() throws IOException {
+        assertEquals("table [stream]: stream_tls_cert and stream_tls_key come together; set both for HTTPS streaming or neither",
+                failMain("[stream]\nstream_tls_cert = \"/etc/crisp/stream.crt\"\n"));
+        assertEquals("table [stream] key 'stream_tls_key': expected an absolute path, got \"stream.key\"",
+                failMain("[stream]\nstream_tls_cert = \"/etc/crisp/stream.crt\"\nstream_tls_key = \"stream.key\"\n"));
+        assertEquals(Optional.empty(), loadMain("[stream]\nstream_port = 10010\n").streamTls());
     }
 
     @Test
@@ -445,7 +474,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [runtimes.NAME])",
+        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [runtimes.NAME])",
                 failMain("[cni]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
     }
 

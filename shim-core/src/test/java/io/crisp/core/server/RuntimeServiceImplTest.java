@@ -108,7 +108,7 @@ final class RuntimeServiceImplTest {
         images.start();
         lifecycle = Lifecycle.start(state, config, images, new EventRouter());
         RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), lifecycle.sandboxes(),
-                lifecycle.containers(), lifecycle.bundles());
+                lifecycle.containers(), lifecycle.bundles(), lifecycle.streaming()::url);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(service, new RpcLogInterceptor())).build().start();
