@@ -6,12 +6,14 @@ import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StreamExecSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -81,7 +83,8 @@ final class RuncBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG);
+        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG);
     }
     @Override
     public BackendHealth health() {
@@ -172,6 +175,12 @@ final class RuncBackend implements RuntimeBackend {
     public ExecResult execSync(ExecSpec spec) {
         Tracked t = requireRunning(spec.containerId(), "exec in");
         return exec.run(spec, files.dir(t.id));
+    }
+
+    @Override
+    public StdioSession exec(StreamExecSpec spec) {
+        Tracked t = requireRunning(spec.containerId(), "exec in");
+        return spec.stdio().tty() ? TtyExec.start(exec, spec, files.dir(t.id)) : PipeExec.start(exec, spec, files.dir(t.id));
     }
 
     @Override
