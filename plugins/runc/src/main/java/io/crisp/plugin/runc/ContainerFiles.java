@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * STATE/exits/ID             conmon --exit-dir: the exit code, written when the container exits
  * STATE/sock/ID -> BUNDLE    conmon --socket-dir-path: symlink to the bundle, which holds "attach"
  * STATE/objects/ID/          conmon --persist-dir, one per sandbox or container
- *     meta.properties        kind, bundle, name, log path, created (written by the backend)
+ *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty (written by the backend)
  *     started                instant of a successful runtime start (written by the backend)
  *     pid / conmon.pid       container init pid (runc --pid-file) and conmon's pid
  *     sync                   what conmon wrote on its sync pipe: {"data": PID} or {"data": -1, "message": ...}

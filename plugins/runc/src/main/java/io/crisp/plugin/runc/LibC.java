@@ -15,7 +15,9 @@ import java.io.IOException;
 interface LibC extends Library {
     LibC C = Native.load("c", LibC.class);
 
+    int O_WRONLY = 01;
     int O_RDWR = 02;
+    int O_NONBLOCK = 04000;
     int O_NOCTTY = 0400;
     int O_CLOEXEC = 02000000;
     int O_PATH = 010000000;
@@ -28,6 +30,7 @@ interface LibC extends Library {
     int EINTR = 4;
     int EIO = 5;
     int EAGAIN = 11;
+    int ENXIO = 6;
     short POLLIN = 0x1;
     short POLLOUT = 0x4;
     long TIOCSWINSZ = 0x5414;

@@ -13,6 +13,7 @@ import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.StreamExecSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +26,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
@@ -113,7 +115,7 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
-        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty());
+        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE);
         launch(t);
         start(t);
         return t.sandboxState();
@@ -139,7 +141,8 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public ContainerState createContainer(ContainerSpec spec) {
         require(spec.sandboxId(), "sandbox");
-        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath());
+        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
+                new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()));
         launch(t);
         return t.containerState();
     }
@@ -183,6 +186,19 @@ final class RuncBackend implements RuntimeBackend {
         return spec.stdio().tty() ? TtyExec.start(exec, spec, files.dir(t.id)) : PipeExec.start(exec, spec, files.dir(t.id));
     }
 
+    /**
+     * Connects to conmon's attach socket by its path in the bundle: conmon's socket directory entry
+     * is a symlink to the bundle, and conmon shortens that entry's name in a corner case.
+     */
+    @Override
+    public StdioSession attach(String containerId, StdioWiring stdio) {
+        Tracked t = requireRunning(containerId, "attach to");
+        return ConmonAttach.open(t.id, t.bundle.resolve("attach"), t.bundle.resolve("ctl"), stdio, t.stdio, () -> {
+            exits.refresh(t);
+            return t.exit().map(e -> OptionalInt.of(e.code())).orElse(OptionalInt.empty());
+        });
+    }
+
     @Override
     public void updateContainerResources(String containerId, String linuxResourcesJson) {
         Tracked t = require(containerId, "container");
@@ -207,12 +223,13 @@ final class RuncBackend implements RuntimeBackend {
         watcher.close();
     }
 
-    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath) {
+    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath,
+            Tracked.Stdio stdio) {
         if (!ContainerFiles.validId(id)) {
             throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
         }
         Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
-        Tracked t = new Tracked(id, sandbox, name, bundle, log);
+        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio);
         if (objects.putIfAbsent(id, t) != null) {
             throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
         }
@@ -240,7 +257,7 @@ final class RuncBackend implements RuntimeBackend {
     /** conmon + runtime create; on failure nothing of the container is left. */
     private void launch(Tracked t) {
         try {
-            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath));
+            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
             cleanUpFailed(t);
             throw e;
