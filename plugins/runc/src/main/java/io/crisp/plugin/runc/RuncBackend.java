@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -332,14 +331,7 @@ final class RuncBackend implements RuntimeBackend {
             Processes.kill(conmonPid.getAsLong());
             Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5));
         }
-        // conmon's fifos and attach socket in the bundle are ours to clean; the bundle is the core's.
-        for (String leftover : new String[] {"ctl", "winsz", "attach"}) {
-            try {
-                Files.deleteIfExists(t.bundle.resolve(leftover));
-            } catch (IOException e) {
-                LOG.debug("container {}: cannot delete {} in its bundle", t.id, leftover, e);
-            }
-        }
+        ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
         forget(t);
     }
 
@@ -380,13 +372,11 @@ final class RuncBackend implements RuntimeBackend {
             return Optional.ofNullable(known);
         }
         try {
-            Optional<Properties> meta = files.readMeta(id);
-            if (meta.isEmpty()) {
+            Optional<Tracked> loaded = Tracked.load(files, id);
+            if (loaded.isEmpty()) {
                 return Optional.empty();
             }
-            Tracked t = Tracked.fromMeta(id, meta.get());
-            ContainerFiles.readPid(files.pidFile(id)).ifPresent(t::pid);
-            files.readStarted(id).ifPresent(t::started);
+            Tracked t = loaded.get();
             Tracked raced = objects.putIfAbsent(id, t);
             if (raced != null) {
                 return Optional.of(raced);

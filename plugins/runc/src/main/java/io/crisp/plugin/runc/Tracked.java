@@ -4,6 +4,7 @@ import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
 import io.crisp.spi.model.ExitStatus;
 import io.crisp.spi.model.SandboxState;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -55,6 +56,18 @@ final class Tracked {
         p.setProperty("stdinOnce", Boolean.toString(stdio.stdinOnce()));
         p.setProperty("tty", Boolean.toString(stdio.tty()));
         return p;
+    }
+
+    /** The object as its files under the state directory describe it; empty if it has no meta file. */
+    static Optional<Tracked> load(ContainerFiles files, String id) throws IOException {
+        Optional<Properties> meta = files.readMeta(id);
+        if (meta.isEmpty()) {
+            return Optional.empty();
+        }
+        Tracked t = fromMeta(id, meta.get());
+        ContainerFiles.readPid(files.pidFile(id)).ifPresent(t::pid);
+        files.readStarted(id).ifPresent(t::started);
+        return Optional.of(t);
     }
 
     static Tracked fromMeta(String id, Properties p) {
