@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Terminal size goes through the control fifo instead ({@link ControlFifo}).
  *
+ * <p>Closing {@link #stdin()} shuts the socket down for writing. With a terminal that is not an
+ * EOF for the process: conmon holds the terminal's master twice (input and output), and with
+ * stdin_once closes only the input copy; a client that wants EOF sends the terminal's ^D itself.
+ *
  * <p>Asking for stdin from a container created without it is not an error (CRI-O does not refuse
  * either): the session's stdin takes the bytes and drops them, without sending them to conmon.
  */
