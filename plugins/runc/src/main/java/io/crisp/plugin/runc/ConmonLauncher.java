@@ -42,7 +42,7 @@ final class ConmonLauncher {
     }
 
     /** The conmon command line for {@code id}; the sync fd is 3, opened by the wrapping shell. */
-    List<String> command(String id, String name, Path bundle, Path logPath) {
+    List<String> command(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio) {
         List<String> c = new ArrayList<>();
         c.add(config.monitorPath().toString());
         c.add("--api-version");
@@ -58,6 +58,16 @@ final class ConmonLauncher {
         add(c, "--exit-dir", files.exitDir().toString());
         add(c, "--persist-dir", files.dir(id).toString());
         add(c, "--socket-dir-path", files.socketDir().toString());
+        if (stdio.tty()) {
+            c.add("--terminal");
+        }
+        if (stdio.stdin()) {
+            c.add("--stdin");
+            if (!stdio.stdinOnce()) {
+                // Otherwise conmon closes the container's stdin when the first attached client leaves.
+                c.add("--leave-stdin-open");
+            }
+        }
         add(c, "--log-level", LOG.isDebugEnabled() ? "debug" : "info");
         add(c, "--runtime-arg", "--root=" + config.runtimeRoot());
         add(c, "--runtime-arg", "--log=" + files.runtimeLog(id));
@@ -69,7 +79,7 @@ final class ConmonLauncher {
      * Launches conmon and waits until {@code runtime create} finished. Returns the container's init
      * pid. On failure conmon has exited; the exception carries the runtime's error.
      */
-    long launch(String id, String name, Path bundle, Path logPath) {
+    long launch(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio) {
         long began = System.nanoTime();
         Path sync = files.syncFile(id);
         List<String> command = new ArrayList<>();
@@ -79,7 +89,7 @@ final class ConmonLauncher {
         command.add("sync=$1; shift; exec \"$@\" 3>>\"$sync\"");
         command.add("conmon-launch");
         command.add(sync.toString());
-        command.addAll(command(id, name, bundle, logPath));
+        command.addAll(command(id, name, bundle, logPath, stdio));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(files.conmonOutput(id).toFile()))

@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backend's files under the handler's state directory; everything a restarted daemon needs.
@@ -30,7 +32,7 @@ import java.util.regex.Pattern;
  * STATE/exits/ID             conmon --exit-dir: the exit code, written when the container exits
  * STATE/sock/ID -> BUNDLE    conmon --socket-dir-path: symlink to the bundle, which holds "attach"
  * STATE/objects/ID/          conmon --persist-dir, one per sandbox or container
- *     meta.properties        kind, bundle, name, log path, created (written by the backend)
+ *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty (written by the backend)
  *     started                instant of a successful runtime start (written by the backend)
  *     pid / conmon.pid       container init pid (runc --pid-file) and conmon's pid
  *     sync                   what conmon wrote on its sync pipe: {"data": PID} or {"data": -1, "message": ...}
@@ -41,6 +43,7 @@ import java.util.regex.Pattern;
  * </pre>
  */
 final class ContainerFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerFiles.class);
     /** Ids become file names and runtime arguments: keep them to what runc accepts. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}");
 
@@ -191,6 +194,20 @@ final class ContainerFiles {
             deleteTree(dir(id));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the state of " + id + " under " + root, e);
+        }
+    }
+
+    /**
+     * Deletes what conmon left in the bundle: its control and resize fifos and the attach socket
+     * (the bundle itself is the core's). Failures are only logged.
+     */
+    static void deleteConmonFilesInBundle(String id, Path bundle) {
+        for (String leftover : new String[] {"ctl", "winsz", "attach"}) {
+            try {
+                Files.deleteIfExists(bundle.resolve(leftover));
+            } catch (IOException e) {
+                LOG.debug("container {}: cannot delete {} in its bundle", id, leftover, e);
+            }
         }
     }
 

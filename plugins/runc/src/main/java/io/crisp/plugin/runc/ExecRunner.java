@@ -36,13 +36,8 @@ final class ExecRunner {
 
     ExecResult run(ExecSpec spec, Path workDir) {
         String id = spec.containerId();
-        Path pidFile = workDir.resolve("exec-" + UUID.randomUUID() + ".pid");
-        List<String> command = cli.base();
-        command.add("exec");
-        command.add("--pid-file");
-        command.add(pidFile.toString());
-        command.add(id);
-        command.addAll(spec.command());
+        Path pidFile = pidFile(workDir);
+        List<String> command = command(id, pidFile, spec.command(), false);
         long began = System.nanoTime();
         Process process;
         try {
@@ -88,6 +83,28 @@ final class ExecRunner {
         }
     }
 
+    /** A fresh pid file name in the container's state directory, for one exec. */
+    static Path pidFile(Path workDir) {
+        return workDir.resolve("exec-" + UUID.randomUUID() + ".pid");
+    }
+
+    /**
+     * {@code runtime --root R exec [--tty] --pid-file F ID ARGS...}: the process takes user,
+     * environment and working directory from the container's config.json.
+     */
+    List<String> command(String id, Path pidFile, List<String> args, boolean tty) {
+        List<String> command = cli.base();
+        command.add("exec");
+        if (tty) {
+            command.add("--tty");
+        }
+        command.add("--pid-file");
+        command.add(pidFile.toString());
+        command.add(id);
+        command.addAll(args);
+        return command;
+    }
+
     private static byte[] collect(CompletableFuture<byte[]> stream, Process process) {
         try {
             return stream.get(2, TimeUnit.SECONDS);
@@ -108,7 +125,7 @@ final class ExecRunner {
     }
 
     /** Kills the exec'd process with everything it started (and runc exec with it) and waits until it is gone. */
-    private static void killExec(String id, Process process, Path pidFile) {
+    static void killExec(String id, Process process, Path pidFile) {
         OptionalLong pid = awaitPid(pidFile, process);
         if (pid.isPresent()) {
             Processes.killTree(pid.getAsLong());

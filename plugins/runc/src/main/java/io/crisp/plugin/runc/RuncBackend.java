@@ -6,12 +6,15 @@ import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -23,8 +26,8 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,7 +84,8 @@ final class RuncBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG);
+        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG);
     }
     @Override
     public BackendHealth health() {
@@ -110,7 +114,7 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
-        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty());
+        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE);
         launch(t);
         start(t);
         return t.sandboxState();
@@ -136,7 +140,8 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public ContainerState createContainer(ContainerSpec spec) {
         require(spec.sandboxId(), "sandbox");
-        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath());
+        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
+                new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()));
         launch(t);
         return t.containerState();
     }
@@ -175,6 +180,25 @@ final class RuncBackend implements RuntimeBackend {
     }
 
     @Override
+    public StdioSession exec(StreamExecSpec spec) {
+        Tracked t = requireRunning(spec.containerId(), "exec in");
+        return spec.stdio().tty() ? TtyExec.start(exec, spec, files.dir(t.id)) : PipeExec.start(exec, spec, files.dir(t.id));
+    }
+
+    /**
+     * Connects to conmon's attach socket by its path in the bundle: conmon's socket directory entry
+     * is a symlink to the bundle, and conmon shortens that entry's name in a corner case.
+     */
+    @Override
+    public StdioSession attach(String containerId, StdioWiring stdio) {
+        Tracked t = requireRunning(containerId, "attach to");
+        return ConmonAttach.open(t.id, t.bundle.resolve("attach"), t.bundle.resolve("ctl"), stdio, t.stdio, () -> {
+            exits.refresh(t);
+            return t.exit().map(e -> OptionalInt.of(e.code())).orElse(OptionalInt.empty());
+        });
+    }
+
+    @Override
     public void updateContainerResources(String containerId, String linuxResourcesJson) {
         Tracked t = require(containerId, "container");
         exits.refresh(t);
@@ -198,12 +222,13 @@ final class RuncBackend implements RuntimeBackend {
         watcher.close();
     }
 
-    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath) {
+    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath,
+            Tracked.Stdio stdio) {
         if (!ContainerFiles.validId(id)) {
             throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
         }
         Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
-        Tracked t = new Tracked(id, sandbox, name, bundle, log);
+        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio);
         if (objects.putIfAbsent(id, t) != null) {
             throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
         }
@@ -231,7 +256,7 @@ final class RuncBackend implements RuntimeBackend {
     /** conmon + runtime create; on failure nothing of the container is left. */
     private void launch(Tracked t) {
         try {
-            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath));
+            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
             cleanUpFailed(t);
             throw e;
@@ -306,14 +331,7 @@ final class RuncBackend implements RuntimeBackend {
             Processes.kill(conmonPid.getAsLong());
             Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5));
         }
-        // conmon's fifos and attach socket in the bundle are ours to clean; the bundle is the core's.
-        for (String leftover : new String[] {"ctl", "winsz", "attach"}) {
-            try {
-                Files.deleteIfExists(t.bundle.resolve(leftover));
-            } catch (IOException e) {
-                LOG.debug("container {}: cannot delete {} in its bundle", t.id, leftover, e);
-            }
-        }
+        ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
         forget(t);
     }
 
@@ -354,13 +372,11 @@ final class RuncBackend implements RuntimeBackend {
             return Optional.ofNullable(known);
         }
         try {
-            Optional<Properties> meta = files.readMeta(id);
-            if (meta.isEmpty()) {
+            Optional<Tracked> loaded = Tracked.load(files, id);
+            if (loaded.isEmpty()) {
                 return Optional.empty();
             }
-            Tracked t = Tracked.fromMeta(id, meta.get());
-            ContainerFiles.readPid(files.pidFile(id)).ifPresent(t::pid);
-            files.readStarted(id).ifPresent(t::started);
+            Tracked t = loaded.get();
             Tracked raced = objects.putIfAbsent(id, t);
             if (raced != null) {
                 return Optional.of(raced);

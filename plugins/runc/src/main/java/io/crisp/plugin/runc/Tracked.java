@@ -4,6 +4,7 @@ import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
 import io.crisp.spi.model.ExitStatus;
 import io.crisp.spi.model.SandboxState;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -16,19 +17,29 @@ import java.util.Properties;
  * Mutable fields are guarded by the object's monitor, which also signals exits to waiters.
  */
 final class Tracked {
+    /**
+     * How the container's own stdio was created (CRI {@code stdin}, {@code stdin_once}, {@code tty});
+     * attach needs it, and conmon was started with the matching flags.
+     */
+    record Stdio(boolean stdin, boolean stdinOnce, boolean tty) {
+        static final Stdio NONE = new Stdio(false, false, false);
+    }
+
     final String id;
     final boolean sandbox;
     final String name;
     final Path bundle;
     final Path logPath;
+    final Stdio stdio;
 
     private long pid;
     private Instant startedAt;
     private ExitStatus exit;
     private boolean exitReported;
 
-    Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath) {
+    Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath, Stdio stdio) {
         this.id = id;
+        this.stdio = stdio;
         this.sandbox = sandbox;
         this.name = name;
         this.bundle = bundle;
@@ -41,12 +52,33 @@ final class Tracked {
         p.setProperty("name", name);
         p.setProperty("bundle", bundle.toString());
         p.setProperty("log", logPath.toString());
+        p.setProperty("stdin", Boolean.toString(stdio.stdin()));
+        p.setProperty("stdinOnce", Boolean.toString(stdio.stdinOnce()));
+        p.setProperty("tty", Boolean.toString(stdio.tty()));
         return p;
+    }
+
+    /** The object as its files under the state directory describe it; empty if it has no meta file. */
+    static Optional<Tracked> load(ContainerFiles files, String id) throws IOException {
+        Optional<Properties> meta = files.readMeta(id);
+        if (meta.isEmpty()) {
+            return Optional.empty();
+        }
+        Tracked t = fromMeta(id, meta.get());
+        ContainerFiles.readPid(files.pidFile(id)).ifPresent(t::pid);
+        files.readStarted(id).ifPresent(t::started);
+        return Optional.of(t);
     }
 
     static Tracked fromMeta(String id, Properties p) {
         return new Tracked(id, "sandbox".equals(p.getProperty("kind")), p.getProperty("name", id),
-                Path.of(p.getProperty("bundle")), Path.of(p.getProperty("log")));
+                Path.of(p.getProperty("bundle")), Path.of(p.getProperty("log")),
+                new Stdio(flag(p, "stdin"), flag(p, "stdinOnce"), flag(p, "tty")));
+    }
+
+    /** Absent in the meta files of objects created before the flag existed: false. */
+    private static boolean flag(Properties p, String key) {
+        return Boolean.parseBoolean(p.getProperty(key, "false"));
     }
 
     synchronized void pid(long pid) {

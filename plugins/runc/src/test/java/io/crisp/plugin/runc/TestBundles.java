@@ -15,7 +15,7 @@ final class TestBundles {
     static final Path RUNC = Path.of("/usr/sbin/runc");
     static final Path CONMON = Path.of("/usr/bin/conmon");
     static final Path BUSYBOX = Path.of("/bin/busybox");
-    private static final List<String> APPLETS = List.of("sh", "sleep", "echo", "cat", "head", "tr", "true", "false", "ls", "ps");
+    private static final List<String> APPLETS = List.of("sh", "sleep", "echo", "cat", "head", "tr", "true", "false", "ls", "ps", "stty", "kill");
 
     private TestBundles() {}
 

@@ -1,0 +1,164 @@
+package io.crisp.plugin.runc;
+
+import io.crisp.spi.ContainerEventSink;
+import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ExitStatus;
+import io.crisp.spi.model.PodIdentity;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A state directory, backends and a busybox sandbox or container per test, for tests that drive the
+ * real runc and conmon; {@link #close} removes every container it made and all files.
+ */
+final class RuncFixture implements AutoCloseable {
+    static final Duration LONG = Duration.ofSeconds(30);
+
+    final Path base;
+    final Path stateDir;
+    final RuncConfig config;
+    final Map<String, ExitStatus> exited = new ConcurrentHashMap<>();
+    final Map<String, Boolean> oomKilled = new ConcurrentHashMap<>();
+    private final List<RuncBackend> backends = new ArrayList<>();
+    private final List<String> ids = new ArrayList<>();
+    private int counter;
+
+    RuncFixture() throws IOException {
+        TestBundles.requirePrerequisites();
+        base = Files.createTempDirectory("crisp-runc-");
+        stateDir = base.resolve("state");
+        config = new RuncConfig(TestBundles.RUNC, base.resolve("runc-root"), TestBundles.CONMON);
+    }
+
+    @Override
+    public void close() throws IOException {
+        RuncBackend cleaner = backend();
+        for (String id : ids) {
+            try {
+                cleaner.removeContainer(id);
+            } catch (RuntimeException e) {
+                System.err.println("cleanup of " + id + " failed: " + e);
+            }
+        }
+        backends.forEach(RuncBackend::close);
+        ContainerFiles.deleteTree(base);
+    }
+
+    /** runc removes each container's cgroup; the shared parent is the tests' to remove. */
+    static void removeParentCgroups() throws IOException {
+        Path root = Path.of("/sys/fs/cgroup");
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (var controllers = Files.list(root)) {
+            for (Path controller : controllers.toList()) {
+                try {
+                    Files.deleteIfExists(controller.resolve("crisp-test"));
+                } catch (IOException e) {
+                    System.err.println("cannot remove " + controller.resolve("crisp-test") + ": " + e);
+                }
+            }
+        }
+    }
+
+    RuncBackend backend() {
+        RuntimeContext context = new RuntimeContext() {
+            @Override
+            public String spiVersion() {
+                return "1.1.0";
+            }
+
+            @Override
+            public String handlerName() {
+                return "runc-test";
+            }
+
+            @Override
+            public ContainerEventSink events() {
+                return new ContainerEventSink() {
+                    @Override
+                    public void exited(String containerId, ExitStatus status) {
+                        exited.put(containerId, status);
+                    }
+
+                    @Override
+                    public void oomKilled(String containerId) {
+                        oomKilled.put(containerId, true);
+                    }
+                };
+            }
+        };
+        RuncBackend backend = new RuncBackend(config, stateDir, context);
+        backends.add(backend);
+        return backend;
+    }
+
+    String newId(String prefix) {
+        String id = prefix + "-" + ProcessHandle.current().pid() + "-" + (counter++);
+        ids.add(id);
+        return id;
+    }
+
+    SandboxState sandbox(RuncBackend backend, String id) throws IOException {
+        Path bundle = TestBundles.bundle(base.resolve(id), id, "trap 'exit 0' TERM; while true; do sleep 1; done",
+                OptionalLong.empty(), 0);
+        return backend.runSandbox(new SandboxSpec(id, new PodIdentity("pod", "default", "uid-" + id, 0), bundle,
+                Optional.empty(), Optional.empty(), Map.of(), Map.of()));
+    }
+
+    ContainerState container(RuncBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
+            String script, long memory) throws IOException {
+        return container(backend, id, sandboxId, sandboxPid, script, memory, false, false, false);
+    }
+
+    /** A container with the given stdio wiring; with {@code tty} its config.json asks for a terminal. */
+    ContainerState container(RuncBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
+            String script, long memory, boolean stdin, boolean stdinOnce, boolean tty) throws IOException {
+        Path bundle = TestBundles.bundle(base.resolve(id), id, script, sandboxPid, memory);
+        if (tty) {
+            Path config = bundle.resolve("config.json");
+            Files.writeString(config, Files.readString(config).replace("\"terminal\":false", "\"terminal\":true"));
+        }
+        return backend.createContainer(new ContainerSpec(id, sandboxId, "c-" + id, bundle, Optional.of(log(id)),
+                stdin, stdinOnce, tty, Map.of()));
+    }
+
+    Path log(String id) {
+        return base.resolve("logs").resolve(id + ".log");
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static boolean hostProcessWithArgs(String... args) {
+        return ProcessHandle.allProcesses().anyMatch(p -> {
+            try {
+                byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+                return List.of(new String(raw, StandardCharsets.UTF_8).split("\0")).equals(List.of(args));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+}
