@@ -83,7 +83,7 @@ final class StreamingIT {
         }
         podIp = client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
                 .getStatus().getNetwork().getIp();
-        Pods.await(() -> execSync(web, "sh", "-c", "netstat -ltn 2>/dev/null || cat /proc/net/tcp").contains(":1F91"), 20,
+        Pods.await(() -> execSync(web, "sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null").contains(":1F91"), 20,
                 "httpd to listen on 8081");
     }
 
