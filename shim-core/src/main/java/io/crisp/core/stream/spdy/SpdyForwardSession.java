@@ -66,7 +66,7 @@ final class SpdyForwardSession extends SpdyStreamHandler {
             pair.fail("error processing stream for request " + requestId + ": " + type + " stream already assigned");
             return;
         }
-        reply(id);
+        reply(id, type);
         byStream.put(id, pair);
         if (isError) {
             pair.errorStream = id;

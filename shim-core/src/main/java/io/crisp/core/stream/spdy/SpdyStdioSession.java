@@ -108,7 +108,7 @@ final class SpdyStdioSession extends SpdyStreamHandler implements StdioClient {
             reset(id, SpdyStreamStatus.REFUSED_STREAM);
             return;
         }
-        reply(id);
+        reply(id, kind.header);
         streams.put(kind, id);
         if (streams.keySet().containsAll(expected)) {
             start();

@@ -13,6 +13,7 @@ import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySessionHandler;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
+import io.netty.handler.codec.spdy.SpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -102,8 +103,15 @@ abstract class SpdyStreamHandler extends ChannelInboundHandlerAdapter {
         return value == null ? null : value.trim();
     }
 
-    protected final void reply(int streamId) {
-        ctx.writeAndFlush(new DefaultSpdySynReplyFrame(streamId));
+    /**
+     * Accepts a stream. The reply repeats the stream's type as its one header: Netty encodes a
+     * reply without headers as no header block at all, which Go's SPDY framer (and Netty's own
+     * decoder) reject, while spdystream itself sends a block with zero headers.
+     */
+    protected final void reply(int streamId, String streamType) {
+        SpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(streamId);
+        reply.headers().set("streamtype", streamType);
+        ctx.writeAndFlush(reply);
     }
 
     protected final void reset(int streamId, SpdyStreamStatus status) {
