@@ -1,5 +1,6 @@
 package io.crisp.core.stream.client;
 
+import io.crisp.core.stream.spdy.AutoReadGate;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -261,17 +262,18 @@ public final class SpdyStreamClient implements AutoCloseable {
     private void switchToSpdy(ChannelPipeline pipeline) {
         SpdySessionHandler session = new SpdySessionHandler(SpdyVersion.SPDY_3_1, false);
         session.setSessionReceiveWindowSize(RECEIVE_WINDOW);
-        pipeline.addAfter("http", "spdy-codec", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
+        pipeline.addAfter("http", "spdy-read-gate", AutoReadGate.INSTANCE);
+        pipeline.addAfter("spdy-read-gate", "spdy-codec", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
         pipeline.addAfter("spdy-codec", "spdy-session", session);
         pipeline.addAfter("spdy-session", "spdy-frames", new FrameHandler());
         pipeline.remove("aggregator");
         pipeline.remove("upgrade");
+        // The HTTP decoder passes the bytes it still holds (frames right after the 101) on to the
+        // SPDY codec as it goes; its encoder would refuse the SETTINGS frame, so that comes after.
+        pipeline.remove("http");
         SpdySettingsFrame settings = new DefaultSpdySettingsFrame();
         settings.setValue(SpdySettingsFrame.SETTINGS_INITIAL_WINDOW_SIZE, RECEIVE_WINDOW);
         pipeline.context("spdy-frames").writeAndFlush(settings);
-        // Last: the HTTP decoder passes the bytes it still holds (frames right after the 101) on
-        // to the SPDY codec as it goes.
-        pipeline.remove("http");
     }
 
     void buffered(int bytes) {

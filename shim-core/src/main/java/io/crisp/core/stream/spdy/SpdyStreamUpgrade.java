@@ -118,7 +118,8 @@ public final class SpdyStreamUpgrade implements StreamUpgrade {
         sessionHandler.setSessionReceiveWindowSize(receiveWindow);
         // Added right after the HTTP decoder, which hands what it still holds (bytes the client
         // sent right after its request) to the next handler when it is removed.
-        pipeline.addAfter(http.name(), "spdy-codec", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
+        pipeline.addAfter(http.name(), "spdy-read-gate", AutoReadGate.INSTANCE);
+        pipeline.addAfter("spdy-read-gate", "spdy-codec", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
         pipeline.addAfter("spdy-codec", "spdy-flow-control", new PeerFlowControl());
         pipeline.addAfter("spdy-flow-control", "spdy-session", sessionHandler);
         pipeline.addAfter("spdy-session", "spdy-streams", session);
