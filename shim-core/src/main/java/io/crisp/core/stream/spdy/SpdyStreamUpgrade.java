@@ -92,9 +92,10 @@ public final class SpdyStreamUpgrade implements StreamUpgrade {
             return;
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        // Spelled as Go's net/http writes them for the kubelet (canonical names, "Upgrade").
         response.headers()
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
-                .set(HttpHeaderNames.UPGRADE, SPDY_3_1)
+                .set("Connection", "Upgrade")
+                .set("Upgrade", SPDY_3_1)
                 .set(ProtocolVersions.HEADER, chosen.get());
         // Encoding happens inside this call, so the 101 is in the outbound buffer before any
         // SPDY frame; the HTTP handlers can go right away.
