@@ -12,11 +12,12 @@ import java.util.List;
  * Netty by accident; it bundles what it uses, and its copies never clash with the host's.
  *
  * <p>The shared packages are exactly the plugin API's compile dependencies, as in Trino's
- * {@code SPI_PACKAGES}: the SPI itself, pf4j (the extension point) and slf4j (logging).
+ * {@code SPI_PACKAGES}: the SPI itself, pf4j (the extension point) and slf4j (logging), plus JNA,
+ * the host's one native-call library (a second copy in a plugin would load a second native stub).
  */
 final class HostApiClassLoader extends ClassLoader {
     /** Class name prefixes shared with plugins. A plugin JAR must not contain these. */
-    static final List<String> SHARED_PACKAGES = List.of("io.crisp.spi.", "org.pf4j.", "org.slf4j.");
+    static final List<String> SHARED_PACKAGES = List.of("io.crisp.spi.", "org.pf4j.", "org.slf4j.", "com.sun.jna.");
 
     static {
         registerAsParallelCapable();

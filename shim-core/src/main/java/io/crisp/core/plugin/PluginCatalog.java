@@ -152,7 +152,7 @@ public final class PluginCatalog implements AutoCloseable {
                 String name = entries.nextElement().getName();
                 if (name.endsWith(".class") && HostApiClassLoader.isShared(name.replace('/', '.'))) {
                     throw new IllegalStateException(jar + " bundles host class " + name
-                            + ": declare crisp-plugin-api, pf4j and slf4j-api with scope 'provided'");
+                            + ": declare crisp-plugin-api, pf4j, slf4j-api and jna with scope 'provided'");
                 }
             }
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import io.crisp.core.config.CrispConfig;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.network.NetnsDialer;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.stream.spdy.SpdyStreamUpgrade;
 import io.crisp.core.stream.websocket.WebSocketStreamUpgrade;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,7 +37,8 @@ public record Streaming(StreamTokens tokens, StreamServer server, StreamBridge b
 
     /** The protocols a client can upgrade to, by lower-case {@code Upgrade} header value. */
     static Map<String, StreamUpgrade> upgrades(StreamSessions sessions, Duration creationTimeout) {
-        return Map.of("websocket", new WebSocketStreamUpgrade(sessions, creationTimeout));
+        return Map.of("spdy/3.1", new SpdyStreamUpgrade(sessions, creationTimeout),
+                "websocket", new WebSocketStreamUpgrade(sessions, creationTimeout));
     }
 
     /**

@@ -34,10 +34,12 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,6 +51,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * CNI bridge network of the test's own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 final class StreamingIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -117,22 +120,48 @@ final class StreamingIT {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 
-    /** Reads until {@code expected} appeared (a terminal echoes and prompts around it), or fails after the wait. */
+    /**
+     * Reads until {@code expected} appeared (a terminal echoes and prompts around it); fails after
+     * the wait even when no byte arrives, by reading on another thread.
+     */
     private static String readUntil(InputStream in, String expected) throws IOException {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        byte[] buffer = new byte[4096];
-        while (!seen.toString(StandardCharsets.UTF_8).contains(expected)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no '" + expected + "' in " + seen.toString(StandardCharsets.UTF_8));
-            }
-            int n = in.read(buffer);
-            if (n < 0) {
-                throw new AssertionError("stream ended without '" + expected + "': " + seen.toString(StandardCharsets.UTF_8));
-            }
-            seen.write(buffer, 0, n);
+        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            reader.submit(() -> {
+                byte[] buffer = new byte[4096];
+                while (!seen.toString(StandardCharsets.UTF_8).contains(expected)) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        return null;
+                    }
+                    synchronized (seen) {
+                        seen.write(buffer, 0, n);
+                    }
+                }
+                return null;
+            }).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no '" + expected + "' within " + WAIT.toSeconds() + " s in: " + text(seen));
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } finally {
+            reader.shutdownNow();
         }
-        return seen.toString(StandardCharsets.UTF_8);
+        String text = text(seen);
+        if (!text.contains(expected)) {
+            throw new AssertionError("stream ended without '" + expected + "': " + text);
+        }
+        return text;
+    }
+
+    private static String text(ByteArrayOutputStream seen) {
+        synchronized (seen) {
+            return seen.toString(StandardCharsets.UTF_8);
+        }
     }
 
     @ParameterizedTest
