@@ -20,7 +20,6 @@ import io.crisp.cri.v1.PortForwardRequest;
 import io.crisp.spi.model.StdioWiring;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -121,47 +120,74 @@ final class StreamingIT {
     }
 
     /**
-     * Reads until {@code expected} appeared (a terminal echoes and prompts around it); fails after
-     * the wait even when no byte arrives, by reading on another thread.
+     * Collects a stream's text on a thread of its own, so a test can wait for text with a timeout
+     * and nothing read while waiting for one thing is lost for the next.
      */
-    private static String readUntil(InputStream in, String expected) throws IOException {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            reader.submit(() -> {
+    private static final class Collector {
+        private final StringBuffer text = new StringBuffer();
+
+        Collector(InputStream in) {
+            Thread t = new Thread(() -> {
                 byte[] buffer = new byte[4096];
-                while (!seen.toString(StandardCharsets.UTF_8).contains(expected)) {
-                    int n = in.read(buffer);
-                    if (n < 0) {
-                        return null;
+                try {
+                    int n;
+                    while ((n = in.read(buffer)) >= 0) {
+                        text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
                     }
-                    synchronized (seen) {
-                        seen.write(buffer, 0, n);
-                    }
+                } catch (IOException e) {
+                    // the connection closed: what arrived is what there is
                 }
-                return null;
-            }).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no '" + expected + "' within " + WAIT.toSeconds() + " s in: " + text(seen));
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        } finally {
-            reader.shutdownNow();
+            }, "stream-collector");
+            t.setDaemon(true);
+            t.start();
         }
-        String text = text(seen);
-        if (!text.contains(expected)) {
-            throw new AssertionError("stream ended without '" + expected + "': " + text);
+
+        /** Waits for {@code expected} to appear after position {@code from}; returns whether it did. */
+        boolean await(String expected, int from, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (text.indexOf(expected, from) < 0) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
         }
-        return text;
+
+        void expect(String expected) {
+            assertTrue(await(expected, 0, WAIT), "no '" + expected + "' within " + WAIT.toSeconds() + " s in: " + text);
+        }
+
+        int length() {
+            return text.length();
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 
-    private static String text(ByteArrayOutputStream seen) {
-        synchronized (seen) {
-            return seen.toString(StandardCharsets.UTF_8);
+    /**
+     * Asks the terminal its size until it reports {@code rows cols}: a resize and the input that
+     * follows travel on different streams, so the first {@code stty size} may run before the
+     * resize arrived (as with kubectl).
+     */
+    private static void expectTerminalSize(StdioConnection c, Collector out, int rows, int cols) throws IOException {
+        String expected = rows + " " + cols;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int from = out.length();
+            c.stdin("stty size\n".getBytes(StandardCharsets.UTF_8));
+            if (out.await(expected, from, Duration.ofSeconds(1))) {
+                return;
+            }
         }
+        throw new AssertionError("the terminal never reported '" + expected + "': " + out);
     }
 
     @ParameterizedTest
@@ -207,13 +233,13 @@ final class StreamingIT {
     void execWithATerminalFollowsResizes(Wire wire) throws IOException {
         String url = execUrl(web, true, true, false, true, "sh");
         try (StdioConnection c = StreamClients.stdio(wire, url, new StdioWiring(true, true, false, true))) {
+            Collector out = new Collector(c.stdout());
             c.resize(100, 40);
-            c.stdin("stty size; tty\n".getBytes(StandardCharsets.UTF_8));
-            String seen = readUntil(c.stdout(), "40 100");
+            c.stdin("tty\n".getBytes(StandardCharsets.UTF_8));
+            out.expect("/dev/pts/");
+            expectTerminalSize(c, out, 40, 100);
             c.resize(132, 50);
-            c.stdin("stty size\n".getBytes(StandardCharsets.UTF_8));
-            seen += readUntil(c.stdout(), "50 132");
-            assertTrue(seen.contains("/dev/pts/"), "a real terminal: " + seen);
+            expectTerminalSize(c, out, 50, 132);
             c.stdin("exit 7\n".getBytes(StandardCharsets.UTF_8));
             String status = c.awaitStatus(WAIT).orElseThrow();
             assertTrue(status.contains("{\"reason\":\"ExitCode\",\"message\":\"7\"}"), status);
@@ -227,10 +253,11 @@ final class StreamingIT {
                 .setTty(true).build()).getUrl();
         assertTrue(url.contains("/attach/"), url);
         try (StdioConnection c = StreamClients.stdio(wire, url, new StdioWiring(true, true, false, true))) {
+            Collector out = new Collector(c.stdout());
+            c.stdin("echo attached-$((40+2))\n".getBytes(StandardCharsets.UTF_8));
+            out.expect("attached-42");
             c.resize(90, 30);
-            c.stdin("echo attached-$((40+2)); stty size\n".getBytes(StandardCharsets.UTF_8));
-            readUntil(c.stdout(), "attached-42");
-            readUntil(c.stdout(), "30 90");
+            expectTerminalSize(c, out, 30, 90);
         }
         Pods.await(() -> Pods.status(client, ttyShell).getState() == CONTAINER_RUNNING, 5, "the container to keep running after detach");
     }
@@ -241,8 +268,9 @@ final class StreamingIT {
         String url = client.runtime().attach(AttachRequest.newBuilder().setContainerId(cat).setStdin(true).setStdout(true)
                 .setStderr(true).build()).getUrl();
         try (StdioConnection c = StreamClients.stdio(wire, url, new StdioWiring(true, true, true, false))) {
+            Collector out = new Collector(c.stdout());
             c.stdin(("through cat " + wire + "\n").getBytes(StandardCharsets.UTF_8));
-            readUntil(c.stdout(), "through cat " + wire);
+            out.expect("through cat " + wire);
         }
         assertEquals(CONTAINER_RUNNING, Pods.status(client, cat).getState());
     }
