@@ -212,14 +212,21 @@ public final class SpdyStreamClient implements AutoCloseable {
         return !closed && channel.isActive();
     }
 
-    /** Closes the connection: GOAWAY, then the socket. */
+    /**
+     * Closes the connection: GOAWAY, then the socket. Netty's session handler would keep the socket
+     * open until every stream is closed both ways, and a client that is done never half-closes the
+     * streams it only reads (neither does kubectl), so the socket is closed right after the GOAWAY,
+     * below the session handler.
+     */
     @Override
     public void close() {
         closed = true;
-        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         ChannelHandlerContext session = channel.pipeline().context(SpdySessionHandler.class);
-        if (channel.isOpen() && session != null) {
-            session.close();
+        channel.close(); // the session handler writes GOAWAY (tasks run in order on the event loop)
+        if (session != null) {
+            session.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        } else {
+            channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
