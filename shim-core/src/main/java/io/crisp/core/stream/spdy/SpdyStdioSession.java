@@ -2,6 +2,7 @@ package io.crisp.core.stream.spdy;
 
 import io.crisp.core.stream.StdioClient;
 import io.crisp.core.stream.StdioListener;
+import io.crisp.core.stream.StatusJson;
 import io.crisp.core.stream.StdioOutcome;
 import io.crisp.core.stream.StdioTarget;
 import io.crisp.core.stream.StreamSessions;
@@ -243,7 +244,8 @@ final class SpdyStdioSession extends SpdyStreamHandler implements StdioClient {
         List<ChannelFuture> pending = new ArrayList<>();
         Integer error = streams.get(Kind.ERROR);
         if (error != null) {
-            String text = ProtocolVersions.statusAsJson(protocol) ? StatusJson.v4(outcome) : StatusJson.plain(outcome);
+            String text = ProtocolVersions.statusAsJson(protocol) ? StatusJson.json(outcome)
+                    : outcome.isSuccess() ? "" : StatusJson.message(outcome);
             if (!text.isEmpty()) {
                 pending.add(writeText(error, text));
             }

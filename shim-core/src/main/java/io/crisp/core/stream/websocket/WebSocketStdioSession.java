@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.stream.StdioClient;
 import io.crisp.core.stream.StdioListener;
+import io.crisp.core.stream.StatusJson;
 import io.crisp.core.stream.StdioOutcome;
 import io.crisp.core.stream.StdioTarget;
 import io.crisp.core.stream.StreamFailure;
@@ -12,6 +13,7 @@ import io.crisp.core.stream.StreamSessions;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.channel.Channel;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +131,11 @@ final class WebSocketStdioSession extends ChannelSession implements StdioClient 
         if (!finished.compareAndSet(false, true)) {
             return;
         }
-        StatusJson.errorChannel(protocol, outcome).ifPresent(bytes -> sendNow(ERROR, bytes));
+        if (protocol.reportsStatusJson()) {
+            sendNow(ERROR, StatusJson.json(outcome).getBytes(StandardCharsets.UTF_8));
+        } else if (!outcome.isSuccess()) {
+            sendNow(ERROR, StatusJson.message(outcome).getBytes(StandardCharsets.UTF_8));
+        }
         closeNormally();
     }
 }

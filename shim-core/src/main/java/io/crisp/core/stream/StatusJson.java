@@ -1,16 +1,13 @@
-package io.crisp.core.stream.websocket;
+package io.crisp.core.stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.crisp.core.stream.StdioOutcome;
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
- * What the error channel (3) says at the end of an exec or attach, shaped like the kubelet's
- * streaming server writes it so that client-go turns it into the same result:
+ * What the error stream (SPDY) or channel 3 (WebSocket) says at the end of an exec or attach,
+ * shaped like the kubelet's streaming server writes it so that client-go turns it into the same result:
  *
  * <ul>
  *   <li>v4 and later, success: {@code {"metadata":{},"status":"Success"}}</li>
@@ -31,14 +28,6 @@ public final class StatusJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StatusJson() {
-    }
-
-    /** The bytes to send on the error channel, empty when nothing is sent. */
-    public static Optional<byte[]> errorChannel(ChannelProtocol protocol, StdioOutcome outcome) {
-        if (protocol.reportsStatusJson()) {
-            return Optional.of(json(outcome).getBytes(StandardCharsets.UTF_8));
-        }
-        return outcome.isSuccess() ? Optional.empty() : Optional.of(message(outcome).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The {@code metav1.Status} JSON for {@code outcome}. */
