@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.config.CrispConfig.StreamTls;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -16,6 +17,15 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The HTTP side of the streaming server over a real socket: routing, token checks and the hand-off
@@ -101,6 +112,64 @@ final class StreamServerTest {
             assertTrue(millis >= 200 && millis < 4000, "closed after " + millis + " ms");
         }
         assertTrue(upgraded.get() instanceof PortForwardTarget);
+    }
+
+    @Test
+    void servesHttpsWithTheConfiguredCertificate(@TempDir Path dir) throws Exception {
+        // A self-signed certificate made with the JDK's keytool; the key is written out as PKCS#8 PEM.
+        Path store = dir.resolve("stream.p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", "stream",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", store.toString(),
+                "-storetype", "PKCS12", "-storepass", "changeit").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, "changeit".toCharArray());
+        }
+        X509Certificate cert = (X509Certificate) keys.getCertificate("stream");
+        PrivateKey key = (PrivateKey) keys.getKey("stream", "changeit".toCharArray());
+        Path certFile = dir.resolve("stream.crt");
+        Path keyFile = dir.resolve("stream.key");
+        Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
+        Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()));
+
+        server = StreamServer.start("127.0.0.1", 0, Duration.ofHours(4), Optional.of(new StreamTls(certFile, keyFile)), tokens,
+                Map.of("spdy/3.1", (ctx, request, target) -> upgraded.set(target)));
+        String url = server.url("exec", "abc");
+        assertTrue(url.startsWith("https://127.0.0.1:"), url);
+
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("stream", cert);
+        trust.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
+                server.localAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            send(socket.getOutputStream(), "GET", "/exec/abc", "SPDY/3.1");
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 404") && answer.contains("unknown or expired exec token"), answer);
+        }
+        // Plain HTTP to the TLS port gets nothing useful.
+        String plain = request("GET", "/exec/abc", "SPDY/3.1");
+        assertTrue(!plain.contains("unknown or expired"), plain);
+    }
+
+    @Test
+    void unreadableTlsFilesAreNamed(@TempDir Path dir) {
+        Path cert = dir.resolve("missing.crt");
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> StreamServer.start("127.0.0.1", 0,
+                Duration.ofHours(4), Optional.of(new StreamTls(cert, dir.resolve("missing.key"))), tokens, Map.of()));
+        assertTrue(e.getMessage().contains("stream_tls_cert " + cert), e.getMessage());
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     private String request(String method, String path, String upgrade) throws IOException {
