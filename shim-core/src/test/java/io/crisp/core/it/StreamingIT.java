@@ -341,6 +341,26 @@ final class StreamingIT {
     }
 
     @Test
+    void stoppingTheContainerEndsItsExecAndAttachSessions() throws IOException {
+        PodSandboxConfig pod = Pods.pod("streams", dir.resolve("logs")).build();
+        String victim = Pods.createAndStart(client, podId, pod, Pods.container("victim", "sh").setStdin(true).setTty(true).build());
+        Pods.awaitState(client, victim, CONTAINER_RUNNING, 20);
+        String execUrl = execUrl(victim, false, true, false, false, "sleep", "5000");
+        String attachUrl = client.runtime().attach(AttachRequest.newBuilder().setContainerId(victim).setStdout(true).setTty(true).build())
+                .getUrl();
+        try (StdioConnection exec = StreamClients.stdio(Wire.WEBSOCKET, execUrl, new StdioWiring(false, true, false, false));
+             StdioConnection attach = StreamClients.stdio(Wire.SPDY, attachUrl, new StdioWiring(false, true, false, true))) {
+            Pods.await(() -> execSync(victim, "ps").contains("sleep 5000"), 10, "the exec'd process to run");
+            client.runtime().stopContainer(io.crisp.cri.v1.StopContainerRequest.newBuilder().setContainerId(victim).setTimeout(0).build());
+            String status = exec.awaitStatus(WAIT).orElseThrow();
+            assertTrue(status.contains("\"status\":\"Failure\""), "the killed exec reports a failure: " + status);
+            assertTrue(attach.awaitStatus(WAIT).isPresent(), "the attach session ended too");
+        } finally {
+            client.runtime().removeContainer(io.crisp.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(victim).build());
+        }
+    }
+
+    @Test
     void requestsAreValidated() {
         StatusRuntimeException both = assertThrows(StatusRuntimeException.class, () -> execUrl(web, false, true, true, true, "sh"));
         assertEquals(Status.Code.INVALID_ARGUMENT, both.getStatus().getCode());
