@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,8 @@ final class StdioPump implements StdioListener {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** The size to apply next; null when no resize task is pending. */
+    private final AtomicReference<int[]> pendingSize = new AtomicReference<>();
     private final CountDownLatch outputs;
 
     StdioPump(StdioTarget target, StdioSession session, StdioClient client, Executor threads, Runnable onEnd) {
@@ -167,7 +170,21 @@ final class StdioPump implements StdioListener {
         if (width <= 0 || height <= 0 || width > 0xffff || height > 0xffff) {
             return;
         }
-        threads.execute(() -> session.resize(width, height));
+        // Off the event loop (a resize may write to a FIFO), one task at a time, and only the
+        // latest size counts: a burst of resizes from a dragged window cannot arrive out of order.
+        if (pendingSize.getAndSet(new int[] {width, height}) == null) {
+            threads.execute(this::applyResizes);
+        }
+    }
+
+    private void applyResizes() {
+        int[] size;
+        while ((size = pendingSize.get()) != null) {
+            session.resize(size[0], size[1]);
+            if (pendingSize.compareAndSet(size, null)) {
+                return;
+            }
+        }
     }
 
     @Override

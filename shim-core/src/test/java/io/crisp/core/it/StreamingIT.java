@@ -300,6 +300,43 @@ final class StreamingIT {
     }
 
     @Test
+    void portForwardIntoAHostNetworkPodUsesTheHostLoopbackAndEndsWhenThePodStops() throws IOException {
+        int port = 20000 + (int) (ProcessHandle.current().pid() % 20000);
+        PodSandboxConfig.Builder builder = Pods.pod("hostnet", dir.resolve("logs-hostnet"));
+        builder.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(io.crisp.cri.v1.NamespaceMode.NODE);
+        PodSandboxConfig pod = builder.build();
+        String hostPod = Pods.run(client, pod);
+        try {
+            Pods.createAndStart(client, hostPod, pod, Pods.container("web", "sh", "-c",
+                    "mkdir -p /www && echo on-the-host-loopback > /www/index.html && exec httpd -f -p 127.0.0.1:" + port + " -h /www").build());
+            Pods.await(() -> {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 20, "httpd on the host's 127.0.0.1:" + port);
+            String url = client.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(hostPod).addPort(port).build()).getUrl();
+            assertTrue(httpOver(Wire.SPDY, url, port).contains("on-the-host-loopback"));
+
+            String held = client.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(hostPod).addPort(port).build()).getUrl();
+            try (ForwardConnection idle = StreamClients.forward(Wire.WEBSOCKET, held, port)) {
+                client.runtime().stopPodSandbox(io.crisp.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
+                java.util.concurrent.CompletableFuture<Integer> end = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return idle.input().read();
+                    } catch (IOException e) {
+                        return -1;
+                    }
+                });
+                assertEquals(-1, end.join(), "the forwarded connection ends with the pod");
+            }
+        } finally {
+            client.runtime().removePodSandbox(io.crisp.cri.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
+        }
+    }
+
+    @Test
     void portForwardToAClosedPortReportsOnTheErrorStream() throws IOException {
         String url = client.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).addPort(9).build()).getUrl();
         try (ForwardConnection f = StreamClients.forward(Wire.SPDY, url, 9)) {
