@@ -2,6 +2,7 @@ package io.crisp.spi;
 
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
@@ -160,6 +161,18 @@ public interface RuntimeBackend extends AutoCloseable {
     @Experimental(settledBy = "issue 6: streaming")
     default StdioSession attach(String containerId, StdioWiring stdio) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "Attach");
+    }
+
+    /**
+     * Reads the resource use of a running container, or of a sandbox's infra process when given a
+     * sandbox id, cheaply: the core's collector calls it for every running container once per
+     * collection period (1 s by default). Needs {@link Capability#STATS}.
+     *
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if not running
+     */
+    @Experimental(settledBy = "issue 7: stats, events and metrics")
+    default ContainerStatsSample containerStats(String id) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "ContainerStats");
     }
 
     /**
