@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * a certificate and key are configured. One event-loop thread serves every connection; the
  * processes and connections behind them are pumped on threads of {@link StreamSessions}.
  *
- * <p>Pipeline: [tls] http, aggregate, idle, idle-close, router. The router hands a connection to a
+ * <p>Pipeline: [tls] idle, idle-close, http, aggregate, router. The router hands a connection to a
  * {@link StreamUpgrade}, which replaces the HTTP handlers with SPDY's or WebSocket's. A connection
  * with no traffic either way for the idle timeout is closed, whatever protocol it speaks by then.
  */
@@ -99,10 +99,11 @@ public final class StreamServer implements AutoCloseable {
                         if (sslContext != null) {
                             ch.pipeline().addLast("tls", sslContext.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast("http", new HttpServerCodec());
-                        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES));
+                        // First, so it sees the bytes of every protocol the connection is upgraded to.
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast("idle-close", new IdleCloser());
+                        ch.pipeline().addLast("http", new HttpServerCodec());
+                        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES));
                         ch.pipeline().addLast(StreamRouter.NAME, new StreamRouter(tokens, upgrades));
                     }
                 });
