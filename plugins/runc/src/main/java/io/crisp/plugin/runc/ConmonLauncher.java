@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -173,6 +174,16 @@ final class ConmonLauncher {
     /** Whether the conmon recorded for {@code id} still runs. */
     boolean conmonAlive(String id) {
         return Processes.aliveWithArg(ContainerFiles.readPid(files.conmonPidFile(id)), id);
+    }
+
+    /** Once the container has exited: waits a little for its conmon to exit too, then kills it. */
+    void awaitOrKillConmon(String id) {
+        OptionalLong conmonPid = ContainerFiles.readPid(files.conmonPidFile(id));
+        if (Processes.aliveWithArg(conmonPid, id) && !Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5))) {
+            LOG.warn("container {}: conmon {} still runs after the container exited; killing it", id, conmonPid.getAsLong());
+            Processes.kill(conmonPid.getAsLong());
+            Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5));
+        }
     }
 
     /** The last error line of the runtime's JSON log, if any. */

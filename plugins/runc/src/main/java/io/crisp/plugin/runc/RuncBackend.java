@@ -7,8 +7,10 @@ import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.StdioSession;
+import io.crisp.spi.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxSpec;
@@ -27,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +59,7 @@ final class RuncBackend implements RuntimeBackend {
     private final Map<String, Tracked> objects = new ConcurrentHashMap<>();
     private final ExitTracker exits;
     private final ExitWatcher watcher;
+    private final ContainerStatsReader stats;
 
     RuncBackend(RuncConfig config, Path stateDir, RuntimeContext context) {
         this.config = config;
@@ -69,6 +71,7 @@ final class RuncBackend implements RuntimeBackend {
         this.conmon = new ConmonLauncher(config, files);
         this.exec = new ExecRunner(cli);
         this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values());
+        this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
         try {
             files.createLayout();
             // Watch first, then load: an exit between the two is seen by one or the other.
@@ -85,7 +88,7 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
-                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG);
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
     }
     @Override
     public BackendHealth health() {
@@ -173,6 +176,12 @@ final class RuncBackend implements RuntimeBackend {
         return t.containerState();
     }
 
+    /** For containers and sandboxes (their infra process) alike: both have a cgroup. */
+    @Override
+    public ContainerStatsSample containerStats(String id) {
+        return stats.read(requireRunning(id, "read the stats of"));
+    }
+
     @Override
     public ExecResult execSync(ExecSpec spec) {
         Tracked t = requireRunning(spec.containerId(), "exec in");
@@ -228,7 +237,7 @@ final class RuncBackend implements RuntimeBackend {
             throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
         }
         Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
-        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio);
+        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio, ContainerStatsReader.cgroupsPathOf(bundle));
         if (objects.putIfAbsent(id, t) != null) {
             throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
         }
@@ -325,12 +334,7 @@ final class RuncBackend implements RuntimeBackend {
         if (!r.ok() && !r.saysGoneOrStopped()) {
             RuntimeCli.check(r, t.id, "delete");
         }
-        OptionalLong conmonPid = ContainerFiles.readPid(files.conmonPidFile(t.id));
-        if (Processes.aliveWithArg(conmonPid, t.id) && !Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5))) {
-            LOG.warn("container {}: conmon {} still runs after the container exited; killing it", t.id, conmonPid.getAsLong());
-            Processes.kill(conmonPid.getAsLong());
-            Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(5));
-        }
+        conmon.awaitOrKillConmon(t.id);
         ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
         forget(t);
     }

@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.spi.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
 import io.crisp.spi.model.ExitStatus;
@@ -31,6 +32,11 @@ final class Tracked {
     final Path bundle;
     final Path logPath;
     final Stdio stdio;
+    /** The bundle's {@code linux.cgroupsPath} at create time; empty if it had none (or predates this field). */
+    final Optional<String> cgroupsPath;
+
+    /** The cgroup's directories, found on the first stats sample ({@link ContainerStatsReader}). */
+    volatile CgroupStats.Location cgroup;
 
     private long pid;
     private Instant startedAt;
@@ -38,7 +44,12 @@ final class Tracked {
     private boolean exitReported;
 
     Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath, Stdio stdio) {
+        this(id, sandbox, name, bundle, logPath, stdio, Optional.empty());
+    }
+
+    Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath, Stdio stdio, Optional<String> cgroupsPath) {
         this.id = id;
+        this.cgroupsPath = cgroupsPath;
         this.stdio = stdio;
         this.sandbox = sandbox;
         this.name = name;
@@ -55,6 +66,7 @@ final class Tracked {
         p.setProperty("stdin", Boolean.toString(stdio.stdin()));
         p.setProperty("stdinOnce", Boolean.toString(stdio.stdinOnce()));
         p.setProperty("tty", Boolean.toString(stdio.tty()));
+        cgroupsPath.ifPresent(c -> p.setProperty("cgroupsPath", c));
         return p;
     }
 
@@ -73,7 +85,8 @@ final class Tracked {
     static Tracked fromMeta(String id, Properties p) {
         return new Tracked(id, "sandbox".equals(p.getProperty("kind")), p.getProperty("name", id),
                 Path.of(p.getProperty("bundle")), Path.of(p.getProperty("log")),
-                new Stdio(flag(p, "stdin"), flag(p, "stdinOnce"), flag(p, "tty")));
+                new Stdio(flag(p, "stdin"), flag(p, "stdinOnce"), flag(p, "tty")),
+                Optional.ofNullable(p.getProperty("cgroupsPath")));
     }
 
     /** Absent in the meta files of objects created before the flag existed: false. */

@@ -43,7 +43,7 @@ final class RuncBackendTest {
     void advertisesTheLifecycleAndStreamingCapabilities() {
         RuncBackend backend = backend(RuncConfig.defaults());
         assertEquals(EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
-                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG), backend.capabilities());
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS), backend.capabilities());
         BackendException e = assertThrows(BackendException.class, () -> backend.containerState("abc"));
         assertEquals(BackendException.Kind.NOT_FOUND, e.kind());
         backend.stopContainer("abc", 15, Duration.ZERO);
