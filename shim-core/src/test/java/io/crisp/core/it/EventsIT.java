@@ -248,5 +248,18 @@ final class EventsIT {
             s.expect(CONTAINER_DELETED_EVENT, runner);
             s.expect(CONTAINER_DELETED_EVENT, pod2Id);
         }
+
+        // a daemon stopping ends the open streams as UNAVAILABLE instead of waiting for them
+        long stopping = System.nanoTime();
+        daemon.close();
+        long tookMillis = (System.nanoTime() - stopping) / 1_000_000;
+        daemon = null;
+        client = null;
+        for (Subscriber s : List.of(first, second)) {
+            Status ended = s.closed.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.Code.UNAVAILABLE, ended.getCode());
+            assertTrue(String.valueOf(ended.getDescription()).contains("shutting down"), ended.toString());
+        }
+        assertTrue(tookMillis < 4000, "open event streams do not hold up the shutdown: " + tookMillis + " ms");
     }
 }
