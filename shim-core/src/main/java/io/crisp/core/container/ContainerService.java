@@ -1,5 +1,7 @@
 package io.crisp.core.container;
 
+import io.crisp.core.events.ContainerEventListener;
+import io.crisp.core.events.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.oci.ContainerSettings;
@@ -50,11 +52,14 @@ public final class ContainerService {
     private final ImageService images;
     private final OciSpecs specs;
     private final KeyedLocks locks;
+    /** Told of each transition after it is recorded, under the container's lock. */
+    private final ContainerEventListener events;
     /** Image ids of containers being created, which RemoveImage must not delete meanwhile. */
     private final Map<String, Integer> creating = new ConcurrentHashMap<>();
 
     public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
-            KeyedLocks locks) {
+            KeyedLocks locks, ContainerEventListener events) {
+        this.events = events;
         this.sandboxes = sandboxes;
         this.containers = containers;
         this.bundles = bundles;
@@ -119,7 +124,10 @@ public final class ContainerService {
             recorded = true;
             ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
                     logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations()));
-            locks.run(id, () -> containers.find(id).ifPresent(c -> containers.put(c.withPid(state.pid().orElse(0)))));
+            locks.run(id, () -> containers.find(id).ifPresent(c -> {
+                containers.put(c.withPid(state.pid().orElse(0)));
+                events.changed(ContainerEventType.CREATED, id, c.sandboxId());
+            }));
             log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
             return id;
         } catch (IOException e) {
@@ -160,10 +168,15 @@ public final class ContainerService {
             }
             ContainerState state = backendOf(c).startContainer(c.id());
             Container started = c.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()), state.pid().orElse(c.pid()));
-            if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
+            boolean exitedAlready = state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent();
+            if (exitedAlready) {
                 started = applyExit(started, state.exit().get());
             }
             containers.put(started);
+            events.changed(ContainerEventType.STARTED, c.id(), c.sandboxId());
+            if (exitedAlready) {
+                events.changed(ContainerEventType.STOPPED, c.id(), c.sandboxId());
+            }
         });
     }
 
@@ -189,6 +202,7 @@ public final class ContainerService {
         if (latest.state() != Container.State.EXITED) {
             ExitStatus exit = state.exit().orElse(new ExitStatus(137, Instant.now(), Optional.of("Error")));
             containers.put(applyExit(latest, exit));
+            events.changed(ContainerEventType.STOPPED, c.id(), c.sandboxId());
         }
     }
 
@@ -212,6 +226,7 @@ public final class ContainerService {
             }
             bundles.remove(c.id());
             containers.remove(c);
+            events.changed(ContainerEventType.DELETED, c.id(), c.sandboxId());
             log.info("Removed container {} ({})", c.id(), c.settings().name());
         });
     }
@@ -311,6 +326,7 @@ public final class ContainerService {
         locks.run(id, () -> containers.find(id).ifPresent(c -> {
             if (c.state() != Container.State.EXITED) {
                 containers.put(applyExit(c, status));
+                events.changed(ContainerEventType.STOPPED, id, c.sandboxId());
                 log.info("Container {} ({}) exited with {}{}", id, c.settings().name(), status.code(),
                         status.reason().map(r -> " (" + r + ")").orElse(""));
             }

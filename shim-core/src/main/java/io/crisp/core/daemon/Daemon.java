@@ -12,6 +12,7 @@ import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.runtime.EventRouter;
 import io.crisp.core.server.AdminServiceImpl;
+import io.crisp.core.server.ContainerEventStreams;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.RuntimeServiceImpl;
@@ -49,6 +50,7 @@ public final class Daemon implements AutoCloseable {
     private final DaemonState state = new DaemonState(registry, catalog);
     private CriServer server;
     private Lifecycle lifecycle;
+    private ContainerEventStreams eventStreams;
     private long attempts;
 
     private Daemon(Supplier<CrispConfig> configSource) {
@@ -90,9 +92,10 @@ public final class Daemon implements AutoCloseable {
         PodNetworking networking = lifecycle.networking();
         RuntimeInfoService info = new RuntimeInfoService(state,
                 () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()));
+        eventStreams = new ContainerEventStreams(lifecycle.events());
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
-                        lifecycle.streaming()::url)::withCachedLists,
+                        lifecycle.streaming()::url, eventStreams)::withCachedLists,
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
@@ -147,6 +150,10 @@ public final class Daemon implements AutoCloseable {
     /** Stops serving and closes backends. Containers keep running: they do not belong to this process. */
     @Override
     public synchronized void close() {
+        if (eventStreams != null) {
+            eventStreams.close(); // open event streams would otherwise hold up the server's shutdown
+            eventStreams = null;
+        }
         if (server != null) {
             server.close();
             server = null;

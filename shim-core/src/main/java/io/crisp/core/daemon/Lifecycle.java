@@ -4,6 +4,7 @@ import io.crisp.core.config.CrispConfig;
 import io.crisp.core.container.Bundles;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.container.ContainerStore;
+import io.crisp.core.events.ContainerEvents;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.snapshot.SnapshotService;
 import io.crisp.core.network.NetworkNamespaces;
@@ -32,20 +33,23 @@ import java.util.Set;
  * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
  * The streaming server starts last; a container's or pod's exit ends its streaming sessions.
+ * {@code events} is the hub the services publish container lifecycle events to.
  */
 public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking,
-        Streaming streaming)
+        Streaming streaming, ContainerEvents events)
         implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
         Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
         KeyedLocks locks = new KeyedLocks();
         SandboxStore sandboxStore = new SandboxStore(config.root().resolve("pods"));
+        ContainerStore containerStore = new ContainerStore(config.root().resolve("containers"));
+        ContainerEvents lifecycleEvents = new ContainerEvents(sandboxStore, containerStore);
         OciSpecs specs = new OciSpecs(config.cgroupDriver().equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS);
-        ContainerService containers = new ContainerService(sandboxStore, new ContainerStore(config.root().resolve("containers")), bundles,
-                images, specs, locks);
+        ContainerService containers = new ContainerService(sandboxStore, containerStore, bundles, images, specs, locks,
+                lifecycleEvents);
         PodNetworking networking = new PodNetworking(new NetworkNamespaces(config.state().resolve("netns")),
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
-        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking);
+        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents);
         images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
         StreamBridge[] streams = new StreamBridge[1];
         events.deliverTo(new ContainerEventSink() {
@@ -81,12 +85,13 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
             throw new UncheckedIOException(e.getMessage(), e);
         }
         streams[0] = streaming.bridge();
-        return new Lifecycle(sandboxes, containers, bundles, networking, streaming);
+        return new Lifecycle(sandboxes, containers, bundles, networking, streaming, lifecycleEvents);
     }
 
-    /** Stops streaming and watching the CNI config directory. Pods and their networks stay. */
+    /** Ends event subscriptions, stops streaming and watching the CNI config directory. Pods and their networks stay. */
     @Override
     public void close() {
+        events.close();
         streaming.close();
         networking.close();
     }

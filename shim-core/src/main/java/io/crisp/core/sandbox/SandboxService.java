@@ -4,6 +4,8 @@ import io.crisp.core.CrispBuild;
 import io.crisp.core.container.Bundles;
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerService;
+import io.crisp.core.events.ContainerEventListener;
+import io.crisp.core.events.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
@@ -47,9 +49,12 @@ public final class SandboxService {
     private final OciSpecs specs;
     private final KeyedLocks locks;
     private final PodNetworking networking;
+    /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
+    private final ContainerEventListener events;
 
     public SandboxService(DaemonState state, SandboxStore store, ContainerService containers, Bundles bundles, ImageService images,
-            OciSpecs specs, KeyedLocks locks, PodNetworking networking) {
+            OciSpecs specs, KeyedLocks locks, PodNetworking networking, ContainerEventListener events) {
+        this.events = events;
         this.networking = networking;
         this.state = state;
         this.store = store;
@@ -119,7 +124,11 @@ public final class SandboxService {
                     request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
                     request.labels(), request.annotations()));
             Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0));
-            locks.run(id, () -> store.put(ready));
+            locks.run(id, () -> {
+                store.put(ready);
+                events.changed(ContainerEventType.CREATED, id, id);
+                events.changed(ContainerEventType.STARTED, id, id);
+            });
             log.info("Pod sandbox {} ({}/{}) ready on handler '{}', infra pid {}", id, request.pod().namespace(), request.pod().name(),
                     handler.name(), ready.pid());
             return id;
@@ -214,6 +223,9 @@ public final class SandboxService {
             }
             if (now.get().state() != Sandbox.State.NOT_READY || !now.get().network().ip().isEmpty()) {
                 store.put(now.get().withState(Sandbox.State.NOT_READY, now.get().pid()).withNetwork(Sandbox.NO_NETWORK));
+                if (now.get().state() == Sandbox.State.READY) {
+                    events.changed(ContainerEventType.STOPPED, id, id);
+                }
                 log.info("Pod sandbox {} stopped", id);
             }
         });
@@ -243,6 +255,7 @@ public final class SandboxService {
             }
             bundles.remove(id);
             store.remove(now.get()).ifPresent(Handler::release);
+            events.changed(ContainerEventType.DELETED, id, id);
             log.info("Pod sandbox {} removed", id);
         });
     }
@@ -255,6 +268,7 @@ public final class SandboxService {
         locks.run(id, () -> store.find(id).ifPresent(s -> {
             if (s.state() == Sandbox.State.READY) {
                 store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+                events.changed(ContainerEventType.STOPPED, id, id);
                 log.info("Infra process of pod sandbox {} exited; the pod is not ready", id);
             }
         }));

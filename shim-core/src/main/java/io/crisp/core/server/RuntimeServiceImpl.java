@@ -14,7 +14,9 @@ import io.crisp.core.runtime.NodeState;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.cri.v1.ContainerEventResponse;
 import io.crisp.cri.v1.ContainerStatusRequest;
+import io.crisp.cri.v1.GetEventsRequest;
 import io.crisp.cri.v1.ContainerStatusResponse;
 import io.crisp.cri.v1.CreateContainerRequest;
 import io.crisp.cri.v1.CreateContainerResponse;
@@ -93,11 +95,19 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final Bundles bundles;
     /** Issues the single-use streaming URL of a validated Exec, Attach or PortForward. */
     private final Function<StreamTarget, String> streamUrls;
+    /** GetContainerEvents streams; null answers UNIMPLEMENTED. */
+    private final ContainerEventStreams events;
     private final ListCache<ListPodSandboxResponse> allPods = new ListCache<>();
     private final ListCache<ListContainersResponse> allContainers = new ListCache<>();
 
     public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles,
             Function<StreamTarget, String> streamUrls) {
+        this(info, node, sandboxes, containers, bundles, streamUrls, null);
+    }
+
+    public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles,
+            Function<StreamTarget, String> streamUrls, ContainerEventStreams events) {
+        this.events = events;
         this.info = info;
         this.streamUrls = streamUrls;
         this.node = node;
@@ -287,6 +297,19 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             return ExecSyncResponse.newBuilder().setExitCode(result.exitCode())
                     .setStdout(ByteString.copyFrom(result.stdout())).setStderr(ByteString.copyFrom(result.stderr())).build();
         });
+    }
+
+    /**
+     * A stream that stays open: every container (and pod) lifecycle event from now on, with the
+     * pod's status and its containers' statuses as they were at that moment.
+     */
+    @Override
+    public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> observer) {
+        if (events == null) {
+            super.getContainerEvents(request, observer);
+            return;
+        }
+        events.serve(observer);
     }
 
     // ---- streaming: the request is checked now, the client connects to the returned URL ----
