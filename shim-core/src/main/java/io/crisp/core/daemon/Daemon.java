@@ -4,6 +4,8 @@ import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigKey;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.image.ImageService;
+import io.crisp.core.metrics.MetricsServer;
+import io.crisp.core.metrics.RuntimeMetrics;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.plugin.HandlerRegistry;
 import io.crisp.core.plugin.PluginCatalog;
@@ -15,6 +17,9 @@ import io.crisp.core.server.AdminServiceImpl;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.RuntimeServiceImpl;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -45,8 +50,12 @@ public final class Daemon implements AutoCloseable {
     private final Supplier<CrispConfig> configSource;
     private final PluginCatalog catalog = new PluginCatalog();
     private final EventRouter events = new EventRouter();
-    private final HandlerRegistry registry = new HandlerRegistry(events);
+    /** Empty, so every meter is a no-op, unless metrics are on: then the Prometheus registry joins it. */
+    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final HandlerRegistry registry = new HandlerRegistry(events, meters);
     private final DaemonState state = new DaemonState(registry, catalog);
+    private final RuntimeMetrics metrics = new RuntimeMetrics(meters, () -> state.config().defaultRuntime());
+    private MetricsServer metricsServer;
     private CriServer server;
     private Lifecycle lifecycle;
     private long attempts;
@@ -76,6 +85,11 @@ public final class Daemon implements AutoCloseable {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
         LogLevels.apply(config.logLevel());
+        PrometheusMeterRegistry prometheus = null;
+        if (config.metricsPort() != 0) {
+            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            meters.add(prometheus);
+        }
         catalog.scan(config.pluginsDir());
         registry.apply(config, catalog);
         state.config(config);
@@ -85,16 +99,40 @@ public final class Daemon implements AutoCloseable {
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform());
         });
+        images.observePulls(new ImageService.PullObserver() {
+            @Override
+            public void pulled(long bytes, long nanos) {
+                metrics.pullSucceeded(bytes, nanos);
+            }
+
+            @Override
+            public void failed(long nanos) {
+                metrics.pullFailed(nanos);
+            }
+        });
         images.start();
-        lifecycle = Lifecycle.start(state, config, images, events);
+        lifecycle = Lifecycle.start(state, config, images, events, metrics);
+        if (prometheus != null) {
+            PrometheusMeterRegistry scraped = prometheus;
+            try {
+                metricsServer = MetricsServer.start(config.metricsAddress(), config.metricsPort(), () -> metrics.scrape(scraped));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
         PodNetworking networking = lifecycle.networking();
+        Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+        endpoints.put("streaming", lifecycle.streaming().server().baseUrl());
+        if (metricsServer != null) {
+            endpoints.put("metrics", metricsServer.url());
+        }
         RuntimeInfoService info = new RuntimeInfoService(state,
-                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()));
+                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints);
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
                         lifecycle.streaming()::url)::withCachedLists,
                 new ImageServiceImpl(images),
-                new AdminServiceImpl(images)));
+                new AdminServiceImpl(images)), metrics);
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());
@@ -150,6 +188,10 @@ public final class Daemon implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
         }
         if (lifecycle != null) {
             lifecycle.close();

@@ -3,10 +3,12 @@ package io.crisp.core.plugin;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.metrics.MeteredBackend;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +42,17 @@ public final class HandlerRegistry implements AutoCloseable {
     private final Set<Handler> retired = ConcurrentHashMap.newKeySet();
     private final ContainerEventSink events;
 
+    private final MeterRegistry meters;
+
+    /** A registry whose backends are not measured: for tools that load handlers without serving. */
     public HandlerRegistry(ContainerEventSink events) {
+        this(events, null);
+    }
+
+    /** @param meters where every backend's calls are timed ({@link MeteredBackend}); null for none */
+    public HandlerRegistry(ContainerEventSink events, MeterRegistry meters) {
         this.events = events;
+        this.meters = meters;
     }
 
     /** The table in force. Null only before the first {@link #apply}. */
@@ -102,7 +113,7 @@ public final class HandlerRegistry implements AutoCloseable {
             if (backend == null) {
                 throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
             }
-            return backend;
+            return meters == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), meters);
         } catch (BackendException e) {
             throw new ConfigException(table.origin() + ": " + e.getMessage(), e);
         } catch (ConfigException e) {
