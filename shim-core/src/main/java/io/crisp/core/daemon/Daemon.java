@@ -55,7 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final HandlerRegistry registry = new HandlerRegistry(events, meters);
     private final DaemonState state = new DaemonState(registry, catalog);
     private final RuntimeMetrics metrics = new RuntimeMetrics(meters, () -> state.config().defaultRuntime());
-    private MetricsServer metricsServer;
+    private volatile MetricsServer metricsServer;
     private CriServer server;
     private Lifecycle lifecycle;
     private long attempts;
@@ -112,6 +112,16 @@ public final class Daemon implements AutoCloseable {
         });
         images.start();
         lifecycle = Lifecycle.start(state, config, images, events, metrics);
+        PodNetworking networking = lifecycle.networking();
+        Lifecycle running = lifecycle;
+        RuntimeInfoService info = new RuntimeInfoService(state,
+                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints(running));
+        server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
+                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
+                        lifecycle.streaming()::url)::withCachedLists,
+                new ImageServiceImpl(images),
+                new AdminServiceImpl(images)), metrics);
+        // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
         if (prometheus != null) {
             PrometheusMeterRegistry scraped = prometheus;
             try {
@@ -120,19 +130,6 @@ public final class Daemon implements AutoCloseable {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
         }
-        PodNetworking networking = lifecycle.networking();
-        Map<String, String> endpoints = new java.util.LinkedHashMap<>();
-        endpoints.put("streaming", lifecycle.streaming().server().baseUrl());
-        if (metricsServer != null) {
-            endpoints.put("metrics", metricsServer.url());
-        }
-        RuntimeInfoService info = new RuntimeInfoService(state,
-                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints);
-        server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
-                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
-                        lifecycle.streaming()::url)::withCachedLists,
-                new ImageServiceImpl(images),
-                new AdminServiceImpl(images)), metrics);
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());
@@ -141,6 +138,17 @@ public final class Daemon implements AutoCloseable {
         }
         log.info("crisp {} ready in {} ms: handlers {} (default '{}'), plugins from {}", io.crisp.core.CrispBuild.VERSION,
                 (System.nanoTime() - started) / 1_000_000, config.runtimes().keySet(), config.defaultRuntime(), config.pluginsDir());
+    }
+
+    /** The other servers' URLs, for Status verbose info and {@code crisp status}. */
+    private Map<String, String> endpoints(Lifecycle running) {
+        Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+        endpoints.put("streaming", running.streaming().server().baseUrl());
+        MetricsServer served = metricsServer;
+        if (served != null) {
+            endpoints.put("metrics", served.url());
+        }
+        return endpoints;
     }
 
     /** Re-reads configuration and plugins; never throws: the outcome says what happened. */
