@@ -106,7 +106,6 @@ final class MetricsIT {
             Crisp.Run run = Crisp.run(command(daemon, "status"));
             assertEquals(0, run.exitCode(), run.all());
             String out = run.stdout();
-            System.out.println(out);
             List<String> labels = out.lines().map(l -> l.isBlank() || l.startsWith(" ") ? "" : l.substring(0, l.indexOf(':') + 1))
                     .filter(l -> !l.isEmpty()).toList();
             assertEquals(List.of("Version:", "Socket:", "Handlers:", "Pods:", "Containers:", "Images:", "Image store:", "Streaming:", "Metrics:"),
