@@ -17,9 +17,6 @@ import io.crisp.core.server.AdminServiceImpl;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.RuntimeServiceImpl;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -50,11 +47,10 @@ public final class Daemon implements AutoCloseable {
     private final Supplier<CrispConfig> configSource;
     private final PluginCatalog catalog = new PluginCatalog();
     private final EventRouter events = new EventRouter();
-    /** Empty, so every meter is a no-op, unless metrics are on: then the Prometheus registry joins it. */
-    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
-    private final HandlerRegistry registry = new HandlerRegistry(events, meters);
+    private final HandlerRegistry registry = new HandlerRegistry(events);
     private final DaemonState state = new DaemonState(registry, catalog);
-    private final RuntimeMetrics metrics = new RuntimeMetrics(meters, () -> state.config().defaultRuntime());
+    /** Null while metrics are off ({@code metrics_port} 0): then nothing is measured. */
+    private RuntimeMetrics metrics;
     private volatile MetricsServer metricsServer;
     private CriServer server;
     private Lifecycle lifecycle;
@@ -85,10 +81,9 @@ public final class Daemon implements AutoCloseable {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
         LogLevels.apply(config.logLevel());
-        PrometheusMeterRegistry prometheus = null;
         if (config.metricsPort() != 0) {
-            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            meters.add(prometheus);
+            metrics = RuntimeMetrics.prometheus(() -> state.config().defaultRuntime());
+            registry.measureWith(metrics.registry());
         }
         catalog.scan(config.pluginsDir());
         registry.apply(config, catalog);
@@ -99,17 +94,9 @@ public final class Daemon implements AutoCloseable {
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform());
         });
-        images.observePulls(new ImageService.PullObserver() {
-            @Override
-            public void pulled(long bytes, long nanos) {
-                metrics.pullSucceeded(bytes, nanos);
-            }
-
-            @Override
-            public void failed(long nanos) {
-                metrics.pullFailed(nanos);
-            }
-        });
+        if (metrics != null) {
+            images.observePulls(metrics.pullObserver());
+        }
         images.start();
         lifecycle = Lifecycle.start(state, config, images, events, metrics);
         PodNetworking networking = lifecycle.networking();
@@ -122,10 +109,9 @@ public final class Daemon implements AutoCloseable {
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)), metrics);
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
-        if (prometheus != null) {
-            PrometheusMeterRegistry scraped = prometheus;
+        if (metrics != null) {
             try {
-                metricsServer = MetricsServer.start(config.metricsAddress(), config.metricsPort(), () -> metrics.scrape(scraped));
+                metricsServer = MetricsServer.start(config.metricsAddress(), config.metricsPort(), metrics::scrape);
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }

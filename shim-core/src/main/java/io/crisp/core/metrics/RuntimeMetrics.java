@@ -2,9 +2,11 @@ package io.crisp.core.metrics;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.image.ImageService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -13,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The daemon's meters, by name, on one Micrometer registry. The daemon gives a composite registry
- * that stays empty (every meter a no-op) unless {@code metrics_port} is set, when a Prometheus
- * registry joins it. Names are Micrometer's dotted names; the Prometheus registry writes them as
- * {@code crisp_rpc_duration_seconds}, {@code crisp_oom_kills_total} and so on.
+ * The daemon's meters, by name, on one Micrometer registry. The daemon makes one, on a Prometheus
+ * registry, only when {@code metrics_port} is set; with metrics off nothing is measured and
+ * Micrometer is not loaded. Names are Micrometer's dotted names; the Prometheus registry writes them
+ * as {@code crisp_rpc_duration_seconds}, {@code crisp_oom_kills_total} and so on.
  *
  * <p>Gauges that count objects are computed when scraped: {@link #beforeScrape} registers the work,
  * {@link #scrape} runs it and renders the text.
@@ -53,6 +55,11 @@ public final class RuntimeMetrics {
     public RuntimeMetrics(MeterRegistry registry, Supplier<String> defaultHandler) {
         this.registry = requireNonNull(registry, "registry is null");
         this.defaultHandler = requireNonNull(defaultHandler, "defaultHandler is null");
+    }
+
+    /** Meters on a new Prometheus registry, for {@link #scrape()}. */
+    public static RuntimeMetrics prometheus(Supplier<String> defaultHandler) {
+        return new RuntimeMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), defaultHandler);
     }
 
     public MeterRegistry registry() {
@@ -100,6 +107,33 @@ public final class RuntimeMetrics {
     /** Work that updates gauges, run before every scrape. */
     public void beforeScrape(Runnable refresh) {
         refreshers.add(requireNonNull(refresh, "refresh is null"));
+    }
+
+    /** Tells this registry of every pull that ends. */
+    public ImageService.PullObserver pullObserver() {
+        return new ImageService.PullObserver() {
+            @Override
+            public void pulled(long bytes, long nanos) {
+                pullSucceeded(bytes, nanos);
+            }
+
+            @Override
+            public void failed(long nanos) {
+                pullFailed(nanos);
+            }
+        };
+    }
+
+    /**
+     * Updates the computed gauges and renders the registry in Prometheus text format.
+     *
+     * @throws IllegalStateException when the registry is not a Prometheus registry
+     */
+    public String scrape() {
+        if (!(registry instanceof PrometheusMeterRegistry prometheus)) {
+            throw new IllegalStateException("metrics are not kept in a Prometheus registry");
+        }
+        return scrape(prometheus);
     }
 
     /** Updates the computed gauges and renders {@code prometheus} in Prometheus text format. */

@@ -42,16 +42,18 @@ public final class HandlerRegistry implements AutoCloseable {
     private final Set<Handler> retired = ConcurrentHashMap.newKeySet();
     private final ContainerEventSink events;
 
-    private final MeterRegistry meters;
+    /** Where backends created from now on time their calls; null: not measured. */
+    private volatile MeterRegistry meters;
 
-    /** A registry whose backends are not measured: for tools that load handlers without serving. */
     public HandlerRegistry(ContainerEventSink events) {
-        this(events, null);
+        this.events = events;
     }
 
-    /** @param meters where every backend's calls are timed ({@link MeteredBackend}); null for none */
-    public HandlerRegistry(ContainerEventSink events, MeterRegistry meters) {
-        this.events = events;
+    /**
+     * Wraps every backend created from now on in a {@link MeteredBackend} timing its calls into
+     * {@code meters}. Called before the first {@link #apply}, when metrics are on.
+     */
+    public void measureWith(MeterRegistry meters) {
         this.meters = meters;
     }
 
@@ -113,7 +115,8 @@ public final class HandlerRegistry implements AutoCloseable {
             if (backend == null) {
                 throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
             }
-            return meters == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), meters);
+            MeterRegistry measured = meters;
+            return measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
         } catch (BackendException e) {
             throw new ConfigException(table.origin() + ": " + e.getMessage(), e);
         } catch (ConfigException e) {
