@@ -56,7 +56,11 @@ public enum ConfigKey {
     STREAM_TLS_CERT("stream", "stream_tls_cert", new ValueType.Text(), "", false,
             "PEM certificate chain for HTTPS streaming; with stream_tls_key, empty for plain HTTP."),
     STREAM_TLS_KEY("stream", "stream_tls_key", new ValueType.Text(), "", false,
-            "PEM private key (PKCS#8) for stream_tls_cert; never logged.");
+            "PEM private key (PKCS#8) for stream_tls_cert; never logged."),
+    METRICS_ADDRESS("metrics", "metrics_address", new ValueType.Text(), "127.0.0.1", false,
+            "Address of the Prometheus metrics server (GET /metrics); loopback unless a scraper on another node needs it."),
+    METRICS_PORT("metrics", "metrics_port", new ValueType.Size(0, 65535), "0", false,
+            "Port of the Prometheus metrics server; 0 turns metrics off.");
 
     private final String table;
     private final String name;

@@ -117,6 +117,15 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return Math.toIntExact((Long) values.get(ConfigKey.STREAM_PORT));
     }
 
+    public String metricsAddress() {
+        return (String) values.get(ConfigKey.METRICS_ADDRESS);
+    }
+
+    /** The metrics server's port; 0 means no metrics server. */
+    public int metricsPort() {
+        return Math.toIntExact((Long) values.get(ConfigKey.METRICS_PORT));
+    }
+
     public java.time.Duration streamIdleTimeout() {
         return (java.time.Duration) values.get(ConfigKey.STREAM_IDLE_TIMEOUT);
     }

@@ -4,6 +4,8 @@ import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigKey;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.image.ImageService;
+import io.crisp.core.metrics.MetricsServer;
+import io.crisp.core.metrics.RuntimeMetrics;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.plugin.HandlerRegistry;
 import io.crisp.core.plugin.PluginCatalog;
@@ -48,6 +50,9 @@ public final class Daemon implements AutoCloseable {
     private final EventRouter events = new EventRouter();
     private final HandlerRegistry registry = new HandlerRegistry(events);
     private final DaemonState state = new DaemonState(registry, catalog);
+    /** Null while metrics are off ({@code metrics_port} 0): then nothing is measured. */
+    private RuntimeMetrics metrics;
+    private volatile MetricsServer metricsServer;
     private CriServer server;
     private Lifecycle lifecycle;
     private ContainerEventStreams eventStreams;
@@ -78,6 +83,10 @@ public final class Daemon implements AutoCloseable {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
         LogLevels.apply(config.logLevel());
+        if (config.metricsPort() != 0) {
+            metrics = RuntimeMetrics.prometheus(() -> state.config().defaultRuntime());
+            registry.measureWith(metrics.registry());
+        }
         catalog.scan(config.pluginsDir());
         registry.apply(config, catalog);
         state.config(config);
@@ -87,17 +96,29 @@ public final class Daemon implements AutoCloseable {
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform());
         });
+        if (metrics != null) {
+            images.observePulls(metrics.pullObserver());
+        }
         images.start();
-        lifecycle = Lifecycle.start(state, config, images, events);
+        lifecycle = Lifecycle.start(state, config, images, events, metrics);
         PodNetworking networking = lifecycle.networking();
+        Lifecycle running = lifecycle;
         RuntimeInfoService info = new RuntimeInfoService(state,
-                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()));
+                () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints(running));
         eventStreams = new ContainerEventStreams(lifecycle.events());
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
                         lifecycle.streaming()::url, eventStreams)::withCachedLists,
                 new ImageServiceImpl(images),
-                new AdminServiceImpl(images)));
+                new AdminServiceImpl(images)), metrics);
+        // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
+        if (metrics != null) {
+            try {
+                metricsServer = MetricsServer.start(config.metricsAddress(), config.metricsPort(), metrics::scrape);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.
         try {
             PidFile.write(config.state());
@@ -106,6 +127,17 @@ public final class Daemon implements AutoCloseable {
         }
         log.info("crisp {} ready in {} ms: handlers {} (default '{}'), plugins from {}", io.crisp.core.CrispBuild.VERSION,
                 (System.nanoTime() - started) / 1_000_000, config.runtimes().keySet(), config.defaultRuntime(), config.pluginsDir());
+    }
+
+    /** The other servers' URLs, for Status verbose info and {@code crisp status}. */
+    private Map<String, String> endpoints(Lifecycle running) {
+        Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+        endpoints.put("streaming", running.streaming().server().baseUrl());
+        MetricsServer served = metricsServer;
+        if (served != null) {
+            endpoints.put("metrics", served.url());
+        }
+        return endpoints;
     }
 
     /** Re-reads configuration and plugins; never throws: the outcome says what happened. */
@@ -157,6 +189,10 @@ public final class Daemon implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
         }
         if (lifecycle != null) {
             lifecycle.close();

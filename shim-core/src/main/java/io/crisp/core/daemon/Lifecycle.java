@@ -7,6 +7,8 @@ import io.crisp.core.container.ContainerStore;
 import io.crisp.core.events.ContainerEvents;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.snapshot.SnapshotService;
+import io.crisp.core.metrics.RuntimeMetrics;
+import io.crisp.core.metrics.StateGauges;
 import io.crisp.core.network.NetworkNamespaces;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.network.cni.CniNetwork;
@@ -14,6 +16,7 @@ import io.crisp.core.oci.CgroupDriver;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.EventRouter;
+import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.KeyedLocks;
@@ -39,6 +42,11 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         Streaming streaming, ContainerEvents events)
         implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
+        return start(state, config, images, events, null);
+    }
+
+    /** As {@link #start(DaemonState, CrispConfig, ImageService, EventRouter)}, counting pods, containers and OOM kills into {@code metrics} (none when null). */
+    public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events, RuntimeMetrics metrics) {
         Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
         KeyedLocks locks = new KeyedLocks();
         SandboxStore sandboxStore = new SandboxStore(config.root().resolve("pods"));
@@ -68,8 +76,15 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
             @Override
             public void oomKilled(String id) {
                 containers.oomKilled(id);
+                if (metrics != null) {
+                    metrics.oomKilled(containers.store().find(id).flatMap(c -> sandboxStore.find(c.sandboxId()))
+                            .map(Sandbox::handler).orElse(""));
+                }
             }
         });
+        if (metrics != null) {
+            StateGauges.register(metrics, sandboxStore::all, containers.store()::all, () -> state.handlers().table().handlers().keySet());
+        }
         sandboxes.recover();
         containers.recover();
         Set<String> known = new HashSet<>();

@@ -72,6 +72,24 @@ public final class ImageService {
     private final ImageGarbage garbage;
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
+    private volatile PullObserver pullObserver = PullObserver.NONE;
+
+    /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
+    public interface PullObserver {
+        PullObserver NONE = new PullObserver() {
+            @Override
+            public void pulled(long bytes, long nanos) {}
+
+            @Override
+            public void failed(long nanos) {}
+        };
+
+        /** A pull stored an image of {@code bytes} (its compressed layers and config) in {@code nanos}. */
+        void pulled(long bytes, long nanos);
+
+        /** A pull failed or was cancelled after {@code nanos}. */
+        void failed(long nanos);
+    }
 
     public ImageService(Path crispRoot, Supplier<PullSettings> settings) {
         this.root = crispRoot.resolve("images");
@@ -88,6 +106,10 @@ public final class ImageService {
         layers.cleanPartial();
         LayerStore.deleteTree(root.resolve("import")); // archives an interrupted import extracted
         images.load();
+    }
+
+    public void observePulls(PullObserver observer) {
+        this.pullObserver = java.util.Objects.requireNonNull(observer, "observer is null");
     }
 
     /** Tells the service which image ids containers use, so RemoveImage can refuse them. */
@@ -177,6 +199,7 @@ public final class ImageService {
                     ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, addedBlobs, addedLayers, touched);
                     log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
                             (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
+                    pullObserver.pulled(image.size(), System.nanoTime() - started);
                     return image;
                 } catch (BackendException e) {
                     if (pull.cancelled().isPresent() || !endpoint.mirror() || e.kind() == BackendException.Kind.INVALID_ARGUMENT) {
@@ -188,6 +211,7 @@ public final class ImageService {
             }
             throw lastFailure != null ? lastFailure : BackendException.unavailable("no endpoint for %s", ref);
         } catch (RuntimeException e) {
+            pullObserver.failed(System.nanoTime() - started);
             garbage.discard(addedBlobs, addedLayers, touched);
             if (pull.cancelled().isPresent()) {
                 throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());

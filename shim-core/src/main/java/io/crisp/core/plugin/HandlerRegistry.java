@@ -3,10 +3,12 @@ package io.crisp.core.plugin;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.metrics.MeteredBackend;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +42,19 @@ public final class HandlerRegistry implements AutoCloseable {
     private final Set<Handler> retired = ConcurrentHashMap.newKeySet();
     private final ContainerEventSink events;
 
+    /** Where backends created from now on time their calls; null: not measured. */
+    private volatile MeterRegistry meters;
+
     public HandlerRegistry(ContainerEventSink events) {
         this.events = events;
+    }
+
+    /**
+     * Wraps every backend created from now on in a {@link MeteredBackend} timing its calls into
+     * {@code meters}. Called before the first {@link #apply}, when metrics are on.
+     */
+    public void measureWith(MeterRegistry meters) {
+        this.meters = meters;
     }
 
     /** The table in force. Null only before the first {@link #apply}. */
@@ -102,7 +115,8 @@ public final class HandlerRegistry implements AutoCloseable {
             if (backend == null) {
                 throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
             }
-            return backend;
+            MeterRegistry measured = meters;
+            return measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
         } catch (BackendException e) {
             throw new ConfigException(table.origin() + ": " + e.getMessage(), e);
         } catch (ConfigException e) {

@@ -29,6 +29,7 @@ public final class RuntimeInfoService {
 
     private final DaemonState state;
     private final java.util.function.Supplier<java.util.Optional<String>> networkProblem;
+    private final java.util.function.Supplier<Map<String, String>> endpoints;
     private final ObjectMapper json = new ObjectMapper();
 
     /** For tools that read the configuration without serving pods: the network is reported not ready. */
@@ -38,8 +39,15 @@ public final class RuntimeInfoService {
 
     /** @param networkProblem empty while the pod network is ready, else why it is not (e.g. no CNI config in the conf dir) */
     public RuntimeInfoService(DaemonState state, java.util.function.Supplier<java.util.Optional<String>> networkProblem) {
+        this(state, networkProblem, Map::of);
+    }
+
+    /** @param endpoints the daemon's other servers by name ("streaming", "metrics") and URL, for verbose info "endpoints" */
+    public RuntimeInfoService(DaemonState state, java.util.function.Supplier<java.util.Optional<String>> networkProblem,
+            java.util.function.Supplier<Map<String, String>> endpoints) {
         this.state = state;
         this.networkProblem = networkProblem;
+        this.endpoints = endpoints;
     }
 
     public RuntimeStatusReport status(boolean verbose) {
@@ -103,6 +111,9 @@ public final class RuntimeInfoService {
         load.error().ifPresent(e -> reload.put("error", e));
         info.put("reload", reload.toString());
         info.put("node", json.createObjectNode().put("pod_cidr", state.node().podCidr()).toString());
+        ObjectNode servers = json.createObjectNode();
+        endpoints.get().forEach(servers::put);
+        info.put("endpoints", servers.toString());
         return info;
     }
 

@@ -1,5 +1,6 @@
 package io.crisp.core.server;
 
+import io.crisp.core.metrics.RuntimeMetrics;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -74,6 +75,15 @@ public final class CriServer implements AutoCloseable {
      * @throws IllegalStateException when another server owns the socket or epoll is unavailable
      */
     public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services) {
+        return start(path, maxInboundMessageSize, services, null);
+    }
+
+    /**
+     * Binds {@code path} and starts serving, timing every RPC into {@code metrics} (none when null).
+     *
+     * @throws IllegalStateException when another server owns the socket or epoll is unavailable
+     */
+    public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services, RuntimeMetrics metrics) {
         if (!Epoll.isAvailable()) {
             throw new IllegalStateException("Netty native epoll is not available on this machine: " + Epoll.unavailabilityCause());
         }
@@ -95,8 +105,10 @@ public final class CriServer implements AutoCloseable {
                 // warning per connection. A null value removes the option.
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null);
         RpcLogInterceptor logging = new RpcLogInterceptor();
+        RpcMetricsInterceptor metered = metrics == null ? null : new RpcMetricsInterceptor(metrics);
         for (BindableService service : services) {
-            builder.addService(ServerInterceptors.intercept(service, logging));
+            builder.addService(metered == null ? ServerInterceptors.intercept(service, logging)
+                    : ServerInterceptors.intercept(service, logging, metered));
         }
         Server server = builder.build();
         try {

@@ -130,6 +130,11 @@ public final class StreamServer implements AutoCloseable {
         return scheme + "://" + host + ":" + port + "/" + kind + "/" + token;
     }
 
+    /** Where the server answers: {@code http://127.0.0.1:PORT}. */
+    public String baseUrl() {
+        return scheme + "://" + host + ":" + port;
+    }
+
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) channel.localAddress();
     }

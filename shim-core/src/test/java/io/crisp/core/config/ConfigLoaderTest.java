@@ -106,6 +106,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(4));
         expected.put(ConfigKey.STREAM_TLS_CERT, "");
         expected.put(ConfigKey.STREAM_TLS_KEY, "");
+        expected.put(ConfigKey.METRICS_ADDRESS, "127.0.0.1");
+        expected.put(ConfigKey.METRICS_PORT, 0L);
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -168,6 +170,10 @@ final class ConfigLoaderTest {
                 stream_tls_cert = "/etc/crisp/stream.crt"
                 stream_tls_key = "/etc/crisp/stream.key"
 
+                [metrics]
+                metrics_address = "0.0.0.0"
+                metrics_port = 9464
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -194,6 +200,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(1));
         expected.put(ConfigKey.STREAM_TLS_CERT, "/etc/crisp/stream.crt");
         expected.put(ConfigKey.STREAM_TLS_KEY, "/etc/crisp/stream.key");
+        expected.put(ConfigKey.METRICS_ADDRESS, "0.0.0.0");
+        expected.put(ConfigKey.METRICS_PORT, 9464L);
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -212,6 +220,8 @@ final class ConfigLoaderTest {
         assertEquals(Optional.of(new CrispConfig.StreamTls(Path.of("/etc/crisp/stream.crt"), Path.of("/etc/crisp/stream.key"))),
                 config.streamTls());
         assertEquals(10010, config.streamPort());
+        assertEquals("0.0.0.0", config.metricsAddress());
+        assertEquals(9464, config.metricsPort());
         assertEquals(Map.of("kata", new RuntimeTable("kata", "kata", Map.of(), Optional.of(mainFile()))), config.runtimes());
         assertEquals(List.of(mainFile()), config.sources());
     }
@@ -474,7 +484,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [runtimes.NAME])",
+        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [metrics], [runtimes.NAME])",
                 failMain("[cni]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
     }
 
