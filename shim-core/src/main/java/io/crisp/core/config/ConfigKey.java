@@ -56,7 +56,10 @@ public enum ConfigKey {
     STREAM_TLS_CERT("stream", "stream_tls_cert", new ValueType.Text(), "", false,
             "PEM certificate chain for HTTPS streaming; with stream_tls_key, empty for plain HTTP."),
     STREAM_TLS_KEY("stream", "stream_tls_key", new ValueType.Text(), "", false,
-            "PEM private key (PKCS#8) for stream_tls_cert; never logged.");
+            "PEM private key (PKCS#8) for stream_tls_cert; never logged."),
+    STATS_COLLECT_PERIOD("stats", "stats_collect_period",
+            new ValueType.Span(java.time.Duration.ofMillis(100), java.time.Duration.ofHours(1)), "1s", false,
+            "How often CPU, memory and network figures of running containers and pods are sampled; the stats RPCs answer from the latest.");
 
     private final String table;
     private final String name;

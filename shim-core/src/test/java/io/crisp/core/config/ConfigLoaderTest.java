@@ -106,6 +106,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(4));
         expected.put(ConfigKey.STREAM_TLS_CERT, "");
         expected.put(ConfigKey.STREAM_TLS_KEY, "");
+        expected.put(ConfigKey.STATS_COLLECT_PERIOD, java.time.Duration.ofSeconds(1));
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -168,6 +169,9 @@ final class ConfigLoaderTest {
                 stream_tls_cert = "/etc/crisp/stream.crt"
                 stream_tls_key = "/etc/crisp/stream.key"
 
+                [stats]
+                stats_collect_period = "250ms"
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -194,6 +198,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_IDLE_TIMEOUT, java.time.Duration.ofHours(1));
         expected.put(ConfigKey.STREAM_TLS_CERT, "/etc/crisp/stream.crt");
         expected.put(ConfigKey.STREAM_TLS_KEY, "/etc/crisp/stream.key");
+        expected.put(ConfigKey.STATS_COLLECT_PERIOD, java.time.Duration.ofMillis(250));
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -474,7 +479,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [runtimes.NAME])",
+        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [stats], [runtimes.NAME])",
                 failMain("[cni]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
     }
 
