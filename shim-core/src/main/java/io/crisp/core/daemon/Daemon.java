@@ -92,7 +92,7 @@ public final class Daemon implements AutoCloseable {
                 () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()));
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
-                        lifecycle.streaming()::url)::withCachedLists,
+                        lifecycle.streaming()::url, lifecycle.stats())::withCachedLists,
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)));
         // Only now: the socket lock proves no other daemon runs, so its pid file is not ours to replace.

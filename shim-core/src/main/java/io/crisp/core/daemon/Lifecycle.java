@@ -16,6 +16,8 @@ import io.crisp.core.runtime.EventRouter;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.KeyedLocks;
+import io.crisp.core.stats.DaemonStatsSources;
+import io.crisp.core.stats.StatsCollector;
 import io.crisp.core.stream.StreamBridge;
 import io.crisp.core.stream.Streaming;
 import io.crisp.spi.ContainerEventSink;
@@ -31,10 +33,11 @@ import java.util.Set;
  * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns}, CNI results under
  * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
- * The streaming server starts last; a container's or pod's exit ends its streaming sessions.
+ * The streaming server starts last; a container's or pod's exit ends its streaming sessions. The
+ * stats collector starts after recovery, so its first round sees the recovered containers.
  */
 public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking,
-        Streaming streaming)
+        Streaming streaming, StatsCollector stats, DaemonStatsSources statsSources)
         implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
         Bundles bundles = new Bundles(config.state(), new SnapshotService(config.root().resolve("snapshots")), images.layers());
@@ -81,12 +84,17 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
             throw new UncheckedIOException(e.getMessage(), e);
         }
         streams[0] = streaming.bridge();
-        return new Lifecycle(sandboxes, containers, bundles, networking, streaming);
+        DaemonStatsSources statsSources = new DaemonStatsSources(sandboxStore, containers.store(), bundles, networking);
+        StatsCollector stats = new StatsCollector(statsSources, config.statsCollectPeriod(), StatsCollector::epochNanos);
+        stats.start();
+        return new Lifecycle(sandboxes, containers, bundles, networking, streaming, stats, statsSources);
     }
 
-    /** Stops streaming and watching the CNI config directory. Pods and their networks stay. */
+    /** Stops collecting stats, streaming and watching the CNI config directory. Pods and their networks stay. */
     @Override
     public void close() {
+        stats.close();
+        statsSources.close();
         streaming.close();
         networking.close();
     }
