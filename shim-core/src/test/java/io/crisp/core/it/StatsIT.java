@@ -81,18 +81,18 @@ final class StatsIT {
         PodSandboxConfig pod = Pods.pod("stats", dir.resolve("logs")).build();
         podId = Pods.run(client, pod);
         busy = Pods.createAndStart(client, podId, pod, Pods.container("busy", "sh", "-c", "while :; do :; done").build());
-        // 50 MB of anonymous memory in the shell, which then waits; httpd answers the host's requests.
+        // httpd answers the host's requests; dd holds a 50 MB buffer it filled, blocked writing to a pipe nobody reads.
         memory = Pods.createAndStart(client, podId, pod, Pods.container("memory", "sh", "-c",
-                "mkdir -p /www && echo hello > /www/index.html && httpd -p 8081 -h /www"
-                        + " && fill=$(head -c " + MB50 + " /dev/zero | tr '\\0' a) && echo filled > /tmp/filled && sleep 100000").build());
+                "mkdir -p /www && echo hello > /www/index.html && httpd -p 8081 -h /www && echo ready > /tmp/ready"
+                        + " && dd if=/dev/zero bs=" + MB50 + " count=1 | sleep 100000").build());
         exited = Pods.createAndStart(client, podId, pod, Pods.container("done", "true").build());
         Pods.awaitState(client, busy, CONTAINER_RUNNING, WAIT_SECONDS);
         Pods.awaitState(client, memory, CONTAINER_RUNNING, WAIT_SECONDS);
         Pods.awaitState(client, exited, CONTAINER_EXITED, WAIT_SECONDS);
         podIp = client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
                 .getStatus().getNetwork().getIp();
-        Pods.await(() -> execSync(memory, "cat", "/tmp/filled").getStdout().toStringUtf8().contains("filled"), WAIT_SECONDS,
-                "the memory container to fill 50 MB");
+        Pods.await(() -> execSync(memory, "cat", "/tmp/ready").getStdout().toStringUtf8().contains("ready"), WAIT_SECONDS,
+                "the memory container's httpd");
     }
 
     @AfterAll
@@ -160,7 +160,7 @@ final class StatsIT {
     void writableLayerGrowsAfterWritingAFile() {
         Pods.await(() -> stats(memory).hasWritableLayer(), WAIT_SECONDS, "a writable layer measurement");
         long before = stats(memory).getWritableLayer().getUsedBytes().getValue();
-        assertTrue(stats(memory).getWritableLayer().getInodesUsed().getValue() > 0, "mkdir /www, index.html, /tmp/filled");
+        assertTrue(stats(memory).getWritableLayer().getInodesUsed().getValue() > 0, "mkdir /www, index.html, /tmp/ready");
         assertTrue(stats(memory).getWritableLayer().getFsId().getMountpoint().endsWith("/upper"));
         ExecSyncResponse dd = execSync(memory, "dd", "if=/dev/zero", "of=/grown", "bs=1048576", "count=5");
         assertEquals(0, dd.getExitCode(), dd.getStderr().toStringUtf8());
@@ -233,7 +233,7 @@ final class StatsIT {
 
     @Test
     void memoryContainerHasItsWorkingSet() {
-        Pods.await(() -> stats(memory).getMemory().getWorkingSetBytes().getValue() > MB50, WAIT_SECONDS,
+        awaitOrShow(() -> stats(memory).getMemory().getWorkingSetBytes().getValue() > MB50, () -> stats(memory).getMemory(),
                 "working set of the memory container above 50 MB");
         Pods.await(() -> podMetrics().getContainerMetricsList().stream().filter(c -> c.getContainerId().equals(memory))
                 .flatMap(c -> c.getMetricsList().stream())
@@ -243,18 +243,27 @@ final class StatsIT {
 
     @Test
     void podSandboxStatsSumsItsContainersAndInfra() {
-        Pods.await(() -> {
+        awaitOrShow(() -> {
             PodSandboxStats s = podStats();
             return s.getLinux().getContainersCount() == 2 && s.getLinux().getContainersList().stream().allMatch(ContainerStats::hasCpu)
                     && s.getLinux().getProcess().getProcessCount().getValue() >= 3;
-        }, WAIT_SECONDS, "pod stats with both containers' figures and processes");
+        }, () -> podStats().getLinux(), "pod stats with both containers' figures and processes");
         PodSandboxStats s = podStats();
         long containersCpu = s.getLinux().getContainersList().stream().mapToLong(c -> c.getCpu().getUsageCoreNanoSeconds().getValue()).sum();
         long containersMemory = s.getLinux().getContainersList().stream().mapToLong(c -> c.getMemory().getWorkingSetBytes().getValue()).sum();
-        assertTrue(s.getLinux().getCpu().getUsageCoreNanoSeconds().getValue() >= containersCpu);
-        assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() >= containersMemory);
-        assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() > MB50);
-        assertTrue(s.getLinux().getCpu().getUsageNanoCores().getValue() > 300_000_000L);
+        assertTrue(s.getLinux().getCpu().getUsageCoreNanoSeconds().getValue() >= containersCpu, s.getLinux().toString());
+        assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() >= containersMemory, s.getLinux().toString());
+        assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() > MB50, s.getLinux().toString());
+        assertTrue(s.getLinux().getCpu().getUsageNanoCores().getValue() > 300_000_000L, s.getLinux().toString());
+    }
+
+    /** Waits for {@code condition}; a timeout shows what was there last. */
+    private static void awaitOrShow(java.util.function.BooleanSupplier condition, java.util.function.Supplier<Object> shown, String what) {
+        try {
+            Pods.await(condition, WAIT_SECONDS, what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last seen: " + shown.get(), e);
+        }
     }
 
     private static String httpGet(String host, int port) {
