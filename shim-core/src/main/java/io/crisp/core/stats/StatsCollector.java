@@ -61,7 +61,9 @@ public final class StatsCollector implements AutoCloseable {
     private final Map<String, ContainerFigures> infras = new ConcurrentHashMap<>();
     private final Map<String, NetworkFigures> networks = new ConcurrentHashMap<>();
     private long round;
+    /** Guarded by {@code this}; rounds hold {@link #roundLock}, so close never waits behind a round for the monitor. */
     private ScheduledExecutorService thread;
+    private final Object roundLock = new Object();
 
     /** @param wallNanos nanoseconds since the epoch, for figures the backend does not time itself */
     public StatsCollector(Sources sources, Duration period, LongSupplier wallNanos) {
@@ -88,11 +90,24 @@ public final class StatsCollector implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::collectSafely, 0, period.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Stops sampling; waits a little for a round in progress, so the sources can be closed after. */
     @Override
-    public synchronized void close() {
-        if (thread != null) {
-            thread.shutdownNow();
+    public void close() {
+        ScheduledExecutorService stopping;
+        synchronized (this) {
+            stopping = thread;
             thread = null;
+        }
+        if (stopping == null) {
+            return;
+        }
+        stopping.shutdownNow();
+        try {
+            if (!stopping.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("The stats collector did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -105,7 +120,13 @@ public final class StatsCollector implements AutoCloseable {
     }
 
     /** One round: every object sampled once. Public for tests and benchmarks; the thread calls it. */
-    public synchronized void collectOnce() {
+    public void collectOnce() {
+        synchronized (roundLock) {
+            collectRound();
+        }
+    }
+
+    private void collectRound() {
         boolean layers = round++ % LAYER_EVERY == 0;
         Set<String> running = new HashSet<>();
         for (Container c : sources.runningContainers()) {
