@@ -60,7 +60,10 @@ public enum ConfigKey {
     METRICS_ADDRESS("metrics", "metrics_address", new ValueType.Text(), "127.0.0.1", false,
             "Address of the Prometheus metrics server (GET /metrics); loopback unless a scraper on another node needs it."),
     METRICS_PORT("metrics", "metrics_port", new ValueType.Size(0, 65535), "0", false,
-            "Port of the Prometheus metrics server; 0 turns metrics off.");
+            "Port of the Prometheus metrics server; 0 turns metrics off."),
+    STATS_COLLECT_PERIOD("stats", "stats_collect_period",
+            new ValueType.Span(java.time.Duration.ofMillis(100), java.time.Duration.ofHours(1)), "1s", false,
+            "How often CPU, memory and network figures of running containers and pods are sampled; the stats RPCs answer from the latest.");
 
     private final String table;
     private final String name;

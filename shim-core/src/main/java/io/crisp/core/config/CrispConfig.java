@@ -130,6 +130,10 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (java.time.Duration) values.get(ConfigKey.STREAM_IDLE_TIMEOUT);
     }
 
+    public java.time.Duration statsCollectPeriod() {
+        return (java.time.Duration) values.get(ConfigKey.STATS_COLLECT_PERIOD);
+    }
+
     /** Certificate and key files for HTTPS streaming, when both are set (the loader checks they come as a pair). */
     public Optional<StreamTls> streamTls() {
         String cert = (String) values.get(ConfigKey.STREAM_TLS_CERT);

@@ -67,6 +67,15 @@ public final class Bundles {
         return podsDir.resolve(sandboxId);
     }
 
+    /** The container's writable layer: where it lives (its overlay upper directory) and what it holds, in one walk. */
+    public WritableLayer writableLayer(String containerId) {
+        SnapshotService.UpperUsage usage = snapshots.upperUsage(containerId);
+        return new WritableLayer(snapshots.path(containerId).resolve("upper"), usage.bytes(), usage.inodes());
+    }
+
+    /** A container's writable layer: its directory, bytes of its regular files and its inodes. */
+    public record WritableLayer(Path directory, long bytes, long inodes) {}
+
     /** Mounts the object's root filesystem from the image's layers and returns it. */
     public Path mountRootfs(String id, ImageRecord image) {
         List<Path> bottomFirst = new ArrayList<>();

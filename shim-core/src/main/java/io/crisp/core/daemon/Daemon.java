@@ -108,7 +108,7 @@ public final class Daemon implements AutoCloseable {
         eventStreams = new ContainerEventStreams(lifecycle.events());
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
-                        lifecycle.streaming()::url, eventStreams)::withCachedLists,
+                        lifecycle.streaming()::url, lifecycle.stats(), eventStreams)::withCachedLists,
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)), metrics);
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.

@@ -20,6 +20,8 @@ import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.KeyedLocks;
+import io.crisp.core.stats.DaemonStatsSources;
+import io.crisp.core.stats.StatsCollector;
 import io.crisp.core.stream.StreamBridge;
 import io.crisp.core.stream.Streaming;
 import io.crisp.spi.ContainerEventSink;
@@ -35,11 +37,13 @@ import java.util.Set;
  * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns}, CNI results under
  * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
- * The streaming server starts last; a container's or pod's exit ends its streaming sessions.
+ * The streaming server starts last; a container's or pod's exit ends its streaming sessions. The
+ * stats collector starts after recovery, so its first round sees the recovered containers.
  * {@code events} is the hub the services publish container lifecycle events to.
  */
 public record Lifecycle(SandboxService sandboxes, ContainerService containers, Bundles bundles, PodNetworking networking,
-        Streaming streaming, ContainerEvents events)
+        Streaming streaming, ContainerEvents events, StatsCollector stats,
+        DaemonStatsSources statsSources)
         implements AutoCloseable {
     public static Lifecycle start(DaemonState state, CrispConfig config, ImageService images, EventRouter events) {
         return start(state, config, images, events, null);
@@ -100,12 +104,17 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
             throw new UncheckedIOException(e.getMessage(), e);
         }
         streams[0] = streaming.bridge();
-        return new Lifecycle(sandboxes, containers, bundles, networking, streaming, lifecycleEvents);
+        DaemonStatsSources statsSources = new DaemonStatsSources(sandboxStore, containers.store(), bundles, networking);
+        StatsCollector stats = new StatsCollector(statsSources, config.statsCollectPeriod(), StatsCollector::epochNanos);
+        stats.start();
+        return new Lifecycle(sandboxes, containers, bundles, networking, streaming, lifecycleEvents, stats, statsSources);
     }
 
-    /** Ends event subscriptions, stops streaming and watching the CNI config directory. Pods and their networks stay. */
+    /** Stops collecting stats, ends event subscriptions, stops streaming and watching the CNI config directory. Pods and their networks stay. */
     @Override
     public void close() {
+        stats.close();
+        statsSources.close();
         events.close();
         streaming.close();
         networking.close();

@@ -9,7 +9,21 @@ import io.crisp.core.convert.ContainerResponses;
 import io.crisp.core.convert.ContainerSettingsFromCri;
 import io.crisp.core.convert.SandboxRequests;
 import io.crisp.core.convert.SandboxResponses;
+import io.crisp.core.convert.StatsResponses;
 import io.crisp.core.convert.StatusResponses;
+import io.crisp.core.stats.StatsCollector;
+import io.crisp.cri.v1.ContainerStatsRequest;
+import io.crisp.cri.v1.ContainerStatsResponse;
+import io.crisp.cri.v1.ListContainerStatsRequest;
+import io.crisp.cri.v1.ListContainerStatsResponse;
+import io.crisp.cri.v1.ListMetricDescriptorsRequest;
+import io.crisp.cri.v1.ListMetricDescriptorsResponse;
+import io.crisp.cri.v1.ListPodSandboxMetricsRequest;
+import io.crisp.cri.v1.ListPodSandboxMetricsResponse;
+import io.crisp.cri.v1.ListPodSandboxStatsRequest;
+import io.crisp.cri.v1.ListPodSandboxStatsResponse;
+import io.crisp.cri.v1.PodSandboxStatsRequest;
+import io.crisp.cri.v1.PodSandboxStatsResponse;
 import io.crisp.core.runtime.NodeState;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.sandbox.Sandbox;
@@ -93,6 +107,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final SandboxService sandboxes;
     private final ContainerService containers;
     private final Bundles bundles;
+    /** The stats RPCs answer from what it collected; they never call a backend. */
+    private final StatsCollector stats;
     /** Issues the single-use streaming URL of a validated Exec, Attach or PortForward. */
     private final Function<StreamTarget, String> streamUrls;
     /** GetContainerEvents streams; null answers UNIMPLEMENTED. */
@@ -101,14 +117,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final ListCache<ListContainersResponse> allContainers = new ListCache<>();
 
     public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles,
-            Function<StreamTarget, String> streamUrls) {
-        this(info, node, sandboxes, containers, bundles, streamUrls, null);
+            Function<StreamTarget, String> streamUrls, StatsCollector stats) {
+        this(info, node, sandboxes, containers, bundles, streamUrls, stats, null);
     }
 
     public RuntimeServiceImpl(RuntimeInfoService info, NodeState node, SandboxService sandboxes, ContainerService containers, Bundles bundles,
-            Function<StreamTarget, String> streamUrls, ContainerEventStreams events) {
+            Function<StreamTarget, String> streamUrls, StatsCollector stats, ContainerEventStreams events) {
         this.events = events;
         this.info = info;
+        this.stats = stats;
         this.streamUrls = streamUrls;
         this.node = node;
         this.sandboxes = sandboxes;
@@ -310,6 +327,64 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             return;
         }
         events.serve(observer);
+    }
+
+    // ---- stats: from the collector's memory, never from a backend ----
+
+    @Override
+    public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> observer) {
+        Rpc.unary(observer, "ContainerStats", () -> {
+            Container c = containers.status(required(request.getContainerId(), "container_id"));
+            return ContainerStatsResponse.newBuilder().setStats(StatsResponses.container(stats.containerReport(c))).build();
+        });
+    }
+
+    @Override
+    public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> observer) {
+        Rpc.unary(observer, "ListContainerStats", () -> {
+            ListContainerStatsResponse.Builder response = ListContainerStatsResponse.newBuilder();
+            for (Container c : containers.list(StatsResponses.filter(request))) {
+                response.addStats(StatsResponses.container(stats.containerReport(c)));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> observer) {
+        Rpc.unary(observer, "PodSandboxStats", () -> {
+            Sandbox s = sandboxes.status(required(request.getPodSandboxId(), "pod_sandbox_id"));
+            return PodSandboxStatsResponse.newBuilder()
+                    .setStats(StatsResponses.pod(stats.podReport(s, containers.store().inSandbox(s.id())))).build();
+        });
+    }
+
+    @Override
+    public void listPodSandboxStats(ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> observer) {
+        Rpc.unary(observer, "ListPodSandboxStats", () -> {
+            ListPodSandboxStatsResponse.Builder response = ListPodSandboxStatsResponse.newBuilder();
+            for (Sandbox s : sandboxes.listPodSandbox(StatsResponses.filter(request))) {
+                response.addStats(StatsResponses.pod(stats.podReport(s, containers.store().inSandbox(s.id()))));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void listMetricDescriptors(ListMetricDescriptorsRequest request, StreamObserver<ListMetricDescriptorsResponse> observer) {
+        Rpc.unary(observer, "ListMetricDescriptors", StatsResponses::descriptors);
+    }
+
+    @Override
+    public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request, StreamObserver<ListPodSandboxMetricsResponse> observer) {
+        Rpc.unary(observer, "ListPodSandboxMetrics", () -> {
+            ListPodSandboxMetricsResponse.Builder response = ListPodSandboxMetricsResponse.newBuilder();
+            for (Sandbox s : sandboxes.listPodSandbox(new SandboxFilter(java.util.Optional.empty(), java.util.Optional.of(Sandbox.State.READY),
+                    java.util.Map.of()))) {
+                response.addPodMetrics(StatsResponses.metrics(stats.podReport(s, containers.store().inSandbox(s.id()))));
+            }
+            return response.build();
+        });
     }
 
     // ---- streaming: the request is checked now, the client connects to the returned URL ----

@@ -108,6 +108,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_TLS_KEY, "");
         expected.put(ConfigKey.METRICS_ADDRESS, "127.0.0.1");
         expected.put(ConfigKey.METRICS_PORT, 0L);
+        expected.put(ConfigKey.STATS_COLLECT_PERIOD, java.time.Duration.ofSeconds(1));
         assertEquals(expected, config.values());
 
         assertEquals(Map.of("runc", new RuntimeTable("runc", "runc", Map.of(), Optional.empty())), config.runtimes());
@@ -174,6 +175,9 @@ final class ConfigLoaderTest {
                 metrics_address = "0.0.0.0"
                 metrics_port = 9464
 
+                [stats]
+                stats_collect_period = "250ms"
+
                 [runtimes.kata]
                 plugin = "kata"
                 """);
@@ -202,6 +206,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.STREAM_TLS_KEY, "/etc/crisp/stream.key");
         expected.put(ConfigKey.METRICS_ADDRESS, "0.0.0.0");
         expected.put(ConfigKey.METRICS_PORT, 9464L);
+        expected.put(ConfigKey.STATS_COLLECT_PERIOD, java.time.Duration.ofMillis(250));
         assertEquals(expected, config.values());
         // The file must set every key to a non-default value, or a key added later is untested here.
         for (ConfigKey key : ConfigKey.values()) {
@@ -484,7 +489,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTable() throws IOException {
-        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [metrics], [runtimes.NAME])",
+        assertEquals(mainFile() + ": unknown table [cni] (known tables: [api], [runtime], [image], [network], [stream], [metrics], [stats], [runtimes.NAME])",
                 failMain("[cni]\nplugin_dirs = [\"/opt/cni/bin\"]\n"));
     }
 

@@ -108,7 +108,7 @@ final class RuntimeServiceImplTest {
         images.start();
         lifecycle = Lifecycle.start(state, config, images, new EventRouter());
         RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), lifecycle.sandboxes(),
-                lifecycle.containers(), lifecycle.bundles(), lifecycle.streaming()::url);
+                lifecycle.containers(), lifecycle.bundles(), lifecycle.streaming()::url, lifecycle.stats());
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(service, new RpcLogInterceptor())).build().start();
@@ -309,9 +309,30 @@ final class RuntimeServiceImplTest {
     @Test
     void methodsNotImplementedAnswerUnimplemented() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> stub.containerStats(io.crisp.cri.v1.ContainerStatsRequest.newBuilder().setContainerId("abc").build()));
+                () -> stub.checkpointContainer(io.crisp.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("abc").build()));
 
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("ContainerStats"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("CheckpointContainer"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void statsCallsAnswerFromTheCollector() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stub.containerStats(io.crisp.cri.v1.ContainerStatsRequest.newBuilder().setContainerId("abc").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class,
+                () -> stub.containerStats(io.crisp.cri.v1.ContainerStatsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class,
+                () -> stub.podSandboxStats(io.crisp.cri.v1.PodSandboxStatsRequest.newBuilder().setPodSandboxId("abc").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertEquals(0, stub.listContainerStats(io.crisp.cri.v1.ListContainerStatsRequest.getDefaultInstance()).getStatsCount());
+        assertEquals(0, stub.listPodSandboxStats(io.crisp.cri.v1.ListPodSandboxStatsRequest.getDefaultInstance()).getStatsCount());
+        assertEquals(0, stub.listPodSandboxMetrics(io.crisp.cri.v1.ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsCount());
+        assertTrue(stub.listMetricDescriptors(io.crisp.cri.v1.ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList()
+                .stream().anyMatch(d -> d.getName().equals("container_cpu_usage_seconds_total")));
+        e = assertThrows(StatusRuntimeException.class, () -> stub.listContainerStats(io.crisp.cri.v1.ListContainerStatsRequest.newBuilder()
+                .setFilter(io.crisp.cri.v1.ContainerStatsFilter.newBuilder().putLabelSelector("no good", "x")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
 }

@@ -217,8 +217,8 @@ public final class SnapshotService {
         }
     }
 
-    /** What an upper directory holds. */
-    private record UpperUsage(long bytes, long inodes) {
+    /** What an upper directory holds: bytes of its regular files and its inodes, each inode counted once. */
+    public record UpperUsage(long bytes, long inodes) {
     }
 
     private static String validId(String containerId) {
@@ -331,7 +331,13 @@ public final class SnapshotService {
         }
     }
 
-    private UpperUsage upperUsage(String containerId) {
+    /**
+     * Bytes and inodes of the container's upper directory in one walk, which never follows a
+     * symlink; zeros for a read-only snapshot.
+     *
+     * @throws BackendException NOT_FOUND when the container has no snapshot
+     */
+    public UpperUsage upperUsage(String containerId) {
         Path dir = path(containerId);
         if (!Files.isDirectory(dir, NOFOLLOW_LINKS)) {
             throw BackendException.notFound("no snapshot for container %s at %s", containerId, dir);
