@@ -24,12 +24,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -66,7 +66,7 @@ public final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("[metrics] metrics_address '" + address + "' is not an address of this node: " + e.getMessage(), e);
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThread("crisp-metrics-io"), EpollIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-metrics-io", true), EpollIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EpollServerSocketChannel.class)
@@ -163,13 +163,5 @@ public final class MetricsServer implements AutoCloseable {
             LOG.debug("Metrics connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
-    }
-
-    private static ThreadFactory daemonThread(String prefix) {
-        return r -> {
-            Thread t = new Thread(r, prefix + "-1");
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -15,6 +15,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -25,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,12 +88,12 @@ public final class CriServer implements AutoCloseable {
             throw new IllegalStateException("Netty native epoll is not available on this machine: " + Epoll.unavailabilityCause());
         }
         SocketFile socket = SocketFile.prepare(path);
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, daemonThreads("crisp-accept"), EpollIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, daemonThreads("crisp-io"), EpollIoHandler.newFactory());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-accept", true), EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-io", true), EpollIoHandler.newFactory());
         // Two threads stay; more are made while calls block (a long StopContainer, a pull) and
         // retire after a minute idle.
         ThreadPoolExecutor executor = new ThreadPoolExecutor(2, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                daemonThreads("crisp-rpc"));
+                new DefaultThreadFactory("crisp-rpc", true));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -173,14 +173,5 @@ public final class CriServer implements AutoCloseable {
         public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
             return FROM_MEMORY.contains(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
