@@ -6,9 +6,11 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 
 /**
- * A blocking stream of chunks that a connection's event loop hands over as they arrive. When more
- * than {@link #HIGH_WATER} bytes wait unread it asks the connection to stop reading, and to resume
- * once the reader has taken them below {@link #LOW_WATER}.
+ * A blocking stream of chunks that a connection's event loop hands over as they arrive. How many
+ * bytes wait unread is reported to an {@link Accounting}, which applies back pressure: per stream
+ * with {@link #withWaterMarks} (WebSocket: when more than {@link #HIGH_WATER} bytes wait it asks the
+ * connection to stop reading, and to resume once the reader has taken them below
+ * {@link #LOW_WATER}), or across a whole connection (SPDY client).
  */
 final class ChunkInputStream extends InputStream {
     static final int HIGH_WATER = 1024 * 1024;
@@ -19,40 +21,73 @@ final class ChunkInputStream extends InputStream {
         void full(boolean full);
     }
 
+    /** Told how many bytes were queued and taken; called outside the stream's lock. */
+    interface Accounting {
+        void queued(int bytes);
+
+        void taken(int bytes);
+    }
+
     private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
-    private final Pressure pressure;
+    private final Accounting accounting;
     private byte[] current;
     private int position;
     private long queued;
-    private boolean full;
     private boolean ended;
     private IOException failure;
 
-    ChunkInputStream(Pressure pressure) {
-        this.pressure = pressure;
+    ChunkInputStream(Accounting accounting) {
+        this.accounting = accounting;
     }
 
-    /** Adds a chunk (the array is kept). */
+    /** A stream that tells {@code pressure} when its own unread bytes cross the water marks. */
+    static ChunkInputStream withWaterMarks(Pressure pressure) {
+        return new ChunkInputStream(new Accounting() {
+            private long unread;
+            private boolean full;
+
+            @Override
+            public void queued(int bytes) {
+                boolean becameFull;
+                synchronized (this) {
+                    unread += bytes;
+                    becameFull = !full && unread > HIGH_WATER;
+                    full |= becameFull;
+                }
+                if (becameFull) {
+                    pressure.full(true);
+                }
+            }
+
+            @Override
+            public void taken(int bytes) {
+                boolean drained;
+                synchronized (this) {
+                    unread -= bytes;
+                    drained = full && unread < LOW_WATER;
+                    full &= !drained;
+                }
+                if (drained) {
+                    pressure.full(false);
+                }
+            }
+        });
+    }
+
+    /** Adds a chunk (the array is kept); dropped once the stream has ended. */
     void offer(byte[] chunk) {
         if (chunk.length == 0) {
             return;
         }
-        boolean becameFull = false;
         synchronized (this) {
             if (ended) {
                 return;
             }
             chunks.add(chunk);
             queued += chunk.length;
-            if (!full && queued > HIGH_WATER) {
-                full = true;
-                becameFull = true;
-            }
             notifyAll();
         }
-        if (becameFull) {
-            pressure.full(true);
-        }
+        accounting.queued(chunk.length);
     }
 
     /** No more chunks: readers see end of stream after what is queued, or {@code error} if given. */
@@ -76,7 +111,6 @@ final class ChunkInputStream extends InputStream {
         if (length == 0) {
             return 0;
         }
-        boolean drained = false;
         int n;
         synchronized (this) {
             while (current == null && chunks.isEmpty()) {
@@ -104,14 +138,8 @@ final class ChunkInputStream extends InputStream {
                 current = null;
             }
             queued -= n;
-            if (full && queued < LOW_WATER) {
-                full = false;
-                drained = true;
-            }
         }
-        if (drained) {
-            pressure.full(false);
-        }
+        accounting.taken(n);
         return n;
     }
 

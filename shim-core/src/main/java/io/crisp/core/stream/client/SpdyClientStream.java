@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,9 +32,9 @@ final class SpdyClientStream {
     private final boolean keepText;
     final CompletableFuture<Void> replied = new CompletableFuture<>();
 
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    /** What arrived, for readers; unread bytes count toward the whole connection's back pressure. */
+    private final ChunkInputStream data;
     private final ByteArrayOutputStream text = new ByteArrayOutputStream();
-    private int chunkOffset;
     private boolean ended;
     private boolean endedByFin;
     private volatile boolean finSent;
@@ -46,6 +45,17 @@ final class SpdyClientStream {
         this.channel = channel;
         this.id = id;
         this.keepText = keepText;
+        this.data = new ChunkInputStream(new ChunkInputStream.Accounting() {
+            @Override
+            public void queued(int bytes) {
+                client.buffered(bytes);
+            }
+
+            @Override
+            public void taken(int bytes) {
+                client.consumed(bytes);
+            }
+        });
     }
 
     int id() {
@@ -54,19 +64,19 @@ final class SpdyClientStream {
 
     // ---- event loop side ----
 
-    void received(byte[] data, boolean last) {
+    void received(byte[] bytes, boolean last) {
         synchronized (this) {
-            if (data.length > 0 && !ended) {
+            if (bytes.length > 0 && !ended) {
                 if (keepText) {
-                    text.writeBytes(data);
+                    text.writeBytes(bytes);
                 } else {
-                    chunks.add(data);
-                    client.buffered(data.length);
+                    data.offer(bytes);
                 }
             }
             if (last) {
                 endedByFin = !ended || endedByFin;
                 ended = true;
+                data.end(null);
             }
             notifyAll();
         }
@@ -77,6 +87,7 @@ final class SpdyClientStream {
         replied.completeExceptionally(new IOException("stream " + id + " was reset or the connection closed"));
         synchronized (this) {
             ended = true;
+            data.end(null);
             notifyAll();
         }
     }
@@ -127,53 +138,7 @@ final class SpdyClientStream {
     }
 
     InputStream input() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                int n;
-                synchronized (SpdyClientStream.this) {
-                    try {
-                        while (chunks.isEmpty() && !ended) {
-                            SpdyClientStream.this.wait();
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException();
-                    }
-                    byte[] head = chunks.peek();
-                    if (head == null) {
-                        return -1;
-                    }
-                    n = Math.min(len, head.length - chunkOffset);
-                    System.arraycopy(head, chunkOffset, b, off, n);
-                    chunkOffset += n;
-                    if (chunkOffset == head.length) {
-                        chunks.poll();
-                        chunkOffset = 0;
-                    }
-                }
-                client.consumed(n);
-                return n;
-            }
-
-            @Override
-            public synchronized int available() {
-                synchronized (SpdyClientStream.this) {
-                    byte[] head = chunks.peek();
-                    return head == null ? 0 : head.length - chunkOffset;
-                }
-            }
-        };
+        return data;
     }
 
     OutputStream output() {

@@ -80,7 +80,7 @@ final class WebSocketForwardConnection implements ChannelClient.Receiver {
         Port(int index, int number) {
             this.index = index;
             this.number = number;
-            this.input = new ChunkInputStream(full -> {
+            this.input = ChunkInputStream.withWaterMarks(full -> {
                 ChannelClient c = client;
                 if (c != null) {
                     c.streamFull(full);

@@ -24,8 +24,8 @@ final class WebSocketStdioConnection implements StdioConnection, ChannelClient.R
 
     WebSocketStdioConnection(StdioWiring stdio) {
         this.stdio = stdio;
-        this.stdout = new ChunkInputStream(this::full);
-        this.stderr = new ChunkInputStream(this::full);
+        this.stdout = ChunkInputStream.withWaterMarks(this::full);
+        this.stderr = ChunkInputStream.withWaterMarks(this::full);
     }
 
     void connected(ChannelClient client) {
