@@ -10,11 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An interactive exec without a terminal: {@code runtime exec} with the JVM's pipes as the process's
@@ -24,22 +22,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class PipeExec implements StdioSession {
     private static final Redirect NULL_INPUT = Redirect.from(new File("/dev/null"));
 
-    private final String id;
+    private final ExecProcess exec;
     private final Process process;
-    private final Path pidFile;
     private final StdioWiring stdio;
-    private final CompletableFuture<Integer> exit;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PipeExec(String id, Process process, Path pidFile, StdioWiring stdio) {
-        this.id = id;
-        this.process = process;
-        this.pidFile = pidFile;
+    private PipeExec(ExecProcess exec, StdioWiring stdio) {
+        this.exec = exec;
+        this.process = exec.process();
         this.stdio = stdio;
-        this.exit = process.onExit().thenApply(p -> {
-            deletePidFile(pidFile);
-            return p.exitValue();
-        });
     }
 
     static PipeExec start(ExecRunner runner, StreamExecSpec spec, Path workDir) {
@@ -50,7 +40,7 @@ final class PipeExec implements StdioSession {
                 .redirectOutput(stdio.stdout() ? Redirect.PIPE : Redirect.DISCARD)
                 .redirectError(stdio.stderr() ? Redirect.PIPE : Redirect.DISCARD);
         try {
-            return new PipeExec(spec.containerId(), pb.start(), pidFile, stdio);
+            return new PipeExec(new ExecProcess(spec.containerId(), pb.start(), pidFile), stdio);
         } catch (IOException e) {
             throw new BackendException(Kind.UNAVAILABLE, "container " + spec.containerId()
                     + ": cannot run runtime exec: " + e.getMessage(), e);
@@ -79,16 +69,13 @@ final class PipeExec implements StdioSession {
 
     @Override
     public CompletableFuture<Integer> exit() {
-        return exit;
+        return exec.exit();
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!exec.end()) {
             return;
-        }
-        if (process.isAlive()) {
-            ExecRunner.killExec(id, process, pidFile);
         }
         try {
             process.getOutputStream().close();
@@ -100,15 +87,6 @@ final class PipeExec implements StdioSession {
             process.getErrorStream().close();
         } catch (IOException e) {
             // Nothing more to release.
-        }
-        deletePidFile(pidFile);
-    }
-
-    static void deletePidFile(Path pidFile) {
-        try {
-            Files.deleteIfExists(pidFile);
-        } catch (IOException e) {
-            // Left in the container's state directory, removed with it.
         }
     }
 }

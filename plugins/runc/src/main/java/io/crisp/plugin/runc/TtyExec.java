@@ -37,22 +37,14 @@ final class TtyExec implements StdioSession {
 
     private final String id;
     private final Pty pty;
-    private final Process process;
-    private final Path pidFile;
+    private final ExecProcess exec;
     private final StdioWiring stdio;
-    private final CompletableFuture<Integer> exit;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TtyExec(String id, Pty pty, Process process, Path pidFile, StdioWiring stdio) {
+    private TtyExec(String id, Pty pty, ExecProcess exec, StdioWiring stdio) {
         this.id = id;
         this.pty = pty;
-        this.process = process;
-        this.pidFile = pidFile;
+        this.exec = exec;
         this.stdio = stdio;
-        this.exit = process.onExit().thenApply(p -> {
-            PipeExec.deletePidFile(pidFile);
-            return p.exitValue();
-        });
     }
 
     static TtyExec start(ExecRunner runner, StreamExecSpec spec, Path workDir) {
@@ -82,7 +74,7 @@ final class TtyExec implements StdioSession {
                     + e.getMessage(), e);
         }
         pty.closeSlave();
-        TtyExec session = new TtyExec(id, pty, process, pidFile, spec.stdio());
+        TtyExec session = new TtyExec(id, pty, new ExecProcess(id, process, pidFile), spec.stdio());
         if (!spec.stdio().stdout()) {
             session.discardOutput();
         }
@@ -125,7 +117,7 @@ final class TtyExec implements StdioSession {
 
             @Override
             public void close() throws IOException {
-                if (eofSent.compareAndSet(false, true) && !closed.get()) {
+                if (eofSent.compareAndSet(false, true) && !exec.ended()) {
                     pty.write(new byte[] {EOF_CHAR}, 0, 1);
                 }
             }
@@ -153,18 +145,13 @@ final class TtyExec implements StdioSession {
 
     @Override
     public CompletableFuture<Integer> exit() {
-        return exit;
+        return exec.exit();
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (exec.end()) {
+            pty.close();
         }
-        if (process.isAlive()) {
-            ExecRunner.killExec(id, process, pidFile);
-        }
-        pty.close();
-        PipeExec.deletePidFile(pidFile);
     }
 }
