@@ -128,6 +128,7 @@ public final class OciSpecs {
         pod.annotations().forEach(annotations::put);
         annotations.put(CriAnnotations.CONTAINER_TYPE, CriAnnotations.TYPE_SANDBOX);
         podAnnotations(annotations, sandboxId, pod);
+        sandboxSizing(annotations, pod.resources());
         annotations.put(CriAnnotations.SANDBOX_LOG_DIRECTORY, pod.logDirectory());
         return spec;
     }
@@ -289,6 +290,23 @@ public final class OciSpecs {
         annotations.put(CriAnnotations.SANDBOX_NAME, pod.name());
         annotations.put(CriAnnotations.SANDBOX_NAMESPACE, pod.namespace());
         annotations.put(CriAnnotations.SANDBOX_UID, pod.uid());
+    }
+
+    /**
+     * containerd's sizing annotations from the pod's linux.resources, as decimal integers, when the
+     * kubelet sent them (an all-zero message reads as absent: it sizes nothing either). They are the
+     * core's to set: a pod annotation with one of these keys never reaches the spec.
+     */
+    private static void sandboxSizing(ObjectNode annotations, ResourceSettings res) {
+        annotations.remove(List.of(CriAnnotations.SANDBOX_CPU_PERIOD, CriAnnotations.SANDBOX_CPU_QUOTA,
+                CriAnnotations.SANDBOX_CPU_SHARES, CriAnnotations.SANDBOX_MEMORY));
+        if (res.equals(ResourceSettings.NONE)) {
+            return;
+        }
+        annotations.put(CriAnnotations.SANDBOX_CPU_PERIOD, Long.toString(res.cpuPeriod()));
+        annotations.put(CriAnnotations.SANDBOX_CPU_QUOTA, Long.toString(res.cpuQuota()));
+        annotations.put(CriAnnotations.SANDBOX_CPU_SHARES, Long.toString(res.cpuShares()));
+        annotations.put(CriAnnotations.SANDBOX_MEMORY, Long.toString(res.memoryLimitInBytes()));
     }
 
     private static void strings(ArrayNode array, List<String> values) {

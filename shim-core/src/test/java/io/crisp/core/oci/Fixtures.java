@@ -27,6 +27,15 @@ final class Fixtures {
                 ResourceSettings.NONE, ResourceSettings.NONE);
     }
 
+    /** {@link #pod()} with other pod annotations and pod-level linux.resources. */
+    static PodSettings pod(Map<String, String> annotations, ResourceSettings resources) {
+        PodSettings p = pod();
+        return new PodSettings(p.name(), p.namespace(), p.uid(), p.attempt(), p.hostname(), p.logDirectory(), p.dns(),
+                p.labels(), annotations, p.cgroupParent(), p.sysctls(), p.networkMode(), p.pidMode(), p.ipcMode(),
+                p.runAsUser(), p.runAsGroup(), p.readonlyRootfs(), p.supplementalGroups(), p.privileged(), p.seccomp(),
+                p.apparmor(), resources, p.overhead());
+    }
+
     static ContainerSettings container(ContainerSecurity security) {
         return container(security, List.of(), NamespaceMode.POD);
     }

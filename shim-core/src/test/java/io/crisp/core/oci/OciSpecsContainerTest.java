@@ -110,6 +110,18 @@ final class OciSpecsContainerTest {
         assertFalse(spec.path("linux").has("sysctl"), "sysctls live on the infra");
     }
 
+    @Test
+    void sandboxSizingIsOnTheSandboxSpecOnlyAsInContainerd() throws Exception {
+        ResourceSettings res = new ResourceSettings(100000, 50000, 2, 1048576, 0, "", "", Map.of(), Map.of(), 0);
+        JsonNode a = spec(Fixtures.pod(Map.of(), res), Fixtures.container(ContainerSecurity.DEFAULT), Fixtures.image("www"), -1)
+                .path("annotations");
+        assertEquals("container", a.path("io.kubernetes.cri.container-type").asText());
+        for (String key : List.of("io.kubernetes.cri.sandbox-cpu-period", "io.kubernetes.cri.sandbox-cpu-quota",
+                "io.kubernetes.cri.sandbox-cpu-shares", "io.kubernetes.cri.sandbox-memory")) {
+            assertFalse(a.has(key), key);
+        }
+    }
+
     private static Map<String, JsonNode> mounts(JsonNode spec) {
         Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
         spec.path("mounts").forEach(m -> out.put(m.path("destination").asText(), m));

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +101,44 @@ final class OciSpecsSandboxTest {
         assertEquals(8, spec.path("process").path("user").path("gid").asInt());
         assertEquals(List.of("9"), texts(spec.path("process").path("user").path("additionalGids")));
         assertFalse(spec.path("linux").has("seccomp"));
+    }
+
+    @Test
+    void podResourcesBecomeContainerdsSandboxSizingAnnotations() throws Exception {
+        ResourceSettings res = new ResourceSettings(100000, 250000, 512, 268435456, 0, "", "", Map.of(), Map.of(), 0);
+        JsonNode a = sandbox(Fixtures.pod(Map.of(), res), CgroupDriver.CGROUPFS).path("annotations");
+        assertEquals("100000", a.path("io.kubernetes.cri.sandbox-cpu-period").textValue());
+        assertEquals("250000", a.path("io.kubernetes.cri.sandbox-cpu-quota").textValue());
+        assertEquals("512", a.path("io.kubernetes.cri.sandbox-cpu-shares").textValue());
+        assertEquals("268435456", a.path("io.kubernetes.cri.sandbox-memory").textValue());
+    }
+
+    @Test
+    void unsetFieldsOfPresentResourcesAreWrittenAsZero() throws Exception {
+        // containerd formats every field once the message is there; only cpuset was asked for here.
+        ResourceSettings res = new ResourceSettings(0, 0, 0, 0, 0, "0-1", "", Map.of(), Map.of(), 0);
+        JsonNode a = sandbox(Fixtures.pod(Map.of(), res), CgroupDriver.CGROUPFS).path("annotations");
+        assertEquals("0", a.path("io.kubernetes.cri.sandbox-cpu-period").textValue());
+        assertEquals("0", a.path("io.kubernetes.cri.sandbox-cpu-quota").textValue());
+        assertEquals("0", a.path("io.kubernetes.cri.sandbox-cpu-shares").textValue());
+        assertEquals("0", a.path("io.kubernetes.cri.sandbox-memory").textValue());
+    }
+
+    @Test
+    void withoutPodResourcesThereAreNoSizingAnnotationsAndPodAnnotationsCannotForgeThem() throws Exception {
+        Map<String, String> forged = Map.of("io.kubernetes.cri.sandbox-memory", "68719476736",
+                "io.kubernetes.cri.sandbox-cpu-quota", "6400000", "pod-note", "p");
+        JsonNode a = sandbox(Fixtures.pod(forged, ResourceSettings.NONE), CgroupDriver.CGROUPFS).path("annotations");
+        for (String key : List.of("io.kubernetes.cri.sandbox-cpu-period", "io.kubernetes.cri.sandbox-cpu-quota",
+                "io.kubernetes.cri.sandbox-cpu-shares", "io.kubernetes.cri.sandbox-memory")) {
+            assertFalse(a.has(key), key);
+        }
+        assertEquals("p", a.path("pod-note").textValue());
+
+        ResourceSettings res = new ResourceSettings(100000, 50000, 2, 1048576, 0, "", "", Map.of(), Map.of(), 0);
+        JsonNode sized = sandbox(Fixtures.pod(forged, res), CgroupDriver.CGROUPFS).path("annotations");
+        assertEquals("1048576", sized.path("io.kubernetes.cri.sandbox-memory").textValue());
+        assertEquals("50000", sized.path("io.kubernetes.cri.sandbox-cpu-quota").textValue());
     }
 
     @Test

@@ -110,6 +110,7 @@ final class RuncBackend implements RuntimeBackend {
         facts.put("runtime_version", runtimeVersion.getNow("probing"));
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
+        facts.put("vm_annotations", Boolean.toString(config.vmAnnotations()));
         facts.put("state_dir", files.exitDir().getParent().toString());
         return facts;
     }
@@ -118,7 +119,7 @@ final class RuncBackend implements RuntimeBackend {
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
         Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE);
-        launch(t);
+        launch(t, spec.id());
         start(t);
         return t.sandboxState();
     }
@@ -145,7 +146,7 @@ final class RuncBackend implements RuntimeBackend {
         require(spec.sandboxId(), "sandbox");
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()));
-        launch(t);
+        launch(t, spec.sandboxId());
         return t.containerState();
     }
 
@@ -262,13 +263,28 @@ final class RuncBackend implements RuntimeBackend {
         return t;
     }
 
-    /** conmon + runtime create; on failure nothing of the container is left. */
-    private void launch(Tracked t) {
+    /**
+     * With {@code vm_annotations}, the CRI-O annotations into config.json; then conmon + runtime create.
+     * On failure nothing of the container is left.
+     */
+    private void launch(Tracked t, String sandboxId) {
         try {
+            if (config.vmAnnotations()) {
+                addVmAnnotations(t, sandboxId);
+            }
             t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
             cleanUpFailed(t);
             throw e;
+        }
+    }
+
+    private static void addVmAnnotations(Tracked t, String sandboxId) {
+        try {
+            VmAnnotations.addTo(t.bundle, t.sandbox, sandboxId);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": cannot add the CRI-O annotations"
+                    + " (vm_annotations) to " + t.bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
     }
 

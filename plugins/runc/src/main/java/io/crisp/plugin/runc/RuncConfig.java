@@ -17,8 +17,10 @@ import java.util.Map;
  * @param runtimePath the OCI runtime binary
  * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
+ * @param vmAnnotations add CRI-O's container type and sandbox id annotations to every config.json
+ *     before {@code runtime create}, for legacy VM runtimes that read only those ({@link VmAnnotations})
  */
-public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, boolean vmAnnotations) {
     static final Path DEFAULT_RUNTIME = Path.of("/usr/sbin/runc");
     static final Path DEFAULT_ROOT = Path.of("/run/crisp/runc");
     static final Path DEFAULT_MONITOR = Path.of("/usr/bin/conmon");
@@ -29,8 +31,13 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         requireNonNull(monitorPath, "monitorPath is null");
     }
 
+    /** Without {@code vm_annotations}. */
+    public RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+        this(runtimePath, runtimeRoot, monitorPath, false);
+    }
+
     public static RuncConfig defaults() {
-        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR);
+        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR, false);
     }
 
     /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
@@ -44,7 +51,8 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         RuncConfig parsed = new RuncConfig(
                 options.path("runtime_path", DEFAULT_RUNTIME),
                 options.path("runtime_root", DEFAULT_ROOT),
-                options.path("monitor_path", DEFAULT_MONITOR));
+                options.path("monitor_path", DEFAULT_MONITOR),
+                options.bool("vm_annotations", false));
         options.finish();
         return parsed;
     }
@@ -55,6 +63,7 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         options.put("runtime_path", runtimePath.toString());
         options.put("runtime_root", runtimeRoot.toString());
         options.put("monitor_path", monitorPath.toString());
+        options.put("vm_annotations", vmAnnotations);
         return options;
     }
 }

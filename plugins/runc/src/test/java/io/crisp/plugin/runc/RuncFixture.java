@@ -38,10 +38,15 @@ final class RuncFixture implements AutoCloseable {
     private int counter;
 
     RuncFixture() throws IOException {
+        this(TestBundles.RUNC, false);
+    }
+
+    /** With another OCI runtime CLI (a wrapper of runc) and {@code vm_annotations}. */
+    RuncFixture(Path runtimePath, boolean vmAnnotations) throws IOException {
         TestBundles.requirePrerequisites();
         base = Files.createTempDirectory("crisp-runc-");
         stateDir = base.resolve("state");
-        config = new RuncConfig(TestBundles.RUNC, base.resolve("runc-root"), TestBundles.CONMON);
+        config = new RuncConfig(runtimePath, base.resolve("runc-root"), TestBundles.CONMON, vmAnnotations);
     }
 
     @Override
