@@ -71,7 +71,7 @@ final class JsonRuncSpecTest {
         assertEquals("{\"a b\":\"c\\\" d\"}", compact("{ \"a b\" : \"c\\\" d\" }\n"));
     }
 
-    /** Runs {@code runc spec}; a sanity check that the file is UTF-8 text it wrote. */
+    /** Runs {@code runc spec}, which writes runc's default config.json into a bundle directory. */
     static final class RuncSpec {
         private RuncSpec() {
         }
