@@ -1,0 +1,88 @@
+package io.crisp.plugin.kata.spec;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** Reads a file as strict UTF-8 and replaces a file atomically (readers see the old or the new content). */
+final class SpecFiles {
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
+
+    private SpecFiles() {
+    }
+
+    /** The file's text; malformed UTF-8 is an error rather than replacement characters. */
+    static String readUtf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not valid UTF-8", e);
+        }
+    }
+
+    /**
+     * Writes content to a temporary file beside the target, flushes it to disk and renames it over the
+     * target. The new file gets the permissions of the file it replaces, or 0600 when there is none (on
+     * file systems with POSIX permissions).
+     */
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                // After writing, so that a mode without owner write (0400) does not stop the write.
+                if (posix) {
+                    Files.setPosixFilePermissions(temp, permissionsToKeep(file));
+                }
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        syncDirectory(dir);
+    }
+
+    private static Set<PosixFilePermission> permissionsToKeep(Path file) throws IOException {
+        try {
+            return Files.getPosixFilePermissions(file);
+        } catch (NoSuchFileException e) {
+            return OWNER_READ_WRITE;
+        }
+    }
+
+    /** Makes the rename durable; best effort, as not every file system lets a directory be opened. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // The content is on disk already; only the rename may be lost in a crash.
+        }
+    }
+}
