@@ -21,21 +21,6 @@ final class FifoReaderWriterTest {
     @TempDir
     Path dir;
 
-    /** Reads {@code in} to its end on a thread of its own. */
-    static CompletableFuture<String> readAll(InputStream in) {
-        CompletableFuture<String> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, "test-reader");
-        t.setDaemon(true);
-        t.start();
-        return result;
-    }
-
     @Test
     void makesOwnerOnlyFifos() throws Exception {
         List<Path> made = Fifos.makeAll(dir.resolve("io"), List.of("stdout", "stderr"));
@@ -54,7 +39,7 @@ final class FifoReaderWriterTest {
         Path fifo = dir.resolve("out");
         Fifos.make(fifo);
         try (FifoReader reader = FifoReader.awaitWriter(fifo)) {
-            CompletableFuture<String> text = readAll(reader);
+            CompletableFuture<String> text = Streams.readAll(reader);
             Thread.sleep(200);
             assertFalse(text.isDone(), "no writer yet: the read waits instead of seeing end of file");
             Process writer = Sh.start("printf 'a\\nbb' > \"$1\"", fifo);
@@ -68,7 +53,7 @@ final class FifoReaderWriterTest {
         Path fifo = dir.resolve("out");
         Fifos.make(fifo);
         FifoReader reader = FifoReader.awaitWriter(fifo);
-        CompletableFuture<String> text = readAll(reader);
+        CompletableFuture<String> text = Streams.readAll(reader);
         Thread.sleep(100);
         assertFalse(text.isDone());
         long start = System.nanoTime();
@@ -87,7 +72,7 @@ final class FifoReaderWriterTest {
         try {
             byte[] one = new byte[10];
             assertEquals(1, reader.read(one));
-            CompletableFuture<String> rest = readAll(reader);
+            CompletableFuture<String> rest = Streams.readAll(reader);
             Thread.sleep(100);
             assertFalse(rest.isDone(), "the writer is still there");
             reader.close();
@@ -102,7 +87,7 @@ final class FifoReaderWriterTest {
         Path fifo = dir.resolve("out");
         Fifos.make(fifo);
         try (FifoReader reader = FifoReader.resume(fifo)) {
-            assertEquals("", readAll(reader).get(2, TimeUnit.SECONDS));
+            assertEquals("", Streams.readAll(reader).get(2, TimeUnit.SECONDS));
         }
     }
 
@@ -115,7 +100,7 @@ final class FifoReaderWriterTest {
         try {
             Thread.sleep(150);
             try (FifoReader reader = FifoReader.resume(fifo)) {
-                CompletableFuture<String> text = readAll(reader);
+                CompletableFuture<String> text = Streams.readAll(reader);
                 assertEquals("later", text.get(3, TimeUnit.SECONDS));
             }
         } finally {
