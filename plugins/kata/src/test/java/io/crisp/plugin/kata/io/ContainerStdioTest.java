@@ -270,8 +270,11 @@ final class ContainerStdioTest {
 
     @Test
     void closeWithoutAWriterEverComingStopsPromptly() throws Exception {
-        ContainerStdio stdio = create(new StdioFlags(true, false, false), tmp.resolve("c.log"));
+        ContainerStdio stdio = ContainerStdio.create(tmp.resolve("lonely"), new StdioFlags(true, false, false),
+                Optional.of(tmp.resolve("c.log")), ResizeHandler.NONE);
         StdioSession session = stdio.attach(OUT_AND_ERR);
+        assertEquals(2, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().endsWith("-lonely")).count(),
+                "a copier thread per output FIFO");
         long start = System.nanoTime();
         stdio.close();
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "no copier hung on a FIFO nobody opened");
@@ -280,7 +283,7 @@ final class ContainerStdioTest {
         assertEquals(-1, session.exit().get(ContainerStdio.EXIT_CODE_WAIT.toMillis() + 1000, TimeUnit.MILLISECONDS));
         assertTrue(Fifos.isFifo(Path.of(stdio.paths().stdout())), "close deletes nothing");
         assertThrows(IllegalStateException.class, () -> stdio.attach(OUT_AND_ERR));
-        assertEquals(0, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().endsWith("-io")).count(),
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().endsWith("-lonely")).count(),
                 "copier threads are gone");
     }
 
