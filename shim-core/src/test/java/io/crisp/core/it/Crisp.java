@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 final class Crisp {
     static final Path LAUNCHER = Path.of(required("crisp.launcher"));
     static final Path HOME = Path.of(required("crisp.home"));
-    static final Path RUNC_PLUGIN = onlyJar(HOME.resolve("plugins"));
+    static final Path RUNC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-runc-");
+    static final Path KATA_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-kata-");
     static final Path EXAMPLE_PLUGIN = Path.of(required("crisp.example.plugin"));
     static final String VERSION = required("crisp.version");
     static final boolean CI = "true".equals(System.getenv("CI"));
@@ -81,11 +82,12 @@ final class Crisp {
         return value;
     }
 
-    private static Path onlyJar(Path dir) {
+    private static Path pluginJar(Path dir, String prefix) {
         try (var files = Files.list(dir)) {
-            List<Path> jars = files.filter(p -> p.toString().endsWith(".jar")).toList();
+            List<Path> jars = files.filter(p -> p.getFileName().toString().startsWith(prefix) && p.toString().endsWith(".jar"))
+                    .toList();
             if (jars.size() != 1) {
-                throw new IllegalStateException("expected one plugin JAR in " + dir + ", found " + jars);
+                throw new IllegalStateException("expected one " + prefix + "*.jar in " + dir + ", found " + jars);
             }
             return jars.get(0);
         } catch (IOException e) {

@@ -56,6 +56,19 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Adds a plugin JAR to this daemon's plugins directory (the runc plugin is always there). */
+    DaemonProcess withPlugin(Path jar) {
+        try {
+            Path target = plugins.resolve(jar.getFileName());
+            if (!Files.exists(target)) {
+                Files.copy(jar, target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
     /** The flags that point a command at this daemon's files. */
     List<String> flags() {
         // The CNI conf dir is the test's own (empty unless a test writes a network), never the host's /etc/cni/net.d.

@@ -1,10 +1,10 @@
 package io.crisp.plugin.kata;
 
-import io.crisp.spi.BackendException;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.RuntimePlugin;
+import java.util.Map;
 import org.pf4j.Extension;
 
 /** pf4j glue for the kata plugin: parses the handler's options and creates its backend. */
@@ -12,6 +12,11 @@ import org.pf4j.Extension;
 public final class KataPlugin implements RuntimePlugin {
     @Override
     public RuntimeBackend create(HandlerConfig config, RuntimeContext context) {
-        throw BackendException.unimplemented("kata", "the shim v2 backend");
+        return new KataBackend(KataConfig.parse(config), config.stateDir(), context);
+    }
+
+    @Override
+    public Map<String, Object> defaultOptions() {
+        return KataConfig.defaults().toOptions();
     }
 }

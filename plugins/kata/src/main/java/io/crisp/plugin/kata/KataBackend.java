@@ -1,0 +1,798 @@
+package io.crisp.plugin.kata;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import io.crisp.plugin.kata.io.ContainerStdio;
+import io.crisp.plugin.kata.io.ExecOutput;
+import io.crisp.plugin.kata.io.ExecStdio;
+import io.crisp.plugin.kata.io.StdioFlags;
+import io.crisp.plugin.kata.io.StdioPaths;
+import io.crisp.plugin.kata.proto.runtimeoptions.Options;
+import io.crisp.plugin.kata.proto.task.CreateTaskRequest;
+import io.crisp.plugin.kata.proto.task.ExecProcessRequest;
+import io.crisp.plugin.kata.proto.task.StateResponse;
+import io.crisp.plugin.kata.proto.task.UpdateTaskRequest;
+import io.crisp.plugin.kata.proto.task.WaitResponse;
+import io.crisp.plugin.kata.proto.types.Status;
+import io.crisp.plugin.kata.spec.OciSpecEdits;
+import io.crisp.spi.BackendException;
+import io.crisp.spi.BackendException.Kind;
+import io.crisp.spi.BackendHealth;
+import io.crisp.spi.Capability;
+import io.crisp.spi.ContainerEventSink;
+import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.StdioSession;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerStatsSample;
+import io.crisp.spi.model.ExecResult;
+import io.crisp.spi.model.ExecSpec;
+import io.crisp.spi.model.ExitStatus;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
+import io.crisp.ttrpc.Code;
+import io.crisp.ttrpc.TtrpcClient;
+import io.crisp.ttrpc.TtrpcException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shim v2 handler's backend: one shim per pod, as containerd runs them. The sandbox's infra
+ * container is the shim's first task (annotated {@code io.kubernetes.cri.container-type=sandbox},
+ * which tells Kata to boot the VM); each container of the pod becomes another task in the same shim.
+ * Everything goes over the shim's ttrpc task API; exits arrive by {@code Wait} calls (and TaskExit
+ * events), OOM kills by TaskOOM events. Records on disk let a new instance reconnect to every shim
+ * after a daemon restart; shims and their tasks keep running meanwhile.
+ */
+final class KataBackend implements RuntimeBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(KataBackend.class);
+    static final String NAMESPACE = "k8s.io";
+    private static final int SIGKILL = 9;
+    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    private static final String RESOURCES_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final KataConfig config;
+    private final Optional<Path> shim;
+    private final Path stateDir;
+    private final String handler;
+    private final ContainerEventSink sink;
+    private final StateFiles files;
+    private final ShimEvents events;
+    private final ShimBinary binary;
+    private final Map<String, Pod> pods = new ConcurrentHashMap<>();
+    private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    KataBackend(KataConfig config, Path stateDir, RuntimeContext context) {
+        this.config = config;
+        this.shim = config.resolveShim();
+        this.stateDir = stateDir;
+        this.handler = context.handlerName();
+        this.sink = context.events();
+        try {
+            this.files = new StateFiles(stateDir);
+            Files.createDirectories(stateDir.resolve("io"));
+            Files.createDirectories(stateDir.resolve("exec"));
+            Files.createDirectories(stateDir.resolve("logs"));
+            this.events = ShimEvents.listen(stateDir.resolve("events.sock"), new ShimEvents.Listener() {
+                @Override
+                public void taskExited(String containerId, int exitStatus, Instant exitedAt) {
+                    Task t = tasks.get(containerId);
+                    if (t != null) {
+                        onExit(t, exitStatus, exitedAt);
+                    }
+                }
+
+                @Override
+                public void oomKilled(String containerId) {
+                    Task t = tasks.get(containerId);
+                    if (t != null) {
+                        t.markOomKilled();
+                    }
+                }
+            });
+            Path publish = PublishStub.write(stateDir.resolve("publish"));
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("TTRPC_ADDRESS", events.socket().toString());
+            config.shimConfigPath().ifPresent(p -> env.put("KATA_CONF_FILE", p.toString()));
+            this.binary = new ShimBinary(shim.orElse(config.shimPath()), NAMESPACE, stateDir.resolve("crisp.sock").toString(),
+                    publish, env);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "handler " + handler + ": cannot use state directory " + stateDir
+                    + ": " + e.getMessage(), e);
+        }
+        recover();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+    }
+
+    @Override
+    public BackendHealth health() {
+        if (shim.isEmpty()) {
+            return BackendHealth.unhealthy("ShimBinaryMissing", "shim " + config.shimPath()
+                    + " is missing or not executable (set shim_path; for Kata install kata-containers)");
+        }
+        return BackendHealth.healthy();
+    }
+
+    @Override
+    public Map<String, String> describe() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("shim_path", shim.map(Path::toString).orElse(config.shimPath() + " (not found)"));
+        facts.put("shim_config_path", config.shimConfigPath().map(Path::toString).orElse(""));
+        facts.put("pod_annotations", String.join(",", config.podAnnotations()));
+        facts.put("shim_cgroup", config.shimCgroup().orElse(""));
+        facts.put("privileged_without_host_devices", Boolean.toString(config.privilegedWithoutHostDevices()));
+        facts.put("events_socket", events.socket().toString());
+        facts.put("pods", Integer.toString(pods.size()));
+        return facts;
+    }
+
+    // ---- sandboxes ----------------------------------------------------------------------------
+
+    @Override
+    public SandboxState runSandbox(SandboxSpec spec) {
+        String id = StateFiles.checkId(spec.id());
+        if (pods.containsKey(id) || tasks.containsKey(id)) {
+            throw new BackendException(Kind.ALREADY_EXISTS, "sandbox " + id + " exists already in handler " + handler);
+        }
+        if (shim.isEmpty()) {
+            throw BackendException.unavailable("handler %s: shim %s is missing or not executable (set shim_path)", handler,
+                    config.shimPath());
+        }
+        Path bundle = spec.bundleDir();
+        editSpec(bundle, spec.annotations().keySet(), false);
+        ShimLog log = null;
+        Pod pod = null;
+        Task infra = new Task(id, id, true, bundle, Optional.empty(), false, false, false);
+        try {
+            log = ShimLog.start(bundle.resolve("log"), stateDir.resolve("logs").resolve(id + ".log"));
+            String address = binary.start(id, bundle, null);
+            pod = new Pod(id, bundle, address);
+            pod.logging(log);
+            files.writePod(id, pod.record());
+            pods.put(id, pod);
+            pod.connected(connect(address));
+            config.shimCgroup().ifPresent(cgroup -> ShimCgroup.join(bundle.resolve("shim.pid"), cgroup));
+            tasks.put(id, infra);
+            CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString());
+            config.shimConfigPath().ifPresent(p -> create.setOptions(Any.newBuilder()
+                    .setTypeUrl(Options.getDescriptor().getFullName())
+                    .setValue(Options.newBuilder().setConfigPath(p.toString()).build().toByteString())));
+            infra.created(pod.client().create(create.build()).getPid());
+            files.writeContainer(id, infra.record());
+            startTask(pod, infra);
+            return infra.sandboxState();
+        } catch (RuntimeException e) {
+            tasks.remove(id);
+            if (pod != null) {
+                destroyPod(pod);
+            } else if (log != null) {
+                log.close();
+            }
+            files.deleteContainer(id);
+            throw asBackend(e, "sandbox " + id + ": cannot start");
+        }
+    }
+
+    @Override
+    public SandboxState sandboxState(String sandboxId) {
+        Task infra = tasks.get(sandboxId);
+        if (infra == null || !infra.sandbox) {
+            throw BackendException.notFound("sandbox %s is not known to handler %s", sandboxId, handler);
+        }
+        return infra.sandboxState();
+    }
+
+    @Override
+    public void stopSandbox(String sandboxId, Duration timeout) {
+        for (Task t : tasks.values()) {
+            if (t.sandboxId.equals(sandboxId) && !t.sandbox) {
+                stopContainer(t.id, SIGKILL, Duration.ZERO);
+            }
+        }
+        Task infra = tasks.get(sandboxId);
+        if (infra != null) {
+            stopTask(infra, 15, timeout);
+        }
+    }
+
+    @Override
+    public void removeSandbox(String sandboxId) {
+        for (Task t : List.copyOf(tasks.values())) {
+            if (t.sandboxId.equals(sandboxId) && !t.sandbox) {
+                removeContainer(t.id);
+            }
+        }
+        Pod pod = pods.get(sandboxId);
+        Task infra = tasks.get(sandboxId);
+        if (infra != null) {
+            stopTask(infra, SIGKILL, Duration.ZERO);
+            if (pod != null && pod.reachable()) {
+                ignoreNotFound(() -> pod.client().delete(sandboxId, ""));
+            }
+            tasks.remove(sandboxId);
+            files.deleteContainer(sandboxId);
+        }
+        if (pod != null) {
+            destroyPod(pod);
+        }
+    }
+
+    // ---- containers ---------------------------------------------------------------------------
+
+    @Override
+    public ContainerState createContainer(ContainerSpec spec) {
+        String id = StateFiles.checkId(spec.id());
+        if (tasks.containsKey(id)) {
+            throw new BackendException(Kind.ALREADY_EXISTS, "container " + id + " exists already in handler " + handler);
+        }
+        Pod pod = pods.get(spec.sandboxId());
+        Task infra = tasks.get(spec.sandboxId());
+        if (pod == null || infra == null || !infra.isRunning()) {
+            throw BackendException.failedPrecondition("container %s: sandbox %s is not running in handler %s", id,
+                    spec.sandboxId(), handler);
+        }
+        editSpec(spec.bundleDir(), Set.of(), config.privilegedWithoutHostDevices());
+        Task task = new Task(id, spec.sandboxId(), false, spec.bundleDir(), spec.logPath(), spec.stdin(), spec.stdinOnce(),
+                spec.tty());
+        ContainerStdio stdio = null;
+        try {
+            stdio = ContainerStdio.create(stateDir.resolve("io").resolve(id), StdioFlags.of(spec), spec.logPath(),
+                    resizer(pod, id));
+            task.stdio = stdio;
+            tasks.put(id, task);
+            files.writeContainer(id, task.record());
+            StdioPaths paths = stdio.paths();
+            CreateTaskRequest request = CreateTaskRequest.newBuilder().setId(id).setBundle(spec.bundleDir().toString())
+                    .setTerminal(paths.terminal()).setStdin(paths.stdin()).setStdout(paths.stdout())
+                    .setStderr(paths.stderr()).build();
+            task.created(pod.client().create(request).getPid());
+            files.writeContainer(id, task.record());
+            return task.state();
+        } catch (IOException | RuntimeException e) {
+            tasks.remove(id);
+            files.deleteContainer(id);
+            if (stdio != null) {
+                stdio.close();
+            }
+            deleteTree(stateDir.resolve("io").resolve(id));
+            throw asBackend(e, "container " + id + ": cannot create");
+        }
+    }
+
+    @Override
+    public ContainerState startContainer(String containerId) {
+        Task t = requireContainer(containerId);
+        if (t.phase() != ContainerState.Phase.CREATED) {
+            throw BackendException.failedPrecondition("container %s is %s, not CREATED", containerId, t.phase());
+        }
+        startTask(requirePod(t), t);
+        return t.state();
+    }
+
+    @Override
+    public void stopContainer(String containerId, int signal, Duration timeout) {
+        Task t = tasks.get(containerId);
+        if (t != null && !t.sandbox) {
+            stopTask(t, signal, timeout);
+        }
+    }
+
+    @Override
+    public void removeContainer(String containerId) {
+        Task t = tasks.get(containerId);
+        if (t == null || t.sandbox) {
+            return;
+        }
+        if (t.isRunning()) {
+            stopTask(t, SIGKILL, Duration.ZERO);
+        }
+        Pod pod = pods.get(t.sandboxId);
+        if (pod != null && pod.reachable()) {
+            ignoreNotFound(() -> pod.client().delete(containerId, ""));
+        }
+        ContainerStdio stdio = t.stdio;
+        if (stdio != null) {
+            stdio.close();
+        }
+        tasks.remove(containerId);
+        files.deleteContainer(containerId);
+        deleteTree(stateDir.resolve("io").resolve(containerId));
+    }
+
+    @Override
+    public ContainerState containerState(String containerId) {
+        return requireContainer(containerId).state();
+    }
+
+    // ---- exec, attach ------------------------------------------------------------------------
+
+    @Override
+    public ExecResult execSync(ExecSpec spec) {
+        Task t = requireRunning(spec.containerId());
+        Pod pod = requirePod(t);
+        String execId = newExecId();
+        Path dir = stateDir.resolve("exec").resolve(execId);
+        try (ExecStdio stdio = ExecStdio.forExecSync(dir, spec.tty())) {
+            // Read while the process runs: a full pipe would stop it before it could exit.
+            CompletableFuture<ExecOutput> output = stdio.collect(spec.maxOutputBytes());
+            startExec(pod, t, execId, spec.command(), stdio.paths());
+            CompletableFuture<WaitResponse> wait = pod.client().waitAsync(t.id, execId);
+            WaitResponse done;
+            try {
+                done = spec.timeout().isZero() ? wait.get() : wait.get(spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                ignoreNotFound(() -> pod.client().kill(t.id, execId, SIGKILL, false));
+                awaitQuietly(wait, KILL_WAIT);
+                ignoreNotFound(() -> pod.client().delete(t.id, execId));
+                throw new BackendException(Kind.DEADLINE_EXCEEDED, String.format(
+                        "container %s: command %s timed out after %s", t.id, spec.command().get(0), spec.timeout()));
+            }
+            ExecOutput out;
+            try {
+                out = output.get(10, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                // A child of the exec'd process still holds the output open: take what came.
+                stdio.close();
+                out = output.get(5, TimeUnit.SECONDS);
+            }
+            ignoreNotFound(() -> pod.client().delete(t.id, execId));
+            return out.toResult((int) done.getExitStatus());
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec stdio: " + e.getMessage(), e);
+        } catch (TimeoutException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec output did not end", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": interrupted during exec", e);
+        } catch (ExecutionException e) {
+            throw asBackend(e.getCause(), "container " + t.id + ": exec");
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Override
+    public StdioSession exec(StreamExecSpec spec) {
+        Task t = requireRunning(spec.containerId());
+        Pod pod = requirePod(t);
+        String execId = newExecId();
+        Path dir = stateDir.resolve("exec").resolve(execId);
+        StdioWiring wiring = spec.stdio();
+        ExecStdio stdio;
+        try {
+            stdio = ExecStdio.create(dir, wiring);
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec stdio: " + e.getMessage(), e);
+        }
+        try {
+            startExec(pod, t, execId, spec.command(), stdio.paths());
+        } catch (RuntimeException e) {
+            stdio.close();
+            deleteTree(dir);
+            throw asBackend(e, "container " + t.id + ": exec");
+        }
+        CompletableFuture<Integer> exit = pod.client().waitAsync(t.id, execId)
+                .thenApply(r -> (int) r.getExitStatus());
+        exit.whenComplete((code, error) -> {
+            if (pod.reachable()) {
+                ignoreNotFoundQuietly(() -> pod.client().delete(t.id, execId));
+            }
+        });
+        return stdio.session(exit,
+                (width, height) -> ignoreNotFoundQuietly(() -> pod.client().resizePty(t.id, execId, width, height)),
+                () -> ignoreNotFoundQuietly(() -> pod.client().kill(t.id, execId, SIGKILL, false)));
+    }
+
+    @Override
+    public StdioSession attach(String containerId, StdioWiring stdio) {
+        Task t = requireRunning(containerId);
+        ContainerStdio containerStdio = t.stdio;
+        if (containerStdio == null) {
+            throw BackendException.failedPrecondition("container %s: its stdio was lost in a daemon restart", containerId);
+        }
+        return containerStdio.attach(stdio);
+    }
+
+    // ---- stats, resources, logs ---------------------------------------------------------------
+
+    @Override
+    public ContainerStatsSample containerStats(String id) {
+        Task t = tasks.get(id);
+        if (t == null) {
+            throw BackendException.notFound("%s is not known to handler %s", id, handler);
+        }
+        if (!t.isRunning()) {
+            throw BackendException.failedPrecondition("%s is not running", id);
+        }
+        try {
+            return ShimStats.sample(id, requirePod(t).client().stats(id).getStats(), System.nanoTime());
+        } catch (RuntimeException e) {
+            throw asBackend(e, "container " + id + ": stats");
+        }
+    }
+
+    @Override
+    public void updateContainerResources(String containerId, String linuxResourcesJson) {
+        Task t = requireRunning(containerId);
+        try {
+            requirePod(t).client().update(UpdateTaskRequest.newBuilder().setId(containerId)
+                    .setResources(Any.newBuilder().setTypeUrl(RESOURCES_TYPE_URL)
+                            .setValue(ByteString.copyFrom(linuxResourcesJson, StandardCharsets.UTF_8)))
+                    .build());
+        } catch (RuntimeException e) {
+            throw asBackend(e, "container " + containerId + ": update resources");
+        }
+    }
+
+    @Override
+    public void reopenContainerLog(String containerId) {
+        Task t = requireRunning(containerId);
+        ContainerStdio stdio = t.stdio;
+        if (stdio == null) {
+            throw BackendException.failedPrecondition("container %s: its stdio was lost in a daemon restart", containerId);
+        }
+        try {
+            stdio.reopenLog();
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + containerId + ": cannot reopen its log: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        for (Pod pod : pods.values()) {
+            pod.disconnect();
+        }
+        for (Task t : tasks.values()) {
+            ContainerStdio stdio = t.stdio;
+            if (stdio != null) {
+                stdio.close();
+            }
+        }
+        events.close();
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    private void startTask(Pod pod, Task t) {
+        try {
+            long pid = pod.client().start(t.id, "").getPid();
+            t.started(pid, Instant.now());
+            files.writeContainer(t.id, t.record());
+            watch(pod, t);
+        } catch (RuntimeException e) {
+            throw asBackend(e, (t.sandbox ? "sandbox " : "container ") + t.id + ": cannot start");
+        }
+    }
+
+    /** Waits for the task's exit on the shim's connection; records and reports it. */
+    private void watch(Pod pod, Task t) {
+        pod.client().waitAsync(t.id, "").whenComplete((response, error) -> {
+            if (response != null) {
+                onExit(t, (int) response.getExitStatus(), Timestamps.instant(response.getExitedAt()));
+            } else if (!closing && tasks.get(t.id) == t && !pod.reachable()) {
+                // The shim is gone and took the task's supervision with it.
+                LOG.warn("{} {}: lost its shim ({}); recording it as exited", t.sandbox ? "sandbox" : "container", t.id,
+                        error == null ? "closed" : error.getMessage());
+                onExit(t, 255, Instant.now());
+            }
+        });
+    }
+
+    private void onExit(Task t, int code, Instant at) {
+        if (!t.exited(code, at)) {
+            return;
+        }
+        try {
+            files.writeContainer(t.id, t.record());
+        } catch (UncheckedIOException e) {
+            LOG.warn("container {}: cannot record its exit: {}", t.id, e.getMessage());
+        }
+        ContainerStdio stdio = t.stdio;
+        if (stdio != null) {
+            stdio.containerExited(code);
+            stdio.awaitOutputDrained(Duration.ofSeconds(2));
+        }
+        if (!t.sandbox && t.claimReport()) {
+            if (t.oomKilled()) {
+                sink.oomKilled(t.id);
+            }
+            sink.exited(t.id, t.exit().orElseThrow());
+        }
+    }
+
+    private void stopTask(Task t, int signal, Duration timeout) {
+        if (!t.isRunning()) {
+            return;
+        }
+        Pod pod = pods.get(t.sandboxId);
+        if (pod == null || !pod.reachable()) {
+            onExit(t, 255, Instant.now());
+            return;
+        }
+        try {
+            if (!timeout.isZero()) {
+                ignoreNotFound(() -> pod.client().kill(t.id, "", signal, false));
+                if (awaitExit(t, timeout)) {
+                    return;
+                }
+            }
+            ignoreNotFound(() -> pod.client().kill(t.id, "", SIGKILL, true));
+            if (!awaitExit(t, KILL_WAIT)) {
+                throw new BackendException(Kind.DEADLINE_EXCEEDED, "container " + t.id + " did not exit within " + KILL_WAIT
+                        + " of SIGKILL");
+            }
+        } catch (RuntimeException e) {
+            throw asBackend(e, "container " + t.id + ": stop");
+        }
+    }
+
+    private static boolean awaitExit(Task t, Duration timeout) {
+        try {
+            t.exited().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    private void startExec(Pod pod, Task t, String execId, List<String> command, StdioPaths paths) {
+        String process;
+        try {
+            process = OciSpecEdits.execProcessJson(OciSpecEdits.read(t.bundle), command, paths.terminal());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pod.client().exec(ExecProcessRequest.newBuilder().setId(t.id).setExecId(execId).setTerminal(paths.terminal())
+                .setStdin(paths.stdin()).setStdout(paths.stdout()).setStderr(paths.stderr())
+                .setSpec(Any.newBuilder().setTypeUrl(OciSpecEdits.PROCESS_TYPE_URL)
+                        .setValue(ByteString.copyFrom(process, StandardCharsets.UTF_8)))
+                .build());
+        try {
+            pod.client().start(t.id, execId);
+        } catch (RuntimeException e) {
+            ignoreNotFoundQuietly(() -> pod.client().delete(t.id, execId));
+            throw e;
+        }
+    }
+
+    /** Drops pod annotations outside the allow-list and, when configured, a privileged container's host devices. */
+    private void editSpec(Path bundle, Set<String> podAnnotationKeys, boolean stripDevices) {
+        try {
+            Map<String, Object> spec = OciSpecEdits.read(bundle);
+            boolean changed = !OciSpecEdits.filterAnnotations(spec, podAnnotationKeys, config.podAnnotations()).isEmpty();
+            if (stripDevices) {
+                changed |= OciSpecEdits.stripHostDevices(spec);
+            }
+            if (changed) {
+                OciSpecEdits.write(bundle, spec);
+            }
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot edit " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private TaskClient connect(String address) {
+        try {
+            return new TaskClient(TtrpcClient.connect(address));
+        } catch (IOException e) {
+            throw BackendException.unavailable("cannot connect to shim at %s: %s", address, e.getMessage());
+        }
+    }
+
+    /** Shuts the shim down (it exits once it holds no task), then makes sure it is gone. */
+    private void destroyPod(Pod pod) {
+        pods.remove(pod.id);
+        if (pod.reachable()) {
+            try {
+                pod.client().shutdown(pod.id);
+            } catch (RuntimeException e) {
+                LOG.debug("sandbox {}: shim shutdown: {}", pod.id, e.getMessage());
+            }
+            awaitQuietly(pod.client().onClose(), Duration.ofSeconds(5));
+        }
+        if (pod.reachable()) {
+            ShimBinary.Result r = binary.delete(pod.id, pod.bundle);
+            LOG.debug("sandbox {}: shim delete exited {}: {}", pod.id, r.exitCode(), r.stderr().strip());
+        }
+        pod.disconnect();
+        files.deletePod(pod.id);
+        try {
+            Files.deleteIfExists(pod.bundle.resolve("log"));
+        } catch (IOException e) {
+            LOG.debug("sandbox {}: {}", pod.id, e.getMessage());
+        }
+    }
+
+    /** Rebuilds pods and tasks from the records, reconnecting to every shim that still serves. */
+    private void recover() {
+        for (String id : files.podIds()) {
+            Pod pod = Pod.fromRecord(id, files.readPod(id).orElseThrow());
+            pods.put(id, pod);
+            try {
+                pod.logging(ShimLog.resume(pod.bundle.resolve("log"), stateDir.resolve("logs").resolve(id + ".log")));
+                pod.connected(connect(pod.address));
+            } catch (RuntimeException e) {
+                LOG.warn("sandbox {}: its shim at {} is gone ({}); its tasks count as exited", id, pod.address, e.getMessage());
+            }
+        }
+        for (String id : files.containerIds()) {
+            Task t = Task.fromRecord(id, files.readContainer(id).orElseThrow());
+            tasks.put(id, t);
+            Pod pod = pods.get(t.sandboxId);
+            if (!t.sandbox && t.exit().isEmpty()) {
+                try {
+                    t.stdio = ContainerStdio.recover(stateDir.resolve("io").resolve(id),
+                            new StdioFlags(t.stdin, t.stdinOnce, t.tty), t.logPath, resizer(pod, id));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("container {}: cannot reopen its stdio: {}", id, e.getMessage());
+                }
+            }
+            if (t.exit().isPresent()) {
+                continue;
+            }
+            if (pod == null || !pod.reachable()) {
+                t.exited(255, Instant.now());
+                continue;
+            }
+            try {
+                StateResponse state = pod.client().state(id, "");
+                if (state.getStatus() == Status.STOPPED) {
+                    t.exited((int) state.getExitStatus(), Timestamps.instant(state.getExitedAt()));
+                    t.claimReport();
+                    files.writeContainer(id, t.record());
+                } else if (state.getStatus() == Status.RUNNING || state.getStatus() == Status.PAUSED) {
+                    t.started(state.getPid(), Instant.now());
+                    watch(pod, t);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("container {}: state from its shim: {}", id, e.getMessage());
+                t.exited(255, Instant.now());
+            }
+        }
+    }
+
+    private static io.crisp.plugin.kata.io.ResizeHandler resizer(Pod pod, String id) {
+        return (width, height) -> {
+            if (pod != null && pod.reachable()) {
+                ignoreNotFoundQuietly(() -> pod.client().resizePty(id, "", width, height));
+            }
+        };
+    }
+
+    private Task requireContainer(String id) {
+        Task t = tasks.get(id);
+        if (t == null || t.sandbox) {
+            throw BackendException.notFound("container %s is not known to handler %s", id, handler);
+        }
+        return t;
+    }
+
+    private Task requireRunning(String id) {
+        Task t = requireContainer(id);
+        if (!t.isRunning()) {
+            throw BackendException.failedPrecondition("container %s is not running", id);
+        }
+        return t;
+    }
+
+    private Pod requirePod(Task t) {
+        Pod pod = pods.get(t.sandboxId);
+        if (pod == null) {
+            throw BackendException.failedPrecondition("container %s: sandbox %s has no shim", t.id, t.sandboxId);
+        }
+        return pod;
+    }
+
+    private static String newExecId() {
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        return "exec-" + HexFormat.of().formatHex(b);
+    }
+
+    private static void ignoreNotFound(Runnable call) {
+        try {
+            call.run();
+        } catch (TtrpcException e) {
+            if (e.code() != Code.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    private static void ignoreNotFoundQuietly(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.debug("shim call failed: {}", e.getMessage());
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<?> future, Duration timeout) {
+        try {
+            future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Best effort.
+        }
+    }
+
+    static BackendException asBackend(Throwable e, String what) {
+        if (e instanceof BackendException b) {
+            return b;
+        }
+        if (e instanceof TtrpcException t) {
+            Kind kind;
+            switch (t.code()) {
+                case NOT_FOUND -> kind = Kind.NOT_FOUND;
+                case ALREADY_EXISTS -> kind = Kind.ALREADY_EXISTS;
+                case INVALID_ARGUMENT -> kind = Kind.INVALID_ARGUMENT;
+                case FAILED_PRECONDITION -> kind = Kind.FAILED_PRECONDITION;
+                case DEADLINE_EXCEEDED -> kind = Kind.DEADLINE_EXCEEDED;
+                case UNAVAILABLE -> kind = Kind.UNAVAILABLE;
+                case UNIMPLEMENTED -> kind = Kind.UNIMPLEMENTED;
+                case PERMISSION_DENIED -> kind = Kind.PERMISSION_DENIED;
+                default -> kind = Kind.INTERNAL;
+            }
+            return new BackendException(kind, what + ": shim answered " + t.code() + ": " + t.detail(), t);
+        }
+        if (e instanceof UncheckedIOException u) {
+            return new BackendException(Kind.INTERNAL, what + ": " + u.getCause().getMessage(), u);
+        }
+        return new BackendException(Kind.INTERNAL, what + ": " + e, e);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.debug("cannot delete {}: {}", p, e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.debug("cannot delete {}: {}", dir, e.getMessage());
+        }
+    }
+}

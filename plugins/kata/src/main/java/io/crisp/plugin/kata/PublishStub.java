@@ -1,0 +1,28 @@
+package io.crisp.plugin.kata;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The {@code -publish-binary} every shim is started with. Shims of containerd 1.6 and later (and
+ * Kata 2 and 3) publish events over {@code TTRPC_ADDRESS} and never run it; an older shim that does
+ * gets a clear error on its log instead of a silent success that would lose the event.
+ */
+final class PublishStub {
+    private PublishStub() {}
+
+    static Path write(Path path) throws IOException {
+        String script = "#!/bin/sh\n"
+                + "echo \"crisp: this shim publishes events by running a binary; crisp receives them only over"
+                + " TTRPC_ADDRESS (containerd 1.6+ shims, Kata 2+)\" >&2\n"
+                + "exit 1\n";
+        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+        Files.writeString(tmp, script, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-x---"));
+        Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return path;
+    }
+}

@@ -1,0 +1,122 @@
+package io.crisp.plugin.kata;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The handler's records on disk, one small properties file per pod and per container under the
+ * handler's state directory, each replaced atomically, so a daemon killed at any moment leaves
+ * either the old or the new record. Ids come from the core (64 hex digits), never from a request,
+ * and are checked again here before they become file names.
+ */
+final class StateFiles {
+    private final Path pods;
+    private final Path containers;
+
+    StateFiles(Path stateDir) throws IOException {
+        this.pods = Files.createDirectories(stateDir.resolve("pods"));
+        this.containers = Files.createDirectories(stateDir.resolve("containers"));
+    }
+
+    void writePod(String id, Map<String, String> record) {
+        write(pods, id, record);
+    }
+
+    void writeContainer(String id, Map<String, String> record) {
+        write(containers, id, record);
+    }
+
+    Optional<Map<String, String>> readPod(String id) {
+        return read(pods, id);
+    }
+
+    Optional<Map<String, String>> readContainer(String id) {
+        return read(containers, id);
+    }
+
+    void deletePod(String id) {
+        delete(pods, id);
+    }
+
+    void deleteContainer(String id) {
+        delete(containers, id);
+    }
+
+    List<String> podIds() {
+        return ids(pods);
+    }
+
+    List<String> containerIds() {
+        return ids(containers);
+    }
+
+    static String checkId(String id) {
+        if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
+            throw new IllegalArgumentException("not a usable id: '" + id + "'");
+        }
+        return id;
+    }
+
+    private static void write(Path dir, String id, Map<String, String> record) {
+        Properties p = new Properties();
+        p.putAll(record);
+        Path file = dir.resolve(checkId(id) + ".properties");
+        Path tmp = dir.resolve("." + id + ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                p.store(out, null);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Map<String, String>> read(Path dir, String id) {
+        Path file = dir.resolve(checkId(id) + ".properties");
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, String> out = new TreeMap<>();
+        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        return Optional.of(out);
+    }
+
+    private static void delete(Path dir, String id) {
+        try {
+            Files.deleteIfExists(dir.resolve(checkId(id) + ".properties"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> ids(Path dir) {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.properties")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                out.add(name.substring(0, name.length() - ".properties".length()));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+}
