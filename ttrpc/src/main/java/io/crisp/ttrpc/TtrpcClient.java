@@ -17,6 +17,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -32,12 +33,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code timeout_nano}) and also gives up locally with DEADLINE_EXCEEDED when it expires; a call
  * without one (a zero duration) waits as long as the connection lives, as {@code Wait} must.
  *
+ * <p>Futures complete on a shared pool of callback threads, never on the reader thread, so code
+ * that runs when a call completes may itself make calls on the same connection (a reader thread
+ * blocked in such a call could never read its answer).
+ *
  * <p>Errors are {@link TtrpcException}s: the server's status, UNAVAILABLE once the connection is
  * gone, RESOURCE_EXHAUSTED for a message over 4 MiB either way.
  */
 public final class TtrpcClient implements AutoCloseable {
     private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ttrpc-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static final ExecutorService CALLBACKS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ttrpc-callback");
         t.setDaemon(true);
         return t;
     });
@@ -134,7 +145,7 @@ public final class TtrpcClient implements AutoCloseable {
         pending.put(stream, future);
         future.whenComplete((r, e) -> pending.remove(stream, future));
         if (!timeout.isZero()) {
-            ScheduledFuture<?> timer = TIMERS.schedule(() -> future.completeExceptionally(new TtrpcException(
+            ScheduledFuture<?> timer = TIMERS.schedule(() -> fail(future, new TtrpcException(
                     Code.DEADLINE_EXCEEDED, service + "/" + method + ": no answer within " + timeout)),
                     timeout.toNanos(), TimeUnit.NANOSECONDS);
             future.whenComplete((r, e) -> timer.cancel(false));
@@ -185,7 +196,7 @@ public final class TtrpcClient implements AutoCloseable {
             public void oversized(int streamId, byte type, long length) {
                 CompletableFuture<byte[]> call = pending.get(streamId);
                 if (call != null) {
-                    call.completeExceptionally(new TtrpcException(Code.RESOURCE_EXHAUSTED,
+                    fail(call, new TtrpcException(Code.RESOURCE_EXHAUSTED,
                             "response of " + length + " bytes exceeds the ttrpc limit of " + Frame.MAX_DATA));
                 } else {
                     unknownStreamFrames.incrementAndGet();
@@ -223,15 +234,19 @@ public final class TtrpcClient implements AutoCloseable {
         try {
             response = Response.parseFrom(frame.data());
         } catch (InvalidProtocolBufferException e) {
-            call.completeExceptionally(new TtrpcException(Code.INTERNAL, "unreadable ttrpc response: " + e.getMessage(), e));
+            fail(call, new TtrpcException(Code.INTERNAL, "unreadable ttrpc response: " + e.getMessage(), e));
             return;
         }
         if (response.hasStatus() && response.getStatus().getCode() != 0) {
-            call.completeExceptionally(new TtrpcException(Code.of(response.getStatus().getCode()),
-                    response.getStatus().getMessage()));
+            fail(call, new TtrpcException(Code.of(response.getStatus().getCode()), response.getStatus().getMessage()));
         } else {
-            call.complete(response.getPayload().toByteArray());
+            byte[] payload = response.getPayload().toByteArray();
+            CALLBACKS.execute(() -> call.complete(payload));
         }
+    }
+
+    private static void fail(CompletableFuture<byte[]> call, TtrpcException error) {
+        CALLBACKS.execute(() -> call.completeExceptionally(error));
     }
 
     private void shutdown(String reason) {
@@ -245,7 +260,7 @@ public final class TtrpcClient implements AutoCloseable {
             // Closing: nothing left to do with it.
         }
         TtrpcException gone = unavailable();
-        pending.values().forEach(f -> f.completeExceptionally(gone));
+        pending.values().forEach(f -> fail(f, gone));
         closedFuture.complete(null);
     }
 

@@ -193,6 +193,17 @@ class TtrpcClientTest {
     }
 
     @Test
+    void aCallbackMayCallAgainOnTheSameConnection() throws Exception {
+        Path socket = dir.resolve("nested.sock");
+        try (TtrpcServer server = TtrpcServer.start(socket, Map.of("svc/Echo", payload -> payload));
+             TtrpcClient c = TtrpcClient.connect(socket)) {
+            CompletableFuture<StringValue> nested = c.callAsync("svc", "Echo", StringValue.of("first").toByteArray(), Duration.ZERO)
+                    .thenApply(first -> c.call("svc", "Echo", StringValue.of("second"), StringValue.parser(), Duration.ofSeconds(5)));
+            assertEquals("second", nested.get(5, TimeUnit.SECONDS).getValue());
+        }
+    }
+
+    @Test
     void refusesAddressesThatAreNotUnixSockets() {
         assertEquals(Path.of("/run/containerd/s/abc"), UnixSockets.path("unix:///run/containerd/s/abc\n"));
         assertEquals(Code.INVALID_ARGUMENT, assertThrows(TtrpcException.class, () -> UnixSockets.path("vsock://3:1024")).code());

@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.stream.client.StdioConnection;
 import io.crisp.cri.client.CriClient;
+import io.crisp.cri.v1.AttachRequest;
+import io.crisp.cri.v1.ExecRequest;
+import io.crisp.cri.v1.LinuxContainerConfig;
+import io.crisp.cri.v1.LinuxContainerResources;
+import io.crisp.spi.model.StdioWiring;
 import io.crisp.cri.v1.ContainerStatsRequest;
 import io.crisp.cri.v1.ContainerStatus;
 import io.crisp.cri.v1.ExecSyncRequest;
@@ -20,6 +26,9 @@ import io.crisp.cri.v1.StopContainerRequest;
 import io.crisp.cri.v1.StopPodSandboxRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,8 +99,11 @@ final class ShimV2IT {
                 assertEquals(3, done.getExitCode());
                 assertEquals("Error", done.getReason());
                 Pods.await(() -> Pods.read(logs.resolve("worker/0.log")).contains(" stderr F err"), 10, "worker's stderr in its log");
-                String workerLog = Pods.read(logs.resolve("worker/0.log"));
-                assertTrue(workerLog.matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z stdout F out\n.*"), workerLog);
+                Pods.await(() -> Pods.read(logs.resolve("worker/0.log")).contains(" stdout F out"), 10, "worker's stdout in its log");
+                // Two streams, two copiers: the lines' order across streams is not fixed, their form is.
+                for (String line : Pods.read(logs.resolve("worker/0.log")).split("\n")) {
+                    assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z (stdout F out|stderr F err)"), line);
+                }
                 assertEquals(1, shims(podId).size(), "both containers went into the pod's shim: " + shims(podId));
 
                 // The shim saw only the pod annotations the allow-list passes (io.katacontainers.* by default).
@@ -142,6 +154,95 @@ final class ShimV2IT {
                 Pods.await(() -> shims(podId).isEmpty(), 10, "the pod's shim to exit after RemovePodSandbox");
             }
         }
+    }
+
+    @Test
+    void streamingSessionsAndOomKillsComeThroughTheShim() throws Exception {
+        Pods.requirePrerequisites();
+        Crisp.requireExecutable(SHIM, "as the shim v2 of handler " + HANDLER + " (Debian package containerd)");
+        Path logs = dir.resolve("logs");
+        try (TestNetwork network = TestNetwork.create(dir);
+             DaemonProcess daemon = configure(new DaemonProcess(dir.resolve("daemon")))) {
+            network.writeTo(Pods.cniConfDir(daemon));
+            daemon.start();
+            Pods.importImages(daemon, dir.resolve("images"));
+            CriClient client = daemon.client();
+            PodSandboxConfig pod = Pods.pod("vm-stream", logs).build();
+            String podId = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod)
+                    .setRuntimeHandler(HANDLER).build()).getPodSandboxId();
+            String cat = Pods.createAndStart(client, podId, pod, Pods.container("cat", "cat").setStdin(true).build());
+            String shell = Pods.createAndStart(client, podId, pod, Pods.container("shell", "sh").setStdin(true).setTty(true).build());
+
+            for (StreamClients.Wire wire : StreamClients.Wire.values()) {
+                String url = client.runtime().exec(ExecRequest.newBuilder().setContainerId(cat).addAllCmd(List.of("sh", "-c",
+                        "read line; echo \"got $line\"; echo to-stderr >&2; exit 4")).setStdin(true).setStdout(true).setStderr(true)
+                        .build()).getUrl();
+                try (StdioConnection c = StreamClients.stdio(wire, url, new StdioWiring(true, true, true, false))) {
+                    c.stdin(("hello " + wire + "\n").getBytes(StandardCharsets.UTF_8));
+                    assertEquals("got hello " + wire + "\n", readAll(c.stdout()));
+                    assertEquals("to-stderr\n", readAll(c.stderr()));
+                    String status = c.awaitStatus(Duration.ofSeconds(10)).orElseThrow();
+                    assertTrue(status.contains("{\"reason\":\"ExitCode\",\"message\":\"4\"}"), status);
+                }
+
+                String attach = client.runtime().attach(AttachRequest.newBuilder().setContainerId(cat).setStdin(true).setStdout(true)
+                        .setStderr(true).build()).getUrl();
+                try (StdioConnection c = StreamClients.stdio(wire, attach, new StdioWiring(true, true, true, false))) {
+                    c.stdin(("through the shim's cat over " + wire + "\n").getBytes(StandardCharsets.UTF_8));
+                    assertTrue(readUntil(c.stdout(), "through the shim's cat over " + wire), "attach echoed through cat");
+                }
+                Pods.await(() -> Pods.read(logs.resolve("cat/0.log")).contains("stdout F through the shim's cat over " + wire), 10,
+                        "attached input echoed into cat's log");
+
+                String tty = client.runtime().attach(AttachRequest.newBuilder().setContainerId(shell).setStdin(true).setStdout(true)
+                        .setTty(true).build()).getUrl();
+                try (StdioConnection c = StreamClients.stdio(wire, tty, new StdioWiring(true, true, false, true))) {
+                    c.resize(91, 33);
+                    boolean sized = false;
+                    for (int attempt = 0; attempt < 20 && !sized; attempt++) {
+                        c.stdin("stty size\n".getBytes(StandardCharsets.UTF_8));
+                        sized = readUntil(c.stdout(), "33 91");
+                    }
+                    assertTrue(sized, "the shim resized the container's terminal");
+                }
+                assertEquals(CONTAINER_RUNNING, Pods.status(client, shell).getState(), "detaching leaves the container running");
+            }
+
+            String hog = Pods.createAndStart(client, podId, pod, Pods.container("hog", "tail", "/dev/zero")
+                    .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+                            .setMemoryLimitInBytes(32L << 20))).build());
+            ContainerStatus oom = Pods.awaitState(client, hog, CONTAINER_EXITED, 60);
+            assertEquals(137, oom.getExitCode());
+            assertEquals("OOMKilled", oom.getReason(), "the shim's TaskOOM event reached crisp over TTRPC_ADDRESS");
+            Pods.removeAll(client);
+            Pods.await(() -> shims(podId).isEmpty(), 10, "the pod's shim to exit");
+        }
+    }
+
+    private static String readAll(InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** Reads until {@code expected} appeared (true) or 3 s passed without it (false). */
+    private static boolean readUntil(InputStream in, String expected) throws IOException {
+        StringBuilder text = new StringBuilder();
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        byte[] buffer = new byte[4096];
+        while (System.nanoTime() < deadline) {
+            if (in.available() <= 0) {
+                DaemonProcess.sleep(20);
+                continue;
+            }
+            int n = in.read(buffer);
+            if (n < 0) {
+                break;
+            }
+            text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            if (text.indexOf(expected) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ExecSyncResponse execSync(CriClient client, String id, long timeoutSeconds, String... cmd) {

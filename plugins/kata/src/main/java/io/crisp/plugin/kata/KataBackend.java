@@ -72,6 +72,7 @@ final class KataBackend implements RuntimeBackend {
     static final String NAMESPACE = "k8s.io";
     private static final int SIGKILL = 9;
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    private static final Duration OOM_EVENT_GRACE = Duration.ofMillis(500);
     private static final String RESOURCES_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -500,7 +501,16 @@ final class KataBackend implements RuntimeBackend {
     private void watch(Pod pod, Task t) {
         pod.client().waitAsync(t.id, "").whenComplete((response, error) -> {
             if (response != null) {
-                onExit(t, (int) response.getExitStatus(), Timestamps.instant(response.getExitedAt()));
+                int code = (int) response.getExitStatus();
+                Instant at = Timestamps.instant(response.getExitedAt());
+                if (code == 128 + SIGKILL && !t.oomKilled()) {
+                    // Killed: an OOM kill's TaskOOM event travels ahead of its TaskExit on the event
+                    // connection, which may lag this answer. Give the TaskExit a moment to come first.
+                    CompletableFuture.delayedExecutor(OOM_EVENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+                            .execute(() -> onExit(t, code, at));
+                } else {
+                    onExit(t, code, at);
+                }
             } else if (!closing && tasks.get(t.id) == t && !pod.reachable()) {
                 // The shim is gone and took the task's supervision with it.
                 LOG.warn("{} {}: lost its shim ({}); recording it as exited", t.sandbox ? "sandbox" : "container", t.id,
@@ -524,7 +534,7 @@ final class KataBackend implements RuntimeBackend {
             stdio.containerExited(code);
             stdio.awaitOutputDrained(Duration.ofSeconds(2));
         }
-        if (!t.sandbox && t.claimReport()) {
+        if (t.claimReport()) {
             if (t.oomKilled()) {
                 sink.oomKilled(t.id);
             }
