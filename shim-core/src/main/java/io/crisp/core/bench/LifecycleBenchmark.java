@@ -29,18 +29,20 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Measures the pod lifecycle against a real daemon with the runc handler: the median of each step of
- * N sequential RunPodSandbox .. RemovePodSandbox cycles and of the whole cycle, the daemon's RSS and
- * the summed PSS of its conmon processes with P pods running, and ListContainers with C containers
- * present.
+ * Measures the pod lifecycle against a real daemon: the median of each step of N sequential
+ * RunPodSandbox .. RemovePodSandbox cycles and of the whole cycle, per handler side by side (runc
+ * with conmon, and the kata plugin on a shim v2 when one is given: {@code shimv2-runc}), the daemon's
+ * RSS and the summed PSS of the per-pod processes (conmon, shims) with P pods running, and
+ * ListContainers with C containers present.
  *
  * <p>Run through {@code packaging/bench/lifecycle.sh}; arguments: launcher, work directory (holding
  * the images built by busybox-image.sh under {@code images/busybox} and {@code images/pause}),
- * cycles, running pods, listed containers.
+ * cycles, running pods, listed containers, and optionally the shim v2 binary ("" for none).
  */
 public final class LifecycleBenchmark {
     private static final String BUSYBOX = "localhost/crisp/busybox:latest";
     private static final String PAUSE = "localhost/crisp/pause:latest";
+    private static final String SHIM_HANDLER = "shimv2-runc";
 
     private LifecycleBenchmark() {}
 
@@ -50,29 +52,57 @@ public final class LifecycleBenchmark {
         int cycles = Integer.parseInt(args[2]);
         int pods = Integer.parseInt(args[3]);
         int listed = Integer.parseInt(args[4]);
+        String shim = args.length > 5 ? args[5] : "";
+        List<String> handlers = shim.isEmpty() ? List.of("runc") : List.of("runc", SHIM_HANDLER);
         Path socket = work.resolve("crisp.sock");
         Path config = work.resolve("crisp.toml");
-        Files.writeString(config, "[image]\npause_image = \"" + PAUSE + "\"\n[network]\ncni_conf_dir = \"" + work.resolve("net.d")
-                + "\"\n[runtimes.runc]\nplugin = \"runc\"\nruntime_root = \"" + work.resolve("runc") + "\"\n");
+        String toml = "[image]\npause_image = \"" + PAUSE + "\"\n[network]\ncni_conf_dir = \"" + work.resolve("net.d")
+                + "\"\n[runtimes.runc]\nplugin = \"runc\"\nruntime_root = \"" + work.resolve("runc") + "\"\n";
+        if (!shim.isEmpty()) {
+            toml += "[runtimes." + SHIM_HANDLER + "]\nplugin = \"kata\"\nshim_path = \"" + shim + "\"\n";
+        }
+        Files.writeString(config, toml);
         Process daemon = FoundationBenchmark.spawn(launcher, work, socket, config);
         try (CriClient cri = CriClient.connect(socket, Duration.ofSeconds(120))) {
             FoundationBenchmark.awaitVersion(daemon, socket);
             for (String name : List.of("busybox", "pause")) {
                 cri.admin().importImages(ImportImagesRequest.newBuilder().setPath(work.resolve("images").resolve(name).toString()).build());
             }
-            cycles(cri, work, cycles, true);
-            cycles(cri, work, cycles, false);
-            running(cri, work, daemon.pid(), pods);
+            cycles(cri, work, cycles, true, handlers);
+            cycles(cri, work, cycles, false, handlers);
+            running(cri, work, daemon.pid(), pods, "runc", "conmon");
+            if (!shim.isEmpty()) {
+                running(cri, work, daemon.pid(), pods, SHIM_HANDLER, "containerd-shim");
+            }
             listing(cri, work, listed);
         } finally {
             FoundationBenchmark.stop(daemon);
         }
     }
 
-    private static void cycles(CriClient cri, Path work, int cycles, boolean hostNetwork) {
+    private static void cycles(CriClient cri, Path work, int cycles, boolean hostNetwork, List<String> handlers) {
         if (cycles <= 0) {
             return;
         }
+        Map<String, Map<String, List<Long>>> byHandler = new LinkedHashMap<>();
+        for (String handler : handlers) {
+            byHandler.put(handler, cycles(cri, work, cycles, hostNetwork, handler));
+        }
+        System.out.printf(Locale.ROOT, "%d sequential cycles, %s (container: sleep; StopContainer timeout 0), median per step:%n", cycles,
+                hostNetwork ? "hostNetwork pods" : "pods on the CNI bridge network (netns + loopback + bridge/host-local/portmap ADD and DEL)");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "  %-18s", "step"));
+        handlers.forEach(h -> header.append(String.format(Locale.ROOT, " %12s", h)));
+        System.out.println(header);
+        for (String step : byHandler.get(handlers.get(0)).keySet()) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-18s", step));
+            for (String handler : handlers) {
+                line.append(String.format(Locale.ROOT, " %9.1f ms", FoundationBenchmark.median(byHandler.get(handler).get(step)) / 1e6));
+            }
+            System.out.println(line);
+        }
+    }
+
+    private static Map<String, List<Long>> cycles(CriClient cri, Path work, int cycles, boolean hostNetwork, String handler) {
         Map<String, List<Long>> steps = new LinkedHashMap<>();
         for (String step : List.of("RunPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
                 "StopPodSandbox", "RemovePodSandbox", "cycle")) {
@@ -83,7 +113,8 @@ public final class LifecycleBenchmark {
             long cycleStart = System.nanoTime();
             PodSandboxConfig pod = hostNetwork ? hostNetwork(pod("cycle-" + i, work)) : pod("cycle-" + i, work);
             long t = System.nanoTime();
-            String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+            String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler)
+                    .build()).getPodSandboxId();
             t = record(steps, "RunPodSandbox", t, measured);
             String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(container("c"))
                     .setSandboxConfig(pod).build()).getContainerId();
@@ -100,10 +131,7 @@ public final class LifecycleBenchmark {
             record(steps, "RemovePodSandbox", t, measured);
             record(steps, "cycle", cycleStart, measured);
         }
-        System.out.printf(Locale.ROOT, "%d sequential cycles, %s (container: sleep; StopContainer timeout 0), median per step:%n", cycles,
-                hostNetwork ? "hostNetwork pods" : "pods on the CNI bridge network (netns + loopback + bridge/host-local/portmap ADD and DEL)");
-        steps.forEach((step, nanos) -> System.out.printf(Locale.ROOT, "  %-18s %6.1f ms%n", step,
-                FoundationBenchmark.median(nanos) / 1e6));
+        return steps;
     }
 
     private static long record(Map<String, List<Long>> steps, String step, long since, boolean measured) {
@@ -114,24 +142,26 @@ public final class LifecycleBenchmark {
         return now;
     }
 
-    private static void running(CriClient cri, Path work, long daemonPid, int pods) throws IOException {
+    private static void running(CriClient cri, Path work, long daemonPid, int pods, String handler, String monitor) throws IOException {
         if (pods <= 0) {
             return;
         }
         for (int i = 0; i < pods; i++) {
             PodSandboxConfig pod = pod("running-" + i, work);
-            String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+            String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler)
+                    .build()).getPodSandboxId();
             String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(container("c"))
                     .setSandboxConfig(pod).build()).getContainerId();
             cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         }
-        List<Long> monitors = conmons();
+        List<Long> monitors = processes(monitor);
         long pss = 0;
         for (long pid : monitors) {
             pss += pssKib(pid);
         }
-        System.out.printf(Locale.ROOT, "%d pods running (1 container each): daemon RSS %d KiB; %d conmon processes, PSS sum %d KiB, %.0f KiB per monitor%n",
-                pods, FoundationBenchmark.rssKib(daemonPid), monitors.size(), pss, monitors.isEmpty() ? 0.0 : (double) pss / monitors.size());
+        System.out.printf(Locale.ROOT, "%d %s pods running (1 container each): daemon RSS %d KiB; %d %s processes, PSS sum %d KiB,"
+                + " %.0f KiB per pod%n", pods, handler, FoundationBenchmark.rssKib(daemonPid), monitors.size(), monitor, pss,
+                (double) pss / pods);
         removeAll(cri);
     }
 
@@ -183,11 +213,12 @@ public final class LifecycleBenchmark {
                 .setLogPath(name + ".log").build();
     }
 
-    private static List<Long> conmons() throws IOException {
+    /** Processes whose name (comm, at most 15 characters) is {@code comm}. */
+    private static List<Long> processes(String comm) throws IOException {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
                 try {
-                    return Files.readString(p.resolve("comm")).trim().equals("conmon");
+                    return Files.readString(p.resolve("comm")).trim().equals(comm);
                 } catch (IOException e) {
                     return false;
                 }

@@ -170,7 +170,10 @@ final class KataBackend implements RuntimeBackend {
                     config.shimPath());
         }
         Path bundle = spec.bundleDir();
-        editSpec(bundle, spec.annotations().keySet(), false);
+        // The io.kubernetes.cri.* keys are the core's own (it overrides a pod's attempt to set them).
+        Set<String> userKeys = new java.util.HashSet<>(spec.annotations().keySet());
+        userKeys.removeIf(k -> k.startsWith("io.kubernetes.cri."));
+        editSpec(bundle, userKeys, false);
         ShimLog log = null;
         Pod pod = null;
         Task infra = new Task(id, id, true, bundle, Optional.empty(), false, false, false);

@@ -21,27 +21,36 @@ final class AnnotationGlobTest {
     }
 
     @Test
-    void trailingStarMatchesAnyRestIncludingDotsAndSlashes() {
+    void trailingStarMatchesAnyRestExceptSlashesAsContainerdsPathMatch() {
         assertTrue(matches("io.katacontainers.*", "io.katacontainers.config.hypervisor.default_memory"));
-        assertTrue(matches("io.katacontainers.*", "io.katacontainers.config/weird"));
+        assertFalse(matches("io.katacontainers.*", "io.katacontainers.config/weird"));
+        assertTrue(matches("io.katacontainers.*/*", "io.katacontainers.config/weird"));
         assertTrue(matches("io.katacontainers.*", "io.katacontainers."));
         assertFalse(matches("io.katacontainers.*", "io.katacontainers"));
         assertFalse(matches("io.katacontainers.*", "xio.katacontainers.config"));
     }
 
     @Test
-    void otherCharactersAreLiteral() {
+    void questionMarksClassesAndEscapesAsPathMatch() {
         assertFalse(matches("io.kata*", "ioXkata.x"));
-        assertTrue(matches("a?b*", "a?bc"));
-        assertFalse(matches("a?b*", "axbc"));
-        assertTrue(matches("[ab]*", "[ab]x"));
-        assertFalse(matches("[ab]*", "ax"));
+        assertTrue(matches("a?b*", "axbc"));
+        assertFalse(matches("a?b*", "a/bc"));
+        assertTrue(matches("a\\?b*", "a?bc"));
+        assertFalse(matches("a\\?b*", "axbc"));
+        assertTrue(matches("[ab]*", "ax"));
+        assertFalse(matches("[ab]*", "cx"));
+        assertTrue(matches("[^ab]x", "cx"));
+        assertTrue(matches("v[0-9]", "v7"));
+        assertFalse(matches("v[0-9]", "vx"));
+        assertFalse(matches("[ab", "a"), "an unclosed class matches nothing");
+        assertFalse(matches("a\\", "a"), "a trailing backslash matches nothing");
     }
 
     @Test
     void starsAnywhere() {
         assertTrue(matches("*", ""));
-        assertTrue(matches("*", "any.thing/at-all"));
+        assertTrue(matches("*", "any.thing-at-all"));
+        assertFalse(matches("*", "any.thing/at-all"));
         assertTrue(matches("*.istio.io/*", "sidecar.istio.io/inject"));
         assertFalse(matches("*.istio.io/*", "sidecar.istio.io"));
         assertTrue(matches("a*b*c", "abc"));
