@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,50 @@ final class ShimV2IT {
 
     @TempDir
     Path dir;
+
+    /**
+     * A test that failed half-way leaves its pod's shim running (shims outlive the daemon by design):
+     * kill every shim started for this test's daemon, with its containers, drop their runc state and
+     * unmount what the daemon left mounted.
+     */
+    @AfterEach
+    void killLeftoverShims() throws Exception {
+        String mine = dir.toString();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                String cmd;
+                try {
+                    cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                } catch (java.io.IOException e) {
+                    continue;
+                }
+                if (cmd.contains("containerd-shim-runc-v2") && cmd.contains(mine)) {
+                    ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(shim -> {
+                        shim.descendants().forEach(ProcessHandle::destroyForcibly);
+                        shim.destroyForcibly();
+                    });
+                }
+            }
+        }
+        // ... and the rootfs and netns mounts the daemon had no chance to release.
+        List<String> mounts = Files.readAllLines(Path.of("/proc/mounts")).stream().map(l -> l.split(" ")[1])
+                .filter(m -> m.startsWith(mine)).sorted(java.util.Comparator.reverseOrder()).toList();
+        for (String m : mounts) {
+            new ProcessBuilder("umount", "-l", m).inheritIO().start().waitFor();
+        }
+        Path runcRoot = Path.of("/run/containerd/runc/k8s.io");
+        if (Files.isDirectory(runcRoot)) {
+            try (Stream<Path> states = Files.list(runcRoot)) {
+                for (Path state : states.toList()) {
+                    Path json = state.resolve("state.json");
+                    if (Files.exists(json) && Files.readString(json).contains(mine)) {
+                        new ProcessBuilder("runc", "--root", runcRoot.toString(), "delete", "-f", state.getFileName().toString())
+                                .inheritIO().start().waitFor();
+                    }
+                }
+            }
+        }
+    }
 
     static DaemonProcess configure(DaemonProcess daemon) {
         Pods.configure(daemon.withPlugin(Crisp.KATA_PLUGIN));

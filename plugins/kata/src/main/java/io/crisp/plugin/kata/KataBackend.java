@@ -240,9 +240,7 @@ final class KataBackend implements RuntimeBackend {
         Task infra = tasks.get(sandboxId);
         if (infra != null) {
             stopTask(infra, SIGKILL, Duration.ZERO);
-            if (pod != null && pod.reachable()) {
-                ignoreNotFound(() -> pod.client().delete(sandboxId, ""));
-            }
+            deleteTask(pod, sandboxId);
             tasks.remove(sandboxId);
             files.deleteContainer(sandboxId);
         }
@@ -320,10 +318,7 @@ final class KataBackend implements RuntimeBackend {
         if (t.isRunning()) {
             stopTask(t, SIGKILL, Duration.ZERO);
         }
-        Pod pod = pods.get(t.sandboxId);
-        if (pod != null && pod.reachable()) {
-            ignoreNotFound(() -> pod.client().delete(containerId, ""));
-        }
+        deleteTask(pods.get(t.sandboxId), containerId);
         ContainerStdio stdio = t.stdio;
         if (stdio != null) {
             stdio.close();
@@ -567,7 +562,28 @@ final class KataBackend implements RuntimeBackend {
                         + " of SIGKILL");
             }
         } catch (RuntimeException e) {
+            if (t.exit().isPresent()) {
+                return; // it exited meanwhile (or its shim went away): stopped all the same
+            }
             throw asBackend(e, "container " + t.id + ": stop");
+        }
+    }
+
+    /** Deletes a task from its shim for good; a shim that no longer knows it, or is gone, is fine. */
+    private static void deleteTask(Pod pod, String id) {
+        if (pod == null || !pod.reachable()) {
+            return;
+        }
+        try {
+            pod.client().delete(id, "");
+        } catch (TtrpcException e) {
+            if (e.code() != Code.NOT_FOUND && e.code() != Code.UNAVAILABLE) {
+                throw asBackend(e, "task " + id + ": delete");
+            }
+        } catch (BackendException e) {
+            if (e.kind() != Kind.FAILED_PRECONDITION) {
+                throw e;
+            }
         }
     }
 
@@ -638,7 +654,7 @@ final class KataBackend implements RuntimeBackend {
             } catch (RuntimeException e) {
                 LOG.debug("sandbox {}: shim shutdown: {}", pod.id, e.getMessage());
             }
-            awaitQuietly(pod.client().onClose(), Duration.ofSeconds(5));
+            awaitQuietly(pod.disconnected(), Duration.ofSeconds(5));
         }
         if (pod.reachable()) {
             ShimBinary.Result r = binary.delete(pod.id, pod.bundle);

@@ -41,6 +41,12 @@ final class Pod {
         return c;
     }
 
+    /** Completes when the connection is gone (at once when there is none). */
+    java.util.concurrent.CompletableFuture<Void> disconnected() {
+        TaskClient c = client;
+        return c == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : c.onClose();
+    }
+
     boolean reachable() {
         TaskClient c = client;
         return c != null && c.isOpen();
