@@ -70,6 +70,30 @@ class TtrpcClientTest {
         assertArrayEquals(new byte[] {10}, first.get(5, TimeUnit.SECONDS));
     }
 
+    /**
+     * Bytes recorded from Debian's containerd-shim-runc-v2 1.6.20 on this project's machines: its
+     * answer on stream 1 to containerd.task.v2.Task/State for an id it does not know.
+     */
+    private static final String RECORDED_SHIM_NOT_FOUND =
+            "000000260000000102000a2408051220636f6e7461696e6572206e6f7420637265617465643a206e6f7420666f756e64";
+
+    @Test
+    void readsARecordedShimErrorAnswer() throws Exception {
+        connect();
+        CompletableFuture<byte[]> call = client.callAsync("containerd.task.v2.Task", "State",
+                new byte[] {0x0a, 0x04, 'n', 'o', 'p', 'e'}, Duration.ZERO);
+        Frame request = readFrames(1).get(0);
+        assertEquals(1, request.streamId());
+        // The request as the shim received it in the recording (no deadline, so no timeout_nano).
+        assertEquals("0a17636f6e7461696e6572642e7461736b2e76322e5461736b120553746174651a060a046e6f7065",
+                java.util.HexFormat.of().formatHex(request.data()));
+        UnixSockets.writeFully(peer, ByteBuffer.wrap(java.util.HexFormat.of().parseHex(RECORDED_SHIM_NOT_FOUND)));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+        TtrpcException t = (TtrpcException) e.getCause();
+        assertEquals(Code.NOT_FOUND, t.code());
+        assertEquals("container not created: not found", t.detail());
+    }
+
     @Test
     void mapsTheResponseStatusToAnException() throws Exception {
         connect();
