@@ -5,6 +5,7 @@ import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.ContainerConfig;
 import io.crisp.cri.v1.ContainerMetadata;
 import io.crisp.cri.v1.CreateContainerRequest;
+import io.crisp.cri.v1.ExecSyncRequest;
 import io.crisp.cri.v1.ImageSpec;
 import io.crisp.cri.v1.ListContainersRequest;
 import io.crisp.cri.v1.ListPodSandboxRequest;
@@ -70,6 +71,9 @@ public final class LifecycleBenchmark {
             }
             cycles(cri, work, cycles, true, handlers);
             cycles(cri, work, cycles, false, handlers);
+            for (String handler : handlers) {
+                execs(cri, work, handler, Math.max(cycles, 1) * 5);
+            }
             running(cri, work, daemon.pid(), pods, "runc", "conmon");
             if (!shim.isEmpty()) {
                 running(cri, work, daemon.pid(), pods, SHIM_HANDLER, "containerd-shim");
@@ -140,6 +144,28 @@ public final class LifecycleBenchmark {
             steps.get(step).add(now - since);
         }
         return now;
+    }
+
+    /** ExecSync of {@code true} in a running container, median of {@code count} after 5 warm-ups. */
+    private static void execs(CriClient cri, Path work, String handler, int count) {
+        PodSandboxConfig pod = hostNetwork(pod("exec-" + handler, work));
+        String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler)
+                .build()).getPodSandboxId();
+        String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(container("c"))
+                .setSandboxConfig(pod).build()).getContainerId();
+        cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        ExecSyncRequest exec = ExecSyncRequest.newBuilder().setContainerId(id).addCmd("true").setTimeout(10).build();
+        List<Long> nanos = new ArrayList<>();
+        for (int i = -5; i < count; i++) {
+            long t = System.nanoTime();
+            cri.runtime().execSync(exec);
+            if (i >= 0) {
+                nanos.add(System.nanoTime() - t);
+            }
+        }
+        System.out.printf(Locale.ROOT, "ExecSync `true` on %s, median of %d: %.1f ms%n", handler, count,
+                FoundationBenchmark.median(nanos) / 1e6);
+        removeAll(cri);
     }
 
     private static void running(CriClient cri, Path work, long daemonPid, int pods, String handler, String monitor) throws IOException {
