@@ -96,13 +96,18 @@ final class ShimV2IT {
     }
 
     static DaemonProcess configure(DaemonProcess daemon) {
+        return configure(daemon, "");
+    }
+
+    static DaemonProcess configure(DaemonProcess daemon, String extraKeys) {
         Pods.configure(daemon.withPlugin(Crisp.KATA_PLUGIN));
         try {
             Files.writeString(daemon.config, Files.readString(daemon.config) + """
                     [runtimes.%s]
                     plugin = "kata"
                     shim_path = "%s"
-                    """.formatted(HANDLER, SHIM));
+                    %s
+                    """.formatted(HANDLER, SHIM, extraKeys));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -261,6 +266,95 @@ final class ShimV2IT {
             assertEquals("OOMKilled", oom.getReason(), "the shim's TaskOOM event reached crisp over TTRPC_ADDRESS");
             Pods.removeAll(client);
             Pods.await(() -> shims(podId).isEmpty(), 10, "the pod's shim to exit");
+        }
+    }
+
+    @Test
+    void aShimThatDiesIsNoticedAndCleanedUpByItsDeleteAction() throws Exception {
+        Pods.requirePrerequisites();
+        Crisp.requireExecutable(SHIM, "as the shim v2 of handler " + HANDLER + " (Debian package containerd)");
+        String shimCgroup = "/crisp-it-shims-" + ProcessHandle.current().pid();
+        try (TestNetwork network = TestNetwork.create(dir);
+             DaemonProcess daemon = configure(new DaemonProcess(dir.resolve("daemon")), "shim_cgroup = \"" + shimCgroup + "\"")) {
+            network.writeTo(Pods.cniConfDir(daemon));
+            daemon.start();
+            Pods.importImages(daemon, dir.resolve("images"));
+            CriClient client = daemon.client();
+            PodSandboxConfig pod = Pods.pod("vm-crash", dir.resolve("logs")).build();
+            String podId = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod)
+                    .setRuntimeHandler(HANDLER).build()).getPodSandboxId();
+            String sleeper = Pods.createAndStart(client, podId, pod, Pods.container("sleeper", "sleep", "4242").build());
+            Pods.await(() -> sleepers().size() == 1, 10, "the container's sleep to run");
+            assertEquals(1, shims(podId).size());
+            long shimPid;
+            try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                shimPid = procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                    try {
+                        String cmd = new String(Files.readAllBytes(p.resolve("cmdline")));
+                        return cmd.contains("containerd-shim-runc-v2") && cmd.contains(podId);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }).map(p -> Long.parseLong(p.getFileName().toString())).findFirst().orElseThrow();
+            }
+            String cgroups = Files.readString(Path.of("/proc/" + shimPid + "/cgroup"));
+            assertTrue(cgroups.lines().anyMatch(l -> l.contains(":memory:") && l.endsWith(":" + shimCgroup)),
+                    "shim_cgroup moved the shim: " + cgroups);
+            ProcessHandle.of(shimPid).orElseThrow().destroyForcibly();
+
+            ContainerStatus lost = Pods.awaitState(client, sleeper, CONTAINER_EXITED, 10);
+            assertEquals(255, lost.getExitCode(), "a task whose shim died counts as exited: " + lost);
+            client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            Pods.removeAll(client);
+            Pods.await(() -> sleepers().isEmpty(), 10, "`shim delete` to kill the container the dead shim left");
+            assertEquals(List.of(), runcStates(podId, sleeper), "no runc state left for the pod's tasks");
+        } finally {
+            removeCgroup(shimCgroup);
+        }
+    }
+
+    /** Removes the test's cgroup from every hierarchy (empty once its shim is gone). */
+    private static void removeCgroup(String cgroup) throws IOException {
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path dir = h.resolve(cgroup.substring(1));
+                for (int attempt = 0; attempt < 50 && Files.isDirectory(dir); attempt++) {
+                    try {
+                        Files.delete(dir);
+                    } catch (IOException e) {
+                        DaemonProcess.sleep(100); // the killed shim may still be leaving it
+                    }
+                }
+            }
+        }
+    }
+
+    /** The container's "sleep 4242" processes, by their command line in /proc. */
+    private static List<String> sleepers() {
+        return commandLines().stream().filter(cmd -> cmd.equals("sleep 4242 ")).toList();
+    }
+
+    private static List<String> commandLines() {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
+                try {
+                    return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                } catch (Exception e) {
+                    return "";
+                }
+            }).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> runcStates(String... ids) throws IOException {
+        Path root = Path.of("/run/containerd/runc/k8s.io");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> states = Files.list(root)) {
+            return states.map(p -> p.getFileName().toString()).filter(List.of(ids)::contains).toList();
         }
     }
 

@@ -185,7 +185,9 @@ final class KataBackend implements RuntimeBackend {
             files.writePod(id, pod.record());
             pods.put(id, pod);
             pod.connected(connect(address));
-            config.shimCgroup().ifPresent(cgroup -> ShimCgroup.join(bundle.resolve("shim.pid"), cgroup));
+            if (config.shimCgroup().isPresent()) {
+                ShimCgroup.join(pod.client().connect(id).getShimPid(), config.shimCgroup().get());
+            }
             tasks.put(id, infra);
             CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString());
             config.shimConfigPath().ifPresent(p -> create.setOptions(Any.newBuilder()
@@ -240,7 +242,7 @@ final class KataBackend implements RuntimeBackend {
         Task infra = tasks.get(sandboxId);
         if (infra != null) {
             stopTask(infra, SIGKILL, Duration.ZERO);
-            deleteTask(pod, sandboxId);
+            deleteTask(pod, infra);
             tasks.remove(sandboxId);
             files.deleteContainer(sandboxId);
         }
@@ -318,7 +320,7 @@ final class KataBackend implements RuntimeBackend {
         if (t.isRunning()) {
             stopTask(t, SIGKILL, Duration.ZERO);
         }
-        deleteTask(pods.get(t.sandboxId), containerId);
+        deleteTask(pods.get(t.sandboxId), t);
         ContainerStdio stdio = t.stdio;
         if (stdio != null) {
             stdio.close();
@@ -569,22 +571,31 @@ final class KataBackend implements RuntimeBackend {
         }
     }
 
-    /** Deletes a task from its shim for good; a shim that no longer knows it, or is gone, is fine. */
-    private static void deleteTask(Pod pod, String id) {
-        if (pod == null || !pod.reachable()) {
-            return;
-        }
-        try {
-            pod.client().delete(id, "");
-        } catch (TtrpcException e) {
-            if (e.code() != Code.NOT_FOUND && e.code() != Code.UNAVAILABLE) {
-                throw asBackend(e, "task " + id + ": delete");
+    /**
+     * Deletes a task for good: through its shim, or, when the shim is gone, with the shim binary's
+     * {@code delete} action, which kills and removes what the dead shim left (as containerd does).
+     */
+    private void deleteTask(Pod pod, Task t) {
+        if (pod != null && pod.reachable()) {
+            try {
+                pod.client().delete(t.id, "");
+                return;
+            } catch (TtrpcException e) {
+                if (e.code() == Code.NOT_FOUND) {
+                    return;
+                }
+                if (e.code() != Code.UNAVAILABLE) {
+                    throw asBackend(e, "task " + t.id + ": delete");
+                }
+            } catch (BackendException e) {
+                if (e.kind() != Kind.FAILED_PRECONDITION) {
+                    throw e;
+                }
             }
-        } catch (BackendException e) {
-            if (e.kind() != Kind.FAILED_PRECONDITION) {
-                throw e;
-            }
         }
+        ShimBinary.Result r = binary.delete(t.id, t.bundle);
+        LOG.info("{} {}: its shim is gone; shim delete exited {}{}", t.sandbox ? "sandbox" : "container", t.id, r.exitCode(),
+                r.stderr().isBlank() ? "" : ": " + r.stderr().strip());
     }
 
     private static boolean awaitExit(Task t, Duration timeout) {
@@ -657,8 +668,9 @@ final class KataBackend implements RuntimeBackend {
             awaitQuietly(pod.disconnected(), Duration.ofSeconds(5));
         }
         if (pod.reachable()) {
+            LOG.warn("sandbox {}: its shim did not exit after Shutdown; leaving it to `{} delete`", pod.id, binary.binary());
             ShimBinary.Result r = binary.delete(pod.id, pod.bundle);
-            LOG.debug("sandbox {}: shim delete exited {}: {}", pod.id, r.exitCode(), r.stderr().strip());
+            LOG.info("sandbox {}: shim delete exited {}: {}", pod.id, r.exitCode(), r.stderr().strip());
         }
         pod.disconnect();
         files.deletePod(pod.id);

@@ -20,19 +20,12 @@ final class ShimCgroup {
 
     private ShimCgroup() {}
 
-    static void join(Path pidFile, String cgroup) {
-        join(ROOT, pidFile, cgroup);
+    static void join(long shimPid, String cgroup) {
+        join(ROOT, shimPid, cgroup);
     }
 
-    static void join(Path root, Path pidFile, String cgroup) {
-        String pid;
-        try {
-            pid = Files.readString(pidFile).strip();
-            Long.parseLong(pid);
-        } catch (IOException | NumberFormatException e) {
-            LOG.warn("shim_cgroup {}: cannot read the shim's pid from {}: {}", cgroup, pidFile, e.getMessage());
-            return;
-        }
+    static void join(Path root, long shimPid, String cgroup) {
+        String pid = Long.toString(shimPid);
         String relative = cgroup.replaceFirst("^/+", "");
         if (Files.exists(root.resolve("cgroup.controllers"))) {
             write(root.resolve(relative), pid, cgroup);
