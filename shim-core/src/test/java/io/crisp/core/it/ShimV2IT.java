@@ -186,6 +186,8 @@ final class ShimV2IT {
             try (DaemonProcess second = configure(new DaemonProcess(daemonDir)).start()) {
                 CriClient client = second.client();
                 assertEquals(3, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+                assertEquals(PodSandboxState.SANDBOX_READY, client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(podId).build()).getStatus().getState());
                 assertEquals(CONTAINER_RUNNING, Pods.status(client, web).getState());
                 assertEquals(3, Pods.status(client, worker).getExitCode());
                 ContainerStatus briefStatus = Pods.awaitState(client, brief, CONTAINER_EXITED, 10);
@@ -193,6 +195,11 @@ final class ShimV2IT {
                 long before = Pods.read(webLog).lines().count();
                 Pods.await(() -> Pods.read(webLog).lines().count() > before + 2, 10, "web's log to keep growing after the restart");
                 assertEquals("again\n", execSync(client, web, 10, "echo", "again").getStdout().toStringUtf8());
+                // The shim's event publisher reconnects to the restarted daemon: an OOM kill still arrives.
+                String hog = Pods.createAndStart(client, podId, pod, Pods.container("hog", "tail", "/dev/zero")
+                        .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+                                .setMemoryLimitInBytes(32L << 20))).build());
+                assertEquals("OOMKilled", Pods.awaitState(client, hog, CONTAINER_EXITED, 60).getReason());
 
                 client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(web).setTimeout(5).build());
                 ContainerStatus stopped = Pods.status(client, web);
