@@ -14,6 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
@@ -37,13 +39,16 @@ public final class TtrpcServer implements AutoCloseable {
     }
 
     private final Path socket;
+    /** The socket file's identity, so that close never removes a later server's socket at the same path. */
+    private final Object socketFileKey;
     private final ServerSocketChannel server;
     private final Map<String, Handler> handlers;
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private TtrpcServer(Path socket, ServerSocketChannel server, Map<String, Handler> handlers) {
+    private TtrpcServer(Path socket, Object socketFileKey, ServerSocketChannel server, Map<String, Handler> handlers) {
         this.socket = socket;
+        this.socketFileKey = socketFileKey;
         this.server = server;
         this.handlers = handlers;
         Thread acceptor = new Thread(this::acceptLoop, "ttrpc-accept " + socket.getFileName());
@@ -63,14 +68,16 @@ public final class TtrpcServer implements AutoCloseable {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Object fileKey;
         try {
             server.bind(UnixDomainSocketAddress.of(socket));
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            fileKey = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
         }
-        return new TtrpcServer(socket, server, copy);
+        return new TtrpcServer(socket, fileKey, server, copy);
     }
 
     public Path socket() {
@@ -93,9 +100,13 @@ public final class TtrpcServer implements AutoCloseable {
             }
         }
         try {
-            Files.deleteIfExists(socket);
+            // Only our own file: a newer server may have replaced it at the same path meanwhile.
+            if (socketFileKey != null && socketFileKey.equals(
+                    Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey())) {
+                Files.deleteIfExists(socket);
+            }
         } catch (IOException ignored) {
-            // Best effort: the next start replaces it.
+            // Gone already, or not ours to remove.
         }
     }
 

@@ -228,6 +228,20 @@ class TtrpcClientTest {
     }
 
     @Test
+    void closingAServerLeavesTheSocketOfANewerOneAtTheSamePath() throws Exception {
+        Path socket = dir.resolve("events.sock");
+        TtrpcServer older = TtrpcServer.start(socket, Map.of("svc/Echo", payload -> payload));
+        try (TtrpcServer newer = TtrpcServer.start(socket, Map.of("svc/Echo", payload -> payload))) {
+            older.close();
+            try (TtrpcClient c = TtrpcClient.connect(socket)) {
+                assertEquals("still here", c.call("svc", "Echo", StringValue.of("still here"), StringValue.parser(),
+                        Duration.ofSeconds(5)).getValue());
+            }
+        }
+        assertTrue(!java.nio.file.Files.exists(socket), "the newer server removed its own socket");
+    }
+
+    @Test
     void refusesAddressesThatAreNotUnixSockets() {
         assertEquals(Path.of("/run/containerd/s/abc"), UnixSockets.path("unix:///run/containerd/s/abc\n"));
         assertEquals(Code.INVALID_ARGUMENT, assertThrows(TtrpcException.class, () -> UnixSockets.path("vsock://3:1024")).code());
