@@ -76,15 +76,8 @@ final class RecoveryIT {
         assertEquals(List.of(), monitorsOf(podId, ticker, shortLived), "no conmon is left behind");
     }
 
-    private static List<String> monitorsOf(String... ids) throws Exception {
-        try (Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
-                try {
-                    return new String(java.nio.file.Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                } catch (Exception e) {
-                    return "";
-                }
-            }).filter(cmd -> cmd.contains("conmon") && Stream.of(ids).anyMatch(cmd::contains)).toList();
-        }
+    private static List<String> monitorsOf(String... ids) {
+        return HostProcesses.commandLines().values().stream()
+                .filter(cmd -> cmd.contains("conmon") && Stream.of(ids).anyMatch(cmd::contains)).toList();
     }
 }

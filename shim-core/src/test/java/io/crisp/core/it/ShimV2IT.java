@@ -33,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,22 +60,14 @@ final class ShimV2IT {
     @AfterEach
     void killLeftoverShims() throws Exception {
         String mine = dir.toString();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                String cmd;
-                try {
-                    cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                } catch (java.io.IOException e) {
-                    continue;
-                }
-                if (cmd.contains("containerd-shim-runc-v2") && cmd.contains(mine)) {
-                    ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(shim -> {
-                        shim.descendants().forEach(ProcessHandle::destroyForcibly);
-                        shim.destroyForcibly();
-                    });
-                }
+        HostProcesses.commandLines().forEach((pid, cmd) -> {
+            if (cmd.contains("containerd-shim-runc-v2") && cmd.contains(mine)) {
+                ProcessHandle.of(pid).ifPresent(shim -> {
+                    shim.descendants().forEach(ProcessHandle::destroyForcibly);
+                    shim.destroyForcibly();
+                });
             }
-        }
+        });
         // ... and the rootfs and netns mounts the daemon had no chance to release.
         List<String> mounts = Files.readAllLines(Path.of("/proc/mounts")).stream().map(l -> l.split(" ")[1])
                 .filter(m -> m.startsWith(mine)).sorted(java.util.Comparator.reverseOrder()).toList();
@@ -293,17 +286,9 @@ final class ShimV2IT {
             String sleeper = Pods.createAndStart(client, podId, pod, Pods.container("sleeper", "sleep", "4242").build());
             Pods.await(() -> sleepers().size() == 1, 10, "the container's sleep to run");
             assertEquals(1, shims(podId).size());
-            long shimPid;
-            try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-                shimPid = procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
-                    try {
-                        String cmd = new String(Files.readAllBytes(p.resolve("cmdline")));
-                        return cmd.contains("containerd-shim-runc-v2") && cmd.contains(podId);
-                    } catch (IOException e) {
-                        return false;
-                    }
-                }).map(p -> Long.parseLong(p.getFileName().toString())).findFirst().orElseThrow();
-            }
+            long shimPid = HostProcesses.commandLines().entrySet().stream()
+                    .filter(e -> e.getValue().contains("containerd-shim-runc-v2") && e.getValue().contains(podId))
+                    .map(Map.Entry::getKey).findFirst().orElseThrow();
             String cgroups = Files.readString(Path.of("/proc/" + shimPid + "/cgroup"));
             assertTrue(cgroups.lines().anyMatch(l -> l.contains(":memory:") && l.endsWith(":" + shimCgroup)),
                     "shim_cgroup moved the shim: " + cgroups);
@@ -338,21 +323,7 @@ final class ShimV2IT {
 
     /** The container's "sleep 4242" processes, by their command line in /proc. */
     private static List<String> sleepers() {
-        return commandLines().stream().filter(cmd -> cmd.equals("sleep 4242 ")).toList();
-    }
-
-    private static List<String> commandLines() {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
-                try {
-                    return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                } catch (Exception e) {
-                    return "";
-                }
-            }).toList();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return HostProcesses.commandLines().values().stream().filter(cmd -> cmd.equals("sleep 4242 ")).toList();
     }
 
     private static List<String> runcStates(String... ids) throws IOException {
@@ -406,16 +377,7 @@ final class ShimV2IT {
 
     /** Running shim daemons started for this pod (their command line names the sandbox id). */
     static List<String> shims(String podId) {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
-                try {
-                    return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                } catch (Exception e) {
-                    return "";
-                }
-            }).filter(cmd -> cmd.contains("containerd-shim-runc-v2") && cmd.contains(podId)).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return HostProcesses.commandLines().values().stream()
+                .filter(cmd -> cmd.contains("containerd-shim-runc-v2") && cmd.contains(podId)).toList();
     }
 }
