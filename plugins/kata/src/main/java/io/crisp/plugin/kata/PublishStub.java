@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import io.crisp.plugin.kata.spec.SpecFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +20,9 @@ final class PublishStub {
                 + "echo \"crisp: this shim publishes events by running a binary; crisp receives them only over"
                 + " TTRPC_ADDRESS (containerd 1.6+ shims, Kata 2+)\" >&2\n"
                 + "exit 1\n";
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        Files.writeString(tmp, script, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-x---"));
-        Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        SpecFiles.writeAtomically(path, script.getBytes(StandardCharsets.UTF_8));
+        // Written before any shim of this backend starts, so the moment without the execute bit is unseen.
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-x---"));
         return path;
     }
 }

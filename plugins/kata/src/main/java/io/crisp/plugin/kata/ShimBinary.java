@@ -2,11 +2,9 @@ package io.crisp.plugin.kata;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.plugin.kata.io.CappedDrain;
 import io.crisp.spi.BackendException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 record ShimBinary(Path binary, String namespace, String address, Path publishBinary, Map<String, String> environment) {
     static final Duration ACTION_TIMEOUT = Duration.ofSeconds(30);
+    /** What is kept of an action's stdout and stderr: an address, or an error message. */
+    private static final int OUTPUT_CAP = 64 * 1024;
 
     ShimBinary {
         requireNonNull(binary, "binary is null");
@@ -89,8 +89,8 @@ record ShimBinary(Path binary, String namespace, String address, Path publishBin
                     "cannot run shim " + binary + ": " + e.getMessage(), e);
         }
         try {
-            CompletableFuture<byte[]> out = drain(process.getInputStream());
-            CompletableFuture<byte[]> err = drain(process.getErrorStream());
+            CompletableFuture<byte[]> out = CappedDrain.start(process.getInputStream(), OUTPUT_CAP, "shim-stdout");
+            CompletableFuture<byte[]> err = CappedDrain.start(process.getErrorStream(), OUTPUT_CAP, "shim-stderr");
             try (var in = process.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin);
@@ -119,23 +119,5 @@ record ShimBinary(Path binary, String namespace, String address, Path publishBin
         } catch (Exception e) {
             return "";
         }
-    }
-
-    private static CompletableFuture<byte[]> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                byte[] chunk = new byte[8192];
-                int n;
-                while ((n = in.read(chunk)) >= 0) {
-                    if (buf.size() < 64 * 1024) {
-                        buf.write(chunk, 0, Math.min(n, 64 * 1024 - buf.size()));
-                    }
-                }
-                return buf.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
     }
 }

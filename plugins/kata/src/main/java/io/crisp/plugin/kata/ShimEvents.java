@@ -70,8 +70,11 @@ final class ShimEvents implements AutoCloseable {
         }
     }
 
-    /** containerd writes bare full names; tolerate a {@code host/} prefix as protobuf's Any.pack adds. */
-    private static String typeName(String typeUrl) {
+    /**
+     * The message name an Any holds: containerd writes bare full names; a {@code host/} prefix, as
+     * protobuf's Any.pack adds, is tolerated. Shared with {@link ShimStats}.
+     */
+    static String typeName(String typeUrl) {
         int slash = typeUrl.lastIndexOf('/');
         return slash < 0 ? typeUrl : typeUrl.substring(slash + 1);
     }

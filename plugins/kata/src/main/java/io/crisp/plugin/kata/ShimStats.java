@@ -21,7 +21,7 @@ final class ShimStats {
     private ShimStats() {}
 
     static ContainerStatsSample sample(String id, Any stats, long timestampNanos) {
-        String type = stats.getTypeUrl().substring(stats.getTypeUrl().lastIndexOf('/') + 1);
+        String type = ShimEvents.typeName(stats.getTypeUrl());
         try {
             if (type.equals(io.crisp.plugin.kata.proto.cgroups.v1.Metrics.getDescriptor().getFullName())) {
                 return v1(id, io.crisp.plugin.kata.proto.cgroups.v1.Metrics.parseFrom(stats.getValue()), timestampNanos);

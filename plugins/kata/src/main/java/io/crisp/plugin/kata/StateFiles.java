@@ -1,12 +1,12 @@
 package io.crisp.plugin.kata;
 
+import io.crisp.plugin.kata.spec.SpecFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +17,9 @@ import java.util.TreeMap;
 /**
  * The handler's records on disk, one small properties file per pod and per container under the
  * handler's state directory, each replaced atomically, so a daemon killed at any moment leaves
- * either the old or the new record. Ids come from the core (64 hex digits), never from a request,
- * and are checked again here before they become file names.
+ * either the old or the new record (written through {@link SpecFiles#writeAtomically}). Ids come
+ * from the core (64 hex digits), never from a request, and are checked again here before they
+ * become file names.
  */
 final class StateFiles {
     private final Path pods;
@@ -72,12 +73,10 @@ final class StateFiles {
         Properties p = new Properties();
         p.putAll(record);
         Path file = dir.resolve(checkId(id) + ".properties");
-        Path tmp = dir.resolve("." + id + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                p.store(out, null);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            p.store(bytes, null);
+            SpecFiles.writeAtomically(file, bytes.toByteArray());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -11,14 +11,14 @@ import org.slf4j.LoggerFactory;
  * Reads a stream to its end on a thread of its own, keeping its first {@code cap} bytes and reading
  * on past them without keeping them, so the writing process never blocks on a full pipe.
  */
-final class CappedDrain {
+public final class CappedDrain {
     private static final Logger LOG = LoggerFactory.getLogger(CappedDrain.class);
     private static final int CHUNK = 32 * 1024;
 
     private CappedDrain() {}
 
     /** Completes with what was kept once {@code in} ended (or was closed, or failed); closes {@code in}. */
-    static CompletableFuture<byte[]> start(InputStream in, int cap, String threadName) {
+    public static CompletableFuture<byte[]> start(InputStream in, int cap, String threadName) {
         CompletableFuture<byte[]> kept = new CompletableFuture<>();
         Thread thread = new Thread(() -> kept.complete(drain(in, cap)), threadName);
         thread.setDaemon(true);

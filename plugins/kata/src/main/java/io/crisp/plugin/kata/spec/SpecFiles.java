@@ -15,8 +15,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-/** Reads a file as strict UTF-8 and replaces a file atomically (readers see the old or the new content). */
-final class SpecFiles {
+/**
+ * Reads a file as strict UTF-8 and replaces a file atomically (readers see the old or the new content):
+ * the kata plugin's one way to write the files it owns (specs, records, the publish stub).
+ */
+public final class SpecFiles {
     private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
 
     private SpecFiles() {
@@ -41,7 +44,7 @@ final class SpecFiles {
      * target. The new file gets the permissions of the file it replaces, or 0600 when there is none (on
      * file systems with POSIX permissions).
      */
-    static void writeAtomically(Path file, byte[] content) throws IOException {
+    public static void writeAtomically(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
         Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
