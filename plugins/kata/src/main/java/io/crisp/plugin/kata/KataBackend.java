@@ -28,7 +28,6 @@ import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
-import io.crisp.spi.model.ExitStatus;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.model.StdioWiring;
@@ -265,9 +264,10 @@ final class KataBackend implements RuntimeBackend {
             throw BackendException.failedPrecondition("container %s: sandbox %s is not running in handler %s", id,
                     spec.sandboxId(), handler);
         }
-        editSpec(spec.bundleDir(), Set.of(), config.privilegedWithoutHostDevices());
+        Map<String, Object> ociSpec = editSpec(spec.bundleDir(), Set.of(), config.privilegedWithoutHostDevices());
         Task task = new Task(id, spec.sandboxId(), false, spec.bundleDir(), spec.logPath(), spec.stdin(), spec.stdinOnce(),
                 spec.tty());
+        task.spec(ociSpec);
         ContainerStdio stdio = null;
         try {
             stdio = ContainerStdio.create(stateDir.resolve("io").resolve(id), StdioFlags.of(spec), spec.logPath(),
@@ -343,6 +343,7 @@ final class KataBackend implements RuntimeBackend {
         Pod pod = requirePod(t);
         String execId = newExecId();
         Path dir = stateDir.resolve("exec").resolve(execId);
+        // Closing the ExecStdio removes its FIFO directory.
         try (ExecStdio stdio = ExecStdio.forExecSync(dir, spec.tty())) {
             // Read while the process runs: a full pipe would stop it before it could exit.
             CompletableFuture<ExecOutput> output = stdio.collect(spec.maxOutputBytes());
@@ -369,7 +370,7 @@ final class KataBackend implements RuntimeBackend {
             ignoreNotFound(() -> pod.client().delete(t.id, execId));
             return out.toResult((int) done.getExitStatus());
         } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec stdio: " + e.getMessage(), e);
+            throw execStdioFailed(t, e);
         } catch (TimeoutException e) {
             throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec output did not end", e);
         } catch (InterruptedException e) {
@@ -377,8 +378,6 @@ final class KataBackend implements RuntimeBackend {
             throw new BackendException(Kind.INTERNAL, "container " + t.id + ": interrupted during exec", e);
         } catch (ExecutionException e) {
             throw asBackend(e.getCause(), "container " + t.id + ": exec");
-        } finally {
-            deleteTree(dir);
         }
     }
 
@@ -393,13 +392,12 @@ final class KataBackend implements RuntimeBackend {
         try {
             stdio = ExecStdio.create(dir, wiring);
         } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": exec stdio: " + e.getMessage(), e);
+            throw execStdioFailed(t, e);
         }
         try {
             startExec(pod, t, execId, spec.command(), stdio.paths());
         } catch (RuntimeException e) {
-            stdio.close();
-            deleteTree(dir);
+            stdio.close(); // also removes the exec's FIFO directory
             throw asBackend(e, "container " + t.id + ": exec");
         }
         CompletableFuture<Integer> exit = pod.client().waitAsync(t.id, execId)
@@ -615,7 +613,7 @@ final class KataBackend implements RuntimeBackend {
     private void startExec(Pod pod, Task t, String execId, List<String> command, StdioPaths paths) {
         String process;
         try {
-            process = OciSpecEdits.execProcessJson(OciSpecEdits.read(t.bundle), command, paths.terminal());
+            process = OciSpecEdits.execProcessJson(t.spec(), command, paths.terminal());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -632,8 +630,11 @@ final class KataBackend implements RuntimeBackend {
         }
     }
 
-    /** Drops pod annotations outside the allow-list and, when configured, a privileged container's host devices. */
-    private void editSpec(Path bundle, Set<String> podAnnotationKeys, boolean stripDevices) {
+    /**
+     * Drops pod annotations outside the allow-list and, when configured, a privileged container's host
+     * devices; returns the spec as the shim will read it.
+     */
+    private Map<String, Object> editSpec(Path bundle, Set<String> podAnnotationKeys, boolean stripDevices) {
         try {
             Map<String, Object> spec = OciSpecEdits.read(bundle);
             boolean changed = !OciSpecEdits.filterAnnotations(spec, podAnnotationKeys, config.podAnnotations()).isEmpty();
@@ -643,6 +644,7 @@ final class KataBackend implements RuntimeBackend {
             if (changed) {
                 OciSpecEdits.write(bundle, spec);
             }
+            return spec;
         } catch (IOException e) {
             throw new BackendException(Kind.INTERNAL, "cannot edit " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
@@ -759,6 +761,10 @@ final class KataBackend implements RuntimeBackend {
             throw BackendException.failedPrecondition("container %s: sandbox %s has no shim", t.id, t.sandboxId);
         }
         return pod;
+    }
+
+    private static BackendException execStdioFailed(Task t, IOException e) {
+        return new BackendException(Kind.INTERNAL, "container " + t.id + ": exec stdio: " + e.getMessage(), e);
     }
 
     private static String newExecId() {

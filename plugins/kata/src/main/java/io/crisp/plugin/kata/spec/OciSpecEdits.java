@@ -19,10 +19,6 @@ public final class OciSpecEdits {
     public static final String CONFIG_FILE = "config.json";
     /** type_url of the protobuf Any holding {@link #execProcessJson}'s result. */
     public static final String PROCESS_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process";
-    /** Annotation the CRI sets to "sandbox" or "container". */
-    public static final String CONTAINER_TYPE_ANNOTATION = "io.kubernetes.cri.container-type";
-    /** Annotation the CRI sets to the id of the pod sandbox a spec belongs to. */
-    public static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
 
     private OciSpecEdits() {
     }
@@ -188,15 +184,5 @@ public final class OciSpecEdits {
         exec.put("terminal", terminal);
         exec.remove("consoleSize");
         return Json.write(exec);
-    }
-
-    /** Whether the spec is a pod sandbox's (container-type annotation "sandbox"). */
-    public static boolean isSandbox(Map<String, Object> spec) {
-        return "sandbox".equals(annotations(spec).get(CONTAINER_TYPE_ANNOTATION));
-    }
-
-    /** The id of the pod sandbox the spec belongs to (its own id for a sandbox), or null without the annotation. */
-    public static String sandboxId(Map<String, Object> spec) {
-        return annotations(spec).get(SANDBOX_ID_ANNOTATION);
     }
 }

@@ -1,13 +1,9 @@
 package io.crisp.plugin.kata.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -90,20 +86,5 @@ final class AnnotationEditsTest {
         Map<String, Object> spec = Json.parseObject("{\"ociVersion\":\"1.1.0\"}");
         assertEquals(List.of(), OciSpecEdits.filterAnnotations(spec, POD_KEYS, List.of()));
         assertEquals("{\"ociVersion\":\"1.1.0\"}", Json.write(spec));
-    }
-
-    @Test
-    void sandboxAndContainerIdentity() {
-        assertTrue(OciSpecEdits.isSandbox(TestSpecs.sandbox()));
-        assertFalse(OciSpecEdits.isSandbox(TestSpecs.normalContainer()));
-        assertEquals("4f2a9c", OciSpecEdits.sandboxId(TestSpecs.sandbox()));
-        assertEquals("4f2a9c", OciSpecEdits.sandboxId(TestSpecs.privilegedContainer()));
-    }
-
-    @Test
-    void withoutCriAnnotationsNotASandboxAndNoId() {
-        Map<String, Object> spec = new LinkedHashMap<>();
-        assertFalse(OciSpecEdits.isSandbox(spec));
-        assertNull(OciSpecEdits.sandboxId(spec));
     }
 }
