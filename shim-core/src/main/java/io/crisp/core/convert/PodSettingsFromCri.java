@@ -9,15 +9,37 @@ import io.crisp.cri.v1.LinuxSandboxSecurityContext;
 import io.crisp.cri.v1.NamespaceOption;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.spi.BackendException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /** A CRI {@code PodSandboxConfig} to {@link PodSettings}, refusing what crisp cannot honour with the field's name. */
 public final class PodSettingsFromCri {
     private static final String SECURITY = "config.linux.security_context";
+    /** sethostname(2) takes at most 64 bytes (HOST_NAME_MAX). */
+    static final int HOSTNAME_MAX = 64;
+    /** An RFC 1123 name: dot-separated labels of letters, digits and inner hyphens. */
+    private static final Pattern HOSTNAME =
+            Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*");
+    private static final Supplier<String> NODE_HOSTNAME = () -> {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    };
 
     private PodSettingsFromCri() {}
 
     public static PodSettings from(PodSandboxConfig config) {
+        return from(config, NODE_HOSTNAME);
+    }
+
+    /** As {@link #from(PodSandboxConfig)}, with the node's hostname (used when the pod asks for none) from {@code node}. */
+    static PodSettings from(PodSandboxConfig config, Supplier<String> node) {
         if (!config.hasMetadata()) {
             throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
         }
@@ -51,7 +73,7 @@ public final class PodSettingsFromCri {
                 ? ContainerSettingsFromCri.resources(linux.getResources(), "config.linux.resources") : ResourceSettings.NONE;
         ResourceSettings overhead = linux.hasOverhead()
                 ? ContainerSettingsFromCri.resources(linux.getOverhead(), "config.linux.overhead") : ResourceSettings.NONE;
-        return new PodSettings(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt(), config.getHostname(),
+        return new PodSettings(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt(), hostname(config.getHostname(), node),
                 config.getLogDirectory(), dnsSettings, config.getLabelsMap(), config.getAnnotationsMap(),
                 linux.getCgroupParent(), linux.getSysctlsMap(), network, pid, ipc,
                 sc.hasRunAsUser() ? id(sc.getRunAsUser().getValue(), SECURITY + ".run_as_user") : -1,
@@ -60,6 +82,26 @@ public final class PodSettingsFromCri {
                 sc.getPrivileged(),
                 ContainerSettingsFromCri.seccomp(sc.hasSeccomp(), sc.getSeccomp(), sc.getSeccompProfilePath(), SECURITY),
                 ContainerSettingsFromCri.apparmor(sc.hasApparmor(), sc.getApparmor(), "", SECURITY), resources, overhead);
+    }
+
+    /**
+     * The pod's hostname: the requested one when valid, the node's when none is requested (as containerd
+     * and CRI-O do; the kubelet always sends one, other clients such as crictl and critest often do not).
+     */
+    static String hostname(String requested, Supplier<String> node) {
+        if (requested.isEmpty()) {
+            return node.get();
+        }
+        if (requested.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > HOSTNAME_MAX) {
+            throw BackendException.invalidArgument("config.hostname: %d bytes, longer than the %d a hostname may have",
+                    requested.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, HOSTNAME_MAX);
+        }
+        if (!HOSTNAME.matcher(requested).matches()) {
+            throw BackendException.invalidArgument(
+                    "config.hostname: %s is not a valid hostname (RFC 1123: letters, digits, '-' inside labels, '.' between)",
+                    requested);
+        }
+        return requested;
     }
 
     /** A pod-level namespace mode: POD or NODE (and CONTAINER for pid). */

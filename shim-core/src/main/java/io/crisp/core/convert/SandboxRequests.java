@@ -1,6 +1,7 @@
 package io.crisp.core.convert;
 
 import io.crisp.core.network.cni.PortMapping;
+import io.crisp.core.oci.PodSettings;
 import io.crisp.core.sandbox.PodSandboxRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +34,10 @@ public final class SandboxRequests {
             throw BackendException.invalidArgument("config.log_directory: %s must be an absolute path", config.getLogDirectory());
         }
         LabelSelectors.check(config.getLabelsMap(), "config.labels");
+        PodSettings settings = PodSettingsFromCri.from(config);
         return new PodSandboxRequest(new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt()),
-                config.getHostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
-                request.getRuntimeHandler(), PodSettingsFromCri.from(config), portMappings(config));
+                settings.hostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
+                request.getRuntimeHandler(), settings, portMappings(config));
     }
 
     private static List<PortMapping> portMappings(PodSandboxConfig config) {

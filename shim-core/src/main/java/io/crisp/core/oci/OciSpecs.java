@@ -52,7 +52,7 @@ public final class OciSpecs {
     /**
      * config.json of the pod's infra process: new mount namespace always; new net, ipc, uts unless the
      * pod uses the node's network (net, uts) or ipc; new pid unless the pod uses the node's pid namespace.
-     * The hostname is set only with a private uts namespace (the pod's hostname, or its name when empty).
+     * The hostname is set only with a private uts namespace (the pod's hostname: the requested one or the node's).
      * No capabilities, no_new_privileges, read-only rootfs, OOM score -998 (clamped).
      */
     public ObjectNode sandbox(String sandboxId, PodSettings pod, ImageConfigSummary pauseImage, Path rootfs, PodFiles files) {
@@ -86,8 +86,8 @@ public final class OciSpecs {
         security.apparmor(process, pod.apparmor(), pod.privileged());
 
         boolean hostNetwork = pod.networkMode() == NamespaceMode.NODE;
-        if (!hostNetwork) {
-            spec.put("hostname", !pod.hostname().isEmpty() ? pod.hostname() : pod.name());
+        if (!hostNetwork && !pod.hostname().isEmpty()) {
+            spec.put("hostname", pod.hostname());
         }
         spec.set("mounts", new SpecMounts(JSON.createArrayNode()).standard(false).toJson());
 
@@ -154,8 +154,8 @@ public final class OciSpecs {
         strings(process.putArray("args"), ProcessArgs.argv(container.command(), container.args(), image));
         strings(process.putArray("env"), ProcessArgs.env(image.env(), container.envs(), user.home()));
         process.put("cwd", ProcessArgs.cwd(container.workingDir(), image.workingDir()));
-        List<String> caps = sec.privileged() ? Capabilities.all(host.lastCap())
-                : Capabilities.compute(sec.addCapabilities(), sec.dropCapabilities(), host.lastCap());
+        List<String> caps = sec.privileged() ? Capabilities.all(host.boundingSet())
+                : Capabilities.compute(sec.addCapabilities(), sec.dropCapabilities(), host.boundingSet());
         security.capabilities(process, caps, sec.addAmbientCapabilities());
         process.put("noNewPrivileges", sec.noNewPrivs());
         process.put("oomScoreAdj", oomScoreAdj(container.resources().oomScoreAdj()));

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * @param namespace pod namespace (metadata.namespace)
  * @param uid pod UID (metadata.uid)
  * @param attempt metadata.attempt
- * @param hostname the requested hostname, "" when none
+ * @param hostname the pod's hostname: the requested one, else the node's ("" only when neither is known)
  * @param logDirectory where the kubelet wants container logs
  * @param dns DNS servers, searches, options
  * @param labels pod labels

@@ -101,4 +101,26 @@ final class PodSettingsFromCriTest {
         refused(config().setLinux(LinuxPodSandboxConfig.newBuilder().setOverhead(LinuxContainerResources.newBuilder()
                 .setMemoryLimitInBytes(-1))), "config.linux.overhead.memory_limit_in_bytes");
     }
+
+    @Test
+    void aPodWithoutHostnameGetsTheNodes() {
+        PodSandboxConfig noHostname = config().clearHostname()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName("a".repeat(100)).setNamespace("n").setUid("u")).build();
+        assertEquals("node-7.example", PodSettingsFromCri.from(noHostname, () -> "node-7.example").hostname());
+        assertEquals("web-0", PodSettingsFromCri.from(config().build(), () -> "node-7").hostname());
+        String node = PodSettingsFromCri.from(noHostname).hostname();
+        assertTrue(!node.isEmpty() && node.length() <= PodSettingsFromCri.HOSTNAME_MAX, node);
+    }
+
+    @Test
+    void aHostnameSethostnameWouldRefuseIsInvalid() {
+        refused(config().setHostname("h".repeat(65)), "config.hostname");
+        refused(config().setHostname("under_score"), "config.hostname");
+        refused(config().setHostname("-lead"), "config.hostname");
+        refused(config().setHostname("a..b"), "config.hostname");
+        refused(config().setHostname("sp ace"), "config.hostname");
+        assertEquals("x".repeat(62) + ".y", PodSettingsFromCri.from(config().setHostname("x".repeat(62) + ".y").build())
+                .hostname());
+        assertEquals("Node-1.Local", PodSettingsFromCri.from(config().setHostname("Node-1.Local").build()).hostname());
+    }
 }
