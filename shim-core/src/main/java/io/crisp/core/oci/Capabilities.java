@@ -22,6 +22,9 @@ public final class Capabilities {
             "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
             "CAP_CHECKPOINT_RESTORE");
 
+    /** A bounding-set mask with every capability of {@link #ALL}. */
+    public static final long KNOWN_MASK = (1L << ALL.size()) - 1;
+
     /** The default set of an unprivileged container. */
     public static final List<String> DEFAULT = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
             "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
@@ -48,30 +51,33 @@ public final class Capabilities {
     /**
      * The bounding/effective/permitted set: the default set (or all, for add ALL; or none, for drop ALL),
      * minus the named drops, plus the named adds (an add wins over a drop of the same capability).
-     * Limited to capabilities up to {@code lastCap}, the kernel's highest.
+     * {@code ALL} means every capability in {@code boundingSet} (the daemon's own bounding set); the
+     * default set is limited to it as well. A capability named in {@code add} is kept even when the
+     * daemon lacks it, so the runtime's refusal names it rather than the container silently missing it.
      */
-    public static List<String> compute(Collection<String> add, Collection<String> drop, int lastCap) {
-        Set<String> caps = new LinkedHashSet<>(DEFAULT);
+    public static List<String> compute(Collection<String> add, Collection<String> drop, long boundingSet) {
+        Set<String> caps = new LinkedHashSet<>(limit(DEFAULT, boundingSet));
         if (add.contains("ALL")) {
-            caps.addAll(ALL);
+            caps.addAll(all(boundingSet));
         }
         if (drop.contains("ALL")) {
             caps.clear();
         }
         drop.forEach(caps::remove);
         add.stream().filter(c -> !c.equals("ALL")).forEach(caps::add);
-        return limit(caps, lastCap);
+        return List.copyOf(caps);
     }
 
-    /** Every capability the kernel knows (for privileged containers). */
-    public static List<String> all(int lastCap) {
-        return limit(ALL, lastCap);
+    /** Every capability of the daemon's bounding set (for privileged containers and add ALL). */
+    public static List<String> all(long boundingSet) {
+        return limit(ALL, boundingSet);
     }
 
-    private static List<String> limit(Collection<String> caps, int lastCap) {
+    private static List<String> limit(Collection<String> caps, long boundingSet) {
         List<String> out = new ArrayList<>();
         for (String c : caps) {
-            if (ALL.indexOf(c) <= lastCap) {
+            int bit = ALL.indexOf(c);
+            if (bit >= 0 && (boundingSet & (1L << bit)) != 0) {
                 out.add(c);
             }
         }

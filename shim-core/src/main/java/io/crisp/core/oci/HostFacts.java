@@ -11,10 +11,12 @@ import java.util.Set;
 /**
  * What the spec generator needs to know about the host, read once: the daemon's own oom_score_adj
  * (a lower one cannot be given to containers without CAP_SYS_RESOURCE), whether AppArmor is enabled and
- * which profiles are loaded, whether cgroup v2 is the unified hierarchy, and the highest capability.
+ * which profiles are loaded, whether cgroup v2 is the unified hierarchy, and the daemon's capability
+ * bounding set ({@code CapBnd}: bit n set when capability n may be granted; "all capabilities" means these,
+ * since the runtime cannot give a container what its caller does not hold).
  */
 public record HostFacts(int ownOomScoreAdj, boolean apparmorEnabled, Set<String> apparmorProfiles, boolean cgroupV2,
-        int lastCap) {
+        long boundingSet) {
     public HostFacts {
         apparmorProfiles = Set.copyOf(apparmorProfiles);
     }
@@ -30,8 +32,17 @@ public record HostFacts(int ownOomScoreAdj, boolean apparmorEnabled, Set<String>
                     .map(l -> l.replaceAll("\\s*\\([a-z]+\\)$", "")).forEach(profiles::add);
         }
         boolean v2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
-        int lastCap = (int) number(Path.of("/proc/sys/kernel/cap_last_cap"), Capabilities.ALL.size() - 1);
-        return new HostFacts(oom, apparmor, profiles, v2, lastCap);
+        return new HostFacts(oom, apparmor, profiles, v2, boundingSet(text(Path.of("/proc/self/status"))));
+    }
+
+    /** The {@code CapBnd} mask of a /proc/PID/status text; every known capability when the line is missing. */
+    static long boundingSet(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapBnd:")) {
+                return Long.parseUnsignedLong(line.substring("CapBnd:".length()).trim(), 16);
+            }
+        }
+        return Capabilities.KNOWN_MASK;
     }
 
     private static long number(Path file, long fallback) {

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /** Settings and images for the spec tests, with one field changed at a time. */
 final class Fixtures {
-    static final HostFacts HOST = new HostFacts(-500, false, Set.of(), false, 40);
+    static final HostFacts HOST = new HostFacts(-500, false, Set.of(), false, Capabilities.KNOWN_MASK);
     static final SecurityProfile RUNTIME_DEFAULT = new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "", "f");
 
     private Fixtures() {}

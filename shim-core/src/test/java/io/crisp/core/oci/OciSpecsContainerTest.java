@@ -221,7 +221,7 @@ final class OciSpecsContainerTest {
         JsonNode json = JSON.readTree(specs.resourcesJson(r));
         assertEquals(512, json.path("cpu").path("shares").asInt());
         assertFalse(json.has("devices"));
-        OciSpecs v2 = new OciSpecs(CgroupDriver.CGROUPFS, new HostFacts(0, false, java.util.Set.of(), true, 40));
+        OciSpecs v2 = new OciSpecs(CgroupDriver.CGROUPFS, new HostFacts(0, false, java.util.Set.of(), true, Capabilities.KNOWN_MASK));
         assertEquals("1000", JSON.readTree(v2.resourcesJson(r)).path("unified").path("memory.high").asText());
         ResourceSettings swap = new ResourceSettings(0, 0, 0, 100, 0, "", "", Map.of(), Map.of(), 200);
         assertEquals(200, JSON.readTree(specs.resourcesJson(swap)).path("memory").path("swap").asInt());

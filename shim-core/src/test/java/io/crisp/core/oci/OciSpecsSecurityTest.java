@@ -53,11 +53,25 @@ final class OciSpecsSecurityTest {
         assertEquals(List.of("CAP_NET_BIND_SERVICE"), caps(List.of("CAP_NET_BIND_SERVICE"), List.of("ALL")));
         assertEquals(Capabilities.ALL.size() - 1, caps(List.of("ALL"), List.of("CAP_SYS_ADMIN")).size());
         assertEquals(List.of(), caps(List.of(), List.of("ALL")));
-        assertEquals(5, Capabilities.compute(List.of("ALL"), List.of(), 4).size(), "limited to the kernel's last cap");
+        assertEquals(5, Capabilities.compute(List.of("ALL"), List.of(), 0x1F).size(), "limited to the bounding set");
         assertEquals("CAP_SYS_ADMIN", Capabilities.normalize("sys_admin"));
         assertEquals("CAP_KILL", Capabilities.normalize("CAP_KILL"));
         assertEquals("ALL", Capabilities.normalize("all"));
         assertEquals(null, Capabilities.normalize("CAP_FLY"));
+    }
+
+    @Test
+    void allMeansTheDaemonsOwnBoundingSet() {
+        // This machine's daemon runs without CAP_SYS_RESOURCE (bit 24): runc refuses to grant it.
+        long withoutSysResource = Capabilities.KNOWN_MASK & ~(1L << 24);
+        List<String> privileged = Capabilities.all(withoutSysResource);
+        assertEquals(Capabilities.ALL.size() - 1, privileged.size());
+        assertFalse(privileged.contains("CAP_SYS_RESOURCE"));
+        assertFalse(Capabilities.compute(List.of("ALL"), List.of(), withoutSysResource).contains("CAP_SYS_RESOURCE"));
+        assertEquals(List.of("CAP_CHOWN", "CAP_KILL"),
+                Capabilities.compute(List.of(), List.of(), 1L | (1L << 5)), "the default set is limited too");
+        assertEquals(withoutSysResource, HostFacts.boundingSet("Name:\tjava\nCapPrm:\t0\nCapBnd:\t000001fffeffffff\n"));
+        assertEquals(Capabilities.KNOWN_MASK, HostFacts.boundingSet("Name:\tjava\n"));
     }
 
     @Test
@@ -90,7 +104,7 @@ final class OciSpecsSecurityTest {
     @Test
     void privilegedGetsEverything() throws Exception {
         JsonNode spec = spec(Fixtures.security(List.of(), List.of("ALL"), true, -1, "", -1, Fixtures.RUNTIME_DEFAULT),
-                new HostFacts(0, true, Set.of(SpecSecurity.APPARMOR_DEFAULT), false, 40));
+                new HostFacts(0, true, Set.of(SpecSecurity.APPARMOR_DEFAULT), false, Capabilities.KNOWN_MASK));
         assertEquals(Capabilities.ALL, texts(spec.path("process").path("capabilities").path("bounding")));
         assertFalse(spec.path("linux").has("maskedPaths"));
         assertFalse(spec.path("linux").has("readonlyPaths"));
@@ -145,13 +159,13 @@ final class OciSpecsSecurityTest {
     void apparmorOnlyWhenEnabled() throws Exception {
         SecurityProfile local = new SecurityProfile(SecurityProfile.Kind.LOCALHOST, "my-profile",
                 "config.linux.security_context.apparmor.localhost_ref");
-        HostFacts enabled = new HostFacts(0, true, Set.of(SpecSecurity.APPARMOR_DEFAULT), false, 40);
+        HostFacts enabled = new HostFacts(0, true, Set.of(SpecSecurity.APPARMOR_DEFAULT), false, Capabilities.KNOWN_MASK);
         assertEquals("my-profile", spec(apparmor(local), enabled).path("process").path("apparmorProfile").asText());
         assertEquals(SpecSecurity.APPARMOR_DEFAULT, spec(apparmor(Fixtures.RUNTIME_DEFAULT), enabled)
                 .path("process").path("apparmorProfile").asText());
         assertEquals("unconfined", spec(apparmor(SecurityProfile.UNCONFINED), enabled)
                 .path("process").path("apparmorProfile").asText());
-        HostFacts notLoaded = new HostFacts(0, true, Set.of(), false, 40);
+        HostFacts notLoaded = new HostFacts(0, true, Set.of(), false, Capabilities.KNOWN_MASK);
         assertFalse(spec(apparmor(Fixtures.RUNTIME_DEFAULT), notLoaded).path("process").has("apparmorProfile"));
 
         assertFalse(spec(apparmor(Fixtures.RUNTIME_DEFAULT)).path("process").has("apparmorProfile"));
