@@ -187,6 +187,10 @@ public final class ContainerSettingsFromCri {
         if (sc.hasRunAsUser() && !sc.getRunAsUsername().isEmpty()) {
             throw BackendException.invalidArgument("%s.run_as_username: cannot be set together with run_as_user", SECURITY);
         }
+        if (sc.hasRunAsGroup() && !sc.hasRunAsUser() && sc.getRunAsUsername().isEmpty()) {
+            throw BackendException.invalidArgument("%s.run_as_group: needs run_as_user or run_as_username (a group without a user)",
+                    SECURITY);
+        }
         return new ContainerSecurity(capabilities(caps.getAddCapabilitiesList(), capField + ".add_capabilities"),
                 capabilities(caps.getDropCapabilitiesList(), capField + ".drop_capabilities"), ambient, sc.getPrivileged(),
                 sc.hasRunAsUser() ? PodSettingsFromCri.id(sc.getRunAsUser().getValue(), SECURITY + ".run_as_user") : -1,

@@ -174,6 +174,8 @@ final class ContainerSettingsFromCriTest {
                 SC + ".apparmor_profile");
         refused(withSecurity(LinuxContainerSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1))
                 .setRunAsUsername("app")), SC + ".run_as_username");
+        refused(withSecurity(LinuxContainerSecurityContext.newBuilder().setRunAsGroup(Int64Value.newBuilder().setValue(3))),
+                SC + ".run_as_group");
         refused(config().setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
                 .setCpusetCpus("0-a"))), "config.linux.resources.cpuset_cpus");
         refused(config().setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
