@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * Samples, on one daemon thread every collection period, every running container and every ready
  * pod's infra process through its handler's backend (when the handler offers STATS), each pod's
  * network counters, and every {@value #LAYER_EVERY}th period each container's writable layer (a
- * directory walk, which can be slow). The stats RPCs answer from what it holds and never call a
- * backend themselves.
+ * directory walk, which can be slow). The stats RPCs answer from what it holds; only a running
+ * container or ready pod the collector has not sampled yet (started since the last round) is sampled
+ * on demand, so the first stats call after a start already carries CPU, memory and layer figures.
  *
  * <p>A failing backend, a namespace that cannot be entered or a layer that cannot be walked keeps
  * that object's previous figures (logged at debug) and does not stop the others. Entries of objects
@@ -201,7 +202,28 @@ public final class StatsCollector implements AutoCloseable {
     }
 
     public StatsReports.ContainerReport containerReport(Container c) {
-        return new StatsReports.ContainerReport(c, c.running() ? container(c.id()) : ContainerFigures.empty(c.id()));
+        if (!c.running()) {
+            return new StatsReports.ContainerReport(c, ContainerFigures.empty(c.id()));
+        }
+        ContainerFigures figures = container(c.id());
+        if (figures.sample().isEmpty() || figures.writableLayer().isEmpty()) {
+            figures = onDemand(containers, figures, c.sandboxId(), true);
+        }
+        return new StatsReports.ContainerReport(c, figures);
+    }
+
+    /**
+     * Samples an object the rounds have not covered yet (the next round keeps what this found). A round
+     * running at the same time may store its own sample over this one: either is a valid reading.
+     */
+    private ContainerFigures onDemand(Map<String, ContainerFigures> into, ContainerFigures figures, String sandboxId,
+            boolean layer) {
+        ContainerFigures taken = figures.sample().isEmpty() ? sampled(figures, sandboxId, figures.id()) : figures;
+        if (layer && taken.writableLayer().isEmpty()) {
+            taken = measured(taken);
+        }
+        into.put(taken.id(), taken);
+        return taken;
     }
 
     /**
@@ -213,7 +235,8 @@ public final class StatsCollector implements AutoCloseable {
         List<StatsReports.ContainerReport> reports = new ArrayList<>();
         List<ContainerFigures> parts = new ArrayList<>();
         if (ready) {
-            parts.add(infras.getOrDefault(s.id(), ContainerFigures.empty(s.id())));
+            ContainerFigures infra = infras.getOrDefault(s.id(), ContainerFigures.empty(s.id()));
+            parts.add(infra.sample().isEmpty() ? onDemand(infras, infra, s.id(), false) : infra);
         }
         for (Container c : podContainers) {
             if (!c.running() || !c.sandboxId().equals(s.id())) {
