@@ -271,7 +271,7 @@ final class KataBackend implements RuntimeBackend {
         ContainerStdio stdio = null;
         try {
             stdio = ContainerStdio.create(stateDir.resolve("io").resolve(id), StdioFlags.of(spec), spec.logPath(),
-                    resizer(pod, id));
+                    resizer(pod, id), stdinCloser(pod, id));
             task.stdio = stdio;
             tasks.put(id, task);
             files.writeContainer(id, task.record());
@@ -702,7 +702,7 @@ final class KataBackend implements RuntimeBackend {
             if (!t.sandbox && t.exit().isEmpty()) {
                 try {
                     t.stdio = ContainerStdio.recover(stateDir.resolve("io").resolve(id),
-                            new StdioFlags(t.stdin, t.stdinOnce, t.tty), t.logPath, resizer(pod, id));
+                            new StdioFlags(t.stdin, t.stdinOnce, t.tty), t.logPath, resizer(pod, id), stdinCloser(pod, id));
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("container {}: cannot reopen its stdio: {}", id, e.getMessage());
                 }
@@ -735,6 +735,18 @@ final class KataBackend implements RuntimeBackend {
         return (width, height) -> {
             if (pod != null && pod.reachable()) {
                 ignoreNotFoundQuietly(() -> pod.client().resizePty(id, "", width, height));
+            }
+        };
+    }
+
+    /**
+     * stdin_once let go of the container's stdin: the shim closes its own end of the FIFO too (CloseIO),
+     * as containerd asks it to, or the process never reads end of file.
+     */
+    private static Runnable stdinCloser(Pod pod, String id) {
+        return () -> {
+            if (pod != null && pod.reachable()) {
+                ignoreNotFoundQuietly(() -> pod.client().closeStdin(id, ""));
             }
         };
     }

@@ -14,7 +14,10 @@ import org.slf4j.LoggerFactory;
  * process sees end of file only when crisp decides. Each attachment writes through a descriptor of
  * its own, so detaching cuts short only that attachment's blocked write. With stdin_once, the first
  * attachment to let go of stdin (closing its stdin or detaching) closes every descriptor: the process
- * reads what is left in the pipe, then end of file. A marker file next to the FIFO
+ * reads what is left in the pipe, then end of file, once the shim too let go of its own descriptor:
+ * a shim keeps the FIFO open for writing (containerd's runc shim does) until it is asked to close it,
+ * which {@code onceClosed} does (the backend calls the shim's CloseIO, as containerd does for
+ * stdin_once). A marker file next to the FIFO
  * ({@link #closedMarker}) records that, so a {@link ContainerStdio} recovered after a restart keeps
  * stdin closed; the FIFO itself stays, in case the shim has yet to open it.
  */
@@ -24,17 +27,20 @@ final class ContainerStdin {
     private final Path fifo;
     private final boolean once;
     private final FifoWriter keeper;
+    private final Runnable onceClosed;
     private final List<FifoWriter> attached = new ArrayList<>();
     private boolean closed;
 
-    private ContainerStdin(Path fifo, boolean once, FifoWriter keeper) {
+    private ContainerStdin(Path fifo, boolean once, FifoWriter keeper, Runnable onceClosed) {
         this.fifo = fifo;
         this.once = once;
         this.keeper = keeper;
+        this.onceClosed = onceClosed;
     }
 
-    static ContainerStdin open(Path fifo, boolean once) throws IOException {
-        return new ContainerStdin(fifo, once, FifoWriter.open(fifo));
+    /** {@code onceClosed} runs after stdin_once closed stdin (not when the container exited). */
+    static ContainerStdin open(Path fifo, boolean once, Runnable onceClosed) throws IOException {
+        return new ContainerStdin(fifo, once, FifoWriter.open(fifo), onceClosed);
     }
 
     /** A writer for one attachment; end it with {@link #detach}. Fails once stdin was closed. */
@@ -48,16 +54,25 @@ final class ContainerStdin {
     }
 
     /** The attachment let go of stdin; with stdin_once that closes the container's stdin. */
-    synchronized void detach(FifoWriter writer) {
-        attached.remove(writer);
-        writer.close();
-        if (once && !closed) {
+    void detach(FifoWriter writer) {
+        synchronized (this) {
+            attached.remove(writer);
+            writer.close();
+            if (!once || closed) {
+                return;
+            }
             close();
             try {
                 Files.newByteChannel(closedMarker(fifo), StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
             } catch (IOException e) {
                 LOG.warn("cannot record that stdin {} is closed; after a restart it would be open again: {}", fifo, e.toString());
             }
+        }
+        try {
+            onceClosed.run(); // outside the lock: it may be a call to the shim
+        } catch (RuntimeException e) {
+            LOG.warn("stdin {} closed, but the shim was not told (its process may not see end of file): {}", fifo,
+                    e.toString());
         }
     }
 

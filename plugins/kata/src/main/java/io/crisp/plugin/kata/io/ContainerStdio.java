@@ -88,6 +88,15 @@ public final class ContainerStdio implements AutoCloseable {
      */
     public static ContainerStdio create(Path dir, StdioFlags flags, Optional<Path> logPath, ResizeHandler resize)
             throws IOException {
+        return create(dir, flags, logPath, resize, () -> { });
+    }
+
+    /**
+     * {@link #create}, with {@code stdinClosed} run once stdin_once closed the container's stdin (the
+     * backend tells the shim to close its end too, so the process reads end of file).
+     */
+    public static ContainerStdio create(Path dir, StdioFlags flags, Optional<Path> logPath, ResizeHandler resize,
+            Runnable stdinClosed) throws IOException {
         List<String> names = new ArrayList<>();
         if (flags.stdin()) {
             names.add(STDIN);
@@ -107,7 +116,7 @@ public final class ContainerStdio implements AutoCloseable {
             }
             if (flags.stdin()) {
                 opened.stdinPath = dir.resolve(STDIN);
-                opened.stdin = ContainerStdin.open(opened.stdinPath, flags.stdinOnce());
+                opened.stdin = ContainerStdin.open(opened.stdinPath, flags.stdinOnce(), stdinClosed);
             }
             opened.log = logPath.isPresent() ? new CriLogWriter(logPath.get()) : null;
         } catch (IOException | RuntimeException e) {
@@ -133,6 +142,12 @@ public final class ContainerStdio implements AutoCloseable {
      */
     public static ContainerStdio recover(Path dir, StdioFlags flags, Optional<Path> logPath, ResizeHandler resize)
             throws IOException {
+        return recover(dir, flags, logPath, resize, () -> { });
+    }
+
+    /** {@link #recover}, with {@code stdinClosed} as in {@link #create(Path, StdioFlags, Optional, ResizeHandler, Runnable)}. */
+    public static ContainerStdio recover(Path dir, StdioFlags flags, Optional<Path> logPath, ResizeHandler resize,
+            Runnable stdinClosed) throws IOException {
         Opened opened = new Opened();
         try {
             opened.stdoutPath = dir.resolve(STDOUT);
@@ -147,7 +162,7 @@ public final class ContainerStdio implements AutoCloseable {
             Path stdinFifo = dir.resolve(STDIN);
             if (flags.stdin() && Fifos.isFifo(stdinFifo) && !Files.exists(ContainerStdin.closedMarker(stdinFifo))) {
                 opened.stdinPath = dir.resolve(STDIN);
-                opened.stdin = ContainerStdin.open(opened.stdinPath, flags.stdinOnce());
+                opened.stdin = ContainerStdin.open(opened.stdinPath, flags.stdinOnce(), stdinClosed);
             }
             opened.log = logPath.isPresent() ? new CriLogWriter(logPath.get()) : null;
         } catch (IOException | RuntimeException e) {
