@@ -409,7 +409,8 @@ final class KataBackend implements RuntimeBackend {
         });
         return stdio.session(exit,
                 (width, height) -> ignoreNotFoundQuietly(() -> pod.client().resizePty(t.id, execId, width, height)),
-                () -> ignoreNotFoundQuietly(() -> pod.client().kill(t.id, execId, SIGKILL, false)));
+                () -> ignoreNotFoundQuietly(() -> pod.client().kill(t.id, execId, SIGKILL, false)),
+                () -> ignoreNotFoundQuietly(() -> pod.client().closeStdin(t.id, execId)));
     }
 
     @Override

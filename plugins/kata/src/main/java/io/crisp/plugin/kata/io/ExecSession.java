@@ -19,7 +19,7 @@ final class ExecSession implements StdioSession {
 
     private final ExecStdio owner;
     private final boolean tty;
-    private final FifoWriter stdin;
+    private final OutputStream stdin;
     private final FifoReader stdout;
     private final FifoReader stderr;
     private final CompletableFuture<Integer> exit;
@@ -28,10 +28,10 @@ final class ExecSession implements StdioSession {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ExecSession(ExecStdio owner, boolean tty, FifoWriter stdin, FifoReader stdout, FifoReader stderr,
-            CompletableFuture<Integer> exit, ResizeHandler resize, Runnable kill) {
+            CompletableFuture<Integer> exit, ResizeHandler resize, Runnable kill, Runnable stdinClosed) {
         this.owner = owner;
         this.tty = tty;
-        this.stdin = stdin;
+        this.stdin = stdin == null ? null : new ClosingStdin(stdin, stdinClosed);
         this.stdout = stdout;
         this.stderr = stderr;
         this.exit = exit;
@@ -84,6 +84,49 @@ final class ExecSession implements StdioSession {
             LOG.warn("exec {}: killing the process failed: {}", owner, e.toString());
         } finally {
             owner.close();
+        }
+    }
+
+    /**
+     * The exec's stdin: closing it closes crisp's end of the FIFO, then runs {@code closed} (the
+     * backend asks the shim to close its own end, CloseIO, which it holds open until told).
+     */
+    private final class ClosingStdin extends OutputStream {
+        private final FifoWriter fifo;
+        private final Runnable closed;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        ClosingStdin(FifoWriter fifo, Runnable closed) {
+            this.fifo = fifo;
+            this.closed = closed;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            fifo.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            fifo.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            fifo.flush();
+        }
+
+        @Override
+        public void close() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            fifo.close();
+            try {
+                closed.run();
+            } catch (RuntimeException e) {
+                LOG.warn("exec {}: stdin closed, but the shim was not told: {}", owner, e.toString());
+            }
         }
     }
 }

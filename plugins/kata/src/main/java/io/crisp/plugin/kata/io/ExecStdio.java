@@ -44,8 +44,11 @@ public final class ExecStdio implements AutoCloseable {
     }
 
     /**
-     * Makes {@code dir} (0700; it must not exist, its parent is created when absent) with a FIFO for
-     * each stream {@code wiring} asks for, and opens them.
+     * Makes {@code dir} (0700; it must not exist, its parent is created when absent) with a stdin FIFO
+     * when {@code wiring} asks for it, and always a stdout and (without a terminal) a stderr FIFO, as
+     * containerd does: a shim given no path for an output stream may not run the process's output at
+     * all (containerd-shim-runc-v2 then copied nothing to stdout either). A stream the client did not
+     * ask for is read and dropped by {@link #session}.
      */
     public static ExecStdio create(Path dir, StdioWiring wiring) throws IOException {
         if (dir.getParent() != null) {
@@ -55,8 +58,8 @@ public final class ExecStdio implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             FifoWriter stdin = wiring.stdin() ? track(opened, FifoWriter.open(fifo(dir, "stdin"))) : null;
-            FifoReader stdout = wiring.stdout() ? track(opened, FifoReader.awaitWriter(fifo(dir, "stdout"))) : null;
-            FifoReader stderr = wiring.stderr() ? track(opened, FifoReader.awaitWriter(fifo(dir, "stderr"))) : null;
+            FifoReader stdout = track(opened, FifoReader.awaitWriter(fifo(dir, "stdout")));
+            FifoReader stderr = wiring.tty() ? null : track(opened, FifoReader.awaitWriter(fifo(dir, "stderr")));
             return new ExecStdio(dir, wiring, stdin, stdout, stderr);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened) {
@@ -114,11 +117,23 @@ public final class ExecStdio implements AutoCloseable {
     /**
      * For a streaming exec: a session over the FIFOs. {@code exit} is the backend's (the process's
      * exit code); {@code resize} is used with a terminal only; {@code kill} is run when the client
-     * closes the session before {@code exit} completed. Closing the session closes this ExecStdio.
+     * closes the session before {@code exit} completed; {@code stdinClosed} when the client closed
+     * stdin (after the FIFO's end was closed). Closing the session closes this ExecStdio.
      */
-    public StdioSession session(CompletableFuture<Integer> exit, ResizeHandler resize, Runnable kill) {
+    public StdioSession session(CompletableFuture<Integer> exit, ResizeHandler resize, Runnable kill,
+            Runnable stdinClosed) {
         claim();
-        return new ExecSession(this, wiring.tty(), stdin, stdout, stderr, exit, resize, kill);
+        return new ExecSession(this, wiring.tty(), stdin, wanted(stdout, wiring.stdout(), "stdout"),
+                wanted(stderr, wiring.stderr(), "stderr"), exit, resize, kill, stdinClosed);
+    }
+
+    /** {@code reader} when the client wants the stream; else null, with the stream read and dropped. */
+    private FifoReader wanted(FifoReader reader, boolean wanted, String stream) {
+        if (reader == null || wanted) {
+            return reader;
+        }
+        CappedDrain.start(reader, 0, "kata-exec-" + stream + "-" + dir.getFileName());
+        return null;
     }
 
     private void claim() {

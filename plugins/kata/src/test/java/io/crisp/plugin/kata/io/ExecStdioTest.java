@@ -99,8 +99,24 @@ final class ExecStdioTest {
         try (ExecStdio stdio = ExecStdio.forExecSync(dir, true)) {
             assertThrows(FileAlreadyExistsException.class, () -> ExecStdio.forExecSync(dir, true));
             stdio.collect(1);
-            assertThrows(IllegalStateException.class, () -> stdio.session(new CompletableFuture<>(), ResizeHandler.NONE, () -> { }));
+            assertThrows(IllegalStateException.class, () -> stdio.session(new CompletableFuture<>(), ResizeHandler.NONE, () -> { }, () -> { }));
         }
+    }
+
+    @Test
+    void outputStreamsTheClientDidNotAskForAreStillGivenToTheShimAndDropped() throws Exception {
+        Path dir = tmp.resolve("exec-6");
+        ExecStdio stdio = ExecStdio.create(dir, new StdioWiring(true, true, false, false));
+        StdioPaths paths = stdio.paths();
+        assertEquals(dir.resolve("stderr").toString(), paths.stderr(), "containerd's shim wants every output path");
+        // 1 MiB on stderr, more than a pipe holds: the process would block if nobody read it.
+        Process p = run("exec <\"$1\" >\"$2\" 2>\"$3\"; head -c 1048576 /dev/zero >&2; echo out", paths.stdin(), paths.stdout(),
+                paths.stderr());
+        StdioSession session = stdio.session(p.onExit().thenApply(Process::exitValue), ResizeHandler.NONE, () -> { }, () -> { });
+        assertTrue(session.stderr().isEmpty());
+        assertEquals("out\n", Streams.readExactly(session.stdout().orElseThrow(), 4));
+        assertEquals(0, session.exit().get(5, TimeUnit.SECONDS));
+        session.close();
     }
 
     @Test
@@ -112,11 +128,14 @@ final class ExecStdioTest {
         Process p = run("exec <\"$1\" >\"$2\" 2>\"$3\"; cat; echo done >&2; exit 5", paths.stdin(), paths.stdout(), paths.stderr());
         AtomicInteger kills = new AtomicInteger();
         CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
-        StdioSession session = stdio.session(exit, ResizeHandler.NONE, kills::incrementAndGet);
+        AtomicInteger shimTold = new AtomicInteger();
+        StdioSession session = stdio.session(exit, ResizeHandler.NONE, kills::incrementAndGet, shimTold::incrementAndGet);
         CompletableFuture<String> err = Streams.readAll(session.stderr().orElseThrow());
         session.stdin().orElseThrow().write("ping\n".getBytes(StandardCharsets.UTF_8));
         assertEquals("ping\n", Streams.readExactly(session.stdout().orElseThrow(), 5));
         session.stdin().orElseThrow().close(); // end of file for cat
+        session.stdin().orElseThrow().close();
+        assertEquals(1, shimTold.get(), "closing stdin tells the shim to close its end too, once");
         assertEquals(-1, session.stdout().orElseThrow().read());
         assertEquals("done\n", err.get(3, TimeUnit.SECONDS));
         assertEquals(5, session.exit().get(3, TimeUnit.SECONDS));
@@ -133,7 +152,7 @@ final class ExecStdioTest {
         Process p = run("exec >\"$1\"; echo started; exec sleep 30", stdio.paths().stdout());
         List<String> sizes = new ArrayList<>();
         StdioSession session = stdio.session(p.onExit().thenApply(Process::exitValue), (w, h) -> sizes.add(w + "x" + h),
-                p::destroy);
+                p::destroy, () -> { });
         assertTrue(session.stdin().isEmpty() && session.stderr().isEmpty());
         assertEquals("started\n", Streams.readExactly(session.stdout().orElseThrow(), 8));
         session.resize(120, 40);
@@ -150,7 +169,7 @@ final class ExecStdioTest {
     void streamingExecWithoutATerminalIgnoresResize() throws Exception {
         List<String> sizes = new ArrayList<>();
         try (ExecStdio stdio = ExecStdio.create(tmp.resolve("exec-6"), new StdioWiring(false, true, true, false))) {
-            stdio.session(new CompletableFuture<>(), (w, h) -> sizes.add(w + "x" + h), () -> { }).resize(80, 24);
+            stdio.session(new CompletableFuture<>(), (w, h) -> sizes.add(w + "x" + h), () -> { }, () -> { }).resize(80, 24);
         }
         assertTrue(sizes.isEmpty());
     }
