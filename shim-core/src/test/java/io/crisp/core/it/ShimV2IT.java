@@ -59,6 +59,11 @@ final class ShimV2IT {
      */
     @AfterEach
     void killLeftoverShims() throws Exception {
+        killLeftoverShims(dir);
+    }
+
+    /** Kills the shims (and their containers) started by a daemon under {@code dir}, unmounts and drops their state. */
+    static void killLeftoverShims(Path dir) throws Exception {
         String mine = dir.toString();
         HostProcesses.commandLines().forEach((pid, cmd) -> {
             if (cmd.contains("containerd-shim-runc-v2") && cmd.contains(mine)) {
