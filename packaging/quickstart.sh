@@ -13,11 +13,12 @@ fi
 echo "== installing packages (runc, conmon, JDK 17, Maven, test tools)"
 export DEBIAN_FRONTEND=noninteractive
 # runc and conmon run pods; the rest are what `mvn -B verify` needs (a registry, busybox, htpasswd,
-# setfattr, skopeo, containerd's containerd-shim-runc-v2 for the kata plugin's tests) so the README's
-# second command works on this machine too.
+# setfattr, skopeo, containerd's containerd-shim-runc-v2 for the kata plugin's tests) and the CRI
+# validation suite needs (golang-go, umoci, catatonit, curl, jq: packaging/conformance/critest.sh),
+# so the README's test commands work on this machine too.
 need=""
 for pkg in runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo \
-        containernetworking-plugins iptables iproute2 containerd; do
+        containernetworking-plugins iptables iproute2 containerd golang-go umoci catatonit curl jq; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 command -v javac >/dev/null 2>&1 || need="$need openjdk-17-jdk-headless"
