@@ -106,6 +106,28 @@ final class StatsCollectorTest {
     }
 
     @Test
+    void aContainerStartedSinceTheLastRoundIsSampledOnItsFirstStatsCall() {
+        sources.backends.put("p1", backend);
+        collector.collectOnce(); // a round before the container starts
+        Container fresh = runningIn("c9", "p1");
+        samples.put("c9", sample("c9", 10_000_000_000L, 5_000_000_000L, 100));
+        ContainerFigures figures = collector.containerReport(fresh).figures();
+        assertEquals(5_000_000_000L, figures.latest().cpuUsageCoreNanos(), "CPU and memory on the first call");
+        assertEquals(4096, figures.layer().usedBytes(), "and the writable layer");
+        assertSame(figures, collector.container("c9"), "kept for the next call and the next round");
+        collector.containerReport(fresh);
+        Mockito.verify(backend, Mockito.times(1)).containerStats("c9");
+        assertEquals(1, sources.layerWalks.get("c9"));
+
+        Sandbox p = pod("p1", Sandbox.State.READY, Map.of());
+        samples.put("p1", sample("p1", 10_000_000_000L, 1_000_000L, 10));
+        assertEquals(5_001_000_000L, collector.podReport(p, List.of(fresh)).usage().cpuUsageCoreNanos(),
+                "the infra process is sampled on demand too");
+        Container stopped = container("c8", "p1", Container.State.EXITED, Map.of());
+        assertNull(collector.containerReport(stopped).figures().latest(), "a stopped container is never sampled");
+    }
+
+    @Test
     void rateIsUnknownWhenTimeDoesNotAdvanceOrCpuIsUnknownOrGoesBack() {
         assertEquals(ContainerFigures.UNKNOWN, ContainerFigures.nanoCores(sample("c", 5, 10, 0), sample("c", 5, 20, 0)));
         assertEquals(ContainerFigures.UNKNOWN, ContainerFigures.nanoCores(sample("c", 5, -1, 0), sample("c", 6, 20, 0)));
@@ -216,9 +238,11 @@ final class StatsCollectorTest {
         collector.collectOnce();
         assertEquals(net, collector.podReport(p, List.of()).network().orElseThrow());
         sources.ready.clear();
+        samples.remove("p1"); // the backend no longer knows it either, so an on-demand sample finds nothing
         collector.collectOnce();
         assertEquals(Optional.empty(), collector.podReport(p, List.of()).network());
-        assertEquals(ContainerFigures.UNKNOWN, collector.podReport(p, List.of()).usage().cpuUsageCoreNanos());
+        assertEquals(ContainerFigures.UNKNOWN, collector.podReport(p, List.of()).usage().cpuUsageCoreNanos(),
+                "the dropped infra sample is not reported");
     }
 
     @Test
