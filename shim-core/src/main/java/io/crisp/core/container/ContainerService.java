@@ -115,11 +115,7 @@ public final class ContainerService {
             Path bundle = bundles.bundle(id);
             var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
                     PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid);
-            List<String> dropped = handler.specRules().applyToContainer(spec, settings.annotations().keySet());
-            if (!dropped.isEmpty()) {
-                log.debug("Container {}: annotations {} are not in handler '{}''s container_annotations; left out of its spec", id,
-                        dropped, handler.name());
-            }
+            handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
