@@ -30,6 +30,11 @@ public interface RuntimePlugin extends ExtensionPoint {
     /**
      * The options this plugin uses when a key is absent, for {@code crisp config --default}. Keys
      * as in TOML; values are strings, numbers, booleans or lists.
+     *
+     * <p>It may also give this plugin's defaults of the generic keys the core reads and never passes
+     * to {@link #create} ({@code pod_annotations}, {@code container_annotations},
+     * {@code privileged_without_host_devices}, {@code vm_annotations}; SPI 1.2): the kata plugin
+     * gives {@code pod_annotations = ["io.katacontainers.*"]}.
      */
     default Map<String, Object> defaultOptions() {
         return Map.of();

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * drop-in directory in lexical order (a later file wins key by key, tables merge), then flags.
  *
  * <p>Each file is checked on its own before it is merged, so an error names the file that holds
- * the mistake, the table and the key. Handler tables are checked for their {@code plugin} key
- * only; their other keys are the plugin's to validate when the handler is created.
+ * the mistake, the table and the key. Handler tables are checked for their {@code plugin} key and
+ * the generic spec keys ({@link SpecRuleKeys}); their other keys are the plugin's to validate when
+ * the handler is created.
  */
 public final class ConfigLoader {
     /** A RuntimeClass handler is a DNS label (Kubernetes validates it the same way). */
@@ -171,6 +172,7 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(file + ": table [runtimes." + name + "] " + e.getMessage());
             }
+            SpecRuleKeys.read(file + ": table [runtimes." + name + "]", values, Map.of());
             Map<String, Object> merged = runtimes.computeIfAbsent(name, n -> new LinkedHashMap<>());
             mergeInto(merged, values);
             sources.put(name, file);

@@ -5,6 +5,7 @@ import io.crisp.core.events.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.oci.ContainerSettings;
+import io.crisp.core.oci.ExecProcesses;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.oci.ResourceSettings;
@@ -114,6 +115,7 @@ public final class ContainerService {
             Path bundle = bundles.bundle(id);
             var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
                     PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid);
+            handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
@@ -123,7 +125,8 @@ public final class ContainerService {
             containers.put(container);
             recorded = true;
             ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
-                    logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations()));
+                    logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations(),
+                    spec.path("linux").path("cgroupsPath").asText("")));
             locks.run(id, () -> containers.find(id).ifPresent(c -> {
                 containers.put(c.withPid(state.pid().orElse(0)));
                 events.changed(ContainerEventType.CREATED, id, c.sandboxId());
@@ -253,7 +256,8 @@ public final class ContainerService {
         if (!handler.supports(Capability.EXEC_SYNC)) {
             throw BackendException.unimplemented(handler.name(), "ExecSync");
         }
-        return handler.backend().execSync(new ExecSpec(c.id(), command, timeout, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
+        return handler.backend().execSync(new ExecSpec(c.id(), command, timeout, false, ExecSpec.CRI_MAX_OUTPUT_BYTES,
+                ExecProcesses.processJson(bundles.bundle(c.id()), command, false)));
     }
 
     /**
@@ -279,7 +283,8 @@ public final class ContainerService {
      */
     public StdioSession openExec(String id, List<String> command, StdioWiring stdio) {
         Container c = streamable(id, Capability.EXEC, "Exec");
-        return backendOf(c).exec(new StreamExecSpec(c.id(), command, stdio));
+        return backendOf(c).exec(new StreamExecSpec(c.id(), command, stdio,
+                ExecProcesses.processJson(bundles.bundle(c.id()), command, stdio.tty())));
     }
 
     /**

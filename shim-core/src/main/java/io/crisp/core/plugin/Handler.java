@@ -3,6 +3,7 @@ package io.crisp.core.plugin;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.oci.SpecRules;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import java.util.Set;
@@ -25,12 +26,18 @@ public final class Handler {
     private final RuntimeTable table;
     private final LoadedPlugin plugin;
     private final RuntimeBackend backend;
+    private final SpecRules specRules;
     private final Set<Capability> capabilities;
     private final AtomicInteger pods = new AtomicInteger();
     private final AtomicBoolean retired = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     Handler(RuntimeTable table, LoadedPlugin plugin, RuntimeBackend backend) {
+        this(table, plugin, backend, SpecRules.NONE);
+    }
+
+    Handler(RuntimeTable table, LoadedPlugin plugin, RuntimeBackend backend, SpecRules specRules) {
+        this.specRules = requireNonNull(specRules, "specRules is null");
         this.table = requireNonNull(table, "table is null");
         this.plugin = requireNonNull(plugin, "plugin is null");
         this.backend = requireNonNull(backend, "backend is null");
@@ -51,6 +58,11 @@ public final class Handler {
 
     public RuntimeBackend backend() {
         return backend;
+    }
+
+    /** The table's generic keys (pod_annotations, ...), with the plugin's defaults: applied to every spec the core builds. */
+    public SpecRules specRules() {
+        return specRules;
     }
 
     public Set<Capability> capabilities() {

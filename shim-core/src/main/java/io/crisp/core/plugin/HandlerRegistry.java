@@ -3,7 +3,9 @@ package io.crisp.core.plugin;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.config.SpecRuleKeys;
 import io.crisp.core.metrics.MeteredBackend;
+import io.crisp.core.oci.SpecRules;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
@@ -83,7 +85,8 @@ public final class HandlerRegistry implements AutoCloseable {
                     handlers.put(table.name(), reused);
                     continue;
                 }
-                Handler handler = new Handler(table, plugin, create(config, table, plugin));
+                SpecRules rules = SpecRuleKeys.read(table.origin(), table.options(), plugin.extension().defaultOptions());
+                Handler handler = new Handler(table, plugin, create(config, table, plugin), rules);
                 created.add(handler);
                 handlers.put(table.name(), handler);
             }
@@ -108,7 +111,7 @@ public final class HandlerRegistry implements AutoCloseable {
     }
 
     private RuntimeBackend create(CrispConfig config, RuntimeTable table, LoadedPlugin plugin) {
-        HandlerConfig handlerConfig = new HandlerConfig(table.name(), plugin.id(), table.options(),
+        HandlerConfig handlerConfig = new HandlerConfig(table.name(), plugin.id(), SpecRuleKeys.pluginOptions(table.options()),
                 config.root().resolve("runtimes").resolve(table.name()), config.state().resolve("runtimes").resolve(table.name()));
         try {
             RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), events));

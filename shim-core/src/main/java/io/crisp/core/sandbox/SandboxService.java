@@ -1,5 +1,6 @@
 package io.crisp.core.sandbox;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.CrispBuild;
 import io.crisp.core.container.Bundles;
 import io.crisp.core.container.Container;
@@ -114,7 +115,13 @@ public final class SandboxService {
                 network = networking.attach(id, request.settings(), request.portMappings());
                 networked = true;
             }
-            OciSpecs.write(bundle, specs.sandbox(id, request.settings(), pause.config(), rootfs, files, network == null ? null : network.netns()));
+            ObjectNode spec = specs.sandbox(id, request.settings(), pause.config(), rootfs, files, network == null ? null : network.netns());
+            List<String> dropped = handler.specRules().applyToSandbox(spec, request.annotations().keySet());
+            if (!dropped.isEmpty()) {
+                log.debug("Pod sandbox {}: annotations {} are not in handler '{}''s pod_annotations; left out of its spec", id, dropped,
+                        handler.name());
+            }
+            OciSpecs.write(bundle, spec);
             sandbox = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, draft.createdAtNanos(), request.labels(), request.annotations(),
                     handler.name(), request.settings(), request.logDirectory(), 0, pause.id(), request.portMappings(),
                     network == null ? Sandbox.NO_NETWORK : network.status());
@@ -122,7 +129,7 @@ public final class SandboxService {
             store.bind(id, handler);
             SandboxState started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
                     request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
-                    request.labels(), request.annotations()));
+                    request.labels(), request.annotations(), spec.path("linux").path("cgroupsPath").asText("")));
             Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0));
             locks.run(id, () -> {
                 store.put(ready);

@@ -13,6 +13,7 @@ import static org.mockito.Mockito.when;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigLoader;
 import io.crisp.core.config.CrispConfig;
+import io.crisp.core.oci.SpecRules;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.ContainerEventSink;
@@ -116,6 +117,34 @@ final class HandlerRegistryTest {
         assertFalse(second.handlers().get("other").retired());
 
         assertEquals(3, registry.apply(config("crisp", DEMO_AND_OTHER), catalog).generation());
+    }
+
+    @Test
+    void genericSpecKeysAreTheCoresAndNeverReachThePlugin() throws Exception {
+        HandlerTable table = registry.apply(config("generic", """
+                [runtimes.demo]
+                plugin = "example"
+                description = "one"
+                pod_annotations = ["io.katacontainers.*"]
+                container_annotations = []
+                privileged_without_host_devices = true
+                vm_annotations = true
+                """), catalog);
+
+        // The example plugin refuses unknown keys, so it saw only its own.
+        Handler demo = table.handlers().get("demo");
+        assertEquals("one", demo.backend().describe().get("description"));
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.of(List.of()), true, true), demo.specRules());
+
+        HandlerTable changed = registry.apply(config("generic", """
+                [runtimes.demo]
+                plugin = "example"
+                description = "one"
+                pod_annotations = ["io.katacontainers.*"]
+                """), catalog);
+        assertNotSame(demo, changed.handlers().get("demo"), "a changed generic key makes a new handler");
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false),
+                changed.handlers().get("demo").specRules());
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.Optional;
  *
  * @param networkNamespace the pinned network namespace the core created, empty for host network
  * @param annotations the pod's annotations, untouched (CRI: must not be altered)
+ * @param cgroupsPath the {@code linux.cgroupsPath} the core wrote into {@code config.json} (SPI 1.2; empty
+ *     when built with the 1.1 constructor)
  */
 @Experimental(settledBy = "issue 4: pod and container lifecycle")
 public record SandboxSpec(
@@ -22,7 +24,8 @@ public record SandboxSpec(
         Optional<Path> networkNamespace,
         Optional<Path> logDirectory,
         Map<String, String> labels,
-        Map<String, String> annotations) {
+        Map<String, String> annotations,
+        String cgroupsPath) {
     public SandboxSpec {
         requireNonNull(id, "id is null");
         requireNonNull(pod, "pod is null");
@@ -31,5 +34,12 @@ public record SandboxSpec(
         requireNonNull(logDirectory, "logDirectory is null");
         labels = Map.copyOf(requireNonNull(labels, "labels is null"));
         annotations = Map.copyOf(requireNonNull(annotations, "annotations is null"));
+        requireNonNull(cgroupsPath, "cgroupsPath is null");
+    }
+
+    /** SPI 1.1: without the cgroups path. */
+    public SandboxSpec(String id, PodIdentity pod, Path bundleDir, Optional<Path> networkNamespace, Optional<Path> logDirectory,
+            Map<String, String> labels, Map<String, String> annotations) {
+        this(id, pod, bundleDir, networkNamespace, logDirectory, labels, annotations, "");
     }
 }

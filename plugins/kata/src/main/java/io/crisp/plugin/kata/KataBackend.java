@@ -14,7 +14,6 @@ import io.crisp.plugin.kata.proto.task.StateResponse;
 import io.crisp.plugin.kata.proto.task.UpdateTaskRequest;
 import io.crisp.plugin.kata.proto.task.WaitResponse;
 import io.crisp.plugin.kata.proto.types.Status;
-import io.crisp.plugin.kata.spec.OciSpecEdits;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
@@ -73,6 +72,8 @@ final class KataBackend implements RuntimeBackend {
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     private static final Duration OOM_EVENT_GRACE = Duration.ofMillis(500);
     private static final String RESOURCES_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+    /** type_url of the protobuf Any holding an exec's OCI process JSON. */
+    private static final String PROCESS_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KataConfig config;
@@ -148,9 +149,7 @@ final class KataBackend implements RuntimeBackend {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("shim_path", shim.map(Path::toString).orElse(config.shimPath() + " (not found)"));
         facts.put("shim_config_path", config.shimConfigPath().map(Path::toString).orElse(""));
-        facts.put("pod_annotations", String.join(",", config.podAnnotations()));
         facts.put("shim_cgroup", config.shimCgroup().orElse(""));
-        facts.put("privileged_without_host_devices", Boolean.toString(config.privilegedWithoutHostDevices()));
         facts.put("events_socket", events.socket().toString());
         facts.put("pods", Integer.toString(pods.size()));
         return facts;
@@ -169,10 +168,6 @@ final class KataBackend implements RuntimeBackend {
                     config.shimPath());
         }
         Path bundle = spec.bundleDir();
-        // The io.kubernetes.cri.* keys are the core's own (it overrides a pod's attempt to set them).
-        Set<String> userKeys = new java.util.HashSet<>(spec.annotations().keySet());
-        userKeys.removeIf(k -> k.startsWith("io.kubernetes.cri."));
-        editSpec(bundle, userKeys, false);
         ShimLog log = null;
         Pod pod = null;
         Task infra = new Task(id, id, true, bundle, Optional.empty(), false, false, false);
@@ -264,10 +259,8 @@ final class KataBackend implements RuntimeBackend {
             throw BackendException.failedPrecondition("container %s: sandbox %s is not running in handler %s", id,
                     spec.sandboxId(), handler);
         }
-        Map<String, Object> ociSpec = editSpec(spec.bundleDir(), Set.of(), config.privilegedWithoutHostDevices());
         Task task = new Task(id, spec.sandboxId(), false, spec.bundleDir(), spec.logPath(), spec.stdin(), spec.stdinOnce(),
                 spec.tty());
-        task.spec(ociSpec);
         ContainerStdio stdio = null;
         try {
             stdio = ContainerStdio.create(stateDir.resolve("io").resolve(id), StdioFlags.of(spec), spec.logPath(),
@@ -347,7 +340,7 @@ final class KataBackend implements RuntimeBackend {
         try (ExecStdio stdio = ExecStdio.forExecSync(dir, spec.tty())) {
             // Read while the process runs: a full pipe would stop it before it could exit.
             CompletableFuture<ExecOutput> output = stdio.collect(spec.maxOutputBytes());
-            startExec(pod, t, execId, spec.command(), stdio.paths());
+            startExec(pod, t, execId, spec.processJson(), stdio.paths());
             CompletableFuture<WaitResponse> wait = pod.client().waitAsync(t.id, execId);
             WaitResponse done;
             try {
@@ -395,7 +388,7 @@ final class KataBackend implements RuntimeBackend {
             throw execStdioFailed(t, e);
         }
         try {
-            startExec(pod, t, execId, spec.command(), stdio.paths());
+            startExec(pod, t, execId, spec.processJson(), stdio.paths());
         } catch (RuntimeException e) {
             stdio.close(); // also removes the exec's FIFO directory
             throw asBackend(e, "container " + t.id + ": exec");
@@ -611,16 +604,14 @@ final class KataBackend implements RuntimeBackend {
         }
     }
 
-    private void startExec(Pod pod, Task t, String execId, List<String> command, StdioPaths paths) {
-        String process;
-        try {
-            process = OciSpecEdits.execProcessJson(t.spec(), command, paths.terminal());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Runs {@code process}, the exec's OCI process JSON the core derived from the container's spec. */
+    private void startExec(Pod pod, Task t, String execId, String process, StdioPaths paths) {
+        if (process.isEmpty()) {
+            throw BackendException.failedPrecondition("container %s: the exec carries no OCI process (a core older than SPI 1.2)", t.id);
         }
         pod.client().exec(ExecProcessRequest.newBuilder().setId(t.id).setExecId(execId).setTerminal(paths.terminal())
                 .setStdin(paths.stdin()).setStdout(paths.stdout()).setStderr(paths.stderr())
-                .setSpec(Any.newBuilder().setTypeUrl(OciSpecEdits.PROCESS_TYPE_URL)
+                .setSpec(Any.newBuilder().setTypeUrl(PROCESS_TYPE_URL)
                         .setValue(ByteString.copyFrom(process, StandardCharsets.UTF_8)))
                 .build());
         try {
@@ -628,26 +619,6 @@ final class KataBackend implements RuntimeBackend {
         } catch (RuntimeException e) {
             ignoreNotFoundQuietly(() -> pod.client().delete(t.id, execId));
             throw e;
-        }
-    }
-
-    /**
-     * Drops pod annotations outside the allow-list and, when configured, a privileged container's host
-     * devices; returns the spec as the shim will read it.
-     */
-    private Map<String, Object> editSpec(Path bundle, Set<String> podAnnotationKeys, boolean stripDevices) {
-        try {
-            Map<String, Object> spec = OciSpecEdits.read(bundle);
-            boolean changed = !OciSpecEdits.filterAnnotations(spec, podAnnotationKeys, config.podAnnotations()).isEmpty();
-            if (stripDevices) {
-                changed |= OciSpecEdits.stripHostDevices(spec);
-            }
-            if (changed) {
-                OciSpecEdits.write(bundle, spec);
-            }
-            return spec;
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot edit " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
     }
 

@@ -20,15 +20,14 @@ import java.util.Optional;
  * @param shimConfigPath the runtime's configuration file (Kata's configuration.toml), passed to the
  *     shim as containerd does: {@code KATA_CONF_FILE} in its environment and runtimeoptions
  *     {@code config_path} in the sandbox's create request
- * @param podAnnotations globs of pod annotations passed into the sandbox's and containers' specs;
- *     every other annotation the pod's user set is removed before the shim sees the spec
  * @param shimCgroup a cgroup (path below each hierarchy's root) every shim process is moved into
  *     after it started, so its memory is accounted there rather than to the daemon
- * @param privilegedWithoutHostDevices privileged containers get no host devices (a VM's devices
- *     are not the host's)
+ *
+ * <p>{@code pod_annotations}, {@code container_annotations} and {@code privileged_without_host_devices}
+ * are generic handler keys: the core reads them and applies them to the specs before the bundle gets
+ * here; this plugin only gives the default of {@code pod_annotations} ({@link KataPlugin#defaultOptions}).
  */
-public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, List<String> podAnnotations,
-        Optional<String> shimCgroup, boolean privilegedWithoutHostDevices) {
+public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, Optional<String> shimCgroup) {
     static final String DEFAULT_SHIM = "containerd-shim-kata-v2";
     static final List<String> DEFAULT_POD_ANNOTATIONS = List.of("io.katacontainers.*");
     private static final List<Path> EXTRA_SEARCH_DIRS = List.of(Path.of("/opt/kata/bin"));
@@ -36,12 +35,11 @@ public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, List<Stri
     public KataConfig {
         requireNonNull(shimPath, "shimPath is null");
         requireNonNull(shimConfigPath, "shimConfigPath is null");
-        podAnnotations = List.copyOf(requireNonNull(podAnnotations, "podAnnotations is null"));
         requireNonNull(shimCgroup, "shimCgroup is null");
     }
 
     public static KataConfig defaults() {
-        return new KataConfig(Path.of(DEFAULT_SHIM), Optional.empty(), DEFAULT_POD_ANNOTATIONS, Optional.empty(), false);
+        return new KataConfig(Path.of(DEFAULT_SHIM), Optional.empty(), Optional.empty());
     }
 
     /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
@@ -49,9 +47,7 @@ public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, List<Stri
         HandlerOptions options = config.reader();
         String shim = options.string("shim_path", DEFAULT_SHIM);
         String shimConfigText = options.string("shim_config_path", "");
-        List<String> globs = options.stringList("pod_annotations", DEFAULT_POD_ANNOTATIONS);
         String cgroup = options.string("shim_cgroup", "");
-        boolean noHostDevices = options.bool("privileged_without_host_devices", false);
         options.finish();
         if (shim.isBlank()) {
             throw BackendException.invalidArgument("%s key 'shim_path': must name the shim binary", config.table());
@@ -68,13 +64,7 @@ public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, List<Stri
             throw BackendException.invalidArgument("%s key 'shim_cgroup': expected an absolute cgroup path without '..',"
                     + " got \"%s\"", config.table(), cgroup);
         }
-        for (String glob : globs) {
-            if (glob.isBlank()) {
-                throw BackendException.invalidArgument("%s key 'pod_annotations': empty pattern", config.table());
-            }
-        }
-        return new KataConfig(Path.of(shim), shimConfig, globs, cgroup.isEmpty() ? Optional.empty() : Optional.of(cgroup),
-                noHostDevices);
+        return new KataConfig(Path.of(shim), shimConfig, cgroup.isEmpty() ? Optional.empty() : Optional.of(cgroup));
     }
 
     /**
@@ -107,9 +97,7 @@ public record KataConfig(Path shimPath, Optional<Path> shimConfigPath, List<Stri
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("shim_path", shimPath.toString());
         options.put("shim_config_path", shimConfigPath.map(Path::toString).orElse(""));
-        options.put("pod_annotations", podAnnotations);
         options.put("shim_cgroup", shimCgroup.orElse(""));
-        options.put("privileged_without_host_devices", privilegedWithoutHostDevices);
         return options;
     }
 }

@@ -4,6 +4,7 @@ import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.RuntimePlugin;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.pf4j.Extension;
 
@@ -17,6 +18,9 @@ public final class KataPlugin implements RuntimePlugin {
 
     @Override
     public Map<String, Object> defaultOptions() {
-        return KataConfig.defaults().toOptions();
+        Map<String, Object> defaults = new LinkedHashMap<>(KataConfig.defaults().toOptions());
+        // A generic key the core reads; the kata plugin's default keeps a pod away from Kata settings it does not list.
+        defaults.put("pod_annotations", KataConfig.DEFAULT_POD_ANNOTATIONS);
+        return defaults;
     }
 }

@@ -1,6 +1,5 @@
 package io.crisp.plugin.kata;
 
-import io.crisp.plugin.kata.spec.SpecFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +19,7 @@ final class PublishStub {
                 + "echo \"crisp: this shim publishes events by running a binary; crisp receives them only over"
                 + " TTRPC_ADDRESS (containerd 1.6+ shims, Kata 2+)\" >&2\n"
                 + "exit 1\n";
-        SpecFiles.writeAtomically(path, script.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeAtomically(path, script.getBytes(StandardCharsets.UTF_8));
         // Written before any shim of this backend starts, so the moment without the execute bit is unseen.
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-x---"));
         return path;

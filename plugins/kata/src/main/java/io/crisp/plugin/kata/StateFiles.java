@@ -1,6 +1,5 @@
 package io.crisp.plugin.kata;
 
-import io.crisp.plugin.kata.spec.SpecFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +16,7 @@ import java.util.TreeMap;
 /**
  * The handler's records on disk, one small properties file per pod and per container under the
  * handler's state directory, each replaced atomically, so a daemon killed at any moment leaves
- * either the old or the new record (written through {@link SpecFiles#writeAtomically}). Ids come
+ * either the old or the new record (written through {@link AtomicFiles#writeAtomically}). Ids come
  * from the core (64 hex digits), never from a request, and are checked again here before they
  * become file names.
  */
@@ -76,7 +75,7 @@ final class StateFiles {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             p.store(bytes, null);
-            SpecFiles.writeAtomically(file, bytes.toByteArray());
+            AtomicFiles.writeAtomically(file, bytes.toByteArray());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

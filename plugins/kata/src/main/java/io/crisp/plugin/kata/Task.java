@@ -3,12 +3,10 @@ package io.crisp.plugin.kata;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.plugin.kata.io.ContainerStdio;
-import io.crisp.plugin.kata.spec.OciSpecEdits;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
 import io.crisp.spi.model.ExitStatus;
 import io.crisp.spi.model.SandboxState;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -34,8 +32,6 @@ final class Task {
     final boolean tty;
     /** The container's stdio; null for the infra task, which has none. */
     volatile ContainerStdio stdio;
-    /** The OCI spec as the shim got it (exec processes derive from it); read from the bundle once. */
-    private Map<String, Object> spec;
 
     private Phase phase = Phase.CREATED;
     private long pid;
@@ -55,18 +51,6 @@ final class Task {
         this.stdin = stdin;
         this.stdinOnce = stdinOnce;
         this.tty = tty;
-    }
-
-    /** The task's OCI spec: the one it was created with, or its bundle's config.json after a restart. */
-    synchronized Map<String, Object> spec() throws IOException {
-        if (spec == null) {
-            spec = OciSpecEdits.read(bundle);
-        }
-        return spec;
-    }
-
-    synchronized void spec(Map<String, Object> created) {
-        spec = created;
     }
 
     synchronized void created(long pid) {

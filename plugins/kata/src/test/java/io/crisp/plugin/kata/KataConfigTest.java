@@ -22,10 +22,8 @@ class KataConfigTest {
     void defaultsAreKatasShimAndItsAnnotations() {
         KataConfig c = KataConfig.parse(handler(Map.of()));
         assertEquals(Path.of("containerd-shim-kata-v2"), c.shimPath());
-        assertEquals(List.of("io.katacontainers.*"), c.podAnnotations());
         assertEquals(Optional.empty(), c.shimConfigPath());
         assertEquals(Optional.empty(), c.shimCgroup());
-        assertEquals(false, c.privilegedWithoutHostDevices());
         assertEquals(c, KataConfig.defaults());
     }
 
@@ -34,15 +32,11 @@ class KataConfigTest {
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("shim_path", "/opt/kata/bin/containerd-shim-kata-v2");
         options.put("shim_config_path", "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml");
-        options.put("pod_annotations", List.of("io.katacontainers.*", "example.com/*"));
         options.put("shim_cgroup", "/kata_shims");
-        options.put("privileged_without_host_devices", true);
         KataConfig c = KataConfig.parse(handler(options));
         assertEquals(Path.of("/opt/kata/bin/containerd-shim-kata-v2"), c.shimPath());
         assertEquals(Optional.of(Path.of("/opt/kata/share/defaults/kata-containers/configuration-qemu.toml")), c.shimConfigPath());
-        assertEquals(List.of("io.katacontainers.*", "example.com/*"), c.podAnnotations());
         assertEquals(Optional.of("/kata_shims"), c.shimCgroup());
-        assertTrue(c.privilegedWithoutHostDevices());
         // What `crisp config --default` prints parses back to the defaults.
         assertEquals(KataConfig.defaults(), KataConfig.parse(handler(KataConfig.defaults().toOptions())));
     }
@@ -53,19 +47,24 @@ class KataConfigTest {
         assertMessage(Map.of("shim_config_path", "relative.toml"), "shim_config_path");
         assertMessage(Map.of("shim_cgroup", "kata"), "shim_cgroup");
         assertMessage(Map.of("shim_cgroup", "/a/../b"), "shim_cgroup");
-        assertMessage(Map.of("pod_annotations", List.of("")), "pod_annotations");
-        assertMessage(Map.of("privileged_without_host_devices", "yes"), "privileged_without_host_devices");
+        // Generic keys are the core's: it reads them and never passes them on, so the plugin refuses them.
+        assertMessage(Map.of("pod_annotations", List.of("io.katacontainers.*")), "pod_annotations");
+        assertMessage(Map.of("privileged_without_host_devices", true), "privileged_without_host_devices");
         assertMessage(Map.of("shim_path", ""), "shim_path");
     }
 
     @Test
+    void pluginDefaultOfTheGenericPodAnnotationsKeyIsKatasOwnPrefix() {
+        assertEquals(List.of("io.katacontainers.*"), new KataPlugin().defaultOptions().get("pod_annotations"));
+    }
+
+    @Test
     void resolvesTheShimOnThePathOrByAbsolutePath() {
-        assertEquals(Optional.empty(), new KataConfig(Path.of("/nonexistent/shim"), Optional.empty(), List.of(), Optional.empty(), false)
+        assertEquals(Optional.empty(), new KataConfig(Path.of("/nonexistent/shim"), Optional.empty(), Optional.empty())
                 .resolveShim());
-        Optional<Path> sh = new KataConfig(Path.of("sh"), Optional.empty(), List.of(), Optional.empty(), false).resolveShim();
+        Optional<Path> sh = new KataConfig(Path.of("sh"), Optional.empty(), Optional.empty()).resolveShim();
         assertTrue(sh.isPresent() && sh.get().isAbsolute() && sh.get().getFileName().toString().equals("sh"), sh.toString());
-        assertEquals(Optional.empty(), new KataConfig(Path.of("no-such-shim-anywhere"), Optional.empty(), List.of(), Optional.empty(),
-                false).resolveShim());
+        assertEquals(Optional.empty(), new KataConfig(Path.of("no-such-shim-anywhere"), Optional.empty(), Optional.empty()).resolveShim());
     }
 
     private static void assertMessage(Map<String, Object> options, String key) {

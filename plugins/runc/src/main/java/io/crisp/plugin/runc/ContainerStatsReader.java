@@ -6,8 +6,6 @@ import io.crisp.spi.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerStatsSample;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -26,17 +24,6 @@ final class ContainerStatsReader {
     ContainerStatsReader(Supplier<CgroupStats> cgroups, Predicate<Tracked> exitedNow) {
         this.cgroups = cgroups;
         this.exitedNow = exitedNow;
-    }
-
-    /** The bundle's {@code linux.cgroupsPath}; empty if config.json lacks it or cannot be read. */
-    static Optional<String> cgroupsPathOf(Path bundle) {
-        try {
-            String linux = FlatJson.parse(ContainerFiles.readTrimmed(bundle.resolve("config.json")).orElse("{}")).get("linux");
-            return linux == null ? Optional.empty()
-                    : Optional.ofNullable(FlatJson.parse(linux).get("cgroupsPath")).filter(p -> !p.isEmpty());
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     /** One sample of a running container or sandbox. */
@@ -59,9 +46,8 @@ final class ContainerStatsReader {
     }
 
     private CgroupStats.Location locate(Tracked t) throws NoSuchFileException {
-        // Objects created before the path was remembered: read it from the bundle, once.
-        String path = t.cgroupsPath.or(() -> cgroupsPathOf(t.bundle)).orElseThrow(() -> BackendException.failedPrecondition(
-                "container %s: its bundle %s sets no linux.cgroupsPath; cannot find its cgroup", t.id, t.bundle));
+        String path = t.cgroupsPath.orElseThrow(() -> BackendException.failedPrecondition(
+                "container %s: the core gave no linux.cgroupsPath for it; cannot find its cgroup", t.id));
         try {
             CgroupStats.Location location = reader().locate(path);
             t.cgroup = location;

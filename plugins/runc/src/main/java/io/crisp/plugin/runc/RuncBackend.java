@@ -110,7 +110,6 @@ final class RuncBackend implements RuntimeBackend {
         facts.put("runtime_version", runtimeVersion.getNow("probing"));
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
-        facts.put("vm_annotations", Boolean.toString(config.vmAnnotations()));
         facts.put("state_dir", files.exitDir().getParent().toString());
         return facts;
     }
@@ -118,8 +117,8 @@ final class RuncBackend implements RuntimeBackend {
     @Override
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
-        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE);
-        launch(t, spec.id());
+        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
+        launch(t);
         start(t);
         return t.sandboxState();
     }
@@ -145,8 +144,8 @@ final class RuncBackend implements RuntimeBackend {
     public ContainerState createContainer(ContainerSpec spec) {
         require(spec.sandboxId(), "sandbox");
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
-                new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()));
-        launch(t, spec.sandboxId());
+                new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
+        launch(t);
         return t.containerState();
     }
 
@@ -232,13 +231,15 @@ final class RuncBackend implements RuntimeBackend {
         watcher.close();
     }
 
+    /** @param cgroupsPath the spec's linux.cgroupsPath as the core gave it; empty: none (no stats) */
     private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath,
-            Tracked.Stdio stdio) {
+            Tracked.Stdio stdio, String cgroupsPath) {
         if (!ContainerFiles.validId(id)) {
             throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
         }
         Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
-        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio, ContainerStatsReader.cgroupsPathOf(bundle));
+        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio,
+                Optional.of(cgroupsPath).filter(p -> !p.isEmpty()));
         if (objects.putIfAbsent(id, t) != null) {
             throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
         }
@@ -263,28 +264,13 @@ final class RuncBackend implements RuntimeBackend {
         return t;
     }
 
-    /**
-     * With {@code vm_annotations}, the CRI-O annotations into config.json; then conmon + runtime create.
-     * On failure nothing of the container is left.
-     */
-    private void launch(Tracked t, String sandboxId) {
+    /** conmon + runtime create; on failure nothing of the container is left. */
+    private void launch(Tracked t) {
         try {
-            if (config.vmAnnotations()) {
-                addVmAnnotations(t, sandboxId);
-            }
             t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
             cleanUpFailed(t);
             throw e;
-        }
-    }
-
-    private static void addVmAnnotations(Tracked t, String sandboxId) {
-        try {
-            VmAnnotations.addTo(t.bundle, t.sandbox, sandboxId);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": cannot add the CRI-O annotations"
-                    + " (vm_annotations) to " + t.bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
     }
 

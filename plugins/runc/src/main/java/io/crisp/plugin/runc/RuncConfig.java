@@ -17,10 +17,11 @@ import java.util.Map;
  * @param runtimePath the OCI runtime binary
  * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
- * @param vmAnnotations add CRI-O's container type and sandbox id annotations to every config.json
- *     before {@code runtime create}, for legacy VM runtimes that read only those ({@link VmAnnotations})
+ *
+ * <p>{@code vm_annotations} (CRI-O's keys for legacy VM runtimes) and the other generic handler keys
+ * are the core's: it applies them to config.json before the bundle gets here.
  */
-public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, boolean vmAnnotations) {
+public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
     static final Path DEFAULT_RUNTIME = Path.of("/usr/sbin/runc");
     static final Path DEFAULT_ROOT = Path.of("/run/crisp/runc");
     static final Path DEFAULT_MONITOR = Path.of("/usr/bin/conmon");
@@ -31,13 +32,8 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, b
         requireNonNull(monitorPath, "monitorPath is null");
     }
 
-    /** Without {@code vm_annotations}. */
-    public RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
-        this(runtimePath, runtimeRoot, monitorPath, false);
-    }
-
     public static RuncConfig defaults() {
-        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR, false);
+        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR);
     }
 
     /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
@@ -51,8 +47,7 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, b
         RuncConfig parsed = new RuncConfig(
                 options.path("runtime_path", DEFAULT_RUNTIME),
                 options.path("runtime_root", DEFAULT_ROOT),
-                options.path("monitor_path", DEFAULT_MONITOR),
-                options.bool("vm_annotations", false));
+                options.path("monitor_path", DEFAULT_MONITOR));
         options.finish();
         return parsed;
     }
@@ -63,7 +58,6 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, b
         options.put("runtime_path", runtimePath.toString());
         options.put("runtime_root", runtimeRoot.toString());
         options.put("monitor_path", monitorPath.toString());
-        options.put("vm_annotations", vmAnnotations);
         return options;
     }
 }

@@ -22,17 +22,12 @@ final class ContainerStatsReaderTest {
     Path dir;
 
     @Test
-    void cgroupsPathComesFromConfigJsonAndSurvivesInMeta() throws IOException {
-        Files.writeString(dir.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"]},"
-                + "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"cgroupsPath\":\"kubepods.slice:crisp:c1\"}}");
-        Optional<String> path = ContainerStatsReader.cgroupsPathOf(dir);
-        assertEquals(Optional.of("kubepods.slice:crisp:c1"), path);
+    void cgroupsPathSurvivesInMeta() {
+        Optional<String> path = Optional.of("kubepods.slice:crisp:c1");
         Tracked t = new Tracked("c1", false, "n", dir, Path.of("/l"), Tracked.Stdio.NONE, path);
         assertEquals(path, Tracked.fromMeta("c1", t.toMeta()).cgroupsPath);
-
-        Files.writeString(dir.resolve("config.json"), "{\"linux\":{}}");
-        assertEquals(Optional.empty(), ContainerStatsReader.cgroupsPathOf(dir));
-        assertEquals(Optional.empty(), ContainerStatsReader.cgroupsPathOf(dir.resolve("missing")));
+        Tracked none = new Tracked("c2", false, "n", dir, Path.of("/l"), Tracked.Stdio.NONE, Optional.empty());
+        assertEquals(Optional.empty(), Tracked.fromMeta("c2", none.toMeta()).cgroupsPath);
     }
 
     @Test

@@ -20,8 +20,6 @@ final class RuncConfigTest {
         assertEquals(RuncConfig.defaults(), config);
         assertEquals(Path.of("/usr/sbin/runc"), config.runtimePath());
         assertEquals(Path.of("/usr/bin/conmon"), config.monitorPath());
-        assertEquals(false, config.vmAnnotations());
-        assertEquals(false, RuncConfig.defaults().toOptions().get("vm_annotations"));
     }
 
     @Test
@@ -30,23 +28,23 @@ final class RuncConfigTest {
                 "runtime_type", "oci",
                 "runtime_path", "/usr/bin/crun",
                 "runtime_root", "/run/crun",
-                "monitor_path", "/usr/local/bin/conmon",
-                "vm_annotations", true);
+                "monitor_path", "/usr/local/bin/conmon");
         RuncConfig config = RuncConfig.parse(table(options));
-        assertEquals(new RuncConfig(Path.of("/usr/bin/crun"), Path.of("/run/crun"), Path.of("/usr/local/bin/conmon"), true), config);
+        assertEquals(new RuncConfig(Path.of("/usr/bin/crun"), Path.of("/run/crun"), Path.of("/usr/local/bin/conmon")), config);
         assertEquals(options, config.toOptions());
     }
 
     @Test
-    void vmAnnotationsMustBeABoolean() {
-        BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("vm_annotations", "yes"))));
-        assertEquals(true, e.getMessage().contains("vm_annotations"), e.getMessage());
+    void vmAnnotationsIsTheCoresKeyNotThePlugins() {
+        // The core reads vm_annotations (a generic handler key) and never passes it on.
+        BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("vm_annotations", true))));
+        assertEquals(true, e.getMessage().contains("unknown key 'vm_annotations'"), e.getMessage());
     }
 
     @Test
     void unknownKeyRefusedNamingTable() {
         BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime", "/usr/bin/crun"))));
-        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path, vm_annotations)", e.getMessage());
+        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path)", e.getMessage());
     }
 
     @Test

@@ -38,15 +38,15 @@ final class RuncFixture implements AutoCloseable {
     private int counter;
 
     RuncFixture() throws IOException {
-        this(TestBundles.RUNC, false);
+        this(TestBundles.RUNC);
     }
 
-    /** With another OCI runtime CLI (a wrapper of runc) and {@code vm_annotations}. */
-    RuncFixture(Path runtimePath, boolean vmAnnotations) throws IOException {
+    /** With another OCI runtime CLI (a wrapper of runc). */
+    RuncFixture(Path runtimePath) throws IOException {
         TestBundles.requirePrerequisites();
         base = Files.createTempDirectory("crisp-runc-");
         stateDir = base.resolve("state");
-        config = new RuncConfig(runtimePath, base.resolve("runc-root"), TestBundles.CONMON, vmAnnotations);
+        config = new RuncConfig(runtimePath, base.resolve("runc-root"), TestBundles.CONMON);
     }
 
     @Override
@@ -122,7 +122,7 @@ final class RuncFixture implements AutoCloseable {
         Path bundle = TestBundles.bundle(base.resolve(id), id, "trap 'exit 0' TERM; while true; do sleep 1; done",
                 OptionalLong.empty(), 0);
         return backend.runSandbox(new SandboxSpec(id, new PodIdentity("pod", "default", "uid-" + id, 0), bundle,
-                Optional.empty(), Optional.empty(), Map.of(), Map.of()));
+                Optional.empty(), Optional.empty(), Map.of(), Map.of(), TestBundles.cgroupsPath(id)));
     }
 
     ContainerState container(RuncBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
@@ -139,7 +139,7 @@ final class RuncFixture implements AutoCloseable {
             Files.writeString(config, Files.readString(config).replace("\"terminal\":false", "\"terminal\":true"));
         }
         return backend.createContainer(new ContainerSpec(id, sandboxId, "c-" + id, bundle, Optional.of(log(id)),
-                stdin, stdinOnce, tty, Map.of()));
+                stdin, stdinOnce, tty, Map.of(), TestBundles.cgroupsPath(id)));
     }
 
     Path log(String id) {

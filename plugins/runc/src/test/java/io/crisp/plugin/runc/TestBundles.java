@@ -66,7 +66,7 @@ final class TestBundles {
                 + "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
                 + "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
                 + "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}],"
-                + "\"linux\":{\"cgroupsPath\":\"/crisp-test/" + id + "\",\"namespaces\":[" + ns + "]" + resources + "}}";
+                + "\"linux\":{\"cgroupsPath\":\"" + cgroupsPath(id) + "\",\"namespaces\":[" + ns + "]" + resources + "}}";
         Files.writeString(dir.resolve("config.json"), config);
         return dir;
     }
@@ -77,5 +77,10 @@ final class TestBundles {
             case '\\' -> "\\\\";
             default -> String.valueOf((char) c);
         }).collect(Collectors.joining()) + "\"";
+    }
+
+    /** The linux.cgroupsPath of a test bundle, as the core would give it in the spec. */
+    static String cgroupsPath(String id) {
+        return "/crisp-test/" + id;
     }
 }

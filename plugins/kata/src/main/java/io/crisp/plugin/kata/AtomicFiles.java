@@ -1,11 +1,8 @@
-package io.crisp.plugin.kata.spec;
+package io.crisp.plugin.kata;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,27 +13,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Reads a file as strict UTF-8 and replaces a file atomically (readers see the old or the new content):
- * the kata plugin's one way to write the files it owns (specs, records, the publish stub).
+ * Replaces a file atomically (readers see the old or the new content): the kata plugin's one way to
+ * write the files it owns (records, the publish stub).
  */
-public final class SpecFiles {
+public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
 
-    private SpecFiles() {
-    }
-
-    /** The file's text; malformed UTF-8 is an error rather than replacement characters. */
-    static String readUtf8(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new IOException(file + ": not valid UTF-8", e);
-        }
+    private AtomicFiles() {
     }
 
     /**

@@ -1,27 +1,27 @@
-package io.crisp.plugin.kata.spec;
+package io.crisp.core.oci;
 
 /**
- * A pod_annotations pattern, matched as containerd matches its {@code pod_annotations} (Go's
+ * A {@code pod_annotations} or {@code container_annotations} pattern, matched as containerd matches them (Go's
  * {@code path.Match}): {@code *} matches any run of characters except {@code /}, {@code ?} one
  * character except {@code /}, {@code [...]} one character of a class (ranges {@code a-z}, negation
  * {@code [^...]}), a backslash makes the next character literal. A malformed pattern (an unclosed
  * class, a trailing backslash) matches nothing, as path.Match reports it as an error.
  */
-final class AnnotationGlob {
+public final class AnnotationPattern {
     private final String pattern;
 
-    private AnnotationGlob(String pattern) {
+    private AnnotationPattern(String pattern) {
         this.pattern = pattern;
     }
 
-    static AnnotationGlob of(String pattern) {
+    public static AnnotationPattern of(String pattern) {
         if (pattern == null) {
             throw new NullPointerException("annotation pattern is null");
         }
-        return new AnnotationGlob(pattern);
+        return new AnnotationPattern(pattern);
     }
 
-    boolean matches(String key) {
+    public boolean matches(String key) {
         return match(0, key, 0);
     }
 

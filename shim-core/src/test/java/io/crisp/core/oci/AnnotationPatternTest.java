@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata.spec;
+package io.crisp.core.oci;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-final class AnnotationGlobTest {
+final class AnnotationPatternTest {
     private static boolean matches(String pattern, String key) {
-        return AnnotationGlob.of(pattern).matches(key);
+        return AnnotationPattern.of(pattern).matches(key);
     }
 
     @Test
@@ -70,6 +70,6 @@ final class AnnotationGlobTest {
 
     @Test
     void nullPatternRefused() {
-        assertThrows(NullPointerException.class, () -> AnnotationGlob.of(null));
+        assertThrows(NullPointerException.class, () -> AnnotationPattern.of(null));
     }
 }

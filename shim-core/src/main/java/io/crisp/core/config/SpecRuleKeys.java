@@ -1,0 +1,83 @@
+package io.crisp.core.config;
+
+import io.crisp.core.oci.SpecRules;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The generic keys of every {@code [runtimes.NAME]} table, which the core reads and applies to the specs
+ * it builds ({@link SpecRules}); the plugin never sees them. A key the table does not set takes the
+ * plugin's default from {@code RuntimePlugin.defaultOptions()} (the kata plugin gives
+ * {@code pod_annotations = ["io.katacontainers.*"]}), else the core's: every annotation passes, host
+ * devices stay, no CRI-O keys.
+ */
+public final class SpecRuleKeys {
+    public static final String POD_ANNOTATIONS = "pod_annotations";
+    public static final String CONTAINER_ANNOTATIONS = "container_annotations";
+    public static final String PRIVILEGED_WITHOUT_HOST_DEVICES = "privileged_without_host_devices";
+    public static final String VM_ANNOTATIONS = "vm_annotations";
+    public static final Set<String> KEYS = Set.of(POD_ANNOTATIONS, CONTAINER_ANNOTATIONS, PRIVILEGED_WITHOUT_HOST_DEVICES,
+            VM_ANNOTATIONS);
+
+    private SpecRuleKeys() {}
+
+    /**
+     * The table's rules.
+     *
+     * @param origin the table for error messages, as {@link RuntimeTable#origin()}
+     * @param options the table's keys (other keys are ignored)
+     * @param pluginDefaults the plugin's defaults, for keys the table does not set
+     * @throws ConfigException naming the table and the key on a wrong type or an empty pattern
+     */
+    public static SpecRules read(String origin, Map<String, Object> options, Map<String, Object> pluginDefaults) {
+        return new SpecRules(
+                patterns(origin, POD_ANNOTATIONS, value(options, pluginDefaults, POD_ANNOTATIONS)),
+                patterns(origin, CONTAINER_ANNOTATIONS, value(options, pluginDefaults, CONTAINER_ANNOTATIONS)),
+                bool(origin, PRIVILEGED_WITHOUT_HOST_DEVICES, value(options, pluginDefaults, PRIVILEGED_WITHOUT_HOST_DEVICES)),
+                bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)));
+    }
+
+    /** The table's keys without the generic ones: what the plugin validates. */
+    public static Map<String, Object> pluginOptions(Map<String, Object> options) {
+        Map<String, Object> rest = new LinkedHashMap<>(options);
+        rest.keySet().removeAll(KEYS);
+        return rest;
+    }
+
+    private static Object value(Map<String, Object> options, Map<String, Object> defaults, String key) {
+        return options.containsKey(key) ? options.get(key) : defaults.get(key);
+    }
+
+    private static Optional<List<String>> patterns(String origin, String key, Object value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new ConfigException(origin + " key '" + key + "': expected a list of annotation patterns"
+                    + " (like [\"io.katacontainers.*\"]), got " + value);
+        }
+        List<String> patterns = new ArrayList<>();
+        for (Object item : list) {
+            if (!(item instanceof String s) || s.isBlank()) {
+                throw new ConfigException(origin + " key '" + key + "': every pattern must be a non-empty string, got "
+                        + (item instanceof String ? "\"" + item + "\"" : item));
+            }
+            patterns.add(s);
+        }
+        return Optional.of(patterns);
+    }
+
+    private static boolean bool(String origin, String key, Object value) {
+        if (value == null) {
+            return false;
+        }
+        if (!(value instanceof Boolean b)) {
+            throw new ConfigException(origin + " key '" + key + "': expected a boolean (true or false), got " + value);
+        }
+        return b;
+    }
+}

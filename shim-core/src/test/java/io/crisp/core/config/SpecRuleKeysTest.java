@@ -1,0 +1,80 @@
+package io.crisp.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crisp.core.oci.SpecRules;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class SpecRuleKeysTest {
+    private static final String ORIGIN = "[runtimes.kata] in /etc/crisp/crisp.toml";
+    private static final Map<String, Object> KATA_DEFAULTS = Map.of("shim_path", "containerd-shim-kata-v2",
+            "pod_annotations", List.of("io.katacontainers.*"));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void absentKeysTakeThePluginsDefaultsThenTheCores() {
+        assertEquals(SpecRules.NONE, SpecRuleKeys.read(ORIGIN, Map.of(), Map.of()));
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false),
+                SpecRuleKeys.read(ORIGIN, Map.of(), KATA_DEFAULTS));
+    }
+
+    @Test
+    void theTableWinsOverThePluginsDefault() {
+        Map<String, Object> table = Map.of("pod_annotations", List.of(), "container_annotations", List.of("example.com/*"),
+                "privileged_without_host_devices", true, "vm_annotations", true, "shim_path", "/x");
+        assertEquals(new SpecRules(Optional.of(List.of()), Optional.of(List.of("example.com/*")), true, true),
+                SpecRuleKeys.read(ORIGIN, table, KATA_DEFAULTS));
+    }
+
+    @Test
+    void pluginOptionsAreTheRestInOrder() {
+        Map<String, Object> table = new LinkedHashMap<>();
+        table.put("shim_path", "/x");
+        table.put("pod_annotations", List.of());
+        table.put("vm_annotations", true);
+        table.put("shim_cgroup", "/kata");
+        assertEquals(List.of("shim_path", "shim_cgroup"), List.copyOf(SpecRuleKeys.pluginOptions(table).keySet()));
+    }
+
+    @Test
+    void badValuesNameTheTableAndTheKey() {
+        assertMessage(Map.of("pod_annotations", "io.katacontainers.*"),
+                ORIGIN + " key 'pod_annotations': expected a list of annotation patterns");
+        assertMessage(Map.of("container_annotations", List.of("")),
+                ORIGIN + " key 'container_annotations': every pattern must be a non-empty string, got \"\"");
+        assertMessage(Map.of("container_annotations", List.of(1L)),
+                ORIGIN + " key 'container_annotations': every pattern must be a non-empty string, got 1");
+        assertMessage(Map.of("privileged_without_host_devices", "yes"),
+                ORIGIN + " key 'privileged_without_host_devices': expected a boolean (true or false), got yes");
+        assertMessage(Map.of("vm_annotations", 1L), ORIGIN + " key 'vm_annotations': expected a boolean");
+    }
+
+    @Test
+    void theLoaderRefusesABadKeyNamingFileTableAndKey() throws Exception {
+        Path file = dir.resolve("crisp.toml");
+        Files.writeString(file, """
+                [runtimes.kata]
+                plugin = "kata"
+                pod_annotations = "io.katacontainers.*"
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new ConfigLoader(dir).load(file, true, dir.resolve("crisp.toml.d"), Map.of()));
+        assertTrue(e.getMessage().startsWith(file + ": table [runtimes.kata] key 'pod_annotations': expected a list"), e.getMessage());
+    }
+
+    private static void assertMessage(Map<String, Object> table, String prefix) {
+        ConfigException e = assertThrows(ConfigException.class, () -> SpecRuleKeys.read(ORIGIN, table, Map.of()));
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+    }
+}
