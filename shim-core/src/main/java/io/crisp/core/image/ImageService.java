@@ -11,9 +11,9 @@ import io.crisp.core.image.registry.Descriptor;
 import io.crisp.core.image.registry.RegistryClient;
 import io.crisp.core.image.registry.ResolvedImage;
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.state.FileTrees;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -368,22 +368,13 @@ public final class ImageService {
         if (current != null && System.currentTimeMillis() - current.measuredAtMillis() < 10_000) {
             return current;
         }
-        long[] totals = new long[2];
-        try (var walk = Files.walk(root)) {
-            walk.forEach(p -> {
-                totals[1]++;
-                try {
-                    if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        totals[0] += Files.size(p);
-                    }
-                } catch (IOException ignored) {
-                    // a file removed while walking
-                }
-            });
+        FileTrees.Usage measured = new FileTrees.Usage(0, 0);
+        try {
+            measured = FileTrees.usage(root); // each inode once: unpacked layers hard-link busybox's applets
         } catch (IOException | java.io.UncheckedIOException e) {
-            log.debug("Measuring {} was incomplete: {}", root, e.getMessage());
+            log.debug("Measuring {} failed: {}", root, e.getMessage());
         }
-        current = new FsUsage(root, totals[0], totals[1], System.currentTimeMillis());
+        current = new FsUsage(root, measured.bytes(), measured.inodes(), System.currentTimeMillis());
         usage = current;
         return current;
     }

@@ -4,11 +4,17 @@ import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.Set;
 
-/** Deletes directory trees that came from images or archives, where any symlink may point anywhere. */
+/**
+ * Deletes and measures directory trees that came from images, archives or containers, where any
+ * symlink may point anywhere: walks never follow links.
+ */
 public final class FileTrees {
     private FileTrees() {}
 
@@ -36,5 +42,53 @@ public final class FileTrees {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** What a tree holds: bytes of its regular files and its inodes, each inode counted once. */
+    public record Usage(long bytes, long inodes) {}
+
+    /**
+     * Measures the tree under {@code root} (not counting {@code root} itself) as {@code du} does for
+     * hard links: a file with several names (busybox's applets, layers sharing files) counts once, in
+     * bytes and in inodes. Files that vanish during the walk are skipped.
+     */
+    public static Usage usage(Path root) throws IOException {
+        Set<Object> seen = new HashSet<>();
+        long[] totals = new long[2];
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (!dir.equals(root)) {
+                    count(attrs);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                count(attrs);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            private void count(BasicFileAttributes attrs) {
+                Object key = attrs.fileKey();
+                if (key != null && !seen.add(key)) {
+                    return;
+                }
+                totals[1]++;
+                if (attrs.isRegularFile()) {
+                    totals[0] += attrs.size();
+                }
+            }
+        });
+        return new Usage(totals[0], totals[1]);
     }
 }

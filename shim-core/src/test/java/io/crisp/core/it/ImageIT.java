@@ -195,6 +195,30 @@ final class ImageIT {
     }
 
     @Test
+    void imageFsInfoCountsAHardLinkedFileOnce() {
+        // A layer with one 1 MiB file under 21 names (as busybox images hard-link their applets): the
+        // store holds about 2 MiB (the compressed blob and the unpacked file), which du reports too.
+        byte[] big = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(big); // incompressible, so the blob is as large as the file
+        List<TestImages.TarEntry> entries = new java.util.ArrayList<>(List.of(TestImages.TarEntry.dir("bin", 0755),
+                TestImages.TarEntry.file("bin/big", 0755, big)));
+        for (int i = 0; i < 20; i++) {
+            entries.add(TestImages.TarEntry.hardlink("bin/link" + i, "bin/big", 0755));
+        }
+        try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"));
+             DaemonProcess daemon = daemonFor(dir, registry, "").start()) {
+            TestImages.push(registry, TestImages.image(TestImages.Format.OCI, "amd64", "crisp/links", "1",
+                    List.of(TestImages.layerTar(entries))));
+            daemon.client().images().pullImage(pull(registry.host() + "/crisp/links:1"));
+            ImageFsInfoResponse fs = daemon.client().images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+            long used = fs.getImageFilesystems(0).getUsedBytes().getValue();
+            assertTrue(used > 2L << 20 && used < 3L << 20, "used bytes " + used + ", not 21 copies of the file");
+            long inodes = fs.getImageFilesystems(0).getInodesUsed().getValue();
+            assertTrue(inodes < 40, "inodes " + inodes + ": the file's 21 names are one inode");
+        }
+    }
+
+    @Test
     void verboseStatusCarriesTheImageConfig() throws Exception {
         try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"));
              DaemonProcess daemon = daemonFor(dir, registry, "").start()) {

@@ -2,6 +2,7 @@ package io.crisp.core.image.snapshot;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.state.FileTrees;
 import io.crisp.core.state.HostCommand;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
@@ -9,19 +10,15 @@ import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -346,48 +343,13 @@ public final class SnapshotService {
         if (!Files.isDirectory(upper, NOFOLLOW_LINKS)) {
             return new UpperUsage(0, 0);
         }
-        Set<Object> seen = new HashSet<>();
-        long[] totals = new long[2];
         try {
-            Files.walkFileTree(upper, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path path, BasicFileAttributes attributes) {
-                    if (!path.equals(upper)) {
-                        count(attributes);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path path, BasicFileAttributes attributes) {
-                    count(attributes);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path path, IOException e) throws IOException {
-                    if (e instanceof NoSuchFileException) {
-                        return FileVisitResult.CONTINUE; // the container deleted it meanwhile
-                    }
-                    throw e;
-                }
-
-                private void count(BasicFileAttributes attributes) {
-                    Object key = attributes.fileKey();
-                    if (key != null && !seen.add(key)) {
-                        return;
-                    }
-                    totals[1]++;
-                    if (attributes.isRegularFile()) {
-                        totals[0] += attributes.size();
-                    }
-                }
-            });
+            FileTrees.Usage usage = FileTrees.usage(upper);
+            return new UpperUsage(usage.bytes(), usage.inodes());
         } catch (IOException e) {
             throw new BackendException(Kind.INTERNAL, "cannot measure the upper directory of container " + containerId
                     + " at " + upper + ": " + e.getMessage(), e);
         }
-        return new UpperUsage(totals[0], totals[1]);
     }
 
     /** Mount points of this mount namespace, in mountinfo order. */
