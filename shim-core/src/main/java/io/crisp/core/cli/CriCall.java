@@ -1,6 +1,5 @@
 package io.crisp.core.cli;
 
-import io.crisp.core.config.CrispConfig;
 import io.crisp.core.server.SocketFile;
 import io.crisp.cri.client.CriClient;
 import io.grpc.StatusRuntimeException;
@@ -38,20 +37,21 @@ final class CriCall {
     }
 
     /**
-     * Loads the configuration, checks that a daemon answers on its socket, connects with this
+     * Finds the daemon's socket ({@link ClientEndpoint}: a refused configuration is only a warning),
+     * checks that a daemon answers on it, connects with this
      * per-call deadline and runs {@code work}; gRPC errors are printed as
      * {@code crisp <command>: CODE: description} with exit code 1.
      */
     static int run(CommandSpec spec, String command, Duration deadline, Work work) {
-        CrispConfig config = ConfigFlags.loadOrReport(spec);
-        if (config == null) {
+        ClientEndpoint endpoint = ClientEndpoint.resolve(spec);
+        if (endpoint == null) {
             return Main.EXIT_CONFIG;
         }
-        if (!SocketFile.answers(config.socketPath())) {
-            System.err.println("crisp: no daemon answers on " + config.listen());
+        if (!SocketFile.answers(endpoint.socket())) {
+            System.err.println("crisp: no daemon answers on " + endpoint.listen());
             return Main.EXIT_FAILURE;
         }
-        try (CriClient cri = CriClient.connect(config.socketPath(), deadline)) {
+        try (CriClient cri = CriClient.connect(endpoint.socket(), deadline)) {
             return work.run(cri);
         } catch (StatusRuntimeException e) {
             System.err.println("crisp " + command + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());

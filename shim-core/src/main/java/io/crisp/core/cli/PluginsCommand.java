@@ -42,21 +42,23 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CrispConfig config = ConfigFlags.loadOrReport(spec);
-        if (config == null) {
-            return Main.EXIT_CONFIG;
-        }
         Map<String, String> info;
         String source;
-        if (!offline && SocketFile.answers(config.socketPath())) {
-            try (CriClient cri = CriClient.connect(config.socketPath(), Duration.ofSeconds(10))) {
+        ClientEndpoint endpoint = offline ? null : ClientEndpoint.resolve(spec);
+        if (endpoint != null && SocketFile.answers(endpoint.socket())) {
+            try (CriClient cri = CriClient.connect(endpoint.socket(), Duration.ofSeconds(10))) {
                 info = cri.runtime().status(StatusRequest.newBuilder().setVerbose(true).build()).getInfoMap();
             } catch (StatusRuntimeException e) {
-                System.err.println("crisp: the daemon on " + config.socketPath() + " did not answer Status: " + e.getStatus());
+                System.err.println("crisp: the daemon on " + endpoint.socket() + " did not answer Status: " + e.getStatus());
                 return Main.EXIT_FAILURE;
             }
-            source = "running daemon on " + config.socketPath();
+            source = "running daemon on " + endpoint.socket();
         } else {
+            // From disk: this needs the configuration itself.
+            CrispConfig config = endpoint != null && endpoint.config() != null ? endpoint.config() : ConfigFlags.loadOrReport(spec);
+            if (config == null) {
+                return Main.EXIT_CONFIG;
+            }
             LogLevels.apply("error");
             try (PluginCatalog catalog = new PluginCatalog(); HandlerRegistry registry = new HandlerRegistry(ContainerEventSink.discarding())) {
                 catalog.scan(config.pluginsDir());

@@ -148,7 +148,7 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
      * Accepts {@code unix:///run/crisp/crisp.sock} and a bare absolute path; returns null for
      * anything else (tcp endpoints are not offered: the CRI socket is root-only by design).
      */
-    static Path socketPathOf(String listen) {
+    public static Path socketPathOf(String listen) {
         if (listen.startsWith("/")) {
             return Path.of(listen).normalize();
         }

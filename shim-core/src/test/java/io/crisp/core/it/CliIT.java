@@ -40,6 +40,34 @@ final class CliIT {
     }
 
     @Test
+    void clientCommandsWorkWhileADropInIsBroken() {
+        try (DaemonProcess daemon = new DaemonProcess(dir)) {
+            daemon.start();
+            daemon.writeDropIn("20-typo.toml", "[api]\nlisten_adress = \"unix:///x.sock\"\n"); // an operator's typo
+            String sock = "unix://" + daemon.socket;
+            for (List<String> command : List.of(List.of("pods", "ls"), List.of("containers", "ls"), List.of("images", "ls"),
+                    List.of("status"), List.of("plugins"))) {
+                List<String> args = new ArrayList<>(command);
+                args.addAll(List.of("--config", daemon.config.toString(), "--listen", sock));
+                Crisp.Run run = Crisp.run(args);
+                assertEquals(0, run.exitCode(), command + ": " + run.all());
+                // From the environment: the configuration is not needed either.
+                List<String> viaEnvironment = new ArrayList<>(command);
+                viaEnvironment.addAll(List.of("--config", daemon.config.toString()));
+                Crisp.Run env = Crisp.run(viaEnvironment, java.util.Map.of("CRISP_LISTEN", sock));
+                assertEquals(0, env.exitCode(), command + " with CRISP_LISTEN: " + env.all());
+            }
+            // Neither flag nor environment: the refusal is a warning naming the file and key, not a failure of its own.
+            Crisp.Run bare = Crisp.run(List.of("pods", "ls", "--config", daemon.config.toString()));
+            assertTrue(bare.stderr().contains("warning: configuration refused") && bare.stderr().contains("listen_adress"),
+                    bare.all());
+            // crisp config still shows the refusal: finding it is what it is for.
+            Crisp.Run config = Crisp.run(List.of("config", "--config", daemon.config.toString()));
+            assertEquals(2, config.exitCode(), config.all());
+        }
+    }
+
+    @Test
     void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
         Crisp.Run run = Crisp.run(List.of("config", "--default"));
         assertEquals(0, run.exitCode(), run.all());

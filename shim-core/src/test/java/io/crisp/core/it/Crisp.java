@@ -35,13 +35,20 @@ final class Crisp {
 
     /** Runs {@code crisp args...} to completion (at most 60 s). */
     static Run run(List<String> args) {
+        return run(args, java.util.Map.of());
+    }
+
+    /** {@link #run(List)} with {@code environment} added to this process's. */
+    static Run run(List<String> args, java.util.Map<String, String> environment) {
         List<String> command = new ArrayList<>();
         command.add(LAUNCHER.toString());
         command.addAll(args);
         try {
             Path out = Files.createTempFile("crisp-out", ".txt");
             Path err = Files.createTempFile("crisp-err", ".txt");
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().putAll(environment);
+            Process p = builder.start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 fail("crisp " + args + " did not finish in 60 s");
