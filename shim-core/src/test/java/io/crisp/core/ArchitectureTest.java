@@ -30,6 +30,31 @@ final class ArchitectureTest {
     }
 
     @Test
+    void theRpcLayerReachesBackendsOnlyThroughCoreServices() throws IOException {
+        List<String> offenders = javaFiles(CORE.resolve("server"))
+                .filter(f -> !f.getFileName().toString().equals("GrpcStatusMapper.java")) // maps BackendException kinds
+                .filter(f -> imports(f, "import io.crisp.spi.", "import io.crisp.core.plugin."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "server classes must not use plugins, handlers or backends directly");
+    }
+
+    /** Each RuntimeService concern is convert, one core call, convert: no checks, no error handling of its own. */
+    @Test
+    void rpcClassesStayThin() throws IOException {
+        List<Path> rpcs = javaFiles(CORE.resolve("server")).filter(f -> f.getFileName().toString().endsWith("Rpcs.java")).toList();
+        assertTrue(rpcs.size() >= 5, rpcs.toString());
+        for (Path f : rpcs) {
+            List<String> lines = Files.readAllLines(f);
+            assertTrue(lines.size() <= 150, f + " has " + lines.size() + " lines");
+            for (String line : lines) {
+                String code = line.strip();
+                assertTrue(!code.startsWith("throw ") && !code.contains("catch (") && !code.startsWith("try {"),
+                        f + ": request checks belong in convert, errors in Rpc.unary and GrpcStatusMapper: " + code);
+            }
+        }
+    }
+
+    @Test
     void thePluginContractUsesJdkTypesOnly() throws IOException {
         List<String> offenders = javaFiles(SPI)
                 .filter(f -> imports(f, "import io.crisp.cri.", "import io.grpc.", "import com.google.", "import com.fasterxml.",

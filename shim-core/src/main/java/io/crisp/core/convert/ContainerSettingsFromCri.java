@@ -34,12 +34,8 @@ public final class ContainerSettingsFromCri {
     private ContainerSettingsFromCri() {}
 
     public static ContainerSettings from(ContainerConfig config) {
-        if (!config.hasMetadata() || config.getMetadata().getName().isEmpty()) {
-            throw BackendException.invalidArgument("config.metadata.name: must not be empty");
-        }
-        if (!config.hasImage() || config.getImage().getImage().isEmpty()) {
-            throw BackendException.invalidArgument("config.image.image: must not be empty");
-        }
+        Fields.required(config.getMetadata().getName(), "config.metadata.name");
+        Fields.required(config.getImage().getImage(), "config.image.image");
         if (!config.getWorkingDir().isEmpty() && !config.getWorkingDir().startsWith("/")) {
             throw BackendException.invalidArgument("config.working_dir: must be an absolute path, got '%s'",
                     config.getWorkingDir());
@@ -91,9 +87,9 @@ public final class ContainerSettingsFromCri {
 
     /** Resources, naming fields below {@code field} in errors. */
     public static ResourceSettings resources(LinuxContainerResources r, String field) {
-        nonNegative(r.getCpuPeriod(), field + ".cpu_period");
-        nonNegative(r.getCpuShares(), field + ".cpu_shares");
-        nonNegative(r.getMemoryLimitInBytes(), field + ".memory_limit_in_bytes");
+        Fields.notNegative(r.getCpuPeriod(), field + ".cpu_period");
+        Fields.notNegative(r.getCpuShares(), field + ".cpu_shares");
+        Fields.notNegative(r.getMemoryLimitInBytes(), field + ".memory_limit_in_bytes");
         if (r.getCpuQuota() < -1) {
             throw BackendException.invalidArgument("%s.cpu_quota: must be -1, 0 or positive, got %d", field, r.getCpuQuota());
         }
@@ -286,12 +282,6 @@ public final class ContainerSettingsFromCri {
     private static void absolute(String path, String field) {
         if (path.isEmpty() || !path.startsWith("/")) {
             throw BackendException.invalidArgument("%s: must be an absolute path, got '%s'", field, path);
-        }
-    }
-
-    private static void nonNegative(long value, String field) {
-        if (value < 0) {
-            throw BackendException.invalidArgument("%s: must not be negative, got %d", field, value);
         }
     }
 

@@ -9,6 +9,7 @@ import io.crisp.cri.v1.LinuxSandboxSecurityContext;
 import io.crisp.cri.v1.NamespaceOption;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.spi.BackendException;
+import io.crisp.spi.model.PodIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,22 +35,26 @@ public final class PodSettingsFromCri {
 
     private PodSettingsFromCri() {}
 
+    /** The pod's metadata, refused naming the field when absent, empty or negative. */
+    static PodIdentity identity(PodSandboxConfig config) {
+        if (!config.hasMetadata()) {
+            throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
+        }
+        var m = config.getMetadata();
+        Fields.required(m.getName(), "config.metadata.name");
+        Fields.required(m.getNamespace(), "config.metadata.namespace");
+        Fields.required(m.getUid(), "config.metadata.uid");
+        Fields.notNegative(m.getAttempt(), "config.metadata.attempt");
+        return new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt());
+    }
+
     public static PodSettings from(PodSandboxConfig config) {
         return from(config, NODE_HOSTNAME);
     }
 
     /** As {@link #from(PodSandboxConfig)}, with the node's hostname (used when the pod asks for none) from {@code node}. */
     static PodSettings from(PodSandboxConfig config, Supplier<String> node) {
-        if (!config.hasMetadata()) {
-            throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
-        }
-        var m = config.getMetadata();
-        require(m.getName(), "config.metadata.name");
-        require(m.getNamespace(), "config.metadata.namespace");
-        require(m.getUid(), "config.metadata.uid");
-        if (m.getAttempt() < 0) {
-            throw BackendException.invalidArgument("config.metadata.attempt: must not be negative, got %d", m.getAttempt());
-        }
+        PodIdentity pod = identity(config);
         var dns = config.getDnsConfig();
         DnsSettings dnsSettings = new DnsSettings(dns.getServersList(), dns.getSearchesList(), dns.getOptionsList());
         LinuxPodSandboxConfig linux = config.getLinux();
@@ -73,7 +78,7 @@ public final class PodSettingsFromCri {
                 ? ContainerSettingsFromCri.resources(linux.getResources(), "config.linux.resources") : ResourceSettings.NONE;
         ResourceSettings overhead = linux.hasOverhead()
                 ? ContainerSettingsFromCri.resources(linux.getOverhead(), "config.linux.overhead") : ResourceSettings.NONE;
-        return new PodSettings(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt(), hostname(config.getHostname(), node),
+        return new PodSettings(pod.name(), pod.namespace(), pod.uid(), pod.attempt(), hostname(config.getHostname(), node),
                 config.getLogDirectory(), dnsSettings, config.getLabelsMap(), config.getAnnotationsMap(),
                 linux.getCgroupParent(), linux.getSysctlsMap(), network, pid, ipc,
                 sc.hasRunAsUser() ? id(sc.getRunAsUser().getValue(), SECURITY + ".run_as_user") : -1,
@@ -124,11 +129,5 @@ public final class PodSettingsFromCri {
             throw BackendException.invalidArgument("%s: %d is not a valid id", field, value);
         }
         return value;
-    }
-
-    private static void require(String value, String field) {
-        if (value.isEmpty()) {
-            throw BackendException.invalidArgument("%s: must not be empty", field);
-        }
     }
 }

@@ -6,7 +6,6 @@ import io.crisp.core.sandbox.PodSandboxRequest;
 import java.util.ArrayList;
 import java.util.List;
 import io.crisp.cri.v1.PodSandboxConfig;
-import io.crisp.cri.v1.PodSandboxMetadata;
 import io.crisp.cri.v1.RunPodSandboxRequest;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.model.PodIdentity;
@@ -20,22 +19,13 @@ public final class SandboxRequests {
             throw BackendException.invalidArgument("config: a RunPodSandbox request needs a PodSandboxConfig");
         }
         PodSandboxConfig config = request.getConfig();
-        if (!config.hasMetadata()) {
-            throw BackendException.invalidArgument("config.metadata: a pod needs metadata (name, namespace, uid)");
-        }
-        PodSandboxMetadata m = config.getMetadata();
-        require(m.getName(), "config.metadata.name");
-        require(m.getNamespace(), "config.metadata.namespace");
-        require(m.getUid(), "config.metadata.uid");
-        if (m.getAttempt() < 0) {
-            throw BackendException.invalidArgument("config.metadata.attempt: must not be negative, got %d", m.getAttempt());
-        }
+        PodIdentity identity = PodSettingsFromCri.identity(config);
         if (!config.getLogDirectory().isEmpty() && !config.getLogDirectory().startsWith("/")) {
             throw BackendException.invalidArgument("config.log_directory: %s must be an absolute path", config.getLogDirectory());
         }
         LabelSelectors.check(config.getLabelsMap(), "config.labels");
         PodSettings settings = PodSettingsFromCri.from(config);
-        return new PodSandboxRequest(new PodIdentity(m.getName(), m.getNamespace(), m.getUid(), m.getAttempt()),
+        return new PodSandboxRequest(identity,
                 settings.hostname(), config.getLogDirectory(), config.getLabelsMap(), config.getAnnotationsMap(),
                 request.getRuntimeHandler(), settings, portMappings(config));
     }
@@ -65,9 +55,8 @@ public final class SandboxRequests {
         return out;
     }
 
-    private static void require(String value, String field) {
-        if (value.isEmpty()) {
-            throw BackendException.invalidArgument("%s: must not be empty", field);
-        }
+    /** The {@code pod_sandbox_id} of a request (StopPodSandbox, RemovePodSandbox, PodSandboxStatus, PodSandboxStats). */
+    public static String podSandboxId(String id) {
+        return Fields.required(id, "pod_sandbox_id");
     }
 }

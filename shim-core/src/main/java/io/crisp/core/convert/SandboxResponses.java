@@ -17,6 +17,7 @@ import io.crisp.cri.v1.PodSandboxNetworkStatus;
 import io.crisp.cri.v1.PodSandboxState;
 import io.crisp.cri.v1.PodSandboxStatus;
 import io.crisp.cri.v1.PodSandboxStatusResponse;
+import io.crisp.cri.v1.RunPodSandboxResponse;
 import io.crisp.spi.BackendException;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,10 @@ public final class SandboxResponses {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SandboxResponses() {}
+
+    public static RunPodSandboxResponse ran(String podSandboxId) {
+        return RunPodSandboxResponse.newBuilder().setPodSandboxId(podSandboxId).build();
+    }
 
     public static SandboxFilter filter(ListPodSandboxRequest request) {
         if (!request.hasFilter()) {

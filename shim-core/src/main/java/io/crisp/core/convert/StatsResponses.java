@@ -17,9 +17,15 @@ import io.crisp.cri.v1.CpuUsage;
 import io.crisp.cri.v1.FilesystemIdentifier;
 import io.crisp.cri.v1.FilesystemUsage;
 import io.crisp.cri.v1.LinuxPodSandboxStats;
+import io.crisp.cri.v1.ContainerStatsResponse;
 import io.crisp.cri.v1.ListContainerStatsRequest;
+import io.crisp.cri.v1.ListContainerStatsResponse;
 import io.crisp.cri.v1.ListMetricDescriptorsResponse;
+import io.crisp.cri.v1.ListPodSandboxMetricsRequest;
+import io.crisp.cri.v1.ListPodSandboxMetricsResponse;
 import io.crisp.cri.v1.ListPodSandboxStatsRequest;
+import io.crisp.cri.v1.ListPodSandboxStatsResponse;
+import io.crisp.cri.v1.PodSandboxStatsResponse;
 import io.crisp.cri.v1.MemoryUsage;
 import io.crisp.cri.v1.Metric;
 import io.crisp.cri.v1.MetricDescriptor;
@@ -115,6 +121,39 @@ public final class StatsResponses {
         var f = request.getFilter();
         return new SandboxFilter(nonEmpty(f.getId()), Optional.of(Sandbox.State.READY),
                 LabelSelectors.check(f.getLabelSelectorMap(), "filter.label_selector"));
+    }
+
+    /** ListPodSandboxMetrics' pods: every ready pod (the request has no filter). */
+    public static SandboxFilter filter(ListPodSandboxMetricsRequest request) {
+        return new SandboxFilter(Optional.empty(), Optional.of(Sandbox.State.READY), java.util.Map.of());
+    }
+
+    // ---- responses ----
+
+    public static ContainerStatsResponse containerStats(ContainerReport report) {
+        return ContainerStatsResponse.newBuilder().setStats(container(report)).build();
+    }
+
+    public static ListContainerStatsResponse listContainerStats(List<ContainerReport> reports) {
+        ListContainerStatsResponse.Builder response = ListContainerStatsResponse.newBuilder();
+        reports.forEach(r -> response.addStats(container(r)));
+        return response.build();
+    }
+
+    public static PodSandboxStatsResponse podSandboxStats(PodReport report) {
+        return PodSandboxStatsResponse.newBuilder().setStats(pod(report)).build();
+    }
+
+    public static ListPodSandboxStatsResponse listPodSandboxStats(List<PodReport> reports) {
+        ListPodSandboxStatsResponse.Builder response = ListPodSandboxStatsResponse.newBuilder();
+        reports.forEach(r -> response.addStats(pod(r)));
+        return response.build();
+    }
+
+    public static ListPodSandboxMetricsResponse listPodSandboxMetrics(List<PodReport> reports) {
+        ListPodSandboxMetricsResponse.Builder response = ListPodSandboxMetricsResponse.newBuilder();
+        reports.forEach(r -> response.addPodMetrics(metrics(r)));
+        return response.build();
     }
 
     // ---- stats ----

@@ -15,9 +15,16 @@ import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.runtime.EventRouter;
 import io.crisp.core.server.AdminServiceImpl;
 import io.crisp.core.server.ContainerEventStreams;
+import io.crisp.core.server.ContainerRpcs;
 import io.crisp.core.server.CriServer;
 import io.crisp.core.server.ImageServiceImpl;
+import io.crisp.core.server.PodSandboxRpcs;
+import io.crisp.core.server.RuntimeInfoRpcs;
 import io.crisp.core.server.RuntimeServiceImpl;
+import io.crisp.core.server.StatsRpcs;
+import io.crisp.core.server.StreamingRpcs;
+import io.crisp.core.stats.StatsService;
+import io.crisp.core.stream.StreamUrls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -107,8 +114,12 @@ public final class Daemon implements AutoCloseable {
                 () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints(running));
         eventStreams = new ContainerEventStreams(lifecycle.events());
         server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
-                new RuntimeServiceImpl(info, state.node(), lifecycle.sandboxes(), lifecycle.containers(), lifecycle.bundles(),
-                        lifecycle.streaming()::url, lifecycle.stats(), eventStreams)::withCachedLists,
+                new RuntimeServiceImpl(
+                        new RuntimeInfoRpcs(info, state.node(), eventStreams),
+                        new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
+                        new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
+                        new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
+                        new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers()))),
                 new ImageServiceImpl(images),
                 new AdminServiceImpl(images)), metrics);
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.

@@ -1,13 +1,10 @@
 package io.crisp.core.server;
 
-import io.crisp.core.container.Container;
-import io.crisp.core.convert.ContainerResponses;
-import io.crisp.core.convert.SandboxResponses;
+import io.crisp.core.convert.EventResponses;
 import io.crisp.core.events.ContainerEvent;
 import io.crisp.core.events.ContainerEvents;
 import io.crisp.core.events.Subscription;
 import io.crisp.cri.v1.ContainerEventResponse;
-import io.crisp.cri.v1.ContainerEventType;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -50,23 +47,6 @@ public final class ContainerEventStreams implements AutoCloseable {
     public void close() {
         hub.close();
         delivery.shutdown();
-    }
-
-    static ContainerEventResponse toProto(ContainerEvent e) {
-        ContainerEventResponse.Builder response = ContainerEventResponse.newBuilder()
-                .setContainerId(e.containerId())
-                .setContainerEventType(switch (e.type()) {
-                    case CREATED -> ContainerEventType.CONTAINER_CREATED_EVENT;
-                    case STARTED -> ContainerEventType.CONTAINER_STARTED_EVENT;
-                    case STOPPED -> ContainerEventType.CONTAINER_STOPPED_EVENT;
-                    case DELETED -> ContainerEventType.CONTAINER_DELETED_EVENT;
-                })
-                .setCreatedAt(e.createdAtNanos());
-        e.pod().ifPresent(pod -> response.setPodSandboxStatus(SandboxResponses.status(pod, false, Optional.empty()).getStatus()));
-        for (Container c : e.containers()) {
-            response.addContainersStatuses(ContainerResponses.status(c, false, Optional.empty()).getStatus());
-        }
-        return response.build();
     }
 
     /** One subscriber. All calls on the observer happen inside {@link #drain}, one at a time. */
@@ -138,7 +118,7 @@ public final class ContainerEventStreams implements AutoCloseable {
                     if (event == null) {
                         return;
                     }
-                    call.onNext(toProto(event));
+                    call.onNext(EventResponses.toProto(event));
                 }
             } catch (RuntimeException e) {
                 // The call went away under us (cancelled, transport closed): nothing more to send.

@@ -1,6 +1,7 @@
 package io.crisp.core.server;
 
 import io.crisp.core.config.ConfigException;
+import io.crisp.core.stream.StreamTokens;
 import io.crisp.spi.BackendException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -9,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place failures become gRPC statuses. Backend kinds map one to one; a status thrown on
- * purpose passes through; anything else is a bug, logged once here with the RPC name and answered
+ * purpose passes through; too many streaming URLs waiting is RESOURCE_EXHAUSTED; anything else is a bug, logged once here with the RPC name and answered
  * INTERNAL with its message, never the UNKNOWN grpc-java would send for an escaped exception.
  */
 public final class GrpcStatusMapper {
@@ -26,6 +27,9 @@ public final class GrpcStatusMapper {
         }
         if (error instanceof ConfigException ce) {
             return Status.FAILED_PRECONDITION.withDescription(ce.getMessage()).asRuntimeException();
+        }
+        if (error instanceof StreamTokens.TooManyInFlight busy) {
+            return Status.RESOURCE_EXHAUSTED.withDescription(busy.getMessage()).asRuntimeException();
         }
         if (error instanceof IllegalArgumentException iae) {
             return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();

@@ -1,6 +1,10 @@
 package io.crisp.core.server;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -20,5 +24,15 @@ public final class Rpc {
         }
         observer.onNext(response);
         observer.onCompleted();
+    }
+
+    /**
+     * {@code method} bound to {@code body}, a function from request to response run through
+     * {@link #unary(StreamObserver, String, Supplier)} under the method's name (e.g. {@code RunPodSandbox}).
+     */
+    public static <Q, R> ServerMethodDefinition<Q, R> unary(MethodDescriptor<Q, R> method, Function<Q, R> body) {
+        String rpc = method.getBareMethodName();
+        return ServerMethodDefinition.create(method,
+                ServerCalls.asyncUnaryCall((request, observer) -> unary(observer, rpc, () -> body.apply(request))));
     }
 }

@@ -41,7 +41,7 @@ final class ContainerEventStreamsTest {
     void serve() throws IOException {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new RuntimeServiceImpl(null, null, null, null, null, null, null, streams)).build().start();
+                .addService(new RuntimeServiceImpl(new RuntimeInfoRpcs(null, null, streams))).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
     }
 

@@ -20,6 +20,8 @@ import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.core.daemon.Lifecycle;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.runtime.EventRouter;
+import io.crisp.core.stats.StatsService;
+import io.crisp.core.stream.StreamUrls;
 import io.crisp.cri.v1.CgroupDriver;
 import io.crisp.cri.v1.NetworkConfig;
 import io.crisp.cri.v1.PodSandboxConfig;
@@ -107,8 +109,12 @@ final class RuntimeServiceImplTest {
                 config.imagePullProgressTimeout(), config.maxConcurrentDownloads(), config.platform()));
         images.start();
         lifecycle = Lifecycle.start(state, config, images, new EventRouter());
-        RuntimeServiceImpl service = new RuntimeServiceImpl(new RuntimeInfoService(state), state.node(), lifecycle.sandboxes(),
-                lifecycle.containers(), lifecycle.bundles(), lifecycle.streaming()::url, lifecycle.stats());
+        RuntimeServiceImpl service = new RuntimeServiceImpl(
+                new RuntimeInfoRpcs(new RuntimeInfoService(state), state.node(), null),
+                new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
+                new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
+                new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
+                new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers())));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(service, new RpcLogInterceptor())).build().start();
