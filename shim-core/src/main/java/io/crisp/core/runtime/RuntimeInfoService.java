@@ -126,6 +126,9 @@ public final class RuntimeInfoService {
                 table.put(key.key(), l);
             } else if (value instanceof java.time.Duration d) {
                 table.put(key.key(), io.crisp.spi.Durations.format(d));
+            } else if (value instanceof java.util.Collection<?> list) {
+                ArrayNode array = table.putArray(key.key()); // cni_bin_dir: a JSON array, as in the TOML
+                list.forEach(item -> array.add(item.toString()));
             } else {
                 table.put(key.key(), value.toString());
             }

@@ -222,6 +222,9 @@ final class RuntimeServiceImplTest {
         JsonNode config = json.readTree(info.get("config"));
         assertEquals("demo", config.get("runtime").get("default_runtime").asText());
         assertEquals("example", config.get("runtimes").get("other").get("plugin").asText());
+        JsonNode cniBinDir = config.get("network").get("cni_bin_dir");
+        assertTrue(cniBinDir.isArray() && cniBinDir.size() >= 1 && cniBinDir.get(0).asText().startsWith("/"),
+                "lists are JSON arrays (crictl info showed \"[/opt/cni/bin, /usr/lib/cni]\"): " + cniBinDir);
         assertEquals("", json.readTree(info.get("node")).get("pod_cidr").asText());
     }
 
