@@ -16,6 +16,9 @@ import io.crisp.cri.v1.PodSandboxStatusResponse;
 import io.crisp.cri.v1.RemovePodSandboxRequest;
 import io.crisp.cri.v1.RunPodSandboxRequest;
 import io.crisp.cri.v1.StopPodSandboxRequest;
+import io.crisp.core.state.FileTrees;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,6 +95,10 @@ final class PodsCommand implements Callable<Integer> {
         };
     }
 
+    static final String KUBELET_LOG_ROOT = "/var/log/pods/";
+    /** The annotation `pods run` sets when it chose the pod's log directory. */
+    static final String CLI_LOG_DIRECTORY = "io.crisp.cli/log-directory";
+
     /** The RunPodSandbox request the run flags describe. */
     RunPodSandboxRequest runRequest() {
         if (args.size() != 1) {
@@ -101,8 +108,15 @@ final class PodsCommand implements Callable<Integer> {
         String podUid = uid != null ? uid : UUID.randomUUID().toString();
         PodSandboxConfig.Builder config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace(namespace).setUid(podUid).setAttempt(0))
-                .setHostname(name)
-                .setLogDirectory(logDir != null ? logDir : "/var/log/pods/" + namespace + "_" + name + "_" + podUid)
+                .setHostname(name);
+        if (logDir != null) {
+            config.setLogDirectory(logDir);
+        } else {
+            // The kubelet's layout; marked, so that `crisp pods rm` removes what this command chose.
+            String dir = KUBELET_LOG_ROOT + namespace + "_" + name + "_" + podUid;
+            config.setLogDirectory(dir).putAnnotations(CLI_LOG_DIRECTORY, dir);
+        }
+        config
                 .putAllLabels(CriCall.keyValues("--label", labels))
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
                         .setNamespaceOptions(NamespaceOption.newBuilder()
@@ -172,9 +186,16 @@ final class PodsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int remove(CriClient cri) {
+    private int remove(CriClient cri) throws IOException {
         for (String id : requireIds(cri)) {
+            String logs = cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+                    .getStatus().getAnnotationsMap().getOrDefault(CLI_LOG_DIRECTORY, "");
             cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+            // Only a directory `pods run` chose itself, and only under the kubelet's root.
+            Path dir = Path.of(logs.isEmpty() ? "/" : logs).normalize();
+            if (!logs.isEmpty() && dir.startsWith(KUBELET_LOG_ROOT) && dir.getNameCount() == 4) {
+                FileTrees.delete(dir);
+            }
             System.out.println("removed " + id);
         }
         return 0;

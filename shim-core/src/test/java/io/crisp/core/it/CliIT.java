@@ -1,6 +1,7 @@
 package io.crisp.core.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,34 @@ final class CliIT {
             // crisp config still shows the refusal: finding it is what it is for.
             Crisp.Run config = Crisp.run(List.of("config", "--config", daemon.config.toString()));
             assertEquals(2, config.exitCode(), config.all());
+        }
+    }
+
+    @Test
+    void podsRmRemovesTheLogDirectoryPodsRunChose() throws Exception {
+        Pods.requirePrerequisites();
+        try (DaemonProcess daemon = Pods.configure(new DaemonProcess(dir.resolve("d")))) {
+            daemon.start();
+            Pods.importImages(daemon, dir.resolve("images"));
+            List<String> run = new ArrayList<>(List.of("pods", "run", "cli-logs", "--host-network", "--namespace", "crisp-test"));
+            run.addAll(daemon.flags());
+            Crisp.Run started = Crisp.run(run);
+            assertEquals(0, started.exitCode(), started.all());
+            String id = started.stdout().lines().reduce((a, b) -> b).orElseThrow().trim();
+            String dirName = daemon.client().runtime().podSandboxStatus(io.crisp.cri.v1.PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(id).build()).getStatus().getMetadata().getUid();
+            Path logs = Path.of("/var/log/pods/crisp-test_cli-logs_" + dirName);
+            List<String> container = new ArrayList<>(List.of("containers", "run", id, "--name", "c", "--image", Pods.BUSYBOX));
+            container.addAll(daemon.flags());
+            container.addAll(List.of("--", "echo", "hi"));
+            Crisp.Run ran = Crisp.run(container);
+            assertEquals(0, ran.exitCode(), ran.all());
+            Pods.await(() -> Files.exists(logs.resolve("c/0.log")), 10, "the container's log in " + logs);
+            List<String> rm = new ArrayList<>(List.of("pods", "rm", id));
+            rm.addAll(daemon.flags());
+            Crisp.Run removed = Crisp.run(rm);
+            assertEquals(0, removed.exitCode(), removed.all());
+            assertFalse(Files.exists(logs), logs + " removed with the pod");
         }
     }
 
