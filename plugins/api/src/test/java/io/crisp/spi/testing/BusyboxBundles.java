@@ -85,6 +85,16 @@ public final class BusyboxBundles {
         return spec;
     }
 
+    /** Sets the bundle's memory limit ({@code linux.resources.memory.limit}), as the core does for a container's. */
+    public static void limitMemory(Path bundle, long bytes) throws IOException {
+        Path config = bundle.resolve("config.json");
+        ObjectNode spec = (ObjectNode) JSON.readTree(config.toFile());
+        ObjectNode linux = spec.has("linux") ? (ObjectNode) spec.get("linux") : spec.putObject("linux");
+        ObjectNode resources = linux.has("resources") ? (ObjectNode) linux.get("resources") : linux.putObject("resources");
+        resources.putObject("memory").put("limit", bytes);
+        write(bundle, spec);
+    }
+
     /** Removes {@link #CGROUP_PARENT} from every cgroup hierarchy (v1) or the unified one (v2), once it is empty. */
     public static void removeCgroupParent() {
         Path root = Path.of("/sys/fs/cgroup");
