@@ -137,9 +137,11 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     // ---- stats --------------------------------------------------------------------------------
 
     @Test
-    void statsOfARunningContainerAndNotOfAStoppedOne() throws Exception {
+    void statsOfARunningContainerOrSandboxAndNotOfAStoppedOne() throws Exception {
         requires(Capability.STATS);
-        String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
+        SandboxState pod = runSandbox(harness.sandboxId());
+        assertEquals(pod.id(), backend.containerStats(pod.id()).containerId(), "a sandbox id: its infra process");
+        String c = running(pod, "sleep 1000");
         ContainerStatsSample sample = backend.containerStats(c);
         assertEquals(c, sample.containerId());
         assertTrue(sample.timestampNanos() > 0);

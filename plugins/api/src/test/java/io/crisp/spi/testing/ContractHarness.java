@@ -98,9 +98,15 @@ final class ContractHarness implements AutoCloseable {
         }
     }
 
-    /** Removes every container and sandbox the test made (through a fresh backend), closes the backends. */
+    /**
+     * Closes the test's backends, then removes every container and sandbox the test made through a
+     * new backend on the same state (as a restarted daemon would), and closes that one too.
+     */
     @Override
     public void close() {
+        for (RuntimeBackend backend : List.copyOf(backends)) {
+            quietly("close backend", backend::close);
+        }
         RuntimeBackend cleaner = newBackend();
         for (String id : containers) {
             quietly("remove container " + id, () -> cleaner.removeContainer(id));
@@ -109,9 +115,7 @@ final class ContractHarness implements AutoCloseable {
             quietly("stop sandbox " + id, () -> cleaner.stopSandbox(id, Duration.ZERO));
             quietly("remove sandbox " + id, () -> cleaner.removeSandbox(id));
         }
-        for (RuntimeBackend backend : backends) {
-            quietly("close backend", backend::close);
-        }
+        quietly("close the cleaning backend", cleaner::close);
     }
 
     private static void quietly(String what, Runnable action) {
