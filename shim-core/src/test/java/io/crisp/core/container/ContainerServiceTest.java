@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ContainerService} in-process on an in-memory backend: its rollback paths. Needs root. */
+/** {@link ContainerService} in-process on an in-memory backend (see {@link InProcessCore}): its rollback paths. Needs root. */
 final class ContainerServiceTest {
     @TempDir
     Path dir;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link SandboxService} in-process on an in-memory backend: what it keeps and what it undoes. Needs root. */
+/** {@link SandboxService} in-process on an in-memory backend (see {@link InProcessCore}): what it keeps and what it undoes. Needs root. */
 final class SandboxServiceTest {
     @TempDir
     Path dir;
@@ -41,7 +41,10 @@ final class SandboxServiceTest {
         String id = sandboxes.runPodSandbox(CriRequests.pod("web"));
         assertEquals(Sandbox.State.READY, sandboxes.status(id).state());
         assertEquals(Set.of(id), core.backend.sandboxIds());
-        assertTrue(!core.traces().isEmpty(), "a running pod has a bundle and a rootfs");
+        List<String> traces = core.traces();
+        assertTrue(traces.stream().anyMatch(t -> t.endsWith("/bundles/" + id)), traces::toString);
+        assertTrue(traces.stream().anyMatch(t -> t.startsWith("mount ") && t.contains("/netns/")), () -> "a pinned netns: " + traces);
+        assertTrue(traces.stream().anyMatch(t -> t.startsWith("mount ") && t.contains("/snapshots/")), () -> "a rootfs: " + traces);
         sandboxes.stop(id);
         assertEquals(Sandbox.State.NOT_READY, sandboxes.status(id).state());
         sandboxes.remove(id);
@@ -58,7 +61,7 @@ final class SandboxServiceTest {
         assertEquals(BackendException.Kind.INTERNAL, e.kind());
         assertEquals(List.of(), sandboxes.listPodSandbox(SandboxFilter.ALL));
         assertEquals(Set.of(), core.backend.sandboxIds());
-        assertEquals(List.of(), core.traces(), "bundle, rootfs snapshot and its mount are gone");
+        assertEquals(List.of(), core.traces(), "bundle, rootfs snapshot and its mount, netns and CNI result are gone");
 
         String again = sandboxes.runPodSandbox(CriRequests.pod("web"));
         assertEquals(Sandbox.State.READY, sandboxes.status(again).state(), "the pod's name was released");

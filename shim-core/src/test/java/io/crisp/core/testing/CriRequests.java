@@ -19,12 +19,17 @@ import io.crisp.cri.v1.RunPodSandboxRequest;
 public final class CriRequests {
     private CriRequests() {}
 
-    /** A pod on the node's network (no CNI) on handler {@code fake}. */
+    /** A pod with a network of its own (CNI) on handler {@code fake}. */
     public static PodSandboxRequest pod(String name) {
+        return pod(name, NamespaceMode.POD);
+    }
+
+    /** A pod on handler {@code fake}, on its own network ({@code POD}) or the node's ({@code NODE}). */
+    public static PodSandboxRequest pod(String name, NamespaceMode network) {
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid("uid-" + name))
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(network))))
                 .build();
         return SandboxRequests.from(RunPodSandboxRequest.newBuilder().setConfig(config).setRuntimeHandler("fake").build());
     }

@@ -57,6 +57,12 @@ public final class InProcessCore implements AutoCloseable {
         Path home = Files.createDirectories(dir.resolve("home"));
         Path plugins = Files.createDirectories(home.resolve("plugins"));
         Path file = dir.resolve("crisp.toml");
+        // A network of only the loopback plugin: pods get a pinned namespace and CNI ADD/DEL, no
+        // bridge or address on the host.
+        Path cni = Files.createDirectories(dir.resolve("cni"));
+        Files.writeString(cni.resolve("10-loopback.conflist"), """
+                {"cniVersion": "1.0.0", "name": "crisp-core-test", "plugins": [{"type": "loopback"}]}
+                """);
         Files.writeString(file, """
                 root = "%s"
                 state = "%s"
@@ -64,13 +70,17 @@ public final class InProcessCore implements AutoCloseable {
                 [image]
                 pause_image = "%s"
 
+                [network]
+                cni_conf_dir = "%s"
+                cni_bin_dir = ["/usr/lib/cni"]
+
                 [runtime]
                 default_runtime = "fake"
                 plugins_dir = "%s"
 
                 [runtimes.fake]
                 plugin = "fake"
-                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, plugins));
+                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, cni, plugins));
         config = new ConfigLoader(home).load(file, true, dir.resolve("crisp.d"), Map.of());
 
         RuntimePlugin plugin = (handlerConfig, context) -> backend;
@@ -93,10 +103,11 @@ public final class InProcessCore implements AutoCloseable {
         lifecycle = Lifecycle.start(state, config, images, new EventRouter());
     }
 
-    /** Entries of {@code <state>/bundles}, {@code <root>/snapshots} and mounts under the directory: what a pod or container leaves. */
+    /** What pods and containers leave: entries of the bundles, snapshots, netns and CNI results directories, and mounts. */
     public List<String> traces() throws IOException {
         List<String> traces = new java.util.ArrayList<>();
-        for (Path d : List.of(config.state().resolve("bundles"), config.root().resolve("snapshots"))) {
+        for (Path d : List.of(config.state().resolve("bundles"), config.root().resolve("snapshots"),
+                config.state().resolve("netns"), config.root().resolve("cni").resolve("results"))) {
             if (Files.isDirectory(d)) {
                 try (Stream<Path> entries = Files.list(d)) {
                     entries.forEach(e -> traces.add(e.toString()));
