@@ -14,6 +14,7 @@ import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.StreamExecSpec;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -104,17 +105,36 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     // ---- attach -------------------------------------------------------------------------------
 
     @Test
-    void attachConnectsToTheContainersStdioAndDetachLeavesItRunning() throws Exception {
+    void attachConnectsToTheContainersStdioAndDetachLeavesItRunningWithStdinOpen() throws Exception {
         requires(Capability.ATTACH);
         String c = running(runSandbox(harness.sandboxId()), "cat", true, false);
-        try (StdioSession s = backend.attach(c, IN_OUT)) {
-            StreamCollector out = new StreamCollector(s.stdout().orElseThrow(), "attach-out");
-            OutputStream in = s.stdin().orElseThrow();
-            in.write("ping\n".getBytes(UTF_8));
-            in.flush();
-            out.awaitContains("ping\n");
+        for (String line : List.of("one\n", "two\n")) { // detach, then attach again: stdin is still open
+            try (StdioSession s = backend.attach(c, IN_OUT)) {
+                StreamCollector out = new StreamCollector(s.stdout().orElseThrow(), "attach-out");
+                OutputStream in = s.stdin().orElseThrow();
+                in.write(line.getBytes(UTF_8));
+                in.flush();
+                out.awaitContains(line);
+            }
+            assertEquals(Phase.RUNNING, backend.containerState(c).phase(), "detaching does not stop the container");
         }
-        assertEquals(Phase.RUNNING, backend.containerState(c).phase(), "detaching does not stop the container");
+    }
+
+    @Test
+    void severalAttachmentsAllSeeTheOutput() throws Exception {
+        requires(Capability.ATTACH);
+        String c = running(runSandbox(harness.sandboxId()), "cat", true, false);
+        try (StdioSession first = backend.attach(c, IN_OUT);
+                StdioSession second = backend.attach(c, new StdioWiring(false, true, false, false))) {
+            assertTrue(second.stdin().isEmpty(), "only the streams asked for");
+            StreamCollector firstOut = new StreamCollector(first.stdout().orElseThrow(), "first");
+            StreamCollector secondOut = new StreamCollector(second.stdout().orElseThrow(), "second");
+            OutputStream in = first.stdin().orElseThrow();
+            in.write("both\n".getBytes(UTF_8));
+            in.flush();
+            firstOut.awaitContains("both\n");
+            secondOut.awaitContains("both\n");
+        }
     }
 
     @Test
