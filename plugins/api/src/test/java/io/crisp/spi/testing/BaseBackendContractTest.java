@@ -102,6 +102,22 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
         }
     }
 
+    @Test
+    void streamingExecWithATtyHasItsOutputOnStdoutOnly() throws Exception {
+        requires(Capability.EXEC);
+        String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
+        StdioWiring tty = new StdioWiring(false, true, false, true);
+        try (StdioSession s = backend.exec(new StreamExecSpec(c, List.of("sh", "-c", "echo out; echo err >&2; exit 3"), tty))) {
+            assertTrue(s.stderr().isEmpty() && s.stdin().isEmpty(), "a terminal has no separate stderr");
+            s.resize(100, 30);
+            // A terminal ends lines with \r\n; how many \r is the runtime's business.
+            List<String> lines = List.of(new StreamCollector(s.stdout().orElseThrow(), "tty-out").atEnd().replace("\r", "")
+                    .split("\n"));
+            assertEquals(List.of("out", "err"), lines, "both streams on the terminal");
+            assertEquals(3, s.exit().get(LONG.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
     // ---- attach -------------------------------------------------------------------------------
 
     @Test
