@@ -2,6 +2,7 @@ package io.crisp.spi.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -156,8 +157,15 @@ public abstract class BackendContractFixture {
         return id;
     }
 
-    static void assertKind(Kind expected, Executable call) {
+    static BackendException assertKind(Kind expected, Executable call) {
         BackendException e = assertThrows(BackendException.class, call);
         assertEquals(expected, e.kind(), e::getMessage);
+        return e;
+    }
+
+    /** As {@link #assertKind}, and the message, which the user sees as is, names {@code id}. */
+    static void assertKindNaming(Kind expected, String id, Executable call) {
+        BackendException e = assertKind(expected, call);
+        assertTrue(e.getMessage().contains(id), () -> "the message names " + id + ": " + e.getMessage());
     }
 }

@@ -47,7 +47,7 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     void execSyncPastItsTimeoutIsDeadlineExceededAndKillsTheCommand() throws Exception {
         requires(Capability.EXEC_SYNC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
-        assertKind(Kind.DEADLINE_EXCEEDED,
+        assertKindNaming(Kind.DEADLINE_EXCEEDED, c,
                 () -> backend.execSync(new ExecSpec(c, List.of("sleep", "4242"), Duration.ofMillis(500), false, 100)));
         ExecResult ps = backend.execSync(new ExecSpec(c, List.of("ps"), LONG, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
         assertFalse(new String(ps.stdout(), UTF_8).contains("4242"), () -> "killed: " + new String(ps.stdout(), UTF_8));

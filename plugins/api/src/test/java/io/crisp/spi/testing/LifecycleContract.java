@@ -177,20 +177,22 @@ public abstract class LifecycleContract extends BackendContractFixture {
     }
 
     @Test
-    void unknownIdsAreNotFound() throws Exception {
+    void unknownIdsAreNotFoundNamingTheId() throws Exception {
         requires(Capability.POD_LIFECYCLE);
         String c = harness.containerId();
         SandboxState noSuchPod = new SandboxState(harness.sandboxId(), true, OptionalLong.empty());
-        assertKind(Kind.NOT_FOUND, () -> backend.createContainer(containerSpec(c, noSuchPod, bundle(c, noSuchPod, "true"),
-                false, false)));
-        assertKind(Kind.NOT_FOUND, () -> backend.sandboxState("unknown"));
-        assertKind(Kind.NOT_FOUND, () -> backend.containerState("unknown"));
-        assertKind(Kind.NOT_FOUND, () -> backend.startContainer("unknown"));
+        assertKindNaming(Kind.NOT_FOUND, noSuchPod.id(), () -> backend.createContainer(containerSpec(c, noSuchPod,
+                bundle(c, noSuchPod, "true"), false, false)));
+        String unknown = "unknown42";
+        assertKindNaming(Kind.NOT_FOUND, unknown, () -> backend.sandboxState(unknown));
+        assertKindNaming(Kind.NOT_FOUND, unknown, () -> backend.containerState(unknown));
+        assertKindNaming(Kind.NOT_FOUND, unknown, () -> backend.startContainer(unknown));
         if (supportedCapabilities().contains(Capability.EXEC_SYNC)) {
-            assertKind(Kind.NOT_FOUND, () -> backend.execSync(new ExecSpec("unknown", List.of("true"), Duration.ZERO, false, 10)));
+            assertKindNaming(Kind.NOT_FOUND, unknown,
+                    () -> backend.execSync(new ExecSpec(unknown, List.of("true"), Duration.ZERO, false, 10)));
         }
         if (supportedCapabilities().contains(Capability.STATS)) {
-            assertKind(Kind.NOT_FOUND, () -> backend.containerStats("unknown"));
+            assertKindNaming(Kind.NOT_FOUND, unknown, () -> backend.containerStats(unknown));
         }
     }
 
