@@ -71,7 +71,7 @@ final class ContractHarness implements AutoCloseable {
 
     /** An id unique on the host (the runtime's state is host-wide), valid for every backend. */
     private String newId(String prefix) {
-        return prefix + ProcessHandle.current().pid() + "x" + System.nanoTime() % 1_000_000 + "x" + (counter++);
+        return prefix + ProcessHandle.current().pid() + "x" + Math.floorMod(System.nanoTime(), 1_000_000) + "x" + (counter++);
     }
 
     /** A new, empty bundle directory for {@code id} (a second one when the test reuses an id). */
