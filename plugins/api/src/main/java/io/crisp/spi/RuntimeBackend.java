@@ -85,13 +85,21 @@ public interface RuntimeBackend extends AutoCloseable {
         throw BackendException.unimplemented(getClass().getSimpleName(), "RemovePodSandbox");
     }
 
-    /** Creates (but does not start) a container inside a running sandbox. */
+    /**
+     * Creates (but does not start) a container inside a running sandbox.
+     *
+     * @throws BackendException NOT_FOUND if the sandbox is unknown, FAILED_PRECONDITION if it is not running
+     */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default ContainerState createContainer(ContainerSpec spec) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "CreateContainer");
     }
 
-    /** Starts a created container. */
+    /**
+     * Starts a created container.
+     *
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if it was started already
+     */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default ContainerState startContainer(String containerId) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "StartContainer");
@@ -131,7 +139,7 @@ public interface RuntimeBackend extends AutoCloseable {
      * When {@code spec.timeout()} is not zero and expires, the process is killed and the call fails
      * with DEADLINE_EXCEEDED. Output beyond {@code spec.maxOutputBytes()} per stream is dropped.
      *
-     * @throws BackendException FAILED_PRECONDITION if the container is not running
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if the container is not running
      */
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default ExecResult execSync(ExecSpec spec) {

@@ -255,6 +255,10 @@ final class KataBackend implements RuntimeBackend {
         }
         Pod pod = pods.get(spec.sandboxId());
         Task infra = tasks.get(spec.sandboxId());
+        if (pod == null && infra == null) {
+            throw BackendException.notFound("container %s: sandbox %s is not known to handler %s", id, spec.sandboxId(),
+                    handler);
+        }
         if (pod == null || infra == null || !infra.isRunning()) {
             throw BackendException.failedPrecondition("container %s: sandbox %s is not running in handler %s", id,
                     spec.sandboxId(), handler);

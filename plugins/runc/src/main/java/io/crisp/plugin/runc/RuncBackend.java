@@ -142,7 +142,12 @@ final class RuncBackend implements RuntimeBackend {
 
     @Override
     public ContainerState createContainer(ContainerSpec spec) {
-        require(spec.sandboxId(), "sandbox");
+        Tracked sandbox = require(spec.sandboxId(), "sandbox");
+        exits.refresh(sandbox);
+        if (!sandbox.running()) {
+            // Its namespaces are gone with its infra process: runc would fail to join them.
+            throw BackendException.failedPrecondition("container %s: sandbox %s is not running", spec.id(), spec.sandboxId());
+        }
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
         launch(t);

@@ -1,0 +1,36 @@
+package io.crisp.plugin.runc;
+
+import io.crisp.spi.Capability;
+import io.crisp.spi.RuntimePlugin;
+import io.crisp.spi.testing.BaseBackendContractTest;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The backend contract suite against the real runc, supervised by conmon. Needs root. */
+final class RuncBackendContractTest extends BaseBackendContractTest {
+    @Override
+    protected RuntimePlugin plugin() {
+        return new RuncPlugin();
+    }
+
+    /** A runc root of the test's own, so nothing else's containers are seen. */
+    @Override
+    protected Map<String, Object> options(Path dir) {
+        return Map.of("runtime_path", TestBundles.RUNC.toString(), "monitor_path", TestBundles.CONMON.toString(),
+                "runtime_root", dir.resolve("runc-root").toString());
+    }
+
+    @Override
+    protected Set<Capability> supportedCapabilities() {
+        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+    }
+
+    @Override
+    protected List<Path> prerequisites() {
+        return List.of(TestBundles.RUNC, TestBundles.CONMON);
+    }
+}

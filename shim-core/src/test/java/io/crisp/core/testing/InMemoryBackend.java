@@ -1,0 +1,122 @@
+package io.crisp.core.testing;
+
+import io.crisp.spi.BackendException;
+import io.crisp.spi.Capability;
+import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerState.Phase;
+import io.crisp.spi.model.ExitStatus;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A backend that runs nothing: sandboxes and containers are entries in maps, with the states the
+ * SPI promises (idempotent stop and remove, NOT_FOUND for unknown ids). {@link #failNext} makes one
+ * operation fail once, for the core's rollback paths. For tests of the core only; what a real
+ * backend must do is the contract suite's (plugins/api, BaseBackendContractTest).
+ */
+public final class InMemoryBackend implements RuntimeBackend {
+    private final Map<String, SandboxState> sandboxes = new ConcurrentHashMap<>();
+    private final Map<String, ContainerState> containers = new ConcurrentHashMap<>();
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+
+    /** The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL. */
+    public void failNext(String operation) {
+        failing.add(operation);
+    }
+
+    public Set<String> sandboxIds() {
+        return Set.copyOf(sandboxes.keySet());
+    }
+
+    public Set<String> containerIds() {
+        return Set.copyOf(containers.keySet());
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.POD_LIFECYCLE);
+    }
+
+    @Override
+    public SandboxState runSandbox(SandboxSpec spec) {
+        maybeFail("runSandbox", spec.id());
+        SandboxState ready = new SandboxState(spec.id(), true, OptionalLong.of(4242));
+        if (sandboxes.putIfAbsent(spec.id(), ready) != null) {
+            throw new BackendException(BackendException.Kind.ALREADY_EXISTS, "sandbox " + spec.id() + " exists");
+        }
+        return ready;
+    }
+
+    @Override
+    public SandboxState sandboxState(String sandboxId) {
+        return Optional.ofNullable(sandboxes.get(sandboxId))
+                .orElseThrow(() -> BackendException.notFound("sandbox %s not found", sandboxId));
+    }
+
+    @Override
+    public void stopSandbox(String sandboxId, Duration timeout) {
+        sandboxes.computeIfPresent(sandboxId, (id, s) -> new SandboxState(id, false, OptionalLong.empty()));
+    }
+
+    @Override
+    public void removeSandbox(String sandboxId) {
+        sandboxes.remove(sandboxId);
+    }
+
+    @Override
+    public ContainerState createContainer(ContainerSpec spec) {
+        maybeFail("createContainer", spec.id());
+        ContainerState created = new ContainerState(spec.id(), Phase.CREATED, OptionalLong.empty(), Optional.empty(), Optional.empty());
+        if (containers.putIfAbsent(spec.id(), created) != null) {
+            throw new BackendException(BackendException.Kind.ALREADY_EXISTS, "container " + spec.id() + " exists");
+        }
+        return created;
+    }
+
+    @Override
+    public ContainerState startContainer(String containerId) {
+        ContainerState c = containerState(containerId);
+        maybeFail("startContainer", containerId);
+        ContainerState running = new ContainerState(c.id(), Phase.RUNNING, OptionalLong.of(4343), Optional.of(Instant.now()),
+                Optional.empty());
+        containers.put(containerId, running);
+        return running;
+    }
+
+    @Override
+    public void stopContainer(String containerId, int signal, Duration timeout) {
+        containers.computeIfPresent(containerId, (id, c) -> c.phase() == Phase.EXITED ? c
+                : new ContainerState(id, Phase.EXITED, OptionalLong.empty(), c.startedAt(),
+                        Optional.of(new ExitStatus(128 + 9, Instant.now(), Optional.empty()))));
+    }
+
+    @Override
+    public void removeContainer(String containerId) {
+        containers.remove(containerId);
+    }
+
+    @Override
+    public ContainerState containerState(String containerId) {
+        return Optional.ofNullable(containers.get(containerId))
+                .orElseThrow(() -> BackendException.notFound("container %s not found", containerId));
+    }
+
+    @Override
+    public void close() {}
+
+    private void maybeFail(String operation, String id) {
+        if (failing.remove(operation)) {
+            throw new BackendException(BackendException.Kind.INTERNAL, operation + " of " + id + " failed (as the test asked)");
+        }
+    }
+}
