@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.Capability;
@@ -13,14 +16,19 @@ import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimePlugin;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.PodIdentity;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,6 +53,9 @@ public abstract class BackendContractFixture {
     static final int SIGKILL = 9;
     static final Duration LONG = Duration.ofSeconds(20);
     static final StdioWiring IN_OUT = new StdioWiring(true, true, false, false);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Each container's bundle, for the exec process the core would derive from its spec. */
+    private final Map<String, Path> bundles = new HashMap<>();
 
     ContractHarness harness;
     RuntimeBackend backend;
@@ -124,7 +135,7 @@ public abstract class BackendContractFixture {
     SandboxState runSandbox(String id) throws Exception {
         Path bundle = sandboxBundle(harness.bundleDir(id), id);
         return backend.runSandbox(new SandboxSpec(id, new PodIdentity("contract", "default", "uid-" + id, 0), bundle,
-                Optional.empty(), Optional.of(harness.dir.resolve("logs")), Map.of(), Map.of()));
+                Optional.empty(), Optional.of(harness.dir.resolve("logs")), Map.of(), Map.of(), cgroupsPath(bundle)));
     }
 
     ContainerState createContainer(String id, SandboxState pod, String script) throws Exception {
@@ -142,8 +153,50 @@ public abstract class BackendContractFixture {
     }
 
     ContainerSpec containerSpec(String id, SandboxState pod, Path bundle, boolean stdin, boolean stdinOnce) {
+        bundles.put(id, bundle);
         return new ContainerSpec(id, pod.id(), "c-" + id, bundle, Optional.of(harness.log(id)), stdin, stdinOnce, false,
-                Map.of());
+                Map.of(), cgroupsPath(bundle));
+    }
+
+    /** An ExecSync as the core asks it: with the exec's OCI process derived from the container's spec. */
+    ExecSpec execSpec(String containerId, List<String> command, Duration timeout, boolean tty, int maxOutputBytes) {
+        return new ExecSpec(containerId, command, timeout, tty, maxOutputBytes, processJson(containerId, command, tty));
+    }
+
+    /** A streaming exec as the core asks it (see {@link #execSpec}). */
+    StreamExecSpec streamExecSpec(String containerId, List<String> command, StdioWiring stdio) {
+        return new StreamExecSpec(containerId, command, stdio, processJson(containerId, command, stdio.tty()));
+    }
+
+    /** The {@code linux.cgroupsPath} of a bundle's config.json, which the core hands the backend beside it. */
+    static String cgroupsPath(Path bundle) {
+        try {
+            return JSON.readTree(bundle.resolve("config.json").toFile()).path("linux").path("cgroupsPath").asText("");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What the core derives for an exec: the container's own {@code process} with {@code args} replaced,
+     * {@code terminal} set and no {@code consoleSize}; "" for a container this fixture did not create
+     * (the backend must then refuse the exec for its own reason, an unknown or stopped container).
+     */
+    private String processJson(String containerId, List<String> command, boolean tty) {
+        Path bundle = bundles.get(containerId);
+        if (bundle == null) {
+            return "";
+        }
+        try {
+            ObjectNode process = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile()).path("process").deepCopy();
+            ArrayNode args = process.putArray("args");
+            command.forEach(args::add);
+            process.put("terminal", tty);
+            process.remove("consoleSize");
+            return JSON.writeValueAsString(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String running(SandboxState pod, String script) throws Exception {

@@ -36,7 +36,7 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     void execSyncReturnsStdoutStderrAndTheExitCode() throws Exception {
         requires(Capability.EXEC_SYNC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
-        ExecResult r = backend.execSync(new ExecSpec(c, List.of("sh", "-c", "echo $GREETING; pwd; echo err >&2; exit 5"),
+        ExecResult r = backend.execSync(execSpec(c, List.of("sh", "-c", "echo $GREETING; pwd; echo err >&2; exit 5"),
                 LONG, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
         assertEquals(5, r.exitCode());
         assertEquals("hello from env\n/tmp\n", new String(r.stdout(), UTF_8), "the container's env and cwd");
@@ -48,8 +48,8 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
         requires(Capability.EXEC_SYNC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
         assertKindNaming(Kind.DEADLINE_EXCEEDED, c,
-                () -> backend.execSync(new ExecSpec(c, List.of("sleep", "4242"), Duration.ofMillis(500), false, 100)));
-        ExecResult ps = backend.execSync(new ExecSpec(c, List.of("ps"), LONG, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
+                () -> backend.execSync(execSpec(c, List.of("sleep", "4242"), Duration.ofMillis(500), false, 100)));
+        ExecResult ps = backend.execSync(execSpec(c, List.of("ps"), LONG, false, ExecSpec.CRI_MAX_OUTPUT_BYTES));
         assertFalse(new String(ps.stdout(), UTF_8).contains("4242"), () -> "killed: " + new String(ps.stdout(), UTF_8));
     }
 
@@ -57,7 +57,7 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     void execSyncKeepsAtMostMaxOutputBytesOfEachStream() throws Exception {
         requires(Capability.EXEC_SYNC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
-        ExecResult r = backend.execSync(new ExecSpec(c, List.of("sh", "-c", "head -c 100000 /dev/zero; echo 0123456789 >&2"),
+        ExecResult r = backend.execSync(execSpec(c, List.of("sh", "-c", "head -c 100000 /dev/zero; echo 0123456789 >&2"),
                 LONG, false, 10));
         assertEquals(0, r.exitCode(), "the command ran to its end");
         assertEquals(10, r.stdout().length);
@@ -71,9 +71,9 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
         String c = harness.containerId();
         createContainer(c, pod, "sleep 1000");
         for (int round = 0; round < 2; round++) { // created, then exited
-            assertKind(Kind.FAILED_PRECONDITION, () -> backend.execSync(new ExecSpec(c, List.of("true"), LONG, false, 10)));
+            assertKind(Kind.FAILED_PRECONDITION, () -> backend.execSync(execSpec(c, List.of("true"), LONG, false, 10)));
             if (supportedCapabilities().contains(Capability.EXEC)) {
-                assertKind(Kind.FAILED_PRECONDITION, () -> backend.exec(new StreamExecSpec(c, List.of("true"), IN_OUT)));
+                assertKind(Kind.FAILED_PRECONDITION, () -> backend.exec(streamExecSpec(c, List.of("true"), IN_OUT)));
             }
             if (supportedCapabilities().contains(Capability.ATTACH)) {
                 assertKind(Kind.FAILED_PRECONDITION, () -> backend.attach(c, IN_OUT));
@@ -89,7 +89,7 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
     void streamingExecPassesStdinToTheCommandAndEndsAtEof() throws Exception {
         requires(Capability.EXEC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
-        try (StdioSession s = backend.exec(new StreamExecSpec(c, List.of("sh", "-c", "cat; exit 4"), IN_OUT))) {
+        try (StdioSession s = backend.exec(streamExecSpec(c, List.of("sh", "-c", "cat; exit 4"), IN_OUT))) {
             assertTrue(s.stderr().isEmpty(), "only the streams asked for");
             StreamCollector out = new StreamCollector(s.stdout().orElseThrow(), "exec-out");
             OutputStream in = s.stdin().orElseThrow();
@@ -107,7 +107,7 @@ public abstract class BaseBackendContractTest extends LifecycleContract {
         requires(Capability.EXEC);
         String c = running(runSandbox(harness.sandboxId()), "sleep 1000");
         StdioWiring tty = new StdioWiring(false, true, false, true);
-        try (StdioSession s = backend.exec(new StreamExecSpec(c, List.of("sh", "-c", "echo out; echo err >&2; exit 3"), tty))) {
+        try (StdioSession s = backend.exec(streamExecSpec(c, List.of("sh", "-c", "echo out; echo err >&2; exit 3"), tty))) {
             assertTrue(s.stderr().isEmpty() && s.stdin().isEmpty(), "a terminal has no separate stderr");
             s.resize(100, 30);
             // A terminal ends lines with \r\n; how many \r is the runtime's business.
