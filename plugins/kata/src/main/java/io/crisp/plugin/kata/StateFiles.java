@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import io.crisp.plugin.kit.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,20 +1,16 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.AtomicFiles;
+import io.crisp.plugin.kit.FileTrees;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,12 +132,9 @@ final class ContainerFiles {
     }
 
     void writeMeta(String id, Properties meta) throws IOException {
-        Path target = meta(id);
-        Path tmp = target.resolveSibling("meta.properties.tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            meta.store(w, null);
-        }
-        moveAtomically(tmp, target);
+        StringWriter text = new StringWriter();
+        meta.store(text, null);
+        AtomicFiles.writeAtomically(meta(id), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<Properties> readMeta(String id) throws IOException {
@@ -155,10 +148,7 @@ final class ContainerFiles {
     }
 
     void writeStarted(String id, Instant at) throws IOException {
-        Path target = started(id);
-        Path tmp = target.resolveSibling("started.tmp");
-        Files.writeString(tmp, at.toString());
-        moveAtomically(tmp, target);
+        AtomicFiles.writeAtomically(started(id), at.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<Instant> readStarted(String id) throws IOException {
@@ -191,7 +181,7 @@ final class ContainerFiles {
         try {
             Files.deleteIfExists(exitFile(id));
             Files.deleteIfExists(socketDir().resolve(id));
-            deleteTree(dir(id));
+            FileTrees.deleteTree(dir(id));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the state of " + id + " under " + root, e);
         }
@@ -208,37 +198,6 @@ final class ContainerFiles {
             } catch (IOException e) {
                 LOG.debug("container {}: cannot delete {} in its bundle", id, leftover, e);
             }
-        }
-    }
-
-    /** Deletes a tree without following symlinks. */
-    static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    private static void moveAtomically(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
