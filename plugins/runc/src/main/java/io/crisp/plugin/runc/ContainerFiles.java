@@ -2,8 +2,8 @@ package io.crisp.plugin.runc;
 
 import io.crisp.plugin.kit.AtomicFiles;
 import io.crisp.plugin.kit.FileTrees;
+import io.crisp.plugin.kit.RecordFiles;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +14,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * STATE/exits/ID             conmon --exit-dir: the exit code, written when the container exits
  * STATE/sock/ID -> BUNDLE    conmon --socket-dir-path: symlink to the bundle, which holds "attach"
  * STATE/objects/ID/          conmon --persist-dir, one per sandbox or container
- *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty (written by the backend)
+ *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty, version (written by the backend)
  *     started                instant of a successful runtime start (written by the backend)
  *     pid / conmon.pid       container init pid (runc --pid-file) and conmon's pid
  *     sync                   what conmon wrote on its sync pipe: {"data": PID} or {"data": -1, "message": ...}
@@ -42,6 +44,8 @@ final class ContainerFiles {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerFiles.class);
     /** Ids become file names and runtime arguments: keep them to what runc accepts. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}");
+    /** The format of meta.properties ({@link RecordFiles#VERSION}); files without one are the same format. */
+    private static final int META_VERSION = 1;
 
     private final Path root;
 
@@ -132,19 +136,17 @@ final class ContainerFiles {
     }
 
     void writeMeta(String id, Properties meta) throws IOException {
-        StringWriter text = new StringWriter();
-        meta.store(text, null);
-        AtomicFiles.writeAtomically(meta(id), text.toString().getBytes(StandardCharsets.UTF_8));
+        Map<String, String> record = new TreeMap<>();
+        meta.stringPropertyNames().forEach(k -> record.put(k, meta.getProperty(k)));
+        RecordFiles.write(meta(id), META_VERSION, record);
     }
 
     Optional<Properties> readMeta(String id) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(meta(id), StandardCharsets.UTF_8)) {
-            p.load(r);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        return Optional.of(p);
+        return RecordFiles.read(meta(id)).map(record -> {
+            Properties p = new Properties();
+            p.putAll(record);
+            return p;
+        });
     }
 
     void writeStarted(String id, Instant at) throws IOException {
