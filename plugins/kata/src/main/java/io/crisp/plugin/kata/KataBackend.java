@@ -14,6 +14,7 @@ import io.crisp.plugin.kata.proto.task.StateResponse;
 import io.crisp.plugin.kata.proto.task.UpdateTaskRequest;
 import io.crisp.plugin.kata.proto.task.WaitResponse;
 import io.crisp.plugin.kata.proto.types.Status;
+import io.crisp.plugin.kit.FileTrees;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
@@ -814,18 +815,10 @@ final class KataBackend implements RuntimeBackend {
         return new BackendException(Kind.INTERNAL, what + ": " + e, e);
     }
 
+    /** Best effort: what cannot be deleted is only logged. */
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debug("cannot delete {}: {}", p, e.getMessage());
-                }
-            });
+        try {
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             LOG.debug("cannot delete {}: {}", dir, e.getMessage());
         }

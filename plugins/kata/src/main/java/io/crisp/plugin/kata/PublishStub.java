@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import io.crisp.plugin.kit.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

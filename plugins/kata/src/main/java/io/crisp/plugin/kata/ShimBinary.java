@@ -2,7 +2,7 @@ package io.crisp.plugin.kata;
 
 import static java.util.Objects.requireNonNull;
 
-import io.crisp.plugin.kata.io.CappedDrain;
+import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,7 @@
 package io.crisp.plugin.kata;
 
-import java.io.ByteArrayOutputStream;
+import io.crisp.plugin.kit.RecordFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,17 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.TreeMap;
 
 /**
  * The handler's records on disk, one small properties file per pod and per container under the
  * handler's state directory, each replaced atomically, so a daemon killed at any moment leaves
- * either the old or the new record (written through {@link AtomicFiles#writeAtomically}). Ids come
+ * either the old or the new record (written through {@link RecordFiles#write}). Ids come
  * from the core (64 hex digits), never from a request, and are checked again here before they
  * become file names.
  */
 final class StateFiles {
+    /** The format of the records ({@link RecordFiles#VERSION}); records without one are the same format. */
+    private static final int RECORD_VERSION = 1;
+
     private final Path pods;
     private final Path containers;
 
@@ -69,13 +69,9 @@ final class StateFiles {
     }
 
     private static void write(Path dir, String id, Map<String, String> record) {
-        Properties p = new Properties();
-        p.putAll(record);
         Path file = dir.resolve(checkId(id) + ".properties");
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            p.store(bytes, null);
-            AtomicFiles.writeAtomically(file, bytes.toByteArray());
+            RecordFiles.write(file, RECORD_VERSION, record);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -83,18 +79,11 @@ final class StateFiles {
 
     private static Optional<Map<String, String>> read(Path dir, String id) {
         Path file = dir.resolve(checkId(id) + ".properties");
-        if (!Files.exists(file)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
+        try {
+            return RecordFiles.read(file);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        Map<String, String> out = new TreeMap<>();
-        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
-        return Optional.of(out);
     }
 
     private static void delete(Path dir, String id) {

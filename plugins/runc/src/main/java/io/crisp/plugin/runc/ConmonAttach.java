@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.LibC;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.StdioSession;

@@ -1,26 +1,24 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.AtomicFiles;
+import io.crisp.plugin.kit.FileTrees;
+import io.crisp.plugin.kit.RecordFiles;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * STATE/exits/ID             conmon --exit-dir: the exit code, written when the container exits
  * STATE/sock/ID -> BUNDLE    conmon --socket-dir-path: symlink to the bundle, which holds "attach"
  * STATE/objects/ID/          conmon --persist-dir, one per sandbox or container
- *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty (written by the backend)
+ *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty, version (written by the backend)
  *     started                instant of a successful runtime start (written by the backend)
  *     pid / conmon.pid       container init pid (runc --pid-file) and conmon's pid
  *     sync                   what conmon wrote on its sync pipe: {"data": PID} or {"data": -1, "message": ...}
@@ -46,6 +44,8 @@ final class ContainerFiles {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerFiles.class);
     /** Ids become file names and runtime arguments: keep them to what runc accepts. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}");
+    /** The format of meta.properties ({@link RecordFiles#VERSION}); files without one are the same format. */
+    private static final int META_VERSION = 1;
 
     private final Path root;
 
@@ -136,29 +136,21 @@ final class ContainerFiles {
     }
 
     void writeMeta(String id, Properties meta) throws IOException {
-        Path target = meta(id);
-        Path tmp = target.resolveSibling("meta.properties.tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            meta.store(w, null);
-        }
-        moveAtomically(tmp, target);
+        Map<String, String> record = new TreeMap<>();
+        meta.stringPropertyNames().forEach(k -> record.put(k, meta.getProperty(k)));
+        RecordFiles.write(meta(id), META_VERSION, record);
     }
 
     Optional<Properties> readMeta(String id) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(meta(id), StandardCharsets.UTF_8)) {
-            p.load(r);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        return Optional.of(p);
+        return RecordFiles.read(meta(id)).map(record -> {
+            Properties p = new Properties();
+            p.putAll(record);
+            return p;
+        });
     }
 
     void writeStarted(String id, Instant at) throws IOException {
-        Path target = started(id);
-        Path tmp = target.resolveSibling("started.tmp");
-        Files.writeString(tmp, at.toString());
-        moveAtomically(tmp, target);
+        AtomicFiles.writeAtomically(started(id), at.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<Instant> readStarted(String id) throws IOException {
@@ -191,7 +183,7 @@ final class ContainerFiles {
         try {
             Files.deleteIfExists(exitFile(id));
             Files.deleteIfExists(socketDir().resolve(id));
-            deleteTree(dir(id));
+            FileTrees.deleteTree(dir(id));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the state of " + id + " under " + root, e);
         }
@@ -208,37 +200,6 @@ final class ContainerFiles {
             } catch (IOException e) {
                 LOG.debug("container {}: cannot delete {} in its bundle", id, leftover, e);
             }
-        }
-    }
-
-    /** Deletes a tree without following symlinks. */
-    static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    private static void moveAtomically(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

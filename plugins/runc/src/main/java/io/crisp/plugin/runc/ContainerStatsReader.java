@@ -2,7 +2,7 @@ package io.crisp.plugin.runc;
 
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import io.crisp.spi.cgroup.CgroupStats;
+import io.crisp.plugin.kit.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerStatsSample;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.Durations;
@@ -48,8 +49,8 @@ final class ExecRunner {
         try {
             process.getOutputStream().close();
             int cap = spec.maxOutputBytes();
-            CompletableFuture<byte[]> out = StreamDrain.start(process.getInputStream(), cap, "exec-stdout-" + id);
-            CompletableFuture<byte[]> err = StreamDrain.start(process.getErrorStream(), cap, "exec-stderr-" + id);
+            CompletableFuture<byte[]> out = CappedDrain.start(process.getInputStream(), cap, "exec-stdout-" + id);
+            CompletableFuture<byte[]> err = CappedDrain.start(process.getErrorStream(), cap, "exec-stderr-" + id);
             boolean finished;
             if (spec.timeout().isZero()) {
                 process.waitFor();

@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.LibC;
 import java.io.IOException;
 
 /**

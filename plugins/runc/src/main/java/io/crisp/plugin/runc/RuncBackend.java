@@ -7,7 +7,7 @@ import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.StdioSession;
-import io.crisp.spi.cgroup.CgroupStats;
+import io.crisp.plugin.kit.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;

@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -81,7 +82,7 @@ final class RuntimeCli {
             throw new BackendException(Kind.UNAVAILABLE,
                     "container " + id + ": cannot run " + config.runtimePath() + " " + args[0] + ": " + e.getMessage(), e);
         }
-        CompletableFuture<byte[]> output = StreamDrain.start(process.getInputStream(), 1 << 20, "runc-" + args[0] + "-output");
+        CompletableFuture<byte[]> output = CappedDrain.start(process.getInputStream(), 1 << 20, "runc-" + args[0] + "-output");
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin);

@@ -1,6 +1,6 @@
 package io.crisp.plugin.runc;
 
-import io.crisp.spi.cgroup.CgroupStats;
+import io.crisp.plugin.kit.cgroup.CgroupStats;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
 import io.crisp.spi.model.ExitStatus;

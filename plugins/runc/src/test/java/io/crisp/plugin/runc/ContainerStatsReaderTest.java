@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import io.crisp.spi.cgroup.CgroupMounts;
-import io.crisp.spi.cgroup.CgroupStats;
+import io.crisp.plugin.kit.cgroup.CgroupMounts;
+import io.crisp.plugin.kit.cgroup.CgroupStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.FileTrees;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.model.ContainerSpec;
@@ -60,7 +61,7 @@ final class RuncFixture implements AutoCloseable {
             }
         }
         backends.forEach(RuncBackend::close);
-        ContainerFiles.deleteTree(base);
+        FileTrees.deleteTree(base);
     }
 
     /** runc removes each container's cgroup; the shared parent is the tests' to remove. */

@@ -1,5 +1,8 @@
 package io.crisp.plugin.kata.io;
 
+import io.crisp.plugin.kit.log.CriLineSplitter;
+import io.crisp.plugin.kit.log.CriLogWriter;
+import io.crisp.plugin.kit.log.StreamName;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.StdioWiring;

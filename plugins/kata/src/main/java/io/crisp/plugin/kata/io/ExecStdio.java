@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata.io;
 
+import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.StdioWiring;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package io.crisp.plugin.kata.io;
 
 import com.sun.jna.Memory;
+import io.crisp.plugin.kit.LibC;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;

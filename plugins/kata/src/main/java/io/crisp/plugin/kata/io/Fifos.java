@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata.io;
 
+import io.crisp.plugin.kit.LibC;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package io.crisp.plugin.kata.io;
 
+import io.crisp.plugin.kit.log.CriLineSplitter;
+import io.crisp.plugin.kit.log.CriLogWriter;
+import io.crisp.plugin.kit.log.StreamName;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -3,6 +3,7 @@ package io.crisp.plugin.kata.io;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import io.crisp.plugin.kit.LibC;
 import java.io.IOException;
 import java.nio.file.Path;
 

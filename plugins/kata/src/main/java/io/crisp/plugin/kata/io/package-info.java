@@ -4,8 +4,8 @@
  *
  * <ul>
  *   <li>{@link io.crisp.plugin.kata.io.ContainerStdio}: a container's own stdio for its whole life,
- *       copied into the CRI log ({@link io.crisp.plugin.kata.io.CriLogWriter},
- *       {@link io.crisp.plugin.kata.io.CriLineSplitter}) and to attached clients.</li>
+ *       copied into the CRI log (the kit's {@link io.crisp.plugin.kit.log.CriLogWriter},
+ *       {@link io.crisp.plugin.kit.log.CriLineSplitter}) and to attached clients.</li>
  *   <li>{@link io.crisp.plugin.kata.io.ExecStdio}: one exec's stdio, collected for ExecSync or
  *       streamed to a client.</li>
  *   <li>{@link io.crisp.plugin.kata.io.FifoReader}, {@link io.crisp.plugin.kata.io.FifoWriter},

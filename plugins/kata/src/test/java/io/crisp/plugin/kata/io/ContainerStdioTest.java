@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.plugin.kit.log.CriLog;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.StdioWiring;

@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata;
+package io.crisp.plugin.kit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,8 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Replaces a file atomically (readers see the old or the new content): the kata plugin's one way to
- * write the files it owns (records, the publish stub).
+ * Replaces a file atomically (readers see the old or the new content, also after a crash): the
+ * plugins' one way to write the files they own (records, kata's publish stub).
  */
 public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");

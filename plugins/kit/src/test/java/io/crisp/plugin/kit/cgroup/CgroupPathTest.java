@@ -1,4 +1,4 @@
-package io.crisp.spi.cgroup;
+package io.crisp.plugin.kit.cgroup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

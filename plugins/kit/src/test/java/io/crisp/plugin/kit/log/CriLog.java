@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata.io;
+package io.crisp.plugin.kit.log;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,19 +12,22 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses a CRI log file for tests, failing on any record not in the format. */
-record CriLog(List<Record> records) {
+/**
+ * Parses a CRI log file for tests, failing on any record not in the format; in the kit's test JAR
+ * for the plugins' tests too.
+ */
+public record CriLog(List<Record> records) {
     private static final Pattern LINE =
             Pattern.compile("(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z) (stdout|stderr) ([FP]) (.*)", Pattern.DOTALL);
 
-    record Record(Instant time, String stream, String tag, String content) {
+    public record Record(Instant time, String stream, String tag, String content) {
         @Override
         public String toString() {
             return stream + " " + tag + " " + content;
         }
     }
 
-    static CriLog read(Path file) throws IOException {
+    public static CriLog read(Path file) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         assertTrue(text.isEmpty() || text.endsWith("\n"), "every record ends with a newline");
         List<Record> records = new ArrayList<>();
@@ -37,12 +40,12 @@ record CriLog(List<Record> records) {
     }
 
     /** "stream tag content" per record. */
-    List<String> lines() {
+    public List<String> lines() {
         return records.stream().map(Record::toString).toList();
     }
 
     /** The stream's output put back together from F and P records (what the kubelet shows). */
-    String text(String stream) {
+    public String text(String stream) {
         StringBuilder out = new StringBuilder();
         for (Record r : records) {
             if (r.stream().equals(stream)) {

@@ -1,4 +1,4 @@
-package io.crisp.spi.cgroup;
+package io.crisp.plugin.kit.cgroup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata;
+package io.crisp.plugin.kit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

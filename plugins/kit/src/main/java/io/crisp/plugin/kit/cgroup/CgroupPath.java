@@ -1,4 +1,4 @@
-package io.crisp.spi.cgroup;
+package io.crisp.plugin.kit.cgroup;
 
 /**
  * Turns an OCI {@code linux.cgroupsPath} into the cgroup's path inside the hierarchy, the path

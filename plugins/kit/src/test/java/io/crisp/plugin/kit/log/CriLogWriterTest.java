@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata.io;
+package io.crisp.plugin.kit.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,25 +75,6 @@ final class CriLogWriterTest {
         assertEquals(List.of("F", "P", "P", "F"), parsed.records().stream().map(CriLog.Record::tag).toList());
         assertEquals(List.of(max, max, max, 100), parsed.records().stream().map(r -> r.content().length()).toList());
         assertEquals(exact + "\n" + longer + "\n", parsed.text("stdout"));
-    }
-
-    @Test
-    void recordsFromAProcessWritingIntoAFifo() throws Exception {
-        Path fifo = dir.resolve("stdout");
-        Path path = dir.resolve("c.log");
-        Fifos.make(fifo);
-        try (CriLogWriter log = new CriLogWriter(path); FifoReader in = FifoReader.awaitWriter(fifo)) {
-            Process p = Sh.start("printf 'a\\nbb' > \"$1\"", fifo);
-            CriLineSplitter out = new CriLineSplitter(log, StreamName.STDOUT);
-            byte[] buf = new byte[4096];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-            }
-            out.finish();
-            assertEquals(0, Sh.await(p));
-        }
-        assertEquals(List.of("stdout F a", "stdout P bb"), CriLog.read(path).lines());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.crisp.spi.cgroup;
+package io.crisp.plugin.kit.cgroup;
 
 import static io.crisp.spi.model.ContainerStatsSample.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata.io;
+package io.crisp.plugin.kit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a stream to its end on a thread of its own, keeping its first {@code cap} bytes and reading
- * on past them without keeping them, so the writing process never blocks on a full pipe.
+ * on past them without keeping them, so the writing process never blocks on a full pipe. Own
+ * threads rather than the common pool: on a two-core node that pool has one thread, and blocking
+ * reads would starve it.
  */
 public final class CappedDrain {
     private static final Logger LOG = LoggerFactory.getLogger(CappedDrain.class);
@@ -17,7 +19,10 @@ public final class CappedDrain {
 
     private CappedDrain() {}
 
-    /** Completes with what was kept once {@code in} ended (or was closed, or failed); closes {@code in}. */
+    /**
+     * Completes with what was kept once {@code in} ended, or was closed under the drain (a killed
+     * process), or failed; closes {@code in}. The thread is a daemon thread named {@code threadName}.
+     */
     public static CompletableFuture<byte[]> start(InputStream in, int cap, String threadName) {
         CompletableFuture<byte[]> kept = new CompletableFuture<>();
         Thread thread = new Thread(() -> kept.complete(drain(in, cap)), threadName);
@@ -27,7 +32,7 @@ public final class CappedDrain {
     }
 
     private static byte[] drain(InputStream in, int cap) {
-        ByteArrayOutputStream kept = new ByteArrayOutputStream(Math.min(cap, CHUNK));
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(Math.max(0, Math.min(cap, CHUNK)));
         byte[] buffer = new byte[CHUNK];
         try (in) {
             int n;

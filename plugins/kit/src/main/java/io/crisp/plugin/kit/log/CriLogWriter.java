@@ -1,4 +1,4 @@
-package io.crisp.plugin.kata.io;
+package io.crisp.plugin.kit.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
