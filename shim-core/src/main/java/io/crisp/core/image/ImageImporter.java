@@ -54,8 +54,11 @@ final class ImageImporter {
      * failure keeps nothing new.
      */
     List<ImageRecord> importFrom(Path source, String platform) {
-        if (!source.isAbsolute() || !Files.exists(source)) {
-            throw BackendException.invalidArgument("path: \"%s\" is not an absolute path to an existing file or directory", source);
+        if (!source.isAbsolute()) {
+            throw BackendException.invalidArgument("path: \"%s\" is not an absolute path", source);
+        }
+        if (!Files.exists(source)) {
+            throw BackendException.invalidArgument("path: %s: no such file or directory", source);
         }
         Path extracted = null;
         List<String> addedBlobs = new ArrayList<>();
@@ -112,7 +115,13 @@ final class ImageImporter {
             return imported;
         } catch (IOException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
-            throw BackendException.invalidArgument("cannot import %s: %s", source, e.getMessage());
+            throw BackendException.invalidArgument("cannot import %s: %s", source, named(e.getMessage(), extracted, source));
+        } catch (BackendException e) {
+            garbage.discard(addedBlobs, addedLayers, touched);
+            if (extracted == null) {
+                throw e;
+            }
+            throw new BackendException(e.kind(), named(e.getMessage(), extracted, source), e);
         } catch (RuntimeException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
             throw e;
@@ -124,6 +133,14 @@ final class ImageImporter {
         }
     }
 
+
+    /**
+     * A message about an archive's contents names the user's archive, not the directory it was
+     * unpacked into (which is gone by the time anyone reads the message).
+     */
+    private static String named(String message, Path extracted, Path source) {
+        return extracted == null || message == null ? String.valueOf(message) : message.replace(extracted.toString(), source.toString());
+    }
 
     /** A manifest found in the source, with the name to store it under. */
     record Found(String name, String configDigest, byte[] config, List<Layer> layers, Optional<String> manifestDigest) {}

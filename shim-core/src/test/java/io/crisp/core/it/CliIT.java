@@ -97,6 +97,23 @@ final class CliIT {
     }
 
     @Test
+    void importErrorsNameTheUsersFile() throws Exception {
+        try (DaemonProcess daemon = new DaemonProcess(dir.resolve("d"))) {
+            daemon.start();
+            Path garbage = Files.writeString(dir.resolve("not-an-image.tar"), "garbage");
+            List<String> args = new ArrayList<>(List.of("images", "import", garbage.toString()));
+            args.addAll(daemon.flags());
+            Crisp.Run bad = Crisp.run(args);
+            assertEquals(1, bad.exitCode(), bad.all());
+            assertTrue(bad.stderr().contains(garbage.toString()) && !bad.stderr().contains("archive-"),
+                    "names the user's archive, not the daemon's scratch directory: " + bad.stderr());
+            args.set(2, "/nonexistent/image.tar");
+            Crisp.Run missing = Crisp.run(args);
+            assertTrue(missing.stderr().contains("/nonexistent/image.tar: no such file or directory"), missing.all());
+        }
+    }
+
+    @Test
     void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
         Crisp.Run run = Crisp.run(List.of("config", "--default"));
         assertEquals(0, run.exitCode(), run.all());
