@@ -114,6 +114,28 @@ final class CliIT {
     }
 
     @Test
+    void runcKeepsItsStateUnderTheDaemonsStateDirectory() throws Exception {
+        Pods.requirePrerequisites();
+        try (DaemonProcess daemon = new DaemonProcess(dir.resolve("d"))) {
+            // No [runtimes] table: the default runc handler with no runtime_root of its own.
+            daemon.writeConfig("[image]\npause_image = \"" + Pods.PAUSE + "\"\n").start();
+            Pods.importImages(daemon, dir.resolve("images"));
+            List<String> run = new ArrayList<>(List.of("pods", "run", "runc-state", "--host-network", "--namespace", "crisp-test",
+                    "--log-dir", dir.resolve("logs").toString()));
+            run.addAll(daemon.flags());
+            Crisp.Run started = Crisp.run(run);
+            assertEquals(0, started.exitCode(), started.all());
+            String id = started.stdout().lines().reduce((a, b) -> b).orElseThrow().trim();
+            assertTrue(Files.isDirectory(daemon.state.resolve("runtimes/runc/runc").resolve(id)),
+                    "runc's --root follows --state: " + daemon.state);
+            assertFalse(Files.exists(Path.of("/run/crisp/runc").resolve(id)), "never the fixed /run/crisp/runc");
+            List<String> rm = new ArrayList<>(List.of("pods", "rm", id));
+            rm.addAll(daemon.flags());
+            assertEquals(0, Crisp.run(rm).exitCode());
+        }
+    }
+
+    @Test
     void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
         Crisp.Run run = Crisp.run(List.of("config", "--default"));
         assertEquals(0, run.exitCode(), run.all());

@@ -15,7 +15,9 @@ import java.util.Map;
  * <p>{@code runtime_type} is reserved: only {@code "oci"} (an OCI runtime CLI) is accepted today.
  *
  * @param runtimePath the OCI runtime binary
- * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler
+ * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler: by default
+ *     {@code runc} in the handler's state directory, so it follows the daemon's {@code state} and
+ *     two daemons or two handlers never share it
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
  *
  * <p>{@code vm_annotations} (CRI-O's keys for legacy VM runtimes) and the other generic handler keys
@@ -23,7 +25,6 @@ import java.util.Map;
  */
 public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
     static final Path DEFAULT_RUNTIME = Path.of("/usr/sbin/runc");
-    static final Path DEFAULT_ROOT = Path.of("/run/crisp/runc");
     static final Path DEFAULT_MONITOR = Path.of("/usr/bin/conmon");
 
     public RuncConfig {
@@ -32,8 +33,13 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         requireNonNull(monitorPath, "monitorPath is null");
     }
 
-    public static RuncConfig defaults() {
-        return new RuncConfig(DEFAULT_RUNTIME, DEFAULT_ROOT, DEFAULT_MONITOR);
+    /** The defaults of a handler whose state directory is {@code handlerStateDir}. */
+    public static RuncConfig defaults(Path handlerStateDir) {
+        return new RuncConfig(DEFAULT_RUNTIME, defaultRoot(handlerStateDir), DEFAULT_MONITOR);
+    }
+
+    static Path defaultRoot(Path handlerStateDir) {
+        return handlerStateDir.resolve("runc");
     }
 
     /** Reads the table strictly: a wrong type or an unknown key fails, naming table and key. */
@@ -46,7 +52,7 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         }
         RuncConfig parsed = new RuncConfig(
                 options.path("runtime_path", DEFAULT_RUNTIME),
-                options.path("runtime_root", DEFAULT_ROOT),
+                options.path("runtime_root", defaultRoot(config.stateDir())),
                 options.path("monitor_path", DEFAULT_MONITOR));
         options.finish();
         return parsed;

@@ -4,6 +4,7 @@ import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.RuntimePlugin;
+import java.nio.file.Path;
 import java.util.Map;
 import org.pf4j.Extension;
 
@@ -17,6 +18,9 @@ public final class RuncPlugin implements RuntimePlugin {
 
     @Override
     public Map<String, Object> defaultOptions() {
-        return RuncConfig.defaults().toOptions();
+        // runtime_root has no fixed default: <state>/runtimes/<handler>/runc, from the handler's state directory.
+        Map<String, Object> options = new java.util.LinkedHashMap<>(RuncConfig.defaults(Path.of("/")).toOptions());
+        options.remove("runtime_root");
+        return options;
     }
 }

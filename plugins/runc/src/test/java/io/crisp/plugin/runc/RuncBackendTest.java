@@ -41,7 +41,7 @@ final class RuncBackendTest {
 
     @Test
     void advertisesTheLifecycleAndStreamingCapabilities() {
-        RuncBackend backend = backend(RuncConfig.defaults());
+        RuncBackend backend = backend(RuncConfig.defaults(Path.of("/run/x")));
         assertEquals(EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
                 Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS), backend.capabilities());
         BackendException e = assertThrows(BackendException.class, () -> backend.containerState("abc"));

@@ -17,7 +17,8 @@ final class RuncConfigTest {
     @Test
     void defaultsWhenTableIsEmpty() {
         RuncConfig config = RuncConfig.parse(table(Map.of()));
-        assertEquals(RuncConfig.defaults(), config);
+        assertEquals(RuncConfig.defaults(Path.of("/run/crisp")), config);
+        assertEquals(Path.of("/run/crisp/runc"), config.runtimeRoot(), "inside the handler's state directory, never a fixed path");
         assertEquals(Path.of("/usr/sbin/runc"), config.runtimePath());
         assertEquals(Path.of("/usr/bin/conmon"), config.monitorPath());
     }

@@ -19,7 +19,7 @@ final class StdioPlumbingTest {
     Path stateDir;
 
     private List<String> conmonCommand(Tracked.Stdio stdio) {
-        ConmonLauncher launcher = new ConmonLauncher(RuncConfig.defaults(), new ContainerFiles(stateDir));
+        ConmonLauncher launcher = new ConmonLauncher(RuncConfig.defaults(stateDir), new ContainerFiles(stateDir));
         return launcher.command("c1", "name", Path.of("/b"), Path.of("/l"), stdio);
     }
 
