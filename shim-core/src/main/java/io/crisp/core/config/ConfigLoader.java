@@ -104,12 +104,17 @@ public final class ConfigLoader {
 
     private void readFile(Path file, Map<ConfigKey, Object> values, Map<String, Map<String, Object>> runtimes, Map<String, Path> sources) {
         JsonNode root;
+        String text = null;
         try {
-            root = mapper.readTree(Files.readString(file));
+            text = Files.readString(file);
+            root = mapper.readTree(text);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": configuration file not found", e);
         } catch (JacksonException e) {
-            throw new ConfigException(file + ": not valid TOML: " + e.getOriginalMessage(), e);
+            String duplicate = e.getOriginalMessage().startsWith("Duplicate key") ? duplicateKey(text) : "";
+            throw new ConfigException(duplicate.isEmpty()
+                    ? file + where(e.getLocation(), text) + ": not valid TOML: " + e.getOriginalMessage()
+                    : file + duplicate, e);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -272,5 +277,50 @@ public final class ConfigLoader {
         Map<String, Object> map = new LinkedHashMap<>();
         node.fields().forEachRemaining(e -> map.put(e.getKey(), toJavaValue(e.getValue(), prefix + e.getKey())));
         return map;
+    }
+
+    /**
+     * {@code :LINE:COLUMN} of a syntax error and the line itself, for the editor the operator has open
+     * ({@code file:3:7}); "" when the parser gave no position.
+     */
+    static String where(com.fasterxml.jackson.core.JsonLocation location, String text) {
+        if (location == null || location.getLineNr() < 1 || text == null) {
+            return "";
+        }
+        String[] lines = text.split("\n", -1);
+        int line = location.getLineNr();
+        String shown = line <= lines.length && !lines[line - 1].isBlank() ? " (" + lines[line - 1].strip() + ")" : "";
+        return ":" + line + ":" + Math.max(location.getColumnNr(), 1) + shown;
+    }
+
+    private static final java.util.regex.Pattern TABLE_LINE = java.util.regex.Pattern.compile("\\s*\\[+\\s*([^\\]]+?)\\s*\\]+.*");
+    private static final java.util.regex.Pattern KEY_LINE = java.util.regex.Pattern.compile("\\s*([A-Za-z0-9_.\"-]+)\\s*=.*");
+
+    /**
+     * The parser says only "Duplicate key": find which, by its line ({@code :LINE: key 'x' in [t] is set
+     * again (first on line N)}); "" when the simple line scan finds none (a duplicate through dotted keys
+     * or inline tables).
+     */
+    static String duplicateKey(String text) {
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        String table = "";
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            java.util.regex.Matcher t = TABLE_LINE.matcher(lines[i]);
+            if (t.matches()) {
+                table = t.group(1);
+                continue;
+            }
+            java.util.regex.Matcher k = KEY_LINE.matcher(lines[i]);
+            if (k.matches()) {
+                Integer first = seen.putIfAbsent(table + "\u0000" + k.group(1), i + 1);
+                if (first != null) {
+                    return ":" + (i + 1) + ": not valid TOML: key '" + k.group(1) + "'"
+                            + (table.isEmpty() ? " at the top level" : " in [" + table + "]") + " is set again (first on line "
+                            + first + ")";
+                }
+            }
+        }
+        return "";
     }
 }

@@ -559,21 +559,27 @@ final class ConfigLoaderTest {
     @Test
     void invalidTomlNamesTheFile() throws IOException {
         String message = failMain("log_level = \"debug\n[api\n");
-        assertTrue(message.startsWith(mainFile() + ": not valid TOML: "), message);
+        assertTrue(message.startsWith(mainFile() + ":1:"), "file:line:column, as editors take it: " + message);
+        assertTrue(message.contains("(log_level = \"debug): not valid TOML: "), "and the line itself: " + message);
     }
 
     @Test
     void invalidTomlInDropInNamesTheDropIn() throws IOException {
         write(mainFile(), "log_level = \"debug\"\n");
-        Path bad = dropIn("10-bad.toml", "log_level = = 1\n");
+        Path bad = dropIn("10-bad.toml", "# a comment\nlog_level = = 1\n");
         ConfigException e = assertThrows(ConfigException.class, () -> loader().load(mainFile(), true, dropInDir(), Map.of()));
-        assertTrue(e.getMessage().startsWith(bad + ": not valid TOML: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith(bad + ":2:"), e.getMessage());
+        assertTrue(e.getMessage().contains("(log_level = = 1): not valid TOML: "), e.getMessage());
     }
 
     @Test
     void duplicateKeyIsInvalidToml() throws IOException {
         String message = failMain("log_level = \"debug\"\nlog_level = \"warn\"\n");
-        assertTrue(message.startsWith(mainFile() + ": not valid TOML: "), message);
+        assertEquals(mainFile() + ":2: not valid TOML: key 'log_level' at the top level is set again (first on line 1)", message);
+        assertEquals(mainFile() + ":3: not valid TOML: key 'listen' in [api] is set again (first on line 2)",
+                failMain("[api]\nlisten = \"unix:///a.sock\"\nlisten = \"unix:///b.sock\"\n"));
+        assertTrue(failMain("[api]\n[stream]\n[api]\n").startsWith(mainFile() + ":3:5 ([api]): not valid TOML: "),
+                "a table written twice: the parser's own position");
     }
 
     // ---- handler tables ----

@@ -45,7 +45,8 @@ final class ConfigErrorIT {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
             daemon.writeConfig("[runtime\ndefault_runtime = \"runc\"\n");
             String log = refused(daemon);
-            assertTrue(log.contains(daemon.config + ": not valid TOML"), log);
+            assertTrue(log.contains(daemon.config + ":1:") && log.contains("([runtime): not valid TOML"),
+                    "file, line, column and the line: " + log);
         }
     }
 
