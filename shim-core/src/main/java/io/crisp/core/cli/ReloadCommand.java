@@ -63,8 +63,10 @@ final class ReloadCommand implements Callable<Integer> {
                         System.err.println("crisp: reload refused, previous configuration stays: " + reload.path("error").asText());
                         return Main.EXIT_CONFIG;
                     }
+                    JsonNode handlers = json.readTree(status.getInfoOrDefault("handlers", "[]"));
                     System.out.println("reloaded: handler table " + reload.path("table_generation").asLong() + ", handlers "
-                            + handlerNames(json.readTree(status.getInfoOrDefault("handlers", "[]"))));
+                            + handlerNames(handlers));
+                    warnAboutHandlersNotReady(handlers);
                     return 0;
                 }
                 Thread.sleep(50);
@@ -83,6 +85,24 @@ final class ReloadCommand implements Callable<Integer> {
 
     private static JsonNode reload(ObjectMapper json, StatusResponse status) throws IOException {
         return json.readTree(status.getInfoOrDefault("reload", "{}"));
+    }
+
+    /**
+     * Each handler's readiness after the swap; a warning on stderr for the default handler or a
+     * handler with pods that is not ready (the kubelet marks the node NotReady, or those pods' calls fail).
+     */
+    private static void warnAboutHandlersNotReady(JsonNode handlers) {
+        for (JsonNode h : handlers) {
+            JsonNode health = h.path("health");
+            boolean ready = health.path("ready").asBoolean(true);
+            System.out.println("  " + h.path("name").asText() + ": " + (ready ? "ready" : "NOT READY ("
+                    + health.path("reason").asText() + ": " + health.path("message").asText() + ")"));
+            if (!ready && (h.path("default").asBoolean() || h.path("pods").asInt() > 0)) {
+                System.err.println("crisp: warning: handler " + h.path("name").asText() + (h.path("default").asBoolean()
+                        ? " is the default and is not ready: RuntimeReady is false, the kubelet will mark this node NotReady"
+                        : " has " + h.path("pods").asInt() + " pods and is not ready") + ": " + health.path("message").asText());
+            }
+        }
     }
 
     private static String handlerNames(JsonNode handlers) {

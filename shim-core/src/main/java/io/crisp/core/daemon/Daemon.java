@@ -152,6 +152,30 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Re-reads configuration and plugins; never throws: the outcome says what happened. */
+    /**
+     * After a reload, a handler the node depends on (the default, or one with pods) that is not ready
+     * is worth a WARN: the kubelet marks the node NotReady for the default handler's RuntimeReady.
+     */
+    private static void warnAboutHandlersNotReady(io.crisp.core.plugin.HandlerTable table) {
+        table.handlers().forEach((name, handler) -> {
+            boolean isDefault = name.equals(table.defaultHandler());
+            if (!isDefault && handler.pods() == 0) {
+                return;
+            }
+            io.crisp.spi.BackendHealth health;
+            try {
+                health = handler.backend().health();
+            } catch (RuntimeException e) {
+                health = io.crisp.spi.BackendHealth.unhealthy("HealthCheckFailed", e.toString());
+            }
+            if (!health.ready()) {
+                log.warn("After the reload, handler '{}'{} is not ready: {}: {}", name,
+                        isDefault ? " (the default: RuntimeReady is false)" : " (" + handler.pods() + " pods)", health.reason(),
+                        health.message());
+            }
+        });
+    }
+
     public synchronized ReloadOutcome reload() {
         long attempt = ++attempts;
         ReloadOutcome outcome;
@@ -164,6 +188,7 @@ public final class Daemon implements AutoCloseable {
             state.config(next);
             outcome = new ReloadOutcome(attempt, Instant.now(), Optional.empty());
             log.info("Configuration reloaded (attempt {}): handlers {}, default '{}'", attempt, next.runtimes().keySet(), next.defaultRuntime());
+            warnAboutHandlersNotReady(registry.table());
         } catch (RuntimeException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             outcome = new ReloadOutcome(attempt, Instant.now(), Optional.of(message));

@@ -105,6 +105,20 @@ final class ReloadIT {
     }
 
     @Test
+    void aReloadThatLeavesTheDefaultHandlerNotReadySaysSo() {
+        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            daemon.writeDropIn("50-broken.toml", "[runtimes.runc]\nplugin = \"runc\"\nruntime_path = \"/nonexistent/runc\"\n");
+            Crisp.Run reload = Crisp.run(args(daemon, "reload"));
+            assertEquals(0, reload.exitCode(), reload.all()); // the configuration was taken
+            assertTrue(reload.stdout().contains("runc: NOT READY"), reload.stdout());
+            assertTrue(reload.stderr().contains("warning: handler runc is the default and is not ready")
+                    && reload.stderr().contains("NotReady"), reload.stderr());
+            Pods.await(() -> daemon.logs().contains("WARN") && daemon.logs().contains("handler 'runc' (the default"), 5,
+                    "a WARN in the daemon's log");
+        }
+    }
+
+    @Test
     void reloadWithoutADaemonSaysSo() {
         DaemonProcess notStarted = new DaemonProcess(dir);
         Crisp.Run reload = Crisp.run(args(notStarted, "reload"));
