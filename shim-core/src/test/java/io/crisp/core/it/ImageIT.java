@@ -219,6 +219,24 @@ final class ImageIT {
     }
 
     @Test
+    void pullErrorsSayWhatToDo() {
+        try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"));
+             DaemonProcess daemon = new DaemonProcess(dir.resolve("daemon"))) {
+            // No registries.conf: the local plain-HTTP registry is not marked insecure.
+            daemon.writeConfig("[image]\nregistries_conf = \"" + dir.resolve("none.conf") + "\"\n").start();
+            TestImages.pushOci(registry, "crisp/plain", "1");
+            StatusRuntimeException plain = assertThrows(StatusRuntimeException.class,
+                    () -> daemon.client().images().pullImage(pull(registry.host() + "/crisp/plain:1")));
+            assertTrue(plain.getStatus().getDescription().contains(registry.host() + " answered plain HTTP to an HTTPS request: "
+                    + "mark it insecure = true in registries.conf"), plain.getStatus().getDescription());
+            StatusRuntimeException dns = assertThrows(StatusRuntimeException.class,
+                    () -> daemon.client().images().pullImage(pull("nonexistent.invalid/crisp/x:1")));
+            assertTrue(dns.getStatus().getDescription().contains("cannot resolve host nonexistent.invalid"),
+                    dns.getStatus().getDescription());
+        }
+    }
+
+    @Test
     void verboseStatusCarriesTheImageConfig() throws Exception {
         try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"));
              DaemonProcess daemon = daemonFor(dir, registry, "").start()) {

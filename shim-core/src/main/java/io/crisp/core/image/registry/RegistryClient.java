@@ -381,6 +381,33 @@ public final class RegistryClient {
         if (pull.cancelled().isPresent()) {
             return new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
         }
-        return BackendException.unavailable("registry %s: reading %s failed: %s", endpoint.host(), what, e.getMessage());
+        return BackendException.unavailable("registry %s: reading %s failed: %s", endpoint.host(), what, cause(endpoint, e));
+    }
+
+    /** What went wrong, in the words an operator acts on, for the causes whose own message says little. */
+    static String cause(Endpoint endpoint, IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return "cannot resolve host " + hostOnly(endpoint.host()) + " (DNS)";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "cannot connect to " + endpoint.host() + ": " + t.getMessage();
+            }
+            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("Unsupported or unrecognized SSL message")) {
+                return endpoint.host() + " answered plain HTTP to an HTTPS request: mark it insecure = true in registries.conf "
+                        + "if that is intended";
+            }
+            if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                return "TLS handshake with " + endpoint.host() + " failed (is its certificate signed by a CA this node trusts?): "
+                        + t.getMessage();
+            }
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    private static String hostOnly(String hostAndPort) {
+        int colon = hostAndPort.lastIndexOf(':');
+        return colon > 0 && hostAndPort.indexOf(']') < colon && hostAndPort.chars().filter(c -> c == ':').count() == 1
+                ? hostAndPort.substring(0, colon) : hostAndPort;
     }
 }
