@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One debug line per RPC with its status and duration, for every method, implemented or not.
- * Failures other than NOT_FOUND and UNIMPLEMENTED are logged at INFO with their message: those are
- * what an operator acts on.
+ * Failures other than NOT_FOUND and UNIMPLEMENTED are logged with their message: at WARN when the
+ * node failed (INTERNAL, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), at INFO when the
+ * request did (INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, ...).
  */
 public final class RpcLogInterceptor implements ServerInterceptor {
     private static final Logger log = LoggerFactory.getLogger("io.crisp.rpc");
@@ -30,11 +31,19 @@ public final class RpcLogInterceptor implements ServerInterceptor {
                         log.debug("{} {} in {} us{}", method, status.getCode(), micros,
                                 status.isOk() ? "" : ": " + status.getDescription());
                     }
+                } else if (serverSide(status.getCode())) {
+                    log.warn("{} {} in {} us: {}", method, status.getCode(), micros, status.getDescription());
                 } else {
                     log.info("{} {} in {} us: {}", method, status.getCode(), micros, status.getDescription());
                 }
                 super.close(status, trailers);
             }
         }, headers);
+    }
+
+    /** Failures of the node, not of the request: worth a WARN (a caller's mistake stays at INFO). */
+    static boolean serverSide(Status.Code code) {
+        return code == Status.Code.INTERNAL || code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.UNKNOWN;
     }
 }
