@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         subcommands = {ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
-            ImagesCommand.class, PodsCommand.class, ContainersCommand.class, StatusCommand.class, WarmupCommand.class})
+            ImagesCommand.class, PodsCommand.class, ContainersCommand.class, StatusCommand.class, StopCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration the daemon refuses. */
     static final int EXIT_CONFIG = 2;
@@ -52,7 +52,7 @@ public final class Main implements Runnable {
     }
 
     private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "plugins", "reload", "version", "images",
-            "pods", "containers", "status");
+            "pods", "containers", "status", "stop");
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());

@@ -136,6 +136,23 @@ final class CliIT {
     }
 
     @Test
+    void stopEndsTheDaemonAndIsIdempotent() throws Exception {
+        try (DaemonProcess daemon = new DaemonProcess(dir.resolve("d"))) {
+            daemon.start();
+            List<String> args = new ArrayList<>(List.of("stop"));
+            args.addAll(daemon.flags());
+            Crisp.Run stop = Crisp.run(args);
+            assertEquals(0, stop.exitCode(), stop.all());
+            assertTrue(stop.stdout().contains("stopped crisp (pid " + daemon.pid() + ")"), stop.stdout());
+            assertEquals(0, daemon.waitForExit(java.time.Duration.ofSeconds(5)), "a clean exit: " + daemon.logs());
+            assertFalse(Files.exists(daemon.socket), "the socket is gone");
+            Crisp.Run again = Crisp.run(args);
+            assertEquals(0, again.exitCode(), again.all());
+            assertTrue(again.stdout().contains("crisp is not running"), again.stdout());
+        }
+    }
+
+    @Test
     void defaultConfigIsValidTomlThatTheDaemonAccepts() throws Exception {
         Crisp.Run run = Crisp.run(List.of("config", "--default"));
         assertEquals(0, run.exitCode(), run.all());
