@@ -11,6 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamFailure;
+import io.crisp.core.stream.session.StreamSessions;
 
 /**
  * The core side of every streaming session: what the protocol layers call once a client's streams

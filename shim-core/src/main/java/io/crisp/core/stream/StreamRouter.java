@@ -20,6 +20,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The streaming server's only HTTP handler: {@code GET|POST /exec/TOKEN}, {@code /attach/TOKEN},

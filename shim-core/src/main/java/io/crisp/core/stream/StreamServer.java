@@ -30,6 +30,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The HTTP server behind the URLs {@code Exec}, {@code Attach} and {@code PortForward} return

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import io.crisp.core.stream.session.StreamTarget;
 
 /**
  * Single-use tokens for streaming URLs: {@code Exec}, {@code Attach} and {@code PortForward} put

@@ -9,6 +9,9 @@ import io.crisp.core.stream.websocket.WebSocketStreamUpgrade;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The streaming server wired up: tokens, the HTTP server with its SPDY and WebSocket upgrades, and

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.PortForwardTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.core.stream.client.ForwardConnection;
 import io.crisp.core.stream.client.WebSocketStreamClient;
 import java.io.IOException;
