@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import io.crisp.core.oci.ImageConfigSummary;
 
 /**
  * Reads images from disk for {@code crisp images import}, for nodes without a registry: an OCI

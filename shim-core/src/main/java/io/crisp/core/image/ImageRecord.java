@@ -3,6 +3,7 @@ package io.crisp.core.image;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import io.crisp.core.oci.ImageConfigSummary;
 
 /**
  * An image in the store. Immutable: adding a tag stores a new record.

@@ -34,6 +34,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.crisp.core.oci.ImageConfigSummary;
 
 /**
  * crisp's image store, shared by every handler: pulls from registries, keeps blobs, layers and
