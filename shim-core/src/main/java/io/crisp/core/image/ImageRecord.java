@@ -2,8 +2,8 @@ package io.crisp.core.image;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.List;
 import io.crisp.core.oci.ImageConfigSummary;
+import java.util.List;
 
 /**
  * An image in the store. Immutable: adding a tag stores a new record.

@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.DockerAuthFile;
 import io.crisp.core.image.ref.ImageReference;
-import io.crisp.core.image.ref.RegistriesConf;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
+import io.crisp.core.image.ref.RegistriesConf;
 import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.image.registry.Descriptor;
 import io.crisp.core.image.registry.RegistryClient;
 import io.crisp.core.image.registry.ResolvedImage;
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.FileTrees;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
@@ -34,7 +35,6 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.crisp.core.oci.ImageConfigSummary;
 
 /**
  * crisp's image store, shared by every handler: pulls from registries, keeps blobs, layers and

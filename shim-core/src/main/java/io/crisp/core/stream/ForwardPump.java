@@ -1,6 +1,8 @@
 package io.crisp.core.stream;
 
 import io.crisp.core.network.NetnsDialer;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -12,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.crisp.core.stream.session.ForwardClient;
-import io.crisp.core.stream.session.ForwardListener;
 
 /**
  * One forwarded connection: dials {@code localhost:port} in the pod's network namespace, then one

@@ -1,5 +1,10 @@
 package io.crisp.core.stream;
 
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioOutcome;
+import io.crisp.core.stream.session.StdioTarget;
 import io.crisp.spi.StdioSession;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,11 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.crisp.core.stream.session.ExecTarget;
-import io.crisp.core.stream.session.StdioClient;
-import io.crisp.core.stream.session.StdioListener;
-import io.crisp.core.stream.session.StdioOutcome;
-import io.crisp.core.stream.session.StdioTarget;
 
 /**
  * Moves bytes between one exec or attach session of a backend and its streaming client: one thread

@@ -3,14 +3,6 @@ package io.crisp.core.stream;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.network.NetnsDialer;
 import io.crisp.core.sandbox.SandboxService;
-import io.crisp.spi.StdioSession;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import io.crisp.core.stream.session.ExecTarget;
 import io.crisp.core.stream.session.ForwardClient;
 import io.crisp.core.stream.session.ForwardListener;
@@ -20,6 +12,14 @@ import io.crisp.core.stream.session.StdioListener;
 import io.crisp.core.stream.session.StdioTarget;
 import io.crisp.core.stream.session.StreamFailure;
 import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.spi.StdioSession;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The core side of every streaming session: what the protocol layers call once a client's streams

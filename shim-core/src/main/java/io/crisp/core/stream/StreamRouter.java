@@ -1,5 +1,9 @@
 package io.crisp.core.stream;
 
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,10 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.crisp.core.stream.session.PortForwardTarget;
-import io.crisp.core.stream.session.StdioTarget;
-import io.crisp.core.stream.session.StreamTarget;
-import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The streaming server's only HTTP handler: {@code GET|POST /exec/TOKEN}, {@code /attach/TOKEN},

@@ -2,6 +2,7 @@ package io.crisp.core.stream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.stream.session.StreamTarget;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import io.crisp.core.stream.session.StreamTarget;
 
 /**
  * Single-use tokens for streaming URLs: {@code Exec}, {@code Attach} and {@code PortForward} put

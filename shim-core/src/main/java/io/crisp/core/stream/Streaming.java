@@ -4,14 +4,14 @@ import io.crisp.core.config.CrispConfig;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.network.NetnsDialer;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.crisp.core.stream.spdy.SpdyStreamUpgrade;
 import io.crisp.core.stream.websocket.WebSocketStreamUpgrade;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import io.crisp.core.stream.session.StreamSessions;
-import io.crisp.core.stream.session.StreamTarget;
-import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The streaming server wired up: tokens, the HTTP server with its SPDY and WebSocket upgrades, and

@@ -6,6 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crisp.core.stream.client.SpdyStreamClient;
 import io.crisp.core.stream.client.StdioConnection;
 import io.crisp.core.stream.client.WebSocketStreamClient;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioOutcome;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamFailure;
+import io.crisp.core.stream.session.StreamSessions;
 import io.crisp.core.stream.spdy.SpdyStreamUpgrade;
 import io.crisp.core.stream.websocket.WebSocketStreamUpgrade;
 import io.crisp.spi.model.StdioWiring;
@@ -20,16 +30,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.crisp.core.stream.session.ExecTarget;
-import io.crisp.core.stream.session.ForwardClient;
-import io.crisp.core.stream.session.ForwardListener;
-import io.crisp.core.stream.session.PortForwardTarget;
-import io.crisp.core.stream.session.StdioClient;
-import io.crisp.core.stream.session.StdioListener;
-import io.crisp.core.stream.session.StdioOutcome;
-import io.crisp.core.stream.session.StdioTarget;
-import io.crisp.core.stream.session.StreamFailure;
-import io.crisp.core.stream.session.StreamSessions;
 
 /**
  * The idle timeout closes silent connections only: a session that keeps talking outlives it, over

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.stream.session.AttachTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioOutcome;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.StdioWiring;
 import java.io.ByteArrayOutputStream;
@@ -24,10 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.crisp.core.stream.session.AttachTarget;
-import io.crisp.core.stream.session.ExecTarget;
-import io.crisp.core.stream.session.StdioClient;
-import io.crisp.core.stream.session.StdioOutcome;
 
 /** The pump between a backend's session and a protocol's client, with both sides in memory. */
 final class StdioPumpTest {

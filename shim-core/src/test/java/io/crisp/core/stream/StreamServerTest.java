@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.core.config.CrispConfig.StreamTls;
+import io.crisp.core.stream.session.AttachTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -22,23 +27,18 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.crisp.core.stream.session.AttachTarget;
-import io.crisp.core.stream.session.ExecTarget;
-import io.crisp.core.stream.session.PortForwardTarget;
-import io.crisp.core.stream.session.StreamTarget;
-import io.crisp.core.stream.session.StreamUpgrade;
 
 /**
  * The HTTP side of the streaming server over a real socket: routing, token checks and the hand-off

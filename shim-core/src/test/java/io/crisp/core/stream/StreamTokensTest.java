@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.spi.model.StdioWiring;
 import java.time.Duration;
 import java.util.HashSet;
@@ -13,8 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import io.crisp.core.stream.session.ExecTarget;
-import io.crisp.core.stream.session.PortForwardTarget;
 
 final class StreamTokensTest {
     private final AtomicLong now = new AtomicLong(1_000);

@@ -1,8 +1,8 @@
 package io.crisp.core.stream.spdy;
 
+import io.crisp.core.stream.session.StatusJson;
 import io.crisp.core.stream.session.StdioClient;
 import io.crisp.core.stream.session.StdioListener;
-import io.crisp.core.stream.session.StatusJson;
 import io.crisp.core.stream.session.StdioOutcome;
 import io.crisp.core.stream.session.StdioTarget;
 import io.crisp.core.stream.session.StreamSessions;
