@@ -6,10 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the seams where the design puts them: only the RPC layer (server, convert) and the CLI,
@@ -69,6 +79,109 @@ final class ArchitectureTest {
         for (io.crisp.core.config.ConfigKey key : io.crisp.core.config.ConfigKey.values()) {
             assertTrue(readme.contains("`" + key.key() + "`"), "README.md lacks key " + key.key());
             assertTrue(readme.contains("`" + key.flag() + "`"), "README.md lacks flag " + key.flag());
+        }
+    }
+
+    /**
+     * The packages under io.crisp.core depend on each other without cycles (each subpackage is a
+     * package of its own: image.ref is not image). Read from the import lines, so a reference within a
+     * package needs none; a cycle is reported as its packages.
+     */
+    @Test
+    void mainPackagesHaveNoCycles() throws IOException {
+        assertEquals(List.of(), cycles(packageGraph(CORE)), "packages of shim-core that depend on each other in a cycle");
+    }
+
+    @Test
+    void theCycleCheckSeesPlainStaticAndWildcardImports(@TempDir Path root) throws IOException {
+        write(root, "a/A.java", "package io.crisp.core.a;\nimport io.crisp.core.b.ref.B;\n");
+        write(root, "b/ref/B.java", "package io.crisp.core.b.ref;\nimport static io.crisp.core.c.C.helper;\n");
+        write(root, "c/C.java", "package io.crisp.core.c;\nimport io.crisp.core.a.*;\nimport java.util.List;\n");
+        write(root, "b/Leaf.java", "package io.crisp.core.b;\nimport io.crisp.core.c.C.Nested;\n");
+        write(root, "d/D.java", "package io.crisp.core.d;\nimport io.crisp.core.d.other.X;\n");
+        write(root, "d/other/X.java", "package io.crisp.core.d.other;\nimport static io.crisp.core.b.*;\n");
+        write(root, "e/E.java", "package io.crisp.core.e;\nimport io.crisp.core.f.F;\n");
+        write(root, "f/F.java", "package io.crisp.core.f;\nimport static io.crisp.core.e.E.*;\nimport io.crisp.core.Root;\n");
+        write(root, "Root.java", "package io.crisp.core;\nimport io.crisp.core.f.F;\n");
+        assertEquals(List.of("(io.crisp.core), e, f", "a, b.ref, c"), cycles(packageGraph(root)));
+        write(root, "c/More.java", "package io.crisp.core.c;\nimport io.crisp.core.b.Leaf;\nimport io.crisp.core.d.D;\n");
+        assertEquals(List.of("(io.crisp.core), e, f", "a, b, b.ref, c, d, d.other"), cycles(packageGraph(root)));
+    }
+
+    private static void write(Path root, String file, String text) throws IOException {
+        Files.createDirectories(root.resolve(file).getParent());
+        Files.writeString(root.resolve(file), text);
+    }
+
+    private static final Pattern CORE_IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?io\\.crisp\\.core\\.([\\w.*]+)\\s*;");
+
+    /** Package (relative to io.crisp.core, "" for io.crisp.core itself) to the packages its files import from. */
+    private static Map<String, Set<String>> packageGraph(Path root) throws IOException {
+        Map<String, Set<String>> graph = new TreeMap<>();
+        for (Path file : javaFiles(root).toList()) {
+            Path dir = root.relativize(file).getParent();
+            String from = dir == null ? "" : dir.toString().replace(root.getFileSystem().getSeparator(), ".");
+            Set<String> targets = graph.computeIfAbsent(from, p -> new TreeSet<>());
+            for (String line : Files.readAllLines(file)) {
+                Matcher m = CORE_IMPORT.matcher(line.strip());
+                if (m.find()) {
+                    List<String> pkg = new ArrayList<>();
+                    for (String segment : m.group(1).split("\\.")) {
+                        if (segment.equals("*") || Character.isUpperCase(segment.charAt(0))) {
+                            break;
+                        }
+                        pkg.add(segment);
+                    }
+                    String to = String.join(".", pkg);
+                    if (!to.equals(from)) {
+                        targets.add(to);
+                    }
+                }
+            }
+        }
+        return graph;
+    }
+
+    /** The strongly connected groups of more than one package (Tarjan), each as "a, b, c", sorted. */
+    private static List<String> cycles(Map<String, Set<String>> graph) {
+        Map<String, Integer> index = new HashMap<>();
+        Map<String, Integer> low = new HashMap<>();
+        Deque<String> stack = new ArrayDeque<>();
+        Set<String> onStack = new TreeSet<>();
+        TreeSet<String> found = new TreeSet<>();
+        for (String p : graph.keySet()) {
+            if (!index.containsKey(p)) {
+                connect(p, graph, index, low, stack, onStack, found);
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    private static void connect(String p, Map<String, Set<String>> graph, Map<String, Integer> index, Map<String, Integer> low,
+            Deque<String> stack, Set<String> onStack, Set<String> found) {
+        index.put(p, index.size());
+        low.put(p, index.get(p));
+        stack.push(p);
+        onStack.add(p);
+        for (String q : graph.getOrDefault(p, Set.of())) {
+            if (!index.containsKey(q)) {
+                connect(q, graph, index, low, stack, onStack, found);
+                low.put(p, Math.min(low.get(p), low.get(q)));
+            } else if (onStack.contains(q)) {
+                low.put(p, Math.min(low.get(p), index.get(q)));
+            }
+        }
+        if (low.get(p).equals(index.get(p))) {
+            TreeSet<String> group = new TreeSet<>();
+            String q;
+            do {
+                q = stack.pop();
+                onStack.remove(q);
+                group.add(q.isEmpty() ? "(io.crisp.core)" : q);
+            } while (!q.equals(p));
+            if (group.size() > 1) {
+                found.add(String.join(", ", group));
+            }
         }
     }
 

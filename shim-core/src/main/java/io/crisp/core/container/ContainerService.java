@@ -1,7 +1,8 @@
 package io.crisp.core.container;
 
-import io.crisp.core.events.ContainerEventListener;
-import io.crisp.core.events.ContainerEventType;
+import io.crisp.core.bundle.Bundles;
+import io.crisp.core.events.api.ContainerEventListener;
+import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.oci.ContainerSettings;
@@ -11,6 +12,7 @@ import io.crisp.core.oci.PodFiles;
 import io.crisp.core.oci.ResourceSettings;
 import io.crisp.core.oci.Signals;
 import io.crisp.core.plugin.Handler;
+import io.crisp.core.sandbox.PodContainers;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.IdPrefixes;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * container runs under that container's lock, is written to disk before the call returns, and the
  * backend is the one of the container's pod. Reads answer from memory.
  */
-public final class ContainerService {
+public final class ContainerService implements PodContainers {
     private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
 
     private final SandboxStore sandboxes;
@@ -71,6 +73,11 @@ public final class ContainerService {
 
     public ContainerStore store() {
         return containers;
+    }
+
+    @Override
+    public List<String> idsInSandbox(String sandboxId) {
+        return containers.inSandbox(sandboxId).stream().map(Container::id).toList();
     }
 
     /** Whether a container (or one being created) uses the image: RemoveImage refuses then. */
@@ -184,6 +191,7 @@ public final class ContainerService {
     }
 
     /** Stops the container; an exited, unknown or removed container is fine (CRI: idempotent). */
+    @Override
     public void stop(String idOrPrefix, Duration timeout) {
         Optional<Container> found = findForIdempotentCall(idOrPrefix);
         if (found.isEmpty()) {
@@ -210,6 +218,7 @@ public final class ContainerService {
     }
 
     /** Removes the container, killing it first if it runs; unknown or removed is fine (CRI: idempotent). */
+    @Override
     public void remove(String idOrPrefix) {
         Optional<Container> found = findForIdempotentCall(idOrPrefix);
         if (found.isEmpty()) {

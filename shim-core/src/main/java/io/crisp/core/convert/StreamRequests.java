@@ -1,8 +1,8 @@
 package io.crisp.core.convert;
 
-import io.crisp.core.stream.AttachTarget;
-import io.crisp.core.stream.ExecTarget;
-import io.crisp.core.stream.PortForwardTarget;
+import io.crisp.core.stream.session.AttachTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.cri.v1.AttachRequest;
 import io.crisp.cri.v1.AttachResponse;
 import io.crisp.cri.v1.ExecRequest;

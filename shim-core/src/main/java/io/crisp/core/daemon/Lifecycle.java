@@ -1,14 +1,14 @@
 package io.crisp.core.daemon;
 
+import io.crisp.core.bundle.Bundles;
 import io.crisp.core.config.CrispConfig;
-import io.crisp.core.container.Bundles;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.container.ContainerStore;
 import io.crisp.core.events.ContainerEvents;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.snapshot.SnapshotService;
 import io.crisp.core.metrics.RuntimeMetrics;
-import io.crisp.core.metrics.StateGauges;
+import io.crisp.core.metrics.state.StateGauges;
 import io.crisp.core.network.NetworkNamespaces;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.network.cni.CniNetwork;
@@ -16,16 +16,12 @@ import io.crisp.core.oci.CgroupDriver;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.EventRouter;
-import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.KeyedLocks;
 import io.crisp.core.stats.DaemonStatsSources;
 import io.crisp.core.stats.StatsCollector;
-import io.crisp.core.stream.StreamBridge;
 import io.crisp.core.stream.Streaming;
-import io.crisp.spi.ContainerEventSink;
-import io.crisp.spi.model.ExitStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
@@ -63,29 +59,8 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
         SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents);
         images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
-        StreamBridge[] streams = new StreamBridge[1];
-        events.deliverTo(new ContainerEventSink() {
-            @Override
-            public void exited(String id, ExitStatus status) {
-                if (!containers.exited(id, status)) {
-                    sandboxes.infraExited(id);
-                }
-                StreamBridge bridge = streams[0];
-                if (bridge != null) {
-                    bridge.containerStopped(id);
-                    bridge.sandboxStopped(id);
-                }
-            }
-
-            @Override
-            public void oomKilled(String id) {
-                containers.oomKilled(id);
-                if (metrics != null) {
-                    metrics.oomKilled(containers.store().find(id).flatMap(c -> sandboxStore.find(c.sandboxId()))
-                            .map(Sandbox::handler).orElse(""));
-                }
-            }
-        });
+        BackendExitRouter exits = new BackendExitRouter(containers, sandboxes, sandboxStore, metrics);
+        events.deliverTo(exits);
         if (metrics != null) {
             StateGauges.register(metrics, sandboxStore::all, containers.store()::all, () -> state.handlers().table().handlers().keySet());
         }
@@ -103,7 +78,7 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
             networking.close();
             throw new UncheckedIOException(e.getMessage(), e);
         }
-        streams[0] = streaming.bridge();
+        exits.endStreamsThrough(streaming.bridge());
         DaemonStatsSources statsSources = new DaemonStatsSources(sandboxStore, containers.store(), bundles, networking);
         StatsCollector stats = new StatsCollector(statsSources, config.statsCollectPeriod(), StatsCollector::epochNanos);
         stats.start();

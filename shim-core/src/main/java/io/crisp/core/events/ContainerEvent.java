@@ -1,6 +1,7 @@
 package io.crisp.core.events;
 
 import io.crisp.core.container.Container;
+import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.sandbox.Sandbox;
 import java.util.List;
 import java.util.Optional;

@@ -2,6 +2,8 @@ package io.crisp.core.events;
 
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerStore;
+import io.crisp.core.events.api.ContainerEventListener;
+import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.Ids;

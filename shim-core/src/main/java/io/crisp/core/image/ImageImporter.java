@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.unpack.LayerCompression;
+import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +14,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 

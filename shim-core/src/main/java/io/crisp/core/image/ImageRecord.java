@@ -2,6 +2,7 @@ package io.crisp.core.image;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.oci.ImageConfigSummary;
 import java.util.List;
 
 /**

@@ -5,7 +5,6 @@ import io.crisp.core.network.cni.PodNetworkRequest;
 import io.crisp.core.network.cni.PodNetworkStatus;
 import io.crisp.core.network.cni.PortMapping;
 import io.crisp.core.oci.PodSettings;
-import io.crisp.core.runtime.NodeState;
 import io.crisp.spi.BackendException;
 import java.nio.file.Path;
 import java.util.List;

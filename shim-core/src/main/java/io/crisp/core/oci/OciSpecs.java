@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.crisp.core.image.ImageConfigSummary;
 import io.crisp.core.state.AtomicFiles;
 import io.crisp.spi.BackendException;
 import java.io.IOException;

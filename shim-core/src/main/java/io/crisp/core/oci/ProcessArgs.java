@@ -1,6 +1,5 @@
 package io.crisp.core.oci;
 
-import io.crisp.core.image.ImageConfigSummary;
 import io.crisp.spi.BackendException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,15 +3,18 @@ package io.crisp.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.config.CrispConfig;
+import io.crisp.core.network.NodeState;
 import io.crisp.core.plugin.HandlerRegistry;
+import io.crisp.core.plugin.HandlerTable;
 import io.crisp.core.plugin.PluginCatalog;
+import io.crisp.core.sandbox.SandboxDefaults;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The daemon-wide state the CRI services read: the configuration in force, the handlers, the
  * plugins, the last reload and what the kubelet told us about the node. All reads are from memory.
  */
-public final class DaemonState {
+public final class DaemonState implements SandboxDefaults {
     private final AtomicReference<CrispConfig> config = new AtomicReference<>();
     private final AtomicReference<ReloadOutcome> lastLoad = new AtomicReference<>();
     private final HandlerRegistry handlers;
@@ -37,6 +40,16 @@ public final class DaemonState {
 
     public void lastLoad(ReloadOutcome outcome) {
         lastLoad.set(requireNonNull(outcome, "outcome is null"));
+    }
+
+    @Override
+    public HandlerTable handlerTable() {
+        return handlers.table();
+    }
+
+    @Override
+    public String pauseImage() {
+        return config().pauseImage();
     }
 
     public HandlerRegistry handlers() {

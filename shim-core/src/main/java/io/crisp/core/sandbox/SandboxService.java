@@ -2,11 +2,9 @@ package io.crisp.core.sandbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.CrispBuild;
-import io.crisp.core.container.Bundles;
-import io.crisp.core.container.Container;
-import io.crisp.core.container.ContainerService;
-import io.crisp.core.events.ContainerEventListener;
-import io.crisp.core.events.ContainerEventType;
+import io.crisp.core.bundle.Bundles;
+import io.crisp.core.events.api.ContainerEventListener;
+import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
@@ -15,7 +13,6 @@ import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.plugin.Handler;
-import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
 import io.crisp.core.state.KeyedLocks;
@@ -42,9 +39,9 @@ public final class SandboxService {
     /** How long the infra process gets after its stop signal; it holds no data worth waiting for. */
     private static final Duration INFRA_STOP_TIMEOUT = Duration.ZERO;
 
-    private final DaemonState state;
+    private final SandboxDefaults state;
     private final SandboxStore store;
-    private final ContainerService containers;
+    private final PodContainers containers;
     private final Bundles bundles;
     private final ImageService images;
     private final OciSpecs specs;
@@ -53,7 +50,7 @@ public final class SandboxService {
     /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
     private final ContainerEventListener events;
 
-    public SandboxService(DaemonState state, SandboxStore store, ContainerService containers, Bundles bundles, ImageService images,
+    public SandboxService(SandboxDefaults state, SandboxStore store, PodContainers containers, Bundles bundles, ImageService images,
             OciSpecs specs, KeyedLocks locks, PodNetworking networking, ContainerEventListener events) {
         this.events = events;
         this.networking = networking;
@@ -86,7 +83,7 @@ public final class SandboxService {
 
     /** Returns the new sandbox's id. */
     public String runPodSandbox(PodSandboxRequest request) {
-        Handler handler = state.handlers().table().resolve(request.runtimeHandler());
+        Handler handler = state.handlerTable().resolve(request.runtimeHandler());
         if (!handler.supports(Capability.POD_LIFECYCLE)) {
             throw new BackendException(BackendException.Kind.UNIMPLEMENTED, String.format(
                     "RunPodSandbox: handler '%s' (plugin '%s' %s) cannot run pods: it does not offer the pod lifecycle in crisp %s",
@@ -96,7 +93,7 @@ public final class SandboxService {
             throw BackendException.unavailable("runtime_handler: handler '%s' was just replaced by a reload; retry", handler.name());
         }
         String id = Ids.random();
-        String pauseImage = state.config().pauseImage();
+        String pauseImage = state.pauseImage();
         Sandbox sandbox = null;
         boolean reserved = false;
         Sandbox draft = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, Ids.nowNanos(), request.labels(), request.annotations(),
@@ -213,8 +210,8 @@ public final class SandboxService {
             return;
         }
         String id = found.get().id();
-        for (Container c : containers.store().inSandbox(id)) {
-            containers.stop(c.id(), Duration.ZERO);
+        for (String containerId : containers.idsInSandbox(id)) {
+            containers.stop(containerId, Duration.ZERO);
         }
         locks.run(id, () -> {
             Optional<Sandbox> now = store.find(id);
@@ -245,8 +242,8 @@ public final class SandboxService {
             return;
         }
         String id = found.get().id();
-        for (Container c : containers.store().inSandbox(id)) {
-            containers.remove(c.id());
+        for (String containerId : containers.idsInSandbox(id)) {
+            containers.remove(containerId);
         }
         locks.run(id, () -> {
             Optional<Sandbox> now = store.find(id);
@@ -285,7 +282,7 @@ public final class SandboxService {
     public void recover() {
         for (Sandbox s : store.load().values()) {
             store.adopt(s);
-            Handler handler = state.handlers().table().handlers().get(s.handler());
+            Handler handler = state.handlerTable().handlers().get(s.handler());
             if (handler == null || !handler.retain()) {
                 log.warn("Pod sandbox {} runs on handler '{}', which is not configured; it can only be listed", s.id(), s.handler());
                 if (s.state() == Sandbox.State.READY) {

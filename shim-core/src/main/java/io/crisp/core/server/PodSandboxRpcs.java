@@ -1,6 +1,6 @@
 package io.crisp.core.server;
 
-import io.crisp.core.container.Bundles;
+import io.crisp.core.bundle.Bundles;
 import io.crisp.core.convert.SandboxRequests;
 import io.crisp.core.convert.SandboxResponses;
 import io.crisp.core.sandbox.Sandbox;

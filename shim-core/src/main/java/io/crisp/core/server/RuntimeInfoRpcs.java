@@ -1,7 +1,7 @@
 package io.crisp.core.server;
 
 import io.crisp.core.convert.StatusResponses;
-import io.crisp.core.runtime.NodeState;
+import io.crisp.core.network.NodeState;
 import io.crisp.core.runtime.RuntimeInfoService;
 import io.crisp.cri.v1.RuntimeConfigRequest;
 import io.crisp.cri.v1.RuntimeConfigResponse;

@@ -1,6 +1,6 @@
 package io.crisp.core.stats;
 
-import io.crisp.core.container.Bundles;
+import io.crisp.core.bundle.Bundles;
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerStore;
 import io.crisp.core.network.NetnsDialer;

@@ -1,6 +1,8 @@
 package io.crisp.core.stream;
 
 import io.crisp.core.network.NetnsDialer;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;

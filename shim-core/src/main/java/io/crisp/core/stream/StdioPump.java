@@ -1,5 +1,10 @@
 package io.crisp.core.stream;
 
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioOutcome;
+import io.crisp.core.stream.session.StdioTarget;
 import io.crisp.spi.StdioSession;
 import java.io.IOException;
 import java.io.InputStream;

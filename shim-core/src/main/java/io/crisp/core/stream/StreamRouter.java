@@ -1,5 +1,9 @@
 package io.crisp.core.stream;
 
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

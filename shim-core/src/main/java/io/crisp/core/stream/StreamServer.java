@@ -3,6 +3,8 @@ package io.crisp.core.stream;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.config.CrispConfig.StreamTls;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;

@@ -2,6 +2,7 @@ package io.crisp.core.stream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.core.stream.session.StreamTarget;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;

@@ -3,6 +3,10 @@ package io.crisp.core.stream;
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.sandbox.SandboxService;
+import io.crisp.core.stream.session.AttachTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StreamTarget;
 import io.crisp.spi.Capability;
 import java.util.function.Function;
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.ExecTarget;
-import io.crisp.core.stream.PortForwardTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.cri.v1.AttachRequest;
 import io.crisp.cri.v1.ContainerConfig;
 import io.crisp.cri.v1.CreateContainerRequest;

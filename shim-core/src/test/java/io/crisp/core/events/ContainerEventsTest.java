@@ -1,13 +1,14 @@
 package io.crisp.core.events;
 
-import static io.crisp.core.events.ContainerEventType.CREATED;
-import static io.crisp.core.events.ContainerEventType.DELETED;
-import static io.crisp.core.events.ContainerEventType.STARTED;
-import static io.crisp.core.events.ContainerEventType.STOPPED;
+import static io.crisp.core.events.api.ContainerEventType.CREATED;
+import static io.crisp.core.events.api.ContainerEventType.DELETED;
+import static io.crisp.core.events.api.ContainerEventType.STARTED;
+import static io.crisp.core.events.api.ContainerEventType.STOPPED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.events.api.ContainerEventType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,5 @@
 package io.crisp.core.oci;
 
-import io.crisp.core.image.ImageConfigSummary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

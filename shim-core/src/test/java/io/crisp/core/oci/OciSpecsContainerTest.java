@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.crisp.core.image.ImageConfigSummary;
 import io.crisp.spi.BackendException;
 import java.nio.file.Files;
 import java.nio.file.Path;

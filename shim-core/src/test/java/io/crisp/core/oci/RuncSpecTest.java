@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.crisp.core.image.ImageConfigSummary;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

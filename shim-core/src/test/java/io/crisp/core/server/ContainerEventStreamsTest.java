@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.events.ContainerEventType;
 import io.crisp.core.events.ContainerEvents;
+import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.cri.v1.ContainerEventResponse;
 import io.crisp.cri.v1.GetEventsRequest;
 import io.crisp.cri.v1.RuntimeServiceGrpc;

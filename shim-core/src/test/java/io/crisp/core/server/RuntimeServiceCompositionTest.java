@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.PortForwardTarget;
 import io.crisp.core.stream.StreamTokens;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.cri.v1.RuntimeServiceGrpc;
 import io.crisp.cri.v1.VersionResponse;
 import io.grpc.ServerMethodDefinition;

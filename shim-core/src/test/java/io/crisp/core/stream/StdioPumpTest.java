@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.core.stream.session.AttachTarget;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioOutcome;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.StdioWiring;
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,9 @@
 package io.crisp.core.stream.spdy;
 
-import io.crisp.core.stream.ForwardClient;
-import io.crisp.core.stream.ForwardListener;
-import io.crisp.core.stream.PortForwardTarget;
-import io.crisp.core.stream.StreamSessions;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StreamSessions;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.concurrent.ScheduledFuture;

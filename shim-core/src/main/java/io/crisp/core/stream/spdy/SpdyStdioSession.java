@@ -1,11 +1,11 @@
 package io.crisp.core.stream.spdy;
 
-import io.crisp.core.stream.StdioClient;
-import io.crisp.core.stream.StdioListener;
-import io.crisp.core.stream.StatusJson;
-import io.crisp.core.stream.StdioOutcome;
-import io.crisp.core.stream.StdioTarget;
-import io.crisp.core.stream.StreamSessions;
+import io.crisp.core.stream.session.StatusJson;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioOutcome;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamSessions;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;

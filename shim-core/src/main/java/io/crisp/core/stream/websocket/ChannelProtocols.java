@@ -1,7 +1,7 @@
 package io.crisp.core.stream.websocket;
 
-import io.crisp.core.stream.PortForwardTarget;
-import io.crisp.core.stream.StreamTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StreamTarget;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.ArrayList;

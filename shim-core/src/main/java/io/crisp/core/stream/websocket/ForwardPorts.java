@@ -1,6 +1,6 @@
 package io.crisp.core.stream.websocket;
 
-import io.crisp.core.stream.PortForwardTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.crisp.core.stream.websocket;
 
-import io.crisp.core.stream.ForwardClient;
-import io.crisp.core.stream.ForwardListener;
-import io.crisp.core.stream.PortForwardTarget;
-import io.crisp.core.stream.StreamFailure;
-import io.crisp.core.stream.StreamSessions;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StreamFailure;
+import io.crisp.core.stream.session.StreamSessions;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

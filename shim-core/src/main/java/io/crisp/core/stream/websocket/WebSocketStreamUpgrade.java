@@ -2,11 +2,11 @@ package io.crisp.core.stream.websocket;
 
 import static java.util.Objects.requireNonNull;
 
-import io.crisp.core.stream.PortForwardTarget;
-import io.crisp.core.stream.StdioTarget;
-import io.crisp.core.stream.StreamSessions;
-import io.crisp.core.stream.StreamTarget;
-import io.crisp.core.stream.StreamUpgrade;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamTarget;
+import io.crisp.core.stream.session.StreamUpgrade;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.PortForwardTarget;
 import io.crisp.core.stream.client.ForwardConnection;
 import io.crisp.core.stream.client.SpdyStreamClient;
+import io.crisp.core.stream.session.PortForwardTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

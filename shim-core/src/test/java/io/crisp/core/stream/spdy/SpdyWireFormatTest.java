@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.ExecTarget;
-import io.crisp.core.stream.PortForwardTarget;
 import io.crisp.core.stream.client.SpdyStreamClient;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.spi.model.StdioWiring;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -1,6 +1,6 @@
 package io.crisp.core.stream.spdy;
 
-import io.crisp.core.stream.StreamTarget;
+import io.crisp.core.stream.session.StreamTarget;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -1,16 +1,16 @@
 package io.crisp.core.stream.websocket;
 
-import io.crisp.core.stream.ExecTarget;
-import io.crisp.core.stream.ForwardClient;
-import io.crisp.core.stream.ForwardListener;
-import io.crisp.core.stream.PortForwardTarget;
-import io.crisp.core.stream.StdioClient;
-import io.crisp.core.stream.StdioClient.Output;
-import io.crisp.core.stream.StdioListener;
-import io.crisp.core.stream.StdioOutcome;
-import io.crisp.core.stream.StdioTarget;
-import io.crisp.core.stream.StreamFailure;
-import io.crisp.core.stream.StreamSessions;
+import io.crisp.core.stream.session.ExecTarget;
+import io.crisp.core.stream.session.ForwardClient;
+import io.crisp.core.stream.session.ForwardListener;
+import io.crisp.core.stream.session.PortForwardTarget;
+import io.crisp.core.stream.session.StdioClient.Output;
+import io.crisp.core.stream.session.StdioClient;
+import io.crisp.core.stream.session.StdioListener;
+import io.crisp.core.stream.session.StdioOutcome;
+import io.crisp.core.stream.session.StdioTarget;
+import io.crisp.core.stream.session.StreamFailure;
+import io.crisp.core.stream.session.StreamSessions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

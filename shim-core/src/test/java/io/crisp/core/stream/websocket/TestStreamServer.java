@@ -1,7 +1,7 @@
 package io.crisp.core.stream.websocket;
 
-import io.crisp.core.stream.StreamSessions;
-import io.crisp.core.stream.StreamTarget;
+import io.crisp.core.stream.session.StreamSessions;
+import io.crisp.core.stream.session.StreamTarget;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

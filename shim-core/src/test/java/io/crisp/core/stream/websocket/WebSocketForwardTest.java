@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.PortForwardTarget;
 import io.crisp.core.stream.client.ForwardConnection;
 import io.crisp.core.stream.client.WebSocketStreamClient;
+import io.crisp.core.stream.session.PortForwardTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.crisp.core.container;
+package io.crisp.core.bundle;
 
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.LayerStore;

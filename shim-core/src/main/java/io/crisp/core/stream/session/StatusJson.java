@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,7 @@
-package io.crisp.core.metrics;
+package io.crisp.core.metrics.state;
 
 import io.crisp.core.container.Container;
+import io.crisp.core.metrics.RuntimeMetrics;
 import io.crisp.core.sandbox.Sandbox;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;

@@ -1,4 +1,4 @@
-package io.crisp.core.image;
+package io.crisp.core.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The parts of an image's config that containers are made from (OCI image spec, {@code config}):
- * what the kubelet sees in ImageStatus and what container creation will start from.
+ * what the kubelet sees in ImageStatus and what container creation will start from. Declared here, where
+ * the spec is built from it; the image package reads it from the image's config (oci does not depend on image).
  */
 public record ImageConfigSummary(String user, List<String> env, List<String> entrypoint, List<String> cmd, String workingDir,
         String stopSignal, List<String> volumes, Map<String, String> labels) {

@@ -1,4 +1,4 @@
-package io.crisp.core.runtime;
+package io.crisp.core.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 /** A session could not start or broke; the message goes to the client's error stream as is. */
 public final class StreamFailure extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.crisp.core.events;
+package io.crisp.core.events.api;
 
 /** The lifecycle transitions the runtime reports, one each per container (CRI {@code ContainerEventType}). */
 public enum ContainerEventType {

@@ -1,4 +1,4 @@
-package io.crisp.core.runtime;
+package io.crisp.core.network;
 
 import io.crisp.spi.BackendException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 /**
  * What a streaming token unlocks: the request that {@code Exec}, {@code Attach} or

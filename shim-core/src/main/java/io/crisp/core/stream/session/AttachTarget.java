@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 import static java.util.Objects.requireNonNull;
 

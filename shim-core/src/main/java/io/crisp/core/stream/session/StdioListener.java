@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 /**
  * What the protocol layer tells an exec or attach session about the client. Called on the

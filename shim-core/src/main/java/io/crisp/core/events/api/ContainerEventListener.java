@@ -1,4 +1,4 @@
-package io.crisp.core.events;
+package io.crisp.core.events.api;
 
 /**
  * What the container and sandbox services tell about a transition, right after it is recorded and

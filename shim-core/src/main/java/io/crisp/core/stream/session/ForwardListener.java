@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 /** What the protocol layer tells one forwarded connection. Called on the event loop: never block. */
 public interface ForwardListener {

@@ -1,4 +1,4 @@
-package io.crisp.core.stream;
+package io.crisp.core.stream.session;
 
 /**
  * What the protocol layers call once a client's streams are all there: the core side that runs the
