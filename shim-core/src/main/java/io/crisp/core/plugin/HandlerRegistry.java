@@ -129,6 +129,16 @@ public final class HandlerRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Pods that run on handler {@code name}: on its current backend and on the retired ones a reload
+     * replaced while pods still used them (those pods keep their backend until they are removed).
+     */
+    public int pods(String name) {
+        Handler current = table().handlers().get(name);
+        int onRetired = retired.stream().filter(h -> h.name().equals(name) && !h.closed()).mapToInt(Handler::pods).sum();
+        return (current == null ? 0 : current.pods()) + onRetired;
+    }
+
     /** Closes every backend, retired or not: the daemon is stopping. Containers keep running. */
     @Override
     public synchronized void close() {

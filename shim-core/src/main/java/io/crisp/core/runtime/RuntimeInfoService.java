@@ -160,7 +160,7 @@ public final class RuntimeInfoService {
             if (!health.ready()) {
                 healthNode.put("reason", health.reason()).put("message", health.message());
             }
-            node.put("pods", h.pods());
+            node.put("pods", state.handlers().pods(h.name())); // with pods still on a backend a reload replaced
             node.set("backend", json.valueToTree(describe(h)));
         }
         return list;

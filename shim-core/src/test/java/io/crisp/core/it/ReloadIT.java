@@ -1,10 +1,12 @@
 package io.crisp.core.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.cri.v1.RuntimeHandler;
 import io.crisp.cri.v1.StatusRequest;
@@ -115,6 +117,30 @@ final class ReloadIT {
                     && reload.stderr().contains("NotReady"), reload.stderr());
             Pods.await(() -> daemon.logs().contains("WARN") && daemon.logs().contains("handler 'runc' (the default"), 5,
                     "a WARN in the daemon's log");
+        }
+    }
+
+    @Test
+    void podsOnABackendAReloadReplacedStillCountAndRemoveCleanly() throws Exception {
+        Pods.requirePrerequisites();
+        try (DaemonProcess daemon = Pods.configure(new DaemonProcess(dir)).start()) {
+            Pods.importImages(daemon, dir.resolve("images"));
+            String pod = Pods.run(daemon.client(), Pods.pod("kept", dir.resolve("logs")).setLinux(
+                    io.crisp.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(io.crisp.cri.v1.LinuxSandboxSecurityContext
+                            .newBuilder().setNamespaceOptions(io.crisp.cri.v1.NamespaceOption.newBuilder()
+                                    .setNetwork(io.crisp.cri.v1.NamespaceMode.NODE)))).build());
+            // A changed option makes a new runc backend; the pod stays on the old one.
+            daemon.writeDropIn("50-monitor.toml", "[runtimes.runc]\nplugin = \"runc\"\nmonitor_path = \"/usr/bin/conmon\"\n");
+            assertEquals(0, Crisp.run(args(daemon, "reload")).exitCode());
+            Crisp.Run status = Crisp.run(args(daemon, "status", "--json"));
+            JsonNode runc = null;
+            for (JsonNode h : new ObjectMapper().readTree(status.stdout()).path("handlers")) {
+                runc = h.path("name").asText().equals("runc") ? h : runc;
+            }
+            assertEquals(1, runc.path("pods").asInt(), status.stdout());
+            Pods.removeAll(daemon.client());
+            DaemonProcess.sleep(500);
+            assertFalse(daemon.logs().contains("exit directory went away"), daemon.logs());
         }
     }
 

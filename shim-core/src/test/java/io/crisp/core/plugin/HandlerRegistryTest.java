@@ -334,10 +334,14 @@ final class HandlerRegistryTest {
         assertTrue(oldDemo.retired());
         assertEquals(0, oldBackend.closes.get(), "pods still use the retired handler");
         assertEquals(2, oldDemo.pods());
+        registry.table().handlers().get("demo").retain(); // a pod created after the reload
+        assertEquals(3, registry.pods("demo"), "status counts the handler's pods on its old backend too");
         oldDemo.release();
         assertEquals(0, oldBackend.closes.get(), "one pod still uses the retired handler");
         oldDemo.release();
         assertEquals(1, oldBackend.closes.get());
+        assertEquals(1, registry.pods("demo"), "a closed retired backend counts no more");
+        assertEquals(0, registry.pods("nonexistent"));
         assertEquals(0, recording.last("demo").closes.get(), "the new handler's backend stays open");
     }
 

@@ -26,6 +26,7 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     private final WatchService service;
+    private volatile boolean closing;
     private final Thread thread;
 
     ExitWatcher(Path exitDir, String handlerName, Listener listener) throws IOException {
@@ -58,7 +59,11 @@ final class ExitWatcher implements AutoCloseable {
                 }
             }
             if (!key.reset()) {
-                LOG.warn("exit watcher: the exit directory went away; exits are now only seen on request");
+                // A key also goes invalid when close() ends the service while events were being handled
+                // (a retired backend closing as its last pod goes): only a directory that vanished is news.
+                if (!closing) {
+                    LOG.warn("exit watcher: the exit directory went away; exits are now only seen on request");
+                }
                 return;
             }
         }
@@ -66,6 +71,7 @@ final class ExitWatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         try {
             service.close();
         } catch (IOException e) {
