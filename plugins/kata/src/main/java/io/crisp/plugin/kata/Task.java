@@ -57,11 +57,18 @@ final class Task {
         this.pid = pid;
     }
 
+    /**
+     * Records the start. A process that exits at once may have its exit recorded first (the shim's
+     * TaskExit event can overtake the answer to Start): it keeps EXITED, and still gets its pid and a
+     * start time, never later than its exit.
+     */
     synchronized void started(long pid, Instant at) {
         if (phase == Phase.CREATED) {
             phase = Phase.RUNNING;
+        }
+        if (startedAt == null) {
             this.pid = pid;
-            this.startedAt = at;
+            this.startedAt = exit != null && exit.finishedAt().isBefore(at) ? exit.finishedAt() : at;
         }
     }
 
