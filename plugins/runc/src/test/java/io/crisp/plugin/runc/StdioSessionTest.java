@@ -149,7 +149,8 @@ final class StdioSessionTest {
         s.close();
         assertFalse(RuncFixture.hostProcessWithArgs("sleep", "4244"), "exec'd process is gone");
         assertFalse(RuncFixture.hostProcessWithArgs("sleep", "4243"), "its child is gone");
-        assertTrue(s.exit().isDone());
+        // The exit is reported by the process reaper, a moment after the kill (close does not promise it synchronously).
+        s.exit().get(5, java.util.concurrent.TimeUnit.SECONDS);
         assertFalse(new RuntimeCli(fx.config).run(c, null, "ps", c).output().contains("4244"));
 
         StdioSession tty = backend.exec(new StreamExecSpec(c, List.of("sleep", "4245"), TTY));
