@@ -162,12 +162,7 @@ public final class Daemon implements AutoCloseable {
             if (!isDefault && handler.pods() == 0) {
                 return;
             }
-            io.crisp.spi.BackendHealth health;
-            try {
-                health = handler.backend().health();
-            } catch (RuntimeException e) {
-                health = io.crisp.spi.BackendHealth.unhealthy("HealthCheckFailed", e.toString());
-            }
+            io.crisp.spi.BackendHealth health = handler.health();
             if (!health.ready()) {
                 log.warn("After the reload, handler '{}'{} is not ready: {}: {}", name,
                         isDefault ? " (the default: RuntimeReady is false)" : " (" + handler.pods() + " pods)", health.reason(),

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.config.RuntimeTable;
 import io.crisp.core.oci.SpecRules;
+import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import java.util.Set;
@@ -71,6 +72,15 @@ public final class Handler {
 
     public boolean supports(Capability capability) {
         return capabilities.contains(capability);
+    }
+
+    /** The backend's health; a backend whose check throws is unhealthy (HealthCheckFailed), never the caller's error. */
+    public BackendHealth health() {
+        try {
+            return backend().health();
+        } catch (RuntimeException e) {
+            return BackendHealth.unhealthy("HealthCheckFailed", "plugin '" + plugin().id() + "' failed its health check: " + e);
+        }
     }
 
     public int pods() {

@@ -72,7 +72,7 @@ public final class RuntimeInfoService {
 
     private static Condition runtimeReady(HandlerTable table) {
         Handler handler = table.defaultHandlerInstance();
-        BackendHealth health = health(handler);
+        BackendHealth health = handler.health();
         if (health.ready()) {
             return Condition.ready(Condition.RUNTIME_READY);
         }
@@ -84,14 +84,6 @@ public final class RuntimeInfoService {
         return networkProblem.get()
                 .map(problem -> Condition.notReady(Condition.NETWORK_READY, NETWORK_NOT_READY_REASON, problem))
                 .orElse(Condition.ready(Condition.NETWORK_READY));
-    }
-
-    private static BackendHealth health(Handler handler) {
-        try {
-            return handler.backend().health();
-        } catch (RuntimeException e) {
-            return BackendHealth.unhealthy("HealthCheckFailed", "plugin '" + handler.plugin().id() + "' failed its health check: " + e);
-        }
     }
 
     private static HandlerReport report(String name, Handler handler) {
@@ -155,7 +147,7 @@ public final class RuntimeInfoService {
             node.put("default", h.name().equals(table.defaultHandler()));
             ArrayNode caps = node.putArray("capabilities");
             h.capabilities().stream().map(Enum::name).sorted().forEach(caps::add);
-            BackendHealth health = health(h);
+            BackendHealth health = h.health();
             ObjectNode healthNode = node.putObject("health").put("ready", health.ready());
             if (!health.ready()) {
                 healthNode.put("reason", health.reason()).put("message", health.message());

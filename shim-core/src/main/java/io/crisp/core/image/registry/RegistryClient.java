@@ -406,8 +406,11 @@ public final class RegistryClient {
     }
 
     private static String hostOnly(String hostAndPort) {
-        int colon = hostAndPort.lastIndexOf(':');
-        return colon > 0 && hostAndPort.indexOf(']') < colon && hostAndPort.chars().filter(c -> c == ':').count() == 1
-                ? hostAndPort.substring(0, colon) : hostAndPort;
+        try {
+            String host = java.net.URI.create("//" + hostAndPort).getHost();
+            return host == null ? hostAndPort : host;
+        } catch (IllegalArgumentException e) {
+            return hostAndPort;
+        }
     }
 }
