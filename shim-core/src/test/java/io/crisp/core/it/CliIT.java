@@ -126,7 +126,7 @@ final class CliIT {
             Crisp.Run started = Crisp.run(run);
             assertEquals(0, started.exitCode(), started.all());
             String id = started.stdout().lines().reduce((a, b) -> b).orElseThrow().trim();
-            assertTrue(Files.isDirectory(daemon.state.resolve("runtimes/runc/runc").resolve(id)),
+            assertTrue(Files.isDirectory(daemon.state.resolve("runc").resolve(id)),
                     "runc's --root follows --state: " + daemon.state);
             assertFalse(Files.exists(Path.of("/run/crisp/runc").resolve(id)), "never the fixed /run/crisp/runc");
             List<String> rm = new ArrayList<>(List.of("pods", "rm", id));

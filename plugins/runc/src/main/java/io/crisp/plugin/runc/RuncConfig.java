@@ -15,9 +15,8 @@ import java.util.Map;
  * <p>{@code runtime_type} is reserved: only {@code "oci"} (an OCI runtime CLI) is accepted today.
  *
  * @param runtimePath the OCI runtime binary
- * @param runtimeRoot the runtime's own state directory ({@code --root}); one per handler: by default
- *     {@code runc} in the handler's state directory, so it follows the daemon's {@code state} and
- *     two daemons or two handlers never share it
+ * @param runtimeRoot the runtime's own state directory ({@code --root}): by default {@code runc} in the
+ *     daemon's state directory, so it follows {@code state} and two daemons never share it
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
  *
  * <p>{@code vm_annotations} (CRI-O's keys for legacy VM runtimes) and the other generic handler keys
@@ -38,7 +37,18 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         return new RuncConfig(DEFAULT_RUNTIME, defaultRoot(handlerStateDir), DEFAULT_MONITOR);
     }
 
+    /**
+     * {@code runc} in the daemon's state directory: {@code /run/crisp/runc} for the default state, as
+     * before (an upgraded daemon still finds the containers runc holds there), {@code X/runc} for
+     * {@code --state X}. The core gives each handler {@code <state>/runtimes/<handler>}; a handler
+     * state directory laid out otherwise keeps runc's state inside it.
+     */
     static Path defaultRoot(Path handlerStateDir) {
+        Path runtimes = handlerStateDir.getParent();
+        if (runtimes != null && runtimes.getFileName() != null && runtimes.getFileName().toString().equals("runtimes")
+                && runtimes.getParent() != null) {
+            return runtimes.getParent().resolve("runc");
+        }
         return handlerStateDir.resolve("runc");
     }
 

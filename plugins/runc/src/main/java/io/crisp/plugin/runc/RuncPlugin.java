@@ -18,7 +18,7 @@ public final class RuncPlugin implements RuntimePlugin {
 
     @Override
     public Map<String, Object> defaultOptions() {
-        // runtime_root has no fixed default: <state>/runtimes/<handler>/runc, from the handler's state directory.
+        // runtime_root has no fixed default: <state>/runc, from the daemon's state directory.
         Map<String, Object> options = new java.util.LinkedHashMap<>(RuncConfig.defaults(Path.of("/")).toOptions());
         options.remove("runtime_root");
         return options;

@@ -18,7 +18,10 @@ final class RuncConfigTest {
     void defaultsWhenTableIsEmpty() {
         RuncConfig config = RuncConfig.parse(table(Map.of()));
         assertEquals(RuncConfig.defaults(Path.of("/run/crisp")), config);
-        assertEquals(Path.of("/run/crisp/runc"), config.runtimeRoot(), "inside the handler's state directory, never a fixed path");
+        assertEquals(Path.of("/run/crisp/runc"), config.runtimeRoot(), "inside the given state directory, never a fixed path");
+        // The core's layout, <state>/runtimes/<handler>: the daemon's state, so an upgrade finds runc's containers.
+        assertEquals(Path.of("/run/crisp/runc"), RuncConfig.defaultRoot(Path.of("/run/crisp/runtimes/runc")));
+        assertEquals(Path.of("/tmp/d/state/runc"), RuncConfig.defaultRoot(Path.of("/tmp/d/state/runtimes/runc-debug")));
         assertEquals(Path.of("/usr/sbin/runc"), config.runtimePath());
         assertEquals(Path.of("/usr/bin/conmon"), config.monitorPath());
     }
