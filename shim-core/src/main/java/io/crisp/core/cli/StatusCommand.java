@@ -19,6 +19,7 @@ import io.crisp.cri.v1.StatusResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,6 +76,20 @@ final class StatusCommand implements Callable<Integer> {
             }
             handler.put("pods", h.path("pods").asInt());
         }
+        JsonNode daemon = info.containsKey("daemon") ? parse(info.get("daemon")) : JSON.createObjectNode();
+        ObjectNode daemonNode = summary.putObject("daemon").put("pid", daemon.path("pid").asLong());
+        if (daemon.has("started_at")) {
+            Instant started = Instant.parse(daemon.path("started_at").asText());
+            daemonNode.put("started_at", started.toString()).put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        }
+        daemonNode.put("log", daemon.path("log").asText(""));
+        ObjectNode network = summary.putObject("network");
+        status.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().ifPresent(c -> {
+            network.put("ready", c.getStatus());
+            if (!c.getStatus()) {
+                network.put("reason", c.getReason()).put("message", c.getMessage());
+            }
+        });
         ObjectNode pods = summary.putObject("pods");
         List<PodSandbox> podList = cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
         pods.put("total", podList.size());
@@ -101,6 +116,13 @@ final class StatusCommand implements Callable<Integer> {
         return summary;
     }
 
+    static String uptime(long seconds) {
+        long d = seconds / 86400;
+        long h = seconds % 86400 / 3600;
+        long m = seconds % 3600 / 60;
+        return d > 0 ? d + "d" + h + "h" : h > 0 ? h + "h" + m + "m" : m > 0 ? m + "m" + seconds % 60 + "s" : seconds + "s";
+    }
+
     /** The summary as aligned text: one labelled line per section, handlers one per line. */
     static String text(JsonNode s) {
         StringBuilder out = new StringBuilder();
@@ -108,6 +130,14 @@ final class StatusCommand implements Callable<Integer> {
         line(out, "Version:", "crisp " + v.path("runtime").asText() + " (CRI " + v.path("cri").asText() + ", plugin SPI "
                 + v.path("spi").asText() + ")");
         line(out, "Socket:", s.path("socket").asText());
+        JsonNode d = s.path("daemon");
+        if (d.path("pid").asLong() > 0) {
+            line(out, "Daemon:", "pid " + d.path("pid").asLong()
+                    + (d.has("uptime_seconds") ? ", up " + uptime(d.path("uptime_seconds").asLong()) : "") + ", log " + d.path("log").asText());
+        }
+        JsonNode n = s.path("network");
+        line(out, "Network:", !n.has("ready") ? "unknown" : n.path("ready").asBoolean() ? "ready"
+                : "not ready (" + n.path("reason").asText() + ": " + n.path("message").asText() + ")");
         List<String[]> rows = new ArrayList<>();
         for (JsonNode h : s.path("handlers")) {
             rows.add(new String[] {h.path("name").asText(), h.path("default").asBoolean() ? "default" : "",

@@ -103,10 +103,26 @@ public final class RuntimeInfoService {
         load.error().ifPresent(e -> reload.put("error", e));
         info.put("reload", reload.toString());
         info.put("node", json.createObjectNode().put("pod_cidr", state.node().podCidr()).toString());
+        info.put("daemon", daemon().toString());
         ObjectNode servers = json.createObjectNode();
         endpoints.get().forEach(servers::put);
         info.put("endpoints", servers.toString());
         return info;
+    }
+
+    /** This process: pid, start time and where its log goes (what stdout is: a file, else "journal/pipe"). */
+    private ObjectNode daemon() {
+        ProcessHandle self = ProcessHandle.current();
+        ObjectNode node = json.createObjectNode().put("pid", self.pid());
+        self.info().startInstant().ifPresent(at -> node.put("started_at", at.toString()));
+        try {
+            java.nio.file.Path out = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1"));
+            node.put("log", out.isAbsolute() && java.nio.file.Files.isRegularFile(out) ? out.toString()
+                    : "stdout (" + out + "): the journal or whoever started crisp");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            node.put("log", "stdout");
+        }
+        return node;
     }
 
     private ObjectNode config(CrispConfig config) {

@@ -12,6 +12,8 @@ final class StatusCommandTest {
         String summary = """
                 {"version": {"runtime": "0.1.0", "spi": "1.1.0", "cri": "v1"},
                  "socket": "unix:///run/crisp/crisp.sock",
+                 "daemon": {"pid": 4242, "started_at": "2026-01-01T00:00:00Z", "uptime_seconds": 3725, "log": "/var/log/crisp.log"},
+                 "network": {"ready": false, "reason": "NetworkPluginNotReady", "message": "no CNI config in /etc/cni/net.d"},
                  "handlers": [
                    {"name": "runc", "plugin": "runc", "plugin_version": "0.1.0", "default": true, "ready": true, "pods": 1},
                    {"name": "kata-fc", "plugin": "kata", "plugin_version": "2.0.0", "default": false, "ready": false,
@@ -25,6 +27,8 @@ final class StatusCommandTest {
         assertEquals("""
                 Version:     crisp 0.1.0 (CRI v1, plugin SPI 1.1.0)
                 Socket:      unix:///run/crisp/crisp.sock
+                Daemon:      pid 4242, up 1h2m, log /var/log/crisp.log
+                Network:     not ready (NetworkPluginNotReady: no CNI config in /etc/cni/net.d)
                 Handlers:    runc     default  plugin runc 0.1.0  ready                             1 pod
                              kata-fc           plugin kata 2.0.0  not ready (RuntimeBinaryMissing)  0 pods
                 Pods:        2 total: 1 ready, 1 not ready
@@ -33,6 +37,12 @@ final class StatusCommandTest {
                 Image store: /var/lib/crisp/images: 4.8 MiB used, 42 inodes
                 Streaming:   http://127.0.0.1:40123
                 Metrics:     off (metrics_port = 0)""", StatusCommand.text(new ObjectMapper().readTree(summary)));
+    }
+
+    @Test
+    void uptimeIsShort() {
+        assertEquals(List.of("59s", "1m0s", "1h2m", "2d3h"), List.of(StatusCommand.uptime(59), StatusCommand.uptime(60),
+                StatusCommand.uptime(3725), StatusCommand.uptime(2 * 86400 + 3 * 3600 + 5)));
     }
 
     @Test

@@ -108,8 +108,12 @@ final class MetricsIT {
             String out = run.stdout();
             List<String> labels = out.lines().map(l -> l.isBlank() || l.startsWith(" ") ? "" : l.substring(0, l.indexOf(':') + 1))
                     .filter(l -> !l.isEmpty()).toList();
-            assertEquals(List.of("Version:", "Socket:", "Handlers:", "Pods:", "Containers:", "Images:", "Image store:", "Streaming:", "Metrics:"),
-                    labels, out);
+            assertEquals(List.of("Version:", "Socket:", "Daemon:", "Network:", "Handlers:", "Pods:", "Containers:", "Images:",
+                    "Image store:", "Streaming:", "Metrics:"), labels, out);
+            // What an operator without systemd looks for: which process, since when, and where its log goes.
+            assertTrue(Pattern.compile("(?m)^Daemon:      pid " + daemon.pid() + ", up \\d+s, log " + Pattern.quote(daemon.log.toString())
+                    + "$").matcher(out).find(), out);
+            assertTrue(out.contains("Network:     not ready (NetworkPluginNotReady: "), "no CNI config in the test's directory: " + out);
             assertTrue(out.contains("Version:     crisp " + Crisp.VERSION + " (CRI v1"), out);
             assertTrue(out.contains("Socket:      unix://" + daemon.socket), out);
             assertTrue(Pattern.compile("(?m)^Handlers:    runc +default +plugin runc ").matcher(out).find(), out);
