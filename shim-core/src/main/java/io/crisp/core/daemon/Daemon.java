@@ -21,6 +21,7 @@ import io.crisp.core.server.ImageServiceImpl;
 import io.crisp.core.server.PodSandboxRpcs;
 import io.crisp.core.server.RuntimeInfoRpcs;
 import io.crisp.core.server.RuntimeServiceImpl;
+import io.crisp.core.server.SocketFile;
 import io.crisp.core.server.StatsRpcs;
 import io.crisp.core.server.StreamingRpcs;
 import io.crisp.core.stats.StatsService;
@@ -61,6 +62,8 @@ public final class Daemon implements AutoCloseable {
     private RuntimeMetrics metrics;
     private volatile MetricsServer metricsServer;
     private CriServer server;
+    /** The locked socket between the start's first step and the server taking it over. */
+    private SocketFile socketFile;
     private Lifecycle lifecycle;
     private ContainerEventStreams eventStreams;
     private long attempts;
@@ -90,6 +93,8 @@ public final class Daemon implements AutoCloseable {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
         LogLevels.apply(config.logLevel());
+        // The socket's lock first: a second daemon is refused before it loads plugins, images or CNI.
+        socketFile = SocketFile.prepare(config.socketPath());
         if (config.metricsPort() != 0) {
             metrics = RuntimeMetrics.prometheus(() -> state.config().defaultRuntime());
             registry.measureWith(metrics.registry());
@@ -113,7 +118,9 @@ public final class Daemon implements AutoCloseable {
         RuntimeInfoService info = new RuntimeInfoService(state,
                 () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints(running));
         eventStreams = new ContainerEventStreams(lifecycle.events());
-        server = CriServer.start(config.socketPath(), config.grpcMaxRecvMsgSize(), List.of(
+        SocketFile socket = socketFile;
+        socketFile = null; // the server owns it now, and closes it on failure too
+        server = CriServer.start(socket, config.grpcMaxRecvMsgSize(), List.of(
                 new RuntimeServiceImpl(
                         new RuntimeInfoRpcs(info, state.node(), eventStreams),
                         new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
@@ -220,6 +227,10 @@ public final class Daemon implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (socketFile != null) {
+            socketFile.close();
+            socketFile = null;
         }
         if (metricsServer != null) {
             metricsServer.close();

@@ -84,10 +84,21 @@ public final class CriServer implements AutoCloseable {
      * @throws IllegalStateException when another server owns the socket or epoll is unavailable
      */
     public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services, RuntimeMetrics metrics) {
+        return start(SocketFile.prepare(path), maxInboundMessageSize, services, metrics);
+    }
+
+    /**
+     * Binds a socket the caller prepared (and so locked) earlier, as the daemon does before it loads
+     * anything: a second daemon is refused before it scans plugins or opens ports. The server owns
+     * {@code socket} from here on, and closes it on failure too.
+     */
+    public static CriServer start(SocketFile socket, int maxInboundMessageSize, List<BindableService> services,
+            RuntimeMetrics metrics) {
+        Path path = socket.path();
         if (!Epoll.isAvailable()) {
+            socket.close();
             throw new IllegalStateException("Netty native epoll is not available on this machine: " + Epoll.unavailabilityCause());
         }
-        SocketFile socket = SocketFile.prepare(path);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-accept", true), EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-io", true), EpollIoHandler.newFactory());
         // Two threads stay; more are made while calls block (a long StopContainer, a pull) and

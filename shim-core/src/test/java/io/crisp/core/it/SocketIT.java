@@ -41,6 +41,8 @@ final class SocketIT {
             second.spawn("--listen", "unix://" + first.socket);
             assertEquals(1, second.waitForExit(Duration.ofSeconds(30)), second.logs());
             assertTrue(second.logs().contains("another crisp daemon is serving " + first.socket), second.logs());
+            assertFalse(second.logs().contains("Loaded plugin") || second.logs().contains("Streaming server"),
+                    "refused on the socket's lock before loading plugins or opening ports: " + second.logs());
             assertEquals("crisp", first.client().runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
         }
     }
