@@ -59,6 +59,8 @@ public final class ContainerService implements PodContainers {
     private final ContainerEventListener events;
     /** Image ids of containers being created, which RemoveImage must not delete meanwhile. */
     private final Map<String, Integer> creating = new ConcurrentHashMap<>();
+    /** Each container's own OCI process, read from its config.json on its first exec (probes exec every few seconds). */
+    private final Map<String, com.fasterxml.jackson.databind.JsonNode> execBases = new ConcurrentHashMap<>();
 
     public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
             KeyedLocks locks, ContainerEventListener events) {
@@ -237,6 +239,7 @@ public final class ContainerService implements PodContainers {
                 log.warn("Removing container {} without a backend: its pod's handler is not configured; its processes may be left", c.id());
             }
             bundles.remove(c.id());
+            execBases.remove(c.id());
             containers.remove(c);
             events.changed(ContainerEventType.DELETED, c.id(), c.sandboxId());
             log.info("Removed container {} ({})", c.id(), c.settings().name());
@@ -264,7 +267,7 @@ public final class ContainerService implements PodContainers {
             throw BackendException.unimplemented(handler.name(), "ExecSync");
         }
         return handler.backend().execSync(new ExecSpec(c.id(), command, timeout, false, ExecSpec.CRI_MAX_OUTPUT_BYTES,
-                ExecProcesses.processJson(bundles.bundle(c.id()), command, false)));
+                execProcess(c, command, false)));
     }
 
     /**
@@ -282,6 +285,12 @@ public final class ContainerService implements PodContainers {
         return c;
     }
 
+    /** The exec's OCI process: the container's own process, read once, with {@code command} as its args. */
+    private String execProcess(Container c, List<String> command, boolean tty) {
+        return ExecProcesses.processJson(execBases.computeIfAbsent(c.id(), id -> ExecProcesses.containerProcess(bundles.bundle(id))),
+                command, tty);
+    }
+
     /**
      * Starts an interactive command in a running container for the streaming server (CRI
      * {@code Exec} once the client connected).
@@ -291,7 +300,7 @@ public final class ContainerService implements PodContainers {
     public StdioSession openExec(String id, List<String> command, StdioWiring stdio) {
         Container c = streamable(id, Capability.EXEC, "Exec");
         return backendOf(c).exec(new StreamExecSpec(c.id(), command, stdio,
-                ExecProcesses.processJson(bundles.bundle(c.id()), command, stdio.tty())));
+                execProcess(c, command, stdio.tty())));
     }
 
     /**

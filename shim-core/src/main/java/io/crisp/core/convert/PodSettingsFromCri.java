@@ -97,9 +97,10 @@ public final class PodSettingsFromCri {
         if (requested.isEmpty()) {
             return node.get();
         }
-        if (requested.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > HOSTNAME_MAX) {
-            throw BackendException.invalidArgument("config.hostname: %d bytes, longer than the %d a hostname may have",
-                    requested.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, HOSTNAME_MAX);
+        int bytes = requested.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > HOSTNAME_MAX) {
+            throw BackendException.invalidArgument("config.hostname: %d bytes, longer than the %d a hostname may have", bytes,
+                    HOSTNAME_MAX);
         }
         if (!HOSTNAME.matcher(requested).matches()) {
             throw BackendException.invalidArgument(

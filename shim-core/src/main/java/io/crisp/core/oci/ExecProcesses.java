@@ -48,9 +48,23 @@ public final class ExecProcesses {
      * @throws BackendException FAILED_PRECONDITION when the file cannot be read or has no process
      */
     public static String processJson(Path bundleDir, List<String> args, boolean terminal) {
+        return processJson(containerProcess(bundleDir), args, terminal);
+    }
+
+    /**
+     * The container's own {@code process}, read once from {@code bundleDir}'s config.json (as a spec
+     * holding only it), for {@link #processJson(JsonNode, List, boolean)} on every later exec.
+     *
+     * @throws BackendException FAILED_PRECONDITION when the file cannot be read or has no process
+     */
+    public static JsonNode containerProcess(Path bundleDir) {
         Path file = bundleDir.resolve("config.json");
         try {
-            return processJson(JSON.readTree(file.toFile()), args, terminal);
+            JsonNode process = JSON.readTree(file.toFile()).get("process");
+            if (!(process instanceof ObjectNode)) {
+                throw new IllegalArgumentException("spec has no process");
+            }
+            return JSON.createObjectNode().set("process", process);
         } catch (IOException | IllegalArgumentException e) {
             throw BackendException.failedPrecondition("cannot derive the exec process from %s: %s", file, e.getMessage());
         }
