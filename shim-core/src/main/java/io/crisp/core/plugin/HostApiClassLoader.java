@@ -8,16 +8,21 @@ import java.util.List;
 
 /**
  * The parent of every plugin class loader: it shows a plugin the Java platform and the host's API
- * packages, nothing else. A plugin therefore cannot pick up the daemon's gRPC, protobuf, Jackson or
- * Netty by accident; it bundles what it uses, and its copies never clash with the host's.
+ * packages, nothing else. A plugin therefore cannot pick up the daemon's gRPC, protobuf or Netty by
+ * accident; it bundles what it uses, and its copies never clash with the host's.
  *
  * <p>The shared packages are exactly the plugin API's compile dependencies, as in Trino's
  * {@code SPI_PACKAGES}: the SPI itself, pf4j (the extension point) and slf4j (logging), plus JNA,
- * the host's one native-call library (a second copy in a plugin would load a second native stub).
+ * the host's one native-call library (a second copy in a plugin would load a second native stub),
+ * and Jackson, the host's one JSON library: plugins read {@code config.json}, runtime state and
+ * monitor replies with it. Sharing it rather than shading a copy into every plugin JAR keeps one set
+ * of its classes in the daemon's memory (a copy per plugin class loader would cost each handler
+ * family several MB of metaspace) and one version pinned in the parent POM.
  */
 final class HostApiClassLoader extends ClassLoader {
     /** Class name prefixes shared with plugins. A plugin JAR must not contain these. */
-    static final List<String> SHARED_PACKAGES = List.of("io.crisp.spi.", "org.pf4j.", "org.slf4j.", "com.sun.jna.");
+    static final List<String> SHARED_PACKAGES = List.of("io.crisp.spi.", "org.pf4j.", "org.slf4j.", "com.sun.jna.",
+            "com.fasterxml.jackson.");
 
     static {
         registerAsParallelCapable();
