@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * handler's state directory ({@link ContainerFiles}), from which a new instance rebuilds it after a
  * daemon restart; conmon and the containers keep running meanwhile.
  */
-final class RuncBackend implements RuntimeBackend {
-    private static final Logger LOG = LoggerFactory.getLogger(RuncBackend.class);
+public final class ConmonBackend implements RuntimeBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(ConmonBackend.class);
     private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
     /** How long to wait for an exit after SIGKILL: generous, the kernel may be slow to reap a big process. */
@@ -50,7 +50,8 @@ final class RuncBackend implements RuntimeBackend {
     /** conmon's control fifo message type "reopen log files" (ctrl.c; the size fields are ignored). */
     private static final String REOPEN_LOGS = "2 0 0\n";
 
-    private final RuncConfig config;
+    private final OciCliConfig config;
+    private final ConmonHooks hooks;
     private final CompletableFuture<String> runtimeVersion;
     private final ContainerFiles files;
     private final RuntimeCli cli;
@@ -60,9 +61,16 @@ final class RuncBackend implements RuntimeBackend {
     private final ExitTracker exits;
     private final ExitWatcher watcher;
     private final ContainerStatsReader stats;
+    private final Optional<ConmonHooks.StatsSource> statsSource;
 
-    RuncBackend(RuncConfig config, Path stateDir, RuntimeContext context) {
+    /**
+     * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
+     * (the handler's state directory) and rebuilds what a previous instance left there.
+     */
+    public ConmonBackend(OciCliConfig config, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
         this.config = config;
+        this.hooks = hooks;
+        this.statsSource = hooks.stats();
         // Probed once, off the start path: Status is polled every few seconds and must not fork,
         // and the daemon should not wait for the runtime binary to start serving.
         this.runtimeVersion = CompletableFuture.supplyAsync(() -> RuntimeCli.probeVersion(config.runtimePath()));
@@ -87,8 +95,8 @@ final class RuncBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
-                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+        Set<Capability> caps = hooks.capabilities();
+        return caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
     }
     @Override
     public BackendHealth health() {
@@ -100,7 +108,13 @@ final class RuncBackend implements RuntimeBackend {
             return BackendHealth.unhealthy("MonitorBinaryMissing",
                     "conmon " + config.monitorPath() + " is missing or not executable (set monitor_path)");
         }
-        return BackendHealth.healthy();
+        for (Map.Entry<Path, String> binary : hooks.requiredBinaries().entrySet()) {
+            if (!Files.isExecutable(binary.getKey())) {
+                return BackendHealth.unhealthy("AdapterBinaryMissing", binary.getValue() + " (" + binary.getKey()
+                        + ") is missing or not executable; the runtime " + config.runtimePath() + " needs it");
+            }
+        }
+        return hooks.health();
     }
 
     @Override
@@ -111,6 +125,7 @@ final class RuncBackend implements RuntimeBackend {
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
         facts.put("state_dir", files.exitDir().getParent().toString());
+        hooks.describe().forEach(facts::putIfAbsent);
         return facts;
     }
 
@@ -118,7 +133,7 @@ final class RuncBackend implements RuntimeBackend {
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
         Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
-        launch(t);
+        launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()));
         start(t);
         return t.sandboxState();
     }
@@ -150,7 +165,7 @@ final class RuncBackend implements RuntimeBackend {
         }
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
-        launch(t);
+        launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()));
         return t.containerState();
     }
 
@@ -184,7 +199,11 @@ final class RuncBackend implements RuntimeBackend {
     /** For containers and sandboxes (their infra process) alike: both have a cgroup. */
     @Override
     public ContainerStatsSample containerStats(String id) {
-        return stats.read(requireRunning(id, "read the stats of"));
+        Tracked t = requireRunning(id, "read the stats of");
+        if (statsSource.isPresent()) {
+            return statsSource.get().read(new ConmonHooks.StatsTarget(t.id, t.sandbox, t.bundle, t.pid(), t.cgroupsPath));
+        }
+        return stats.read(t);
     }
 
     @Override
@@ -269,9 +288,10 @@ final class RuncBackend implements RuntimeBackend {
         return t;
     }
 
-    /** conmon + runtime create; on failure nothing of the container is left. */
-    private void launch(Tracked t) {
+    /** The plugin's prepare hook, then conmon + runtime create; on failure nothing of the container is left. */
+    private void launch(Tracked t, Runnable prepare) {
         try {
+            prepare.run();
             t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
             cleanUpFailed(t);
@@ -343,6 +363,7 @@ final class RuncBackend implements RuntimeBackend {
         }
         conmon.awaitOrKillConmon(t.id);
         ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
+        hooks.removed(t.id, t.sandbox, t.bundle);
         forget(t);
     }
 

@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;

@@ -1,5 +1,8 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.File;
@@ -33,11 +36,13 @@ final class ConmonLauncher {
     /** Generous: runc create with many mounts on a loaded node takes seconds, not minutes. */
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(120);
     private static final String SHELL = "/bin/sh";
+    /** Reads conmon's sync line and the runtime's JSON log lines. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RuncConfig config;
+    private final OciCliConfig config;
     private final ContainerFiles files;
 
-    ConmonLauncher(RuncConfig config, ContainerFiles files) {
+    ConmonLauncher(OciCliConfig config, ContainerFiles files) {
         this.config = config;
         this.files = files;
     }
@@ -150,23 +155,24 @@ final class ConmonLauncher {
         }
     }
 
-    private long parse(String id, String line) {
-        Map<String, String> reply;
+    /** Reads conmon's sync line: the pid, or a failure carrying the runtime's error. */
+    long parse(String id, String line) {
+        JsonNode reply;
         try {
-            reply = FlatJson.parse(line);
-        } catch (IllegalArgumentException e) {
+            reply = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
             throw failure(id, "conmon sent an unreadable sync message: " + line);
         }
-        long pid;
-        try {
-            pid = Long.parseLong(reply.getOrDefault("data", "-1"));
-        } catch (NumberFormatException e) {
-            pid = -1;
+        if (reply == null || !reply.isObject()) {
+            throw failure(id, "conmon sent an unreadable sync message: " + line);
         }
+        JsonNode data = reply.path("data");
+        long pid = data.asLong(-1);
         if (pid > 0) {
             return pid;
         }
-        String message = Optional.ofNullable(reply.get("message")).map(String::trim).filter(s -> !s.isEmpty())
+        String message = Optional.of(reply.path("message")).filter(JsonNode::isTextual).map(JsonNode::asText)
+                .map(String::trim).filter(s -> !s.isEmpty())
                 .or(() -> runtimeError(id)).orElse("no message");
         throw failure(id, "runtime create failed: " + message);
     }
@@ -191,12 +197,20 @@ final class ConmonLauncher {
         try {
             List<String> lines = Files.readAllLines(files.runtimeLog(id));
             for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
                 try {
-                    Map<String, String> entry = FlatJson.parse(lines.get(i));
-                    if ("error".equals(entry.get("level")) || "fatal".equals(entry.get("level"))) {
-                        return Optional.ofNullable(entry.get("msg"));
+                    JsonNode entry = JSON.readTree(lines.get(i));
+                    if (entry == null || !entry.isObject()) {
+                        return Optional.of(lines.get(i));
                     }
-                } catch (IllegalArgumentException e) {
+                    String level = entry.path("level").asText("");
+                    if (level.equals("error") || level.equals("fatal")) {
+                        JsonNode msg = entry.get("msg");
+                        return msg == null || msg.isNull() ? Optional.empty() : Optional.of(msg.asText());
+                    }
+                } catch (JsonProcessingException e) {
                     return Optional.of(lines.get(i));
                 }
             }

@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +19,8 @@ final class StdioPlumbingTest {
     Path stateDir;
 
     private List<String> conmonCommand(Tracked.Stdio stdio) {
-        ConmonLauncher launcher = new ConmonLauncher(RuncConfig.defaults(stateDir), new ContainerFiles(stateDir));
+        ConmonLauncher launcher = new ConmonLauncher(new OciCliConfig(Path.of("/usr/sbin/runc"), stateDir.resolve("root"), Path.of("/usr/bin/conmon")),
+                new ContainerFiles(stateDir));
         return launcher.command("c1", "name", Path.of("/b"), Path.of("/l"), stdio);
     }
 

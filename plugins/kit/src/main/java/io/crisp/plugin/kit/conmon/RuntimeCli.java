@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.BackendException;
@@ -38,9 +38,9 @@ final class RuntimeCli {
         }
     }
 
-    private final RuncConfig config;
+    private final OciCliConfig config;
 
-    RuntimeCli(RuncConfig config) {
+    RuntimeCli(OciCliConfig config) {
         this.config = config;
     }
 
@@ -82,7 +82,7 @@ final class RuntimeCli {
             throw new BackendException(Kind.UNAVAILABLE,
                     "container " + id + ": cannot run " + config.runtimePath() + " " + args[0] + ": " + e.getMessage(), e);
         }
-        CompletableFuture<byte[]> output = CappedDrain.start(process.getInputStream(), 1 << 20, "runc-" + args[0] + "-output");
+        CompletableFuture<byte[]> output = CappedDrain.start(process.getInputStream(), 1 << 20, "runtime-" + args[0] + "-output");
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin);

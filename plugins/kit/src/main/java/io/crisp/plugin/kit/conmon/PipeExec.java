@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;

@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -32,7 +32,7 @@ final class ExitWatcher implements AutoCloseable {
     ExitWatcher(Path exitDir, String handlerName, Listener listener) throws IOException {
         this.service = exitDir.getFileSystem().newWatchService();
         exitDir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-        this.thread = new Thread(() -> loop(listener), "runc-exits-" + handlerName);
+        this.thread = new Thread(() -> loop(listener), "conmon-exits-" + handlerName);
         thread.setDaemon(true);
         thread.start();
     }

@@ -1,4 +1,4 @@
-package io.crisp.plugin.runc;
+package io.crisp.plugin.kit.conmon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
