@@ -36,10 +36,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runc handler's backend: every sandbox (its infra process) and every container runs as its own
- * runtime container under its own conmon, CRI-O style. State lives in memory and under the
- * handler's state directory ({@link ContainerFiles}), from which a new instance rebuilds it after a
- * daemon restart; conmon and the containers keep running meanwhile.
+ * A backend whose every sandbox (its infra process) and every container runs as its own container
+ * of an OCI-CLI program (runc, or a plugin's adapter) under its own conmon, CRI-O style. State
+ * lives in memory and under the handler's state directory ({@link ContainerFiles}), from which a
+ * new instance rebuilds it after a daemon restart; conmon and the containers keep running meanwhile.
+ *
+ * <p>A plugin creates one per handler with the program ({@link OciCliConfig}) and its
+ * {@link ConmonHooks}. Every command line the program must answer, with the outputs and exit codes
+ * the backend reads, is the <em>adapter protocol</em> in this package's documentation
+ * ({@code package-info.java}).
  */
 public final class ConmonBackend implements RuntimeBackend {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonBackend.class);
