@@ -105,21 +105,7 @@ public final class ConmonBackend implements RuntimeBackend {
     }
     @Override
     public BackendHealth health() {
-        if (!Files.isExecutable(config.runtimePath())) {
-            return BackendHealth.unhealthy("RuntimeBinaryMissing",
-                    "OCI runtime " + config.runtimePath() + " is missing or not executable (set runtime_path)");
-        }
-        if (!Files.isExecutable(config.monitorPath())) {
-            return BackendHealth.unhealthy("MonitorBinaryMissing",
-                    "conmon " + config.monitorPath() + " is missing or not executable (set monitor_path)");
-        }
-        for (Map.Entry<Path, String> binary : hooks.requiredBinaries().entrySet()) {
-            if (!Files.isExecutable(binary.getKey())) {
-                return BackendHealth.unhealthy("AdapterBinaryMissing", binary.getValue() + " (" + binary.getKey()
-                        + ") is missing or not executable; the runtime " + config.runtimePath() + " needs it");
-            }
-        }
-        return hooks.health();
+        return config.check(hooks);
     }
 
     @Override
