@@ -85,6 +85,15 @@ final class ArchitectureTest {
         assertEquals(List.of(), offenders, "daemon packages must not depend on the client; only the launcher (cli) bundles it");
     }
 
+    /** Plugin JARs are on the compile class path only to be laid out beside the daemon (pom.xml). */
+    @Test
+    void theDaemonNeverUsesPluginClasses() throws IOException {
+        List<String> offenders = javaFiles(CORE)
+                .filter(f -> imports(f, "import io.crisp.plugin.", "import static io.crisp.plugin."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "the daemon reaches plugins through pf4j and io.crisp.spi only");
+    }
+
     @Test
     void thePluginContractUsesJdkTypesOnly() throws IOException {
         List<String> offenders = javaFiles(SPI)
