@@ -229,7 +229,9 @@ public final class ConmonBackend implements RuntimeBackend {
         if (t.exit().isPresent()) {
             throw BackendException.failedPrecondition("container %s has exited; cannot update its resources", containerId);
         }
-        RuntimeCli.check(cli.update(containerId, linuxResourcesJson), containerId, "update of resources");
+        if (!hooks.updateResources(t.id, t.bundle, t.cgroupsPath, linuxResourcesJson)) {
+            RuntimeCli.check(cli.update(containerId, linuxResourcesJson), containerId, "update of resources");
+        }
     }
 
     @Override

@@ -49,6 +49,16 @@ public interface ConmonHooks {
     default void removed(String id, boolean sandbox, Path bundle) {
     }
 
+    /**
+     * Called by UpdateContainerResources on a running container before the program's {@code update}:
+     * return true when the plugin applied the OCI {@code linuxResourcesJson} itself (for example to
+     * the cgroup at {@code cgroupsPath}, the spec's, empty if it had none); then {@code update} is
+     * not run. False (the default) runs it.
+     */
+    default boolean updateResources(String id, Path bundle, Optional<String> cgroupsPath, String linuxResourcesJson) {
+        return false;
+    }
+
     /** The capabilities the handler advertises; a subset of {@link #DEFAULT_CAPABILITIES} as a rule. */
     default Set<Capability> capabilities() {
         return DEFAULT_CAPABILITIES;

@@ -60,7 +60,8 @@
  * terminal. On a timeout or a closed session the backend SIGKILLs the pid in {@code FILE} with its
  * descendants, then the program.</dd>
  * <dt>{@code PROG --root ROOT update --resources - ID}</dt>
- * <dd>Apply the OCI {@code LinuxResources} JSON read from stdin to the running container.</dd>
+ * <dd>Apply the OCI {@code LinuxResources} JSON read from stdin to the running container. Not run when
+ * the plugin's {@link io.crisp.plugin.kit.conmon.ConmonHooks#updateResources} applied it itself.</dd>
  * <dt>{@code PROG --version}</dt>
  * <dd>Once, when the backend starts: the first output line shows as {@code runtime_version} in
  * {@code describe()}; any exit code.</dd>
