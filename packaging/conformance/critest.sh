@@ -190,6 +190,8 @@ runtime_root = "$work/state/runc"
 [runtimes.shimv2-runc]
 plugin = "kata"
 shim_path = "$(command -v containerd-shim-runc-v2 || echo /usr/bin/containerd-shim-runc-v2)"
+[runtimes.nspawn]
+plugin = "nspawn"
 EOF
     log "starting crisp (config $work/crisp.toml, log $work/crisp.log)"
     "$launcher" serve --config "$work/crisp.toml" --config-dir "$work/crisp.toml.d" > "$work/crisp.log" 2>&1 &

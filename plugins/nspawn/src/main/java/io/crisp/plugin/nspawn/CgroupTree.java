@@ -133,8 +133,8 @@ final class CgroupTree {
                     }
                     if (h.cpuset()) {
                         for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
-                            if (Files.readString(p.resolve(f)).isBlank()) {
-                                Files.writeString(p.resolve(f), Files.readString(p.getParent().resolve(f)).trim());
+                            if (read(p.resolve(f)).isBlank()) {
+                                Files.writeString(p.resolve(f), read(p.getParent().resolve(f)));
                             }
                         }
                     }
@@ -202,6 +202,11 @@ final class CgroupTree {
         } catch (IOException | NumberFormatException e) {
             // Gone already, or not a cgroup directory: rmdir tells.
         }
+    }
+
+    /** A kernel file's text (line by line: a size-0 pseudo file may read short with Files.readString). */
+    private static String read(Path file) throws IOException {
+        return String.join("\n", Files.readAllLines(file)).trim();
     }
 
     private static String resolve(String cgroupsPath) {

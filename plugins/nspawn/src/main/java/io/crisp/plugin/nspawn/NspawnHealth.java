@@ -108,7 +108,8 @@ final class NspawnHealth {
 
     private static int readLastCap() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+            // Not Files.readString: on this JDK it returned "4" of "40" from a size-0 /proc/sys file.
+            return Integer.parseInt(String.join("", Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap"))).trim());
         } catch (IOException | NumberFormatException e) {
             return AppLaunch.CAP_NAMES.size() - 1;
         }
