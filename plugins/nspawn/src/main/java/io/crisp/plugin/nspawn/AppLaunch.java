@@ -143,6 +143,11 @@ final class AppLaunch {
      * effective, permitted and inheritable sets (starting from none) and the ambient list.
      */
     static void capabilities(ShellAssignments sh, JsonNode caps, int lastCap) {
+        if (caps.isMissingNode() || caps.isNull()) {
+            // As runc: no process.capabilities, no change to what the user ids give.
+            sh.scalar("CAPS_DROP_BOUNDING", "").scalar("CAPS_TEXT", "").scalar("CAPS_AMBIENT", "");
+            return;
+        }
         Set<String> bounding = capSet(caps.path("bounding"), "bounding");
         List<String> drop = new ArrayList<>();
         for (int i = 0; i <= lastCap; i++) {

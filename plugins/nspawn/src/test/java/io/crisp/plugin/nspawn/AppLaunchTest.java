@@ -91,6 +91,14 @@ final class AppLaunchTest {
     }
 
     @Test
+    void withoutProcessCapabilitiesNothingIsDroppedOrSet() throws Exception {
+        ObjectNode c = config();
+        ((ObjectNode) c.get("process")).remove("capabilities");
+        Map<String, String> v = Sourced.vars(translate(c), "CAPS_DROP_BOUNDING", "CAPS_TEXT", "CAPS_AMBIENT");
+        assertEquals(Map.of("CAPS_DROP_BOUNDING", "", "CAPS_TEXT", "", "CAPS_AMBIENT", ""), v);
+    }
+
+    @Test
     void aNewPidNamespaceAndTheNodesAreTold() throws Exception {
         ObjectNode c = config();
         ((ObjectNode) c.at("/linux/namespaces/4")).remove("path");
