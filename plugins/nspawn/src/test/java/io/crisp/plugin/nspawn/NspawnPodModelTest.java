@@ -133,6 +133,29 @@ final class NspawnPodModelTest {
         assertFalse(Files.exists(Path.of("/proc/" + nspawn)), "nspawn is gone");
     }
 
+    /** nspawn killed from outside leaves its init orphaned; removing the pod still ends it and its cgroup. */
+    @Test
+    void aPodWhoseNspawnWasKilledLeavesNoInitBehind() throws Exception {
+        Path sandboxBundle = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/" + id)), id);
+        SandboxState pod = backend.runSandbox(new SandboxSpec(id, new PodIdentity("model", "default", "uid", 0),
+                sandboxBundle, Optional.empty(), Optional.empty(), Map.of(), Map.of(), cgroupsPath(sandboxBundle)));
+        long init = Long.parseLong(Files.readString(dir.resolve("state/apps/" + id + "/leader")).trim());
+        ProcessHandle.of(pod.pid().orElseThrow()).orElseThrow().destroyForcibly();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (backend.sandboxState(id).ready() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(backend.sandboxState(id).ready(), "the sandbox is not ready once nspawn is gone");
+        backend.stopSandbox(id, Duration.ofSeconds(1));
+        backend.removeSandbox(id);
+        deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (running(init) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(running(init), "the pod's init " + init + " is gone");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", BusyboxBundles.CGROUP_PARENT, id)));
+    }
+
     private void start(String c, SandboxState pod, boolean restricted) throws Exception {
         Path bundle = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/" + c)), c, id, pod.pid(),
                 "sleep 1000", false);
@@ -163,6 +186,16 @@ final class NspawnPodModelTest {
                 ExecSpec.CRI_MAX_OUTPUT_BYTES, ""));
         assertEquals(0, r.exitCode(), () -> List.of(command) + ": " + new String(r.stderr(), StandardCharsets.UTF_8));
         return new String(r.stdout(), StandardCharsets.UTF_8);
+    }
+
+    /** Alive and not a zombie (this host's PID 1 does not reap orphans). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String link(String path) throws IOException {
