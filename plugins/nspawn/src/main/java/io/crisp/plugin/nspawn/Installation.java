@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * The files the plugin owns under the handler's state directory, (re)written at every start:
  * <ul>
- *   <li>{@code nspawn-oci}: the adapter conmon runs as its runtime (a JAR resource);</li>
+ *   <li>{@code nspawn-oci}: the adapter conmon runs as its runtime, and {@code nspawn-oci-app}, the
+ *       app launch it sources (JAR resources);</li>
  *   <li>{@code stage1/}: the pod machine's directory, read-only to nspawn: the mount points nspawn
  *       needs, an empty {@code /usr} and {@code /init}, a copy of the static init (catatonit);</li>
  *   <li>{@code helpers/}: what an app's launch runs after it entered its own root, where the host's
@@ -47,11 +48,13 @@ final class Installation {
     void install(NspawnConfig config) {
         try {
             Files.createDirectories(runtimeRoot);
-            try (InputStream in = Installation.class.getResourceAsStream("nspawn-oci")) {
-                if (in == null) {
-                    throw new IOException("resource nspawn-oci is missing from the plugin JAR");
+            for (String program : List.of("nspawn-oci", "nspawn-oci-app")) {
+                try (InputStream in = Installation.class.getResourceAsStream(program)) {
+                    if (in == null) {
+                        throw new IOException("resource " + program + " is missing from the plugin JAR");
+                    }
+                    replace(adapter.resolveSibling(program), in.readAllBytes(), true);
                 }
-                replace(adapter, in.readAllBytes(), true);
             }
             for (String d : List.of("usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "bin", "root")) {
                 Files.createDirectories(stage1.resolve(d));
