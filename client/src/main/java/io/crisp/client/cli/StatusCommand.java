@@ -83,6 +83,9 @@ public final class StatusCommand implements Callable<Integer> {
             daemonNode.put("started_at", started.toString()).put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
         }
         daemonNode.put("log", daemon.path("log").asText(""));
+        if (daemon.has("log_max_size")) {
+            daemonNode.put("log_max_size", daemon.path("log_max_size").asLong()).put("log_max_files", daemon.path("log_max_files").asLong());
+        }
         ObjectNode network = summary.putObject("network");
         status.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().ifPresent(c -> {
             network.put("ready", c.getStatus());
@@ -133,7 +136,9 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode d = s.path("daemon");
         if (d.path("pid").asLong() > 0) {
             line(out, "Daemon:", "pid " + d.path("pid").asLong()
-                    + (d.has("uptime_seconds") ? ", up " + uptime(d.path("uptime_seconds").asLong()) : "") + ", log " + d.path("log").asText());
+                    + (d.has("uptime_seconds") ? ", up " + uptime(d.path("uptime_seconds").asLong()) : "") + ", log " + d.path("log").asText()
+                    + (d.has("log_max_size") ? " (rotated at " + bytes(d.path("log_max_size").asLong()) + ", "
+                    + d.path("log_max_files").asLong() + " kept)" : ""));
         }
         JsonNode n = s.path("network");
         line(out, "Network:", !n.has("ready") ? "unknown" : n.path("ready").asBoolean() ? "ready"
