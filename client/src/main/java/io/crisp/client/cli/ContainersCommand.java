@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
         description = {"Create, start, list, inspect, read the logs of, exec in, attach to, stop or remove containers in the running daemon.",
             "IDs may be abbreviated to a unique prefix, as ls prints them. Put -- before a command with options."},
         subcommands = {ContainersCommand.Run.class, ContainersCommand.Create.class, ContainersCommand.Start.class, ContainersCommand.Ls.class,
-            ContainersCommand.Inspect.class, ContainerLogs.class, ContainersCommand.Exec.class, ContainersCommand.Stop.class,
+            ContainersCommand.Inspect.class, ContainerLogs.class, ContainersCommand.Exec.class, ContainersCommand.Attach.class,
+            ContainersCommand.Stop.class,
             ContainersCommand.Rm.class})
 public final class ContainersCommand implements Callable<Integer> {
     @Spec
@@ -52,7 +53,7 @@ public final class ContainersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw CriCall.usage(spec, "name an action: run, create, start, ls, inspect, logs, exec, stop or rm");
+        throw CriCall.usage(spec, "name an action: run, create, start, ls, inspect, logs, exec, attach, stop or rm");
     }
 
     /** What every action shares: its spec (for the socket and for usage errors) and the client options. */
@@ -91,6 +92,12 @@ public final class ContainersCommand implements Callable<Integer> {
 
         @Option(names = "--label", paramLabel = "KEY=VALUE", description = "a label of the container (repeatable)")
         List<String> labels = new ArrayList<>();
+
+        @Option(names = {"-i", "--stdin"}, description = "keep the container's stdin open for attach -i (closed when that attach ends)")
+        boolean stdin;
+
+        @Option(names = {"-t", "--tty"}, description = "give the container a terminal (for attach -t)")
+        boolean tty;
 
         boolean start() {
             return true;
@@ -216,7 +223,8 @@ public final class ContainersCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "exec", description = "Run a command in a running container and exit with its exit code.")
+    @Command(name = "exec", description = {"Run a command in a running container and exit with its exit code.",
+        "With -i or -t the command is interactive (the CRI Exec streaming URL, as crictl exec -it)."})
     static final class Exec extends Action {
         @Parameters(index = "0", paramLabel = "ID", description = "the container")
         String id;
@@ -224,11 +232,29 @@ public final class ContainersCommand implements Callable<Integer> {
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "the command and its arguments")
         List<String> command = List.of();
 
-        @Option(names = "--timeout", paramLabel = "SECONDS", description = "stop the command after this long (default 0, no limit)")
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "stop the command after this long (default 0, no limit; not with -i/-t)")
         long timeout;
+
+        @Option(names = {"-i", "--stdin"}, description = "pass this process's stdin to the command (EOF closes it)")
+        boolean stdin;
+
+        @Option(names = {"-t", "--tty"}, description = "run the command on a terminal (this one, in raw mode)")
+        boolean tty;
 
         @Override
         public Integer call() {
+            if (stdin || tty) {
+                if (timeout > 0) {
+                    throw CriCall.usage(spec, "--timeout applies to a non-interactive exec only (not with -i or -t)");
+                }
+                boolean terminal = ContainerStreams.ttyUsable(tty);
+                return CriCall.run(spec, command(), Duration.ofMinutes(1), cri -> {
+                    String url = cri.runtime().exec(io.crisp.cri.v1.ExecRequest.newBuilder()
+                            .setContainerId(resolveContainer(cri, id)).addAllCmd(command)
+                            .setStdin(stdin).setTty(terminal).setStdout(true).setStderr(!terminal).build()).getUrl();
+                    return ContainerStreams.session(url, stdin, terminal);
+                });
+            }
             Duration deadline = timeout <= 0 ? Duration.ofDays(1) : Duration.ofSeconds(timeout + 30); // ExecSync's own limit, plus a margin
             return CriCall.run(spec, command(), deadline, cri -> {
                 String full = resolveContainers(cri, List.of(id)).get(0);
@@ -239,6 +265,29 @@ public final class ContainersCommand implements Callable<Integer> {
                 System.err.write(response.getStderr().toByteArray());
                 System.err.flush();
                 return response.getExitCode();
+            });
+        }
+    }
+
+    @Command(name = "attach", description = {"Attach to a running container's stdout and stderr, and with -i its stdin.",
+        "The container must have been created with stdin (run -i) for -i, with a tty (run -t) for -t."})
+    static final class Attach extends Action {
+        @Parameters(index = "0", paramLabel = "ID", description = "the container")
+        String id;
+
+        @Option(names = {"-i", "--stdin"}, description = "pass this process's stdin to the container")
+        boolean stdin;
+
+        @Option(names = {"-t", "--tty"}, description = "the container has a terminal: use this one, in raw mode")
+        boolean tty;
+
+        @Override
+        public Integer call() {
+            boolean terminal = ContainerStreams.ttyUsable(tty);
+            return CriCall.run(spec, command(), Duration.ofMinutes(1), cri -> {
+                String url = cri.runtime().attach(io.crisp.cri.v1.AttachRequest.newBuilder().setContainerId(resolveContainer(cri, id))
+                        .setStdin(stdin).setTty(terminal).setStdout(true).setStderr(!terminal).build()).getUrl();
+                return ContainerStreams.session(url, stdin, terminal);
             });
         }
     }
@@ -294,6 +343,7 @@ public final class ContainersCommand implements Callable<Integer> {
         if (run.workdir != null) {
             config.setWorkingDir(run.workdir);
         }
+        config.setStdin(run.stdin).setStdinOnce(run.stdin).setTty(run.tty);
         // The CRI names the pod by id; crisp keeps the pod's configuration itself, so sandbox_config stays empty.
         return CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(config).build();
     }
