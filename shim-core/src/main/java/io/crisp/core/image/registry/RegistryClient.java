@@ -52,6 +52,17 @@ public final class RegistryClient {
     /** One pull's connections, so that a cancelled or expired pull can abort its blocked reads. */
     public static final class Pull {
         private final List<HttpURLConnection> open = new ArrayList<>();
+        /** Blob bytes received, or found already stored: the pull's progress. */
+        private final java.util.concurrent.atomic.AtomicLong received;
+
+        public Pull() {
+            this(new java.util.concurrent.atomic.AtomicLong());
+        }
+
+        /** @param received counts the blob bytes this pull receives (or finds already stored) */
+        public Pull(java.util.concurrent.atomic.AtomicLong received) {
+            this.received = received;
+        }
         private volatile String cancelled;
         private volatile boolean aborted;
 
@@ -120,10 +131,29 @@ public final class RegistryClient {
      */
     public void fetchBlob(Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, ContentStore store, Pull pull) {
         if (store.has(blob.digest())) {
+            pull.received.addAndGet(Math.max(0, blob.size()));
             return;
         }
         HttpURLConnection c = open(endpoint, "blobs/" + blob.digest(), "*/*", credentials, pull);
-        try (InputStream in = c.getInputStream()) {
+        try (InputStream in = new java.io.FilterInputStream(c.getInputStream()) {
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    pull.received.addAndGet(n);
+                }
+                return n;
+            }
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    pull.received.incrementAndGet();
+                }
+                return b;
+            }
+        }) {
             store.ingest(blob.digest(), blob.size(), in);
         } catch (SocketTimeoutException e) {
             throw stalled(endpoint, blob.digest());
