@@ -38,6 +38,14 @@ public final class ImagesCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "ls: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     Output output;
 
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "pull, import: ${COMPLETION-CANDIDATES}; auto is bar on a terminal, lines otherwise")
+    TransferProgress.Mode progress;
+
+    @Option(names = "--progress-interval", hidden = true, defaultValue = "5s", converter = DurationConverter.class,
+            description = "how often lines are printed")
+    Duration progressInterval;
+
     @Option(names = "--creds", description = "USER:PASSWORD for pull (prefer the auth file; this shows in ps)")
     String creds;
 
@@ -73,7 +81,11 @@ public final class ImagesCommand implements Callable<Integer> {
                                     .setPassword(colon < 0 ? "" : creds.substring(colon + 1)));
                         }
                         long started = System.nanoTime();
-                        String ref = cri.images().pullImage(request.build()).getImageRef();
+                        String ref;
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.pullOf(image), progress, progressInterval,
+                                System.err)) {
+                            ref = cri.images().pullImage(request.build()).getImageRef();
+                        }
                         System.out.printf("%s %s (%d ms)%n", image, ref, (System.nanoTime() - started) / 1_000_000);
                     }
                 }
@@ -91,7 +103,11 @@ public final class ImagesCommand implements Callable<Integer> {
                         } catch (java.nio.file.InvalidPathException e) {
                             throw new CriCall.UsageException(e.getMessage());
                         }
-                        var response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
+                        io.crisp.admin.v1.ImportImagesResponse response;
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.importOf(absolute), progress, progressInterval,
+                                System.err)) {
+                            response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
+                        }
                         for (var image : response.getImagesList()) {
                             System.out.println("imported " + String.join(", ", image.getRepoTagsList()) + " " + image.getId());
                         }
@@ -108,5 +124,13 @@ public final class ImagesCommand implements Callable<Integer> {
             throw new CriCall.UsageException("name at least one image");
         }
         return images;
+    }
+
+    /** {@code 5s}, {@code 200ms}: a duration as the daemon's configuration writes them. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return io.crisp.spi.Durations.parse(value);
+        }
     }
 }
