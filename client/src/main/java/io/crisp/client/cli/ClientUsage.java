@@ -18,11 +18,18 @@ public final class ClientUsage implements IParameterExceptionHandler {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
         String name = command.getCommandSpec().qualifiedName();
-        String suggestion = "";
-        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
-            suggestion = " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+        String message = e.getMessage();
+        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String first = unmatched.getUnmatched().get(0);
+            if (!command.getSubcommands().isEmpty() && !first.startsWith("-")) {
+                // An action the command does not have: name them all.
+                message = "unknown " + (command.getParent() == null ? "command" : "action") + " '" + first + "' (" + String.join(", ", command.getSubcommands().values().stream()
+                        .map(c -> c.getCommandName()).distinct().filter(n -> !n.equals("help")).toList()) + ")";
+            } else if (!unmatched.getSuggestions().isEmpty()) {
+                message += " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+            }
         }
-        err.println(name + ": " + e.getMessage() + suggestion);
+        err.println(name + ": " + message);
         err.println("see '" + name + " --help'");
         err.flush();
         return ExitCodes.CONFIG;

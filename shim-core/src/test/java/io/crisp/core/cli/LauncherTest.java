@@ -147,7 +147,7 @@ final class LauncherTest {
         assertEquals(List.of("crisp pods: Unknown option: '--bogus'", "see 'crisp pods --help'"), bogus.err().lines().toList());
         Outcome action = execute("containers", "frobnicate");
         assertEquals(2, action.code(), action.toString());
-        assertEquals(List.of("crisp containers: Unmatched argument at index 1: 'frobnicate' (did you mean create?)",
+        assertEquals(List.of("crisp containers: unknown action 'frobnicate' (run, create, start, ls, inspect, logs, exec, attach, stop, rm)",
                 "see 'crisp containers --help'"), action.err().lines().toList());
         Outcome missing = execute("containers", "logs");
         assertEquals(List.of("crisp containers logs: Missing required parameter: 'ID'", "see 'crisp containers logs --help'"),
