@@ -31,6 +31,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -130,7 +131,7 @@ public final class ImageService {
     // ---- PullImage ----
 
     private final class InFlight {
-        final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong received = new AtomicLong();
         final RegistryClient.Pull pull = new RegistryClient.Pull(received);
         Transfers.Transfer transfer;
         final AtomicInteger waiters = new AtomicInteger();
@@ -234,8 +235,8 @@ public final class ImageService {
             PullSettings s, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs, List<String> addedLayers,
             Set<String> touched) {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
-        transfer.expect(Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum(),
-                resolved.layers().size());
+        long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
+        transfer.expect(bytes, resolved.layers().size());
         garbage.pin(touched, resolved.manifestDigest());
         garbage.pin(touched, resolved.config().digest());
         resolved.layers().forEach(l -> garbage.pin(touched, l.digest()));
@@ -335,7 +336,7 @@ public final class ImageService {
      */
     public List<ImageRecord> importImages(Path source) {
         // Listed before the lock: a second import waiting for the first shows as started, at 0.
-        Transfers.Transfer transfer = transfers.begin("import", source.toString(), new java.util.concurrent.atomic.AtomicLong());
+        Transfers.Transfer transfer = transfers.begin("import", source.toString(), new AtomicLong());
         try {
             synchronized (this) {
                 List<ImageRecord> imported = new ImageImporter(root.resolve("import"), blobs, layers, images, garbage, transfer)

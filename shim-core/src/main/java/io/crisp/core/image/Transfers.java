@@ -1,7 +1,5 @@
 package io.crisp.core.image;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
@@ -46,25 +44,7 @@ public final class Transfers {
 
         /** Counts what is read through the result into this transfer's bytes. */
         InputStream counting(InputStream in) {
-            return new FilterInputStream(in) {
-                @Override
-                public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) {
-                        bytesDone.incrementAndGet();
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buffer, int offset, int length) throws IOException {
-                    int n = super.read(buffer, offset, length);
-                    if (n > 0) {
-                        bytesDone.addAndGet(n);
-                    }
-                    return n;
-                }
-            };
+            return new io.crisp.core.image.store.CountingInputStream(in, bytesDone);
         }
 
         void addBytes(long n) {

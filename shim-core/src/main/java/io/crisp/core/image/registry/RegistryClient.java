@@ -6,6 +6,7 @@ import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
 import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.image.store.CountingInputStream;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,14 +55,14 @@ public final class RegistryClient {
     public static final class Pull {
         private final List<HttpURLConnection> open = new ArrayList<>();
         /** Blob bytes received, or found already stored: the pull's progress. */
-        private final java.util.concurrent.atomic.AtomicLong received;
+        private final AtomicLong received;
 
         public Pull() {
-            this(new java.util.concurrent.atomic.AtomicLong());
+            this(new AtomicLong());
         }
 
         /** @param received counts the blob bytes this pull receives (or finds already stored) */
-        public Pull(java.util.concurrent.atomic.AtomicLong received) {
+        public Pull(AtomicLong received) {
             this.received = received;
         }
         private volatile String cancelled;
@@ -135,25 +137,7 @@ public final class RegistryClient {
             return;
         }
         HttpURLConnection c = open(endpoint, "blobs/" + blob.digest(), "*/*", credentials, pull);
-        try (InputStream in = new java.io.FilterInputStream(c.getInputStream()) {
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int n = super.read(buffer, offset, length);
-                if (n > 0) {
-                    pull.received.addAndGet(n);
-                }
-                return n;
-            }
-
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                if (b >= 0) {
-                    pull.received.incrementAndGet();
-                }
-                return b;
-            }
-        }) {
+        try (InputStream in = new CountingInputStream(c.getInputStream(), pull.received)) {
             store.ingest(blob.digest(), blob.size(), in);
         } catch (SocketTimeoutException e) {
             throw stalled(endpoint, blob.digest());
