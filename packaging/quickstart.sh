@@ -56,20 +56,22 @@ if [ -d /run/systemd/system ]; then
     systemctl enable crisp >/dev/null 2>&1
     systemctl restart crisp
 else
-    # No systemd (a container, a chroot): run it in its own session in the background, logging to
-    # /var/log/crisp.log. Not nohup: it ignores SIGHUP, and SIGHUP is how crisp reloads.
+    # No systemd (a container, a chroot): run it in its own session in the background. It writes
+    # /var/log/crisp.log itself and rotates it (log_max_size, log_max_files); stdout and stderr,
+    # which only see what happens before the log file opens (a refused configuration) or a JVM
+    # crash, go to /var/log/crisp.out. Not nohup: it ignores SIGHUP, and SIGHUP is how crisp reloads.
     old=$(cat /run/crisp/crisp.pid 2>/dev/null || true)
     if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
         kill "$old"
         while kill -0 "$old" 2>/dev/null; do sleep 0.2; done
     fi
-    setsid /usr/bin/crisp serve </dev/null >>/var/log/crisp.log 2>&1 &
+    setsid /usr/bin/crisp serve --log-file /var/log/crisp.log </dev/null >>/var/log/crisp.out 2>&1 &
 fi
 i=0
 until [ -S /run/crisp/crisp.sock ] && /usr/bin/crisp version >/tmp/crisp-version.$$ 2>&1 && grep -q "^daemon: crisp" /tmp/crisp-version.$$; do
     i=$((i + 1))
     if [ $i -gt 60 ]; then
-        echo "crisp did not come up; see 'journalctl -u crisp' or /var/log/crisp.log" >&2; exit 1
+        echo "crisp did not come up; see 'journalctl -u crisp' or /var/log/crisp.out and /var/log/crisp.log" >&2; exit 1
     fi
     sleep 0.5
 done

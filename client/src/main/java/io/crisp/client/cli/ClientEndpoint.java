@@ -54,8 +54,12 @@ public record ClientEndpoint(String listen, Path socket) {
     }
 
     static ClientEndpoint resolve(CommandSpec spec, Map<String, String> environment) {
-        OptionSpec option = spec.findOption(LISTEN_FLAG);
-        String flag = option == null ? null : option.getValue();
+        String flag = null;
+        // crisp containers -l X logs ID gives the parent the flag; the action's own wins.
+        for (CommandSpec s = spec; s != null && flag == null; s = s.parent()) {
+            OptionSpec option = s.findOption(LISTEN_FLAG);
+            flag = option == null ? null : option.getValue();
+        }
         String env = environment.get(ENVIRONMENT);
         String listen;
         String from;

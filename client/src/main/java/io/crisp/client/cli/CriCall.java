@@ -59,14 +59,19 @@ final class CriCall {
             System.err.println("crisp " + command + ": " + e.getMessage());
             return ExitCodes.FAILURE;
         } catch (UsageException e) {
-            System.err.println("crisp " + command + ": " + e.getMessage());
-            return ExitCodes.CONFIG;
+            String action = command.substring(command.indexOf(' ') + 1);
+            throw usage(spec, command.contains(" ") ? action + ": " + e.getMessage() : e.getMessage());
         } catch (Exception e) {
             System.err.println("crisp " + command + ": " + e);
             return ExitCodes.FAILURE;
         } finally {
             System.out.flush();
         }
+    }
+
+    /** A refused command line, reported by {@link ClientUsage} as one line and a hint (exit code 2). */
+    static picocli.CommandLine.ParameterException usage(CommandSpec spec, String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /**

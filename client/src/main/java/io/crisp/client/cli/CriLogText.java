@@ -9,17 +9,30 @@ import java.io.PrintStream;
  * {@code <RFC 3339 time> <stdout|stderr> <P|F>[:more tags] <text>}, {@code P} a partial line the
  * next line of the same stream continues, {@code F} its end. Writes the text of stdout lines to
  * one stream and of stderr lines to the other, partial lines joined; a line not in that format is
- * passed through to stdout as it is.
+ * passed through to stdout as it is. Optionally skips lines written before a time ({@code --since},
+ * as the kubelet compares each file line) and starts each printed line with its time.
  */
 final class CriLogText {
     private final PrintStream out;
     private final PrintStream err;
     private final StringBuilder partialOut = new StringBuilder();
     private final StringBuilder partialErr = new StringBuilder();
+    private final java.time.Instant since;
+    private final boolean timestamps;
 
     CriLogText(PrintStream out, PrintStream err) {
+        this(out, err, null, false);
+    }
+
+    /**
+     * @param since lines written before this are skipped; null for all
+     * @param timestamps print each line's time (of its first part) before it
+     */
+    CriLogText(PrintStream out, PrintStream err, java.time.Instant since, boolean timestamps) {
         this.out = out;
         this.err = err;
+        this.since = since;
+        this.timestamps = timestamps;
     }
 
     /** Copies a whole log file's lines, then {@link #finish}. */
@@ -47,7 +60,13 @@ final class CriLogText {
             malformed(line);
             return;
         }
+        if (since != null && before(line.substring(0, timeEnd))) {
+            return;
+        }
         StringBuilder partial = stdout ? partialOut : partialErr;
+        if (timestamps && partial.length() == 0) {
+            partial.append(line, 0, timeEnd).append(' ');
+        }
         if (tag.equals("P")) {
             partial.append(text);
             return;
@@ -71,6 +90,20 @@ final class CriLogText {
         }
         out.flush();
         err.flush();
+    }
+
+    /** Flushes both streams (a follower, after each batch of lines). */
+    void flush() {
+        out.flush();
+        err.flush();
+    }
+
+    private boolean before(String time) {
+        try {
+            return java.time.OffsetDateTime.parse(time).toInstant().isBefore(since);
+        } catch (java.time.format.DateTimeParseException e) {
+            return false; // not a time: shown, as a malformed line is
+        }
     }
 
     private void malformed(String line) {

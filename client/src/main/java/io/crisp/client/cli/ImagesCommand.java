@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Spec;
  * {@code crisp images}: the running daemon's image store through its CRI socket, as
  * {@code crictl images}, {@code crictl pull} and {@code crictl rmi} would use it.
  */
-@Command(name = "images", versionProvider = ClientVersion.class, mixinStandardHelpOptions = true,
+@Command(name = "images", sortOptions = false,
         description = "List, pull, remove or import images in the running daemon's store (ls, pull, rm, import PATH).")
 public final class ImagesCommand implements Callable<Integer> {
     @Spec
@@ -31,14 +32,37 @@ public final class ImagesCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "0..*", description = "image names or ids (pull, rm); OCI layouts or archives (import)")
     List<String> images = List.of();
 
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "ls: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Output output;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "pull, import: ${COMPLETION-CANDIDATES}; auto is bar on a terminal, lines otherwise")
+    TransferProgress.Mode progress;
+
+    @Option(names = "--progress-interval", hidden = true, defaultValue = "5s", converter = DurationConverter.class,
+            description = "how often lines are printed")
+    Duration progressInterval;
+
     @Option(names = "--creds", description = "USER:PASSWORD for pull (prefer the auth file; this shows in ps)")
     String creds;
 
     @Override
     public Integer call() {
+        if (!List.of("ls", "pull", "rm", "import").contains(action)) {
+            throw CriCall.usage(spec, "unknown action '" + action + "' (ls, pull, rm, import)");
+        }
         return CriCall.run(spec, "images " + action, Duration.ofHours(1), cri -> {
             switch (action) {
                 case "ls" -> {
+                    if (output == Output.json) {
+                        var list = ProtoJson.JSON.createArrayNode();
+                        cri.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().forEach(i -> list.add(ProtoJson.toJson(i)));
+                        System.out.println(ProtoJson.pretty(list));
+                        return 0;
+                    }
                     System.out.printf("%-72s %-20s %10s%n", "IMAGE", "ID", "SIZE");
                     for (Image image : cri.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()) {
                         String id = image.getId().substring("sha256:".length(), "sha256:".length() + 13);
@@ -57,7 +81,11 @@ public final class ImagesCommand implements Callable<Integer> {
                                     .setPassword(colon < 0 ? "" : creds.substring(colon + 1)));
                         }
                         long started = System.nanoTime();
-                        String ref = cri.images().pullImage(request.build()).getImageRef();
+                        String ref;
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.pullOf(image), progress, progressInterval,
+                                System.err)) {
+                            ref = cri.images().pullImage(request.build()).getImageRef();
+                        }
                         System.out.printf("%s %s (%d ms)%n", image, ref, (System.nanoTime() - started) / 1_000_000);
                     }
                 }
@@ -75,16 +103,17 @@ public final class ImagesCommand implements Callable<Integer> {
                         } catch (java.nio.file.InvalidPathException e) {
                             throw new CriCall.UsageException(e.getMessage());
                         }
-                        var response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
+                        io.crisp.admin.v1.ImportImagesResponse response;
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.importOf(absolute), progress, progressInterval,
+                                System.err)) {
+                            response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
+                        }
                         for (var image : response.getImagesList()) {
                             System.out.println("imported " + String.join(", ", image.getRepoTagsList()) + " " + image.getId());
                         }
                     }
                 }
-                default -> {
-                    System.err.println("crisp images: unknown action '" + action + "' (ls, pull, rm, import)");
-                    return ExitCodes.CONFIG;
-                }
+                default -> throw new IllegalStateException(action);
             }
             return 0;
         });
@@ -95,5 +124,13 @@ public final class ImagesCommand implements Callable<Integer> {
             throw new CriCall.UsageException("name at least one image");
         }
         return images;
+    }
+
+    /** {@code 5s}, {@code 200ms}: a duration as the daemon's configuration writes them. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return io.crisp.spi.Durations.parse(value);
+        }
     }
 }

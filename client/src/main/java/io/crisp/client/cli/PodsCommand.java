@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Spec;
  * {@code crictl runp}, {@code pods}, {@code inspectp}, {@code stopp} and {@code rmp} would use them,
  * with the pod given by flags instead of a JSON file.
  */
-@Command(name = "pods", versionProvider = ClientVersion.class, mixinStandardHelpOptions = true,
+@Command(name = "pods", sortOptions = false,
         description = {"Run, list, inspect, stop or remove pods in the running daemon (CRI pod sandboxes).",
             "  run NAME      start a pod (prints its id); --namespace, --uid, --host-network, --runtime, --log-dir, --label",
             "  ls            list pods; --name, --label select, -q prints full ids only",
@@ -56,6 +57,12 @@ public final class PodsCommand implements Callable<Integer> {
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "ARG", description = "the pod name (run) or pod ids")
     List<String> args = List.of();
+
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "ls: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Output output;
 
     @Option(names = "--namespace", paramLabel = "NS", defaultValue = "default", description = "run: the pod's namespace (default: ${DEFAULT-VALUE})")
     String namespace;
@@ -90,10 +97,7 @@ public final class PodsCommand implements Callable<Integer> {
             case "inspect" -> CriCall.run(spec, command, Duration.ofMinutes(1), this::inspect);
             case "stop" -> CriCall.run(spec, command, Duration.ofMinutes(5), this::stop);
             case "rm" -> CriCall.run(spec, command, Duration.ofMinutes(5), this::remove);
-            default -> {
-                System.err.println("crisp pods: unknown action '" + action + "' (run, ls, inspect, stop, rm)");
-                yield ExitCodes.CONFIG;
-            }
+            default -> throw CriCall.usage(spec, "unknown action '" + action + "' (run, ls, inspect, stop, rm)");
         };
     }
 
@@ -148,6 +152,12 @@ public final class PodsCommand implements Callable<Integer> {
             }
         }
         pods.sort((a, b) -> Long.compare(b.getCreatedAt(), a.getCreatedAt()));
+        if (output == Output.json) {
+            var list = ProtoJson.JSON.createArrayNode();
+            pods.forEach(pod -> list.add(ProtoJson.toJson(pod)));
+            System.out.println(ProtoJson.pretty(list));
+            return 0;
+        }
         if (quiet) {
             pods.forEach(pod -> System.out.println(pod.getId()));
             return 0;

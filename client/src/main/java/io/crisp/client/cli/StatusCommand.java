@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
  * (Status, verbose), pods and containers by state, images and the image store's use (ImageFsInfo),
  * and the streaming and metrics servers' addresses. Plain aligned text, or JSON with {@code --json}.
  */
-@Command(name = "status", versionProvider = ClientVersion.class, mixinStandardHelpOptions = true,
+@Command(name = "status", sortOptions = false,
         description = "Summarise the running daemon: version, handlers, pods and containers by state, images, servers.")
 public final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,14 +45,20 @@ public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "print the summary as JSON")
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Output output;
+
+    @Option(names = "--json", hidden = true, description = "the same as -o json")
     boolean json;
 
     @Override
     public Integer call() {
         return CriCall.run(spec, "status", Duration.ofSeconds(30), cri -> {
             ObjectNode summary = summary(cri);
-            System.out.println(json ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary) : text(summary));
+            System.out.println(json || output == Output.json ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary) : text(summary));
             return 0;
         });
     }
@@ -83,6 +90,9 @@ public final class StatusCommand implements Callable<Integer> {
             daemonNode.put("started_at", started.toString()).put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
         }
         daemonNode.put("log", daemon.path("log").asText(""));
+        if (daemon.has("log_max_size")) {
+            daemonNode.put("log_max_size", daemon.path("log_max_size").asLong()).put("log_max_files", daemon.path("log_max_files").asLong());
+        }
         ObjectNode network = summary.putObject("network");
         status.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().ifPresent(c -> {
             network.put("ready", c.getStatus());
@@ -133,7 +143,9 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode d = s.path("daemon");
         if (d.path("pid").asLong() > 0) {
             line(out, "Daemon:", "pid " + d.path("pid").asLong()
-                    + (d.has("uptime_seconds") ? ", up " + uptime(d.path("uptime_seconds").asLong()) : "") + ", log " + d.path("log").asText());
+                    + (d.has("uptime_seconds") ? ", up " + uptime(d.path("uptime_seconds").asLong()) : "") + ", log " + d.path("log").asText()
+                    + (d.has("log_max_size") ? " (rotated at " + bytes(d.path("log_max_size").asLong()) + ", "
+                    + d.path("log_max_files").asLong() + " kept)" : ""));
         }
         JsonNode n = s.path("network");
         line(out, "Network:", !n.has("ready") ? "unknown" : n.path("ready").asBoolean() ? "ready"

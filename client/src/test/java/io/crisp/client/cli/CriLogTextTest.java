@@ -79,4 +79,28 @@ final class CriLogTextTest {
         assertEquals("done\nstill writ", out());
         assertEquals("and", err());
     }
+
+    @Test
+    void sinceSkipsEarlierFileLinesAndTimestampsPrefixEachPrintedLine() throws IOException {
+        CriLogText text = new CriLogText(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                java.time.Instant.parse("2026-11-28T04:11:06.5Z"), true);
+        text.copy(new BufferedReader(new StringReader("""
+                2026-11-28T04:11:06.123456789Z stdout F before
+                2026-11-28T04:11:06.500000000Z stdout P from the
+                2026-11-28T04:11:06.600000000Z stdout F  limit on
+                2026-11-28T05:11:06.000000000+01:00 stderr F also before (an hour ahead of UTC)
+                2026-11-28T04:11:08Z stderr F after
+                """)));
+        assertEquals("2026-11-28T04:11:06.500000000Z from the limit on\n", out());
+        assertEquals("2026-11-28T04:11:08Z after\n", err());
+    }
+
+    @Test
+    void anExecsOutcomeBecomesTheExitCode() {
+        assertEquals(0, ContainerStreams.exitCode(java.util.Optional.empty()));
+        assertEquals(0, ContainerStreams.exitCode(java.util.Optional.of("{\"metadata\":{},\"status\":\"Success\"}")));
+        assertEquals(3, ContainerStreams.exitCode(java.util.Optional.of("{\"status\":\"Failure\",\"reason\":\"NonZeroExitCode\","
+                + "\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}")));
+        assertEquals(ExitCodes.FAILURE, ContainerStreams.exitCode(java.util.Optional.of("{\"status\":\"Failure\",\"message\":\"no such container\"}")));
+    }
 }

@@ -61,13 +61,20 @@ final class PodAndContainerCommandsTest {
         assertThrows(CriCall.UsageException.class, () -> parse(PodsCommand.class, "pods", "run").runRequest());
     }
 
+    /** The action a containers command line selects, parsed. */
+    @SuppressWarnings("unchecked")
+    private static <T> T action(String... args) {
+        CommandLine cli = new CommandLine(ContainersCommand.class);
+        return (T) cli.parseArgs(java.util.Arrays.copyOfRange(args, 1, args.length)).subcommand().commandSpec().userObject();
+    }
+
     @Test
     void containersRunTakesTheCommandAfterTheDoubleDash() {
-        ContainersCommand cmd = parse(ContainersCommand.class, "containers", "run", "pod1", "--name", "web",
+        ContainersCommand.Run cmd = action("containers", "run", "pod1", "--name", "web",
                 "--image", "localhost/crisp/busybox:latest", "--env", "A=1", "--env", "B=x=y", "--workdir", "/www",
                 "--label", "app=web", "--", "sh", "-c", "echo hi; httpd -f -p 8080");
-        ContainerConfig config = cmd.createRequest("pod1-full").getConfig();
-        assertEquals("pod1-full", cmd.createRequest("pod1-full").getPodSandboxId());
+        ContainerConfig config = ContainersCommand.createRequest(cmd, "pod1-full").getConfig();
+        assertEquals("pod1-full", ContainersCommand.createRequest(cmd, "pod1-full").getPodSandboxId());
         assertEquals("web", config.getMetadata().getName());
         assertEquals("localhost/crisp/busybox:latest", config.getImage().getImage());
         assertEquals(List.of("sh", "-c", "echo hi; httpd -f -p 8080"), config.getCommandList());
@@ -80,26 +87,28 @@ final class PodAndContainerCommandsTest {
 
     @Test
     void containersRunWithoutACommandUsesTheImages() {
-        ContainersCommand cmd = parse(ContainersCommand.class, "containers", "create", "pod1", "--name", "c", "--image", "busybox");
-        ContainerConfig config = cmd.createRequest("pod1").getConfig();
+        ContainersCommand.Run cmd = action("containers", "create", "pod1", "--name", "c", "--image", "busybox");
+        assertFalse(cmd.start(), "create does not start");
+        ContainerConfig config = ContainersCommand.createRequest(cmd, "pod1").getConfig();
         assertTrue(config.getCommandList().isEmpty());
         assertFalse(config.hasLinux());
-        assertThrows(CriCall.UsageException.class,
-                () -> parse(ContainersCommand.class, "containers", "run", "pod1", "--image", "busybox").createRequest("pod1"));
-        assertThrows(CriCall.UsageException.class,
-                () -> parse(ContainersCommand.class, "containers", "run", "pod1", "--name", "c").createRequest("pod1"));
-        assertThrows(CriCall.UsageException.class, () -> parse(ContainersCommand.class, "containers", "run", "pod1", "--name", "c",
-                "--image", "i", "--env", "NOEQUALS").createRequest("pod1"));
+        var missing = assertThrows(CommandLine.MissingParameterException.class, () -> action("containers", "run", "pod1", "--image", "busybox"));
+        assertEquals("Missing required option: '--name=<name>'", missing.getMessage());
+        assertThrows(CommandLine.MissingParameterException.class, () -> action("containers", "run", "pod1", "--name", "c"));
+        ContainersCommand.Run noEquals = action("containers", "run", "pod1", "--name", "c", "--image", "i", "--env", "NOEQUALS");
+        assertThrows(CriCall.UsageException.class, () -> ContainersCommand.createRequest(noEquals, "pod1"));
     }
 
     @Test
     void containersExecAndLsFlags() {
-        ContainersCommand exec = parse(ContainersCommand.class, "containers", "exec", "c1", "--timeout", "5", "--", "sh", "-c", "id");
-        assertEquals(List.of("c1", "sh", "-c", "id"), exec.args);
+        ContainersCommand.Exec exec = action("containers", "exec", "c1", "--timeout", "5", "--", "sh", "-c", "id");
+        assertEquals("c1", exec.id);
+        assertEquals(List.of("sh", "-c", "id"), exec.command);
         assertEquals(5L, exec.timeout);
-        ContainersCommand ls = parse(ContainersCommand.class, "containers", "ls", "-a", "--pod", "p1");
+        ContainersCommand.Ls ls = action("containers", "ls", "-a", "--pod", "p1", "-o", "json");
         assertTrue(ls.all);
         assertEquals("p1", ls.pod);
+        assertEquals(Output.json, ls.output);
         PodsCommand pods = parse(PodsCommand.class, "pods", "ls", "-q", "--name", "quickstart", "--label", "a=b");
         assertTrue(pods.quiet);
         assertEquals("quickstart", pods.name);

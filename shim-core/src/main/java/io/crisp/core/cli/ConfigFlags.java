@@ -20,14 +20,36 @@ final class ConfigFlags {
 
     private ConfigFlags() {}
 
+    /** Every flag, shown in the help: {@code crisp serve}. */
     static void addTo(CommandSpec spec) {
-        spec.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(Path.class)
-                .description("Main configuration file (default " + DEFAULT_CONFIG + "; missing means defaults).").build());
-        spec.addOption(OptionSpec.builder("--config-dir").paramLabel("DIR").type(Path.class)
-                .description("Drop-in directory, read in lexical order (default: <config>.d).").build());
+        addTo(spec, false);
+    }
+
+    /**
+     * Every flag; with {@code hideKeys} the per-key flags are accepted but left out of the help
+     * (one line points at {@code crisp serve --help}), so a command's help fits on one screen.
+     * A flag the command declares itself (a client command's {@code --listen}, {@code --config})
+     * is left to it.
+     */
+    static void addTo(CommandSpec spec, boolean hideKeys) {
+        add(spec, OptionSpec.builder("--config").paramLabel("FILE").type(Path.class)
+                .description("Main configuration file (default " + DEFAULT_CONFIG + "; missing means defaults)."));
+        add(spec, OptionSpec.builder("--config-dir").paramLabel("DIR").type(Path.class).hidden(hideKeys)
+                .description("Drop-in directory, read in lexical order (default: <config>.d)."));
         for (ConfigKey key : ConfigKey.values()) {
-            spec.addOption(OptionSpec.builder(key.flag()).paramLabel(key.key().toUpperCase(java.util.Locale.ROOT)).type(String.class)
-                    .description("Overrides " + key.tableLabel() + " " + key.key() + ". " + key.description()).build());
+            add(spec, OptionSpec.builder(key.flag()).paramLabel(key.key().toUpperCase(java.util.Locale.ROOT)).type(String.class)
+                    .hidden(hideKeys).description("Overrides " + key.tableLabel() + " " + key.key() + ". " + key.description()));
+        }
+        if (hideKeys) {
+            java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(spec.usageMessage().footer()));
+            footer.add("Also accepts the configuration flags of 'crisp serve --help'.");
+            spec.usageMessage().footer(footer.toArray(String[]::new));
+        }
+    }
+
+    private static void add(CommandSpec spec, OptionSpec.Builder option) {
+        if (spec.findOption(option.names()[0]) == null) {
+            spec.addOption(option.build());
         }
     }
 

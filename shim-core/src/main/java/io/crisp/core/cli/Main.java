@@ -9,6 +9,7 @@ import io.crisp.core.CrispBuild;
 import io.crisp.core.server.CriServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.crisp.client.cli.ClientUsage;
 
 /**
  * {@code crisp}, the one launcher: the daemon ({@code serve}) and the commands that act on this
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "A Kubernetes CRI runtime that runs each pod on the backend plugin its RuntimeClass names.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
             ImagesCommand.class, PodsCommand.class, ContainersCommand.class, StatusCommand.class, StopCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration the daemon refuses. */
@@ -45,18 +46,18 @@ public final class Main implements Runnable {
      * picocli's reflection over every command costs a daemon start about 100 ms.
      */
     static CommandLine commandLine(String[] args) {
-        if (args.length == 0 || args[0].startsWith("-")) {
+        if (args.length == 0 || args[0].startsWith("-") || args[0].equals("help")) {
             return commandLine();
         }
         for (Class<?> type : Main.class.getAnnotation(Command.class).subcommands()) {
             if (type.getAnnotation(Command.class).name().equals(args[0])) {
                 CommandLine sub = new CommandLine(type);
                 if (FLAGGED.contains(args[0])) {
-                    ConfigFlags.addTo(sub.getCommandSpec());
+                    addConfigFlags(sub, !args[0].equals("serve"));
                 }
                 CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.create().name("crisp"));
                 root.addSubcommand(args[0], sub);
-                return root;
+                return withUsageErrors(root);
             }
         }
         return commandLine(); // unknown: let picocli say so, with the full list
@@ -68,9 +69,20 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         for (String name : FLAGGED) {
-            ConfigFlags.addTo(cli.getSubcommands().get(name).getCommandSpec());
+            addConfigFlags(cli.getSubcommands().get(name), !name.equals("serve"));
         }
-        return cli;
+        return withUsageErrors(cli);
+    }
+
+    /** The configuration flags on a command and its actions ({@code containers logs}, ...); hidden but for serve. */
+    private static void addConfigFlags(CommandLine command, boolean hidden) {
+        ConfigFlags.addTo(command.getCommandSpec(), hidden);
+        command.getSubcommands().values().stream().distinct().forEach(sub -> addConfigFlags(sub, hidden));
+    }
+
+    /** A refused command line is one line and a hint, exit code 2, for every command. */
+    private static CommandLine withUsageErrors(CommandLine cli) {
+        return cli.setParameterExceptionHandler(new ClientUsage());
     }
 
     @Override

@@ -222,6 +222,10 @@ public final class ConfigLoader {
                 throw new ConfigException("table [stream] key '" + k.key() + "': expected an absolute path, got \"" + v + "\"");
             }
         }
+        String logFile = (String) values.get(ConfigKey.LOG_FILE);
+        if (!logFile.isEmpty() && !logFile.startsWith("/")) {
+            throw new ConfigException("top level key 'log_file': expected an absolute path or empty (stderr), got \"" + logFile + "\"");
+        }
         String address = (String) values.get(ConfigKey.STREAM_ADDRESS);
         if (address.isBlank()) {
             throw new ConfigException("table [stream] key 'stream_address': empty; use 127.0.0.1 (the default) or an address of this node");

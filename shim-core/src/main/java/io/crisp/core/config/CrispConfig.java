@@ -51,6 +51,20 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (String) values.get(ConfigKey.LOG_LEVEL);
     }
 
+    /** The daemon's own rotated log file; empty when it logs to stderr. */
+    public Optional<Path> logFile() {
+        String file = (String) values.get(ConfigKey.LOG_FILE);
+        return file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file));
+    }
+
+    public long logMaxSize() {
+        return (Long) values.get(ConfigKey.LOG_MAX_SIZE);
+    }
+
+    public int logMaxFiles() {
+        return Math.toIntExact((Long) values.get(ConfigKey.LOG_MAX_FILES));
+    }
+
     public String listen() {
         return (String) values.get(ConfigKey.LISTEN);
     }

@@ -93,6 +93,7 @@ public final class Daemon implements AutoCloseable {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
         LogLevels.apply(config.logLevel());
+        config.logFile().ifPresent(file -> LogFiles.rotateTo(file, config.logMaxSize(), config.logMaxFiles()));
         // The socket's lock first: a second daemon is refused before it loads plugins, images or CNI.
         socketFile = SocketFile.prepare(config.socketPath());
         if (config.metricsPort() != 0) {

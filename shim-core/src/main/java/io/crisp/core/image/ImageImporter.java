@@ -40,9 +40,14 @@ final class ImageImporter {
     private final LayerStore layers;
     private final ImageStore images;
     private final ImageGarbage garbage;
+    private final Transfers.Transfer progress;
 
-    /** @param workDir where archives are extracted for the time of an import */
-    ImageImporter(Path workDir, ContentStore blobs, LayerStore layers, ImageStore images, ImageGarbage garbage) {
+    /**
+     * @param workDir where archives are extracted for the time of an import
+     * @param progress counts the archive's bytes read (a file) or the layer bytes stored (a directory), and layers
+     */
+    ImageImporter(Path workDir, ContentStore blobs, LayerStore layers, ImageStore images, ImageGarbage garbage, Transfers.Transfer progress) {
+        this.progress = progress;
         this.workDir = workDir;
         this.blobs = blobs;
         this.layers = layers;
@@ -67,14 +72,29 @@ final class ImageImporter {
         Set<String> touched = ConcurrentHashMap.newKeySet();
         try {
             Path dir = source;
-            if (Files.isRegularFile(source)) {
+            boolean archive = Files.isRegularFile(source);
+            if (archive) {
+                progress.expect(Files.size(source), -1);
                 Files.createDirectories(workDir);
                 extracted = Files.createTempDirectory(workDir, "archive-");
                 extract(source, extracted);
                 dir = extracted;
             }
             List<ImageRecord> imported = new ArrayList<>();
-            for (Found found : read(dir, platform)) {
+            List<Found> sources = read(dir, platform);
+            int layerCount = sources.stream().mapToInt(f -> f.layers().size()).sum();
+            if (archive) {
+                progress.expect(progress.bytesTotal(), layerCount);
+            } else {
+                long bytes = 0;
+                for (Found f : sources) {
+                    for (Layer l : f.layers()) {
+                        bytes += Files.size(l.file());
+                    }
+                }
+                progress.expect(bytes, layerCount);
+            }
+            for (Found found : sources) {
                 garbage.pin(touched, found.configDigest());
                 if (!blobs.has(found.configDigest())) {
                     blobs.ingest(found.configDigest(), found.config());
@@ -94,14 +114,18 @@ final class ImageImporter {
                     garbage.pin(touched, layer.digest());
                     garbage.pin(touched, diffIds.get(i));
                     if (!blobs.has(layer.digest())) {
-                        try (java.io.InputStream in = Files.newInputStream(layer.file())) {
+                        try (java.io.InputStream in = archive ? Files.newInputStream(layer.file())
+                                : progress.counting(Files.newInputStream(layer.file()))) {
                             blobs.ingest(layer.digest(), Files.size(layer.file()), in);
                         }
                         addedBlobs.add(layer.digest());
+                    } else if (!archive) {
+                        progress.addBytes(Files.size(layer.file()));
                     }
                     if (layers.unpack(layer.digest(), diffIds.get(i))) {
                         addedLayers.add(diffIds.get(i));
                     }
+                    progress.layerDone();
                     long layerSize = Files.size(layer.file());
                     layerRecords.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layerSize, layer.mediaType()));
                     size += layerSize;
@@ -151,7 +175,7 @@ final class ImageImporter {
 
     /** Unpacks a tar archive (OCI or docker) into {@code into}; only regular files and directories, no escape. */
     void extract(Path archive, Path into) throws IOException {
-        try (InputStream file = Files.newInputStream(archive);
+        try (InputStream file = progress.counting(Files.newInputStream(archive));
              TarArchiveInputStream tar = new TarArchiveInputStream(LayerCompression.decompressed(new java.io.BufferedInputStream(file)))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {

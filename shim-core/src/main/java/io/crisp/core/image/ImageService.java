@@ -31,6 +31,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -74,6 +75,7 @@ public final class ImageService {
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
     private volatile PullObserver pullObserver = PullObserver.NONE;
+    private final Transfers transfers = new Transfers();
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
     public interface PullObserver {
@@ -129,7 +131,9 @@ public final class ImageService {
     // ---- PullImage ----
 
     private final class InFlight {
-        final RegistryClient.Pull pull = new RegistryClient.Pull();
+        final AtomicLong received = new AtomicLong();
+        final RegistryClient.Pull pull = new RegistryClient.Pull(received);
+        Transfers.Transfer transfer;
         final AtomicInteger waiters = new AtomicInteger();
         CompletableFuture<ImageRecord> result;
     }
@@ -144,8 +148,12 @@ public final class ImageService {
             InFlight f = existing != null ? existing : new InFlight();
             f.waiters.incrementAndGet();
             if (existing == null) {
-                f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull), pulls);
-                f.result.whenComplete((r, e) -> inFlight.remove(key, f));
+                f.transfer = transfers.begin("pull", ref.toString(), f.received);
+                f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull, f.transfer), pulls);
+                f.result.whenComplete((r, e) -> {
+                    inFlight.remove(key, f);
+                    transfers.end(f.transfer);
+                });
             }
             return f;
         });
@@ -180,7 +188,7 @@ public final class ImageService {
         }
     }
 
-    private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull) {
+    private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull, Transfers.Transfer transfer) {
         long started = System.nanoTime();
         PullSettings s = settings.get();
         RegistriesConf conf = RegistriesConf.loadIfExists(s.registriesConf());
@@ -197,7 +205,7 @@ public final class ImageService {
                         ? authFile.lookup(endpoint.host()).or(() -> authFile.lookup(ref.registry())).orElse(requestCredentials)
                         : requestCredentials;
                 try {
-                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, addedBlobs, addedLayers, touched);
+                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, transfer, addedBlobs, addedLayers, touched);
                     log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
                             (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
                     pullObserver.pulled(image.size(), System.nanoTime() - started);
@@ -224,8 +232,11 @@ public final class ImageService {
     }
 
     private ImageRecord pullFrom(Endpoint endpoint, ImageReference ref, RegistryCredentials credentials, RegistryClient client,
-            PullSettings s, RegistryClient.Pull pull, List<String> addedBlobs, List<String> addedLayers, Set<String> touched) {
+            PullSettings s, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs, List<String> addedLayers,
+            Set<String> touched) {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
+        long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
+        transfer.expect(bytes, resolved.layers().size());
         garbage.pin(touched, resolved.manifestDigest());
         garbage.pin(touched, resolved.config().digest());
         resolved.layers().forEach(l -> garbage.pin(touched, l.digest()));
@@ -239,7 +250,8 @@ public final class ImageService {
         }
         long downloadStart = System.nanoTime();
         // Each layer is unpacked as soon as it has arrived, while the others still download.
-        downloadLayers(client, endpoint, resolved.layers(), diffIds, credentials, s.maxConcurrentDownloads(), pull, addedBlobs, addedLayers);
+        downloadLayers(client, endpoint, resolved.layers(), diffIds, credentials, s.maxConcurrentDownloads(), pull, transfer, addedBlobs,
+                addedLayers);
         List<ImageRecord.Layer> recordLayers = new ArrayList<>();
         long size = resolved.config().size();
         for (int i = 0; i < diffIds.size(); i++) {
@@ -259,7 +271,8 @@ public final class ImageService {
     }
 
     private void downloadLayers(RegistryClient client, Endpoint endpoint, List<Descriptor> layerBlobs, List<String> diffIds,
-            RegistryCredentials credentials, int parallel, RegistryClient.Pull pull, List<String> addedBlobs, List<String> addedLayers) {
+            RegistryCredentials credentials, int parallel, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs,
+            List<String> addedLayers) {
         Semaphore slots = new Semaphore(parallel);
         java.util.concurrent.atomic.AtomicReference<RuntimeException> first = new java.util.concurrent.atomic.AtomicReference<>();
         List<CompletableFuture<Void>> tasks = new ArrayList<>();
@@ -281,6 +294,7 @@ public final class ImageService {
                             addedLayers.add(diffId);
                         }
                     }
+                    transfer.layerDone();
                 } catch (RuntimeException e) {
                     // The first failure is the one to report; the others are its consequences.
                     if (first.compareAndSet(null, e)) {
@@ -320,11 +334,24 @@ public final class ImageService {
      * Loads every image in an OCI layout directory, an OCI archive or a {@code docker save}
      * archive at {@code source}. Blobs are verified like pulled ones; a failure keeps nothing new.
      */
-    public synchronized List<ImageRecord> importImages(Path source) {
-        List<ImageRecord> imported = new ImageImporter(root.resolve("import"), blobs, layers, images, garbage)
-                .importFrom(source, settings.get().platform());
-        usage = null;
-        return imported;
+    public List<ImageRecord> importImages(Path source) {
+        // Listed before the lock: a second import waiting for the first shows as started, at 0.
+        Transfers.Transfer transfer = transfers.begin("import", source.toString(), new AtomicLong());
+        try {
+            synchronized (this) {
+                List<ImageRecord> imported = new ImageImporter(root.resolve("import"), blobs, layers, images, garbage, transfer)
+                        .importFrom(source, settings.get().platform());
+                usage = null;
+                return imported;
+            }
+        } finally {
+            transfers.end(transfer);
+        }
+    }
+
+    /** The pulls and imports running now. */
+    public List<Transfers.Transfer> transfers() {
+        return transfers.list();
     }
 
     // ---- ImageStatus, ListImages, RemoveImage, ImageFsInfo ----

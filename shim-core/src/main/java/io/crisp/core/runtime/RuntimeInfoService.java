@@ -115,6 +115,12 @@ public final class RuntimeInfoService {
         ProcessHandle self = ProcessHandle.current();
         ObjectNode node = json.createObjectNode().put("pid", self.pid());
         self.info().startInstant().ifPresent(at -> node.put("started_at", at.toString()));
+        CrispConfig config = state.config();
+        if (config != null && config.logFile().isPresent()) {
+            // log_file is start-only: the file of the running daemon even after a reload changed the key.
+            return node.put("log", config.logFile().get().toString()).put("log_max_size", config.logMaxSize())
+                    .put("log_max_files", config.logMaxFiles());
+        }
         try {
             java.nio.file.Path out = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1"));
             node.put("log", out.isAbsolute() && java.nio.file.Files.isRegularFile(out) ? out.toString()

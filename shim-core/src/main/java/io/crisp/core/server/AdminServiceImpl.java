@@ -27,4 +27,17 @@ public final class AdminServiceImpl extends AdminGrpc.AdminImplBase {
             return response.build();
         });
     }
+
+    @Override
+    public void listTransfers(io.crisp.admin.v1.ListTransfersRequest request, StreamObserver<io.crisp.admin.v1.ListTransfersResponse> observer) {
+        Rpc.unary(observer, "ListTransfers", () -> {
+            io.crisp.admin.v1.ListTransfersResponse.Builder response = io.crisp.admin.v1.ListTransfersResponse.newBuilder();
+            for (io.crisp.core.image.Transfers.Transfer t : images.transfers()) {
+                response.addTransfers(io.crisp.admin.v1.Transfer.newBuilder().setKind(t.kind()).setName(t.name())
+                        .setBytesDone(t.bytesDone()).setBytesTotal(t.bytesTotal()).setLayersDone(t.layersDone())
+                        .setLayersTotal(t.layersTotal()).setStartedUnixMillis(t.startedMillis()));
+            }
+            return response.build();
+        });
+    }
 }

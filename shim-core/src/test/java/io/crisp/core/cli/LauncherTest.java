@@ -34,7 +34,9 @@ final class LauncherTest {
         assertTrue(pods.contains("--listen"), pods);
         String containers = help("containers", "--help");
         assertTrue(containers.contains("Usage: crisp containers"), containers);
-        assertTrue(containers.contains("exec ID"), containers);
+        assertTrue(containers.contains("  exec  "), containers);
+        String logs = help("containers", "logs", "--help");
+        assertTrue(logs.startsWith("Usage: crisp containers logs"), logs);
         assertTrue(containers.contains("--config"), containers);
     }
 
@@ -78,5 +80,89 @@ final class LauncherTest {
         var refused = assertThrows(IllegalArgumentException.class,
                 () -> new DaemonConfigListen().listen(fromConfig.getSubcommands().get("pods").getCommandSpec()));
         assertTrue(refused.getMessage().contains("listen"), refused.getMessage());
+    }
+
+    /** Runs the launcher's command line as main would, with stdout and stderr captured. */
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome execute(String... args) {
+        CommandLine cli = Main.commandLine(args);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandsHelpFitsOnOneScreenAndClientCommandsShowNoDaemonFlags() {
+        for (String name : Main.commandLine().getSubcommands().keySet()) {
+            if (name.equals("cds-warmup")) {
+                continue; // hidden, for the launcher only
+            }
+            Outcome help = execute(name, "--help");
+            assertEquals(0, help.code(), name + ": " + help);
+            long lines = help.out().lines().count();
+            if (name.equals("serve")) {
+                assertTrue(help.out().contains("--stream-port"), "serve lists every configuration flag: " + help.out());
+                continue;
+            }
+            assertTrue(lines < 40, "crisp " + name + " --help has " + lines + " lines:\n" + help.out());
+            assertTrue(!help.out().contains("--stream-port") && !help.out().contains("--root"), name + ":\n" + help.out());
+        }
+        for (String name : List.of("pods", "containers", "images", "status")) {
+            String help = execute(name, "--help").out();
+            assertTrue(help.contains("-l, --listen=ENDPOINT"), name + ":\n" + help);
+        }
+        for (List<String> name : List.of(List.of("pods"), List.of("containers", "ls"), List.of("images"), List.of("status"))) {
+            List<String> args = new java.util.ArrayList<>(name);
+            args.add("--help");
+            assertTrue(execute(args.toArray(String[]::new)).out().contains("-o, --output=FORMAT"), name.toString());
+        }
+        for (String action : Main.commandLine().getSubcommands().get("containers").getSubcommands().keySet()) {
+            Outcome help = execute("containers", action, "--help");
+            assertTrue(help.out().lines().count() < 40, action + ":\n" + help.out());
+            assertTrue(help.out().contains("-l, --listen=ENDPOINT") && !help.out().contains("--root"), action + ":\n" + help.out());
+        }
+    }
+
+    @Test
+    void helpCommandShowsTheUsageOfTheCommandItNames() {
+        Outcome pods = execute("help", "pods");
+        assertEquals(0, pods.code(), pods.toString());
+        assertTrue(pods.out().startsWith("Usage: crisp pods"), pods.out());
+        Outcome root = execute("help");
+        assertEquals(0, root.code(), root.toString());
+        assertTrue(root.out().contains("Usage: crisp") && root.out().contains("containers"), root.out());
+        Outcome unknown = execute("help", "frobnicate");
+        assertEquals(2, unknown.code(), unknown.toString());
+    }
+
+    @Test
+    void usageErrorsAreOneLineAndAHint() {
+        Outcome bogus = execute("pods", "ls", "--bogus");
+        assertEquals(2, bogus.code(), bogus.toString());
+        assertEquals("", bogus.out());
+        assertEquals(List.of("crisp pods: Unknown option: '--bogus'", "see 'crisp pods --help'"), bogus.err().lines().toList());
+        Outcome action = execute("containers", "frobnicate");
+        assertEquals(2, action.code(), action.toString());
+        assertEquals(List.of("crisp containers: unknown action 'frobnicate' (run, create, start, ls, inspect, logs, exec, attach, stop, rm)",
+                "see 'crisp containers --help'"), action.err().lines().toList());
+        Outcome missing = execute("containers", "logs");
+        assertEquals(List.of("crisp containers logs: Missing required parameter: 'ID'", "see 'crisp containers logs --help'"),
+                missing.err().lines().toList());
+        Outcome value = execute("images", "ls", "-o", "yaml");
+        assertEquals(2, value.code(), value.toString());
+        assertEquals(2, value.err().lines().count(), value.err());
+        assertTrue(value.err().startsWith("crisp images: Invalid value for option '--output'"), value.err());
+        Outcome config = execute("config", "--bogus");
+        assertEquals(List.of("crisp config: Unknown option: '--bogus'", "see 'crisp config --help'"), config.err().lines().toList());
+    }
+
+    @Test
+    void clientCommandsStillAcceptTheConfigurationFlagsHidden() {
+        Outcome run = execute("pods", "ls", "--root", "/tmp/x", "--state", "/tmp/y", "-l", "unix:///tmp/crisp-launcher-test/none.sock");
+        assertEquals(1, run.code(), run.toString()); // parsed; no daemon answers there
     }
 }

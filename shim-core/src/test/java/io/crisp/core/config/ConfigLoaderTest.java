@@ -88,6 +88,9 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.ROOT, Path.of("/var/lib/crisp"));
         expected.put(ConfigKey.STATE, Path.of("/run/crisp"));
         expected.put(ConfigKey.LOG_LEVEL, "info");
+        expected.put(ConfigKey.LOG_FILE, "");
+        expected.put(ConfigKey.LOG_MAX_SIZE, 10485760L);
+        expected.put(ConfigKey.LOG_MAX_FILES, 5L);
         expected.put(ConfigKey.LISTEN, "unix:///run/crisp/crisp.sock");
         expected.put(ConfigKey.GRPC_MAX_RECV_MSG_SIZE, 16777216L);
         expected.put(ConfigKey.DEFAULT_RUNTIME, "runc");
@@ -142,6 +145,9 @@ final class ConfigLoaderTest {
                 root = "/srv/crisp/lib"
                 state = "/srv/crisp/run"
                 log_level = "debug"
+                log_file = "/srv/crisp/crisp.log"
+                log_max_size = 1048576
+                log_max_files = 3
 
                 [api]
                 listen = "unix:///srv/crisp/crisp.sock"
@@ -186,6 +192,9 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.ROOT, Path.of("/srv/crisp/lib"));
         expected.put(ConfigKey.STATE, Path.of("/srv/crisp/run"));
         expected.put(ConfigKey.LOG_LEVEL, "debug");
+        expected.put(ConfigKey.LOG_FILE, "/srv/crisp/crisp.log");
+        expected.put(ConfigKey.LOG_MAX_SIZE, 1048576L);
+        expected.put(ConfigKey.LOG_MAX_FILES, 3L);
         expected.put(ConfigKey.LISTEN, "unix:///srv/crisp/crisp.sock");
         expected.put(ConfigKey.GRPC_MAX_RECV_MSG_SIZE, 33554432L);
         expected.put(ConfigKey.DEFAULT_RUNTIME, "kata");
@@ -471,7 +480,7 @@ final class ConfigLoaderTest {
 
     @Test
     void unknownTopLevelKey() throws IOException {
-        assertEquals(mainFile() + ": top level: unknown key 'log_levl' (known keys: root, state, log_level)",
+        assertEquals(mainFile() + ": top level: unknown key 'log_levl' (known keys: root, state, log_level, log_file, log_max_size, log_max_files)",
                 failMain("log_levl = \"debug\"\n"));
     }
 

@@ -6,6 +6,7 @@ import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
 import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.image.store.ContentStore;
+import io.crisp.core.image.store.CountingInputStream;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,17 @@ public final class RegistryClient {
     /** One pull's connections, so that a cancelled or expired pull can abort its blocked reads. */
     public static final class Pull {
         private final List<HttpURLConnection> open = new ArrayList<>();
+        /** Blob bytes received, or found already stored: the pull's progress. */
+        private final AtomicLong received;
+
+        public Pull() {
+            this(new AtomicLong());
+        }
+
+        /** @param received counts the blob bytes this pull receives (or finds already stored) */
+        public Pull(AtomicLong received) {
+            this.received = received;
+        }
         private volatile String cancelled;
         private volatile boolean aborted;
 
@@ -120,10 +133,11 @@ public final class RegistryClient {
      */
     public void fetchBlob(Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, ContentStore store, Pull pull) {
         if (store.has(blob.digest())) {
+            pull.received.addAndGet(Math.max(0, blob.size()));
             return;
         }
         HttpURLConnection c = open(endpoint, "blobs/" + blob.digest(), "*/*", credentials, pull);
-        try (InputStream in = c.getInputStream()) {
+        try (InputStream in = new CountingInputStream(c.getInputStream(), pull.received)) {
             store.ingest(blob.digest(), blob.size(), in);
         } catch (SocketTimeoutException e) {
             throw stalled(endpoint, blob.digest());
