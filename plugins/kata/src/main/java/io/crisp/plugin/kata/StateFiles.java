@@ -1,6 +1,7 @@
 package io.crisp.plugin.kata;
 
 import io.crisp.plugin.kit.RecordFiles;
+import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ final class StateFiles {
 
     static String checkId(String id) {
         if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
-            throw new IllegalArgumentException("not a usable id: '" + id + "'");
+            throw BackendException.invalidArgument("id '%s' is not usable: 1 to 128 letters, digits, '-' or '_'", id);
         }
         return id;
     }
