@@ -23,6 +23,9 @@ import java.util.Set;
  *   <li>linux.devices beyond LXC's defaults: bind mounts of the host's node with the same numbers.</li>
  *   <li>maskedPaths: /dev/null bound over files, an empty read-only tmpfs over directories;
  *       readonlyPaths: read-only bind mounts ({@code optional}: paths the kernel lacks are skipped).</li>
+ *   <li>shared and rshared bind mounts: LXC turns the whole mount tree into slaves before it mounts, so a
+ *       mount made in the container would never reach the host; the adapter's start puts a clone of the
+ *       host mount (same peer group) over each one in the running container (open_tree + move_mount).</li>
  * </ul>
  */
 final class LxcMounts {
@@ -34,7 +37,10 @@ final class LxcMounts {
 
     private LxcMounts() {}
 
-    static List<String> translate(String id, JsonNode spec, LxcHost host) {
+    /** The configuration lines, and the shared bind mounts (host source, container destination pairs) to re-share after start. */
+    record Result(List<String> lines, List<String> reshare) {}
+
+    static Result translate(String id, JsonNode spec, LxcHost host) {
         String field = "container " + id + ": ";
         List<String> out = new ArrayList<>();
         Set<String> auto = new LinkedHashSet<>();
@@ -42,6 +48,7 @@ final class LxcMounts {
         spec.path("linux").path("readonlyPaths").forEach(p -> readonly.add(p.asText()));
         boolean autodev = false;
         boolean devpts = false;
+        List<String> reshare = new ArrayList<>();
         int i = 0;
         for (JsonNode m : spec.path("mounts")) {
             String mField = field + "mounts[" + i++ + "]";
@@ -65,6 +72,10 @@ final class LxcMounts {
                 devpts = true;
             } else {
                 out.add(entry(mField, m, dest, type, options, host));
+                if (options.contains("rshared") || options.contains("shared")) {
+                    reshare.add(m.path("source").asText(""));
+                    reshare.add(dest);
+                }
             }
         }
         List<String> head = new ArrayList<>();
@@ -88,7 +99,7 @@ final class LxcMounts {
             }
             head.add("lxc.mount.entry = " + fstab(path) + " " + fstab(path.substring(1)) + " none bind,ro,optional 0 0");
         }
-        return head;
+        return new Result(head, reshare);
     }
 
     private static String entry(String field, JsonNode m, String dest, String type, List<String> options, LxcHost host) {

@@ -37,7 +37,7 @@ final class LxcTranslator {
 
     /** The files the plugin writes into the bundle. */
     record LxcBundle(List<String> config, List<String> argv, List<String> env, Map<String, String> adapterVars,
-            Optional<String> seccomp) {}
+            Optional<String> seccomp, List<String> reshare) {}
 
     private LxcTranslator() {}
 
@@ -57,7 +57,8 @@ final class LxcTranslator {
         if (cloned.contains("uts") && spec.path("hostname").asText("").length() > 0) {
             c.add("lxc.uts.name = " + line(field + "hostname", spec.path("hostname").asText()));
         }
-        c.addAll(LxcMounts.translate(id, spec, host));
+        LxcMounts.Result mounts = LxcMounts.translate(id, spec, host);
+        c.addAll(mounts.lines());
         Map<String, String> vars = new LinkedHashMap<>();
         String cgroup = cgroups(field, spec.path("linux"), id, host, c, vars);
         String memcg = host.cgroupV2() ? "/sys/fs/cgroup/" + cgroup : "/sys/fs/cgroup/memory/" + cgroup;
@@ -71,7 +72,7 @@ final class LxcTranslator {
         List<String> argv = new ArrayList<>();
         List<String> env = new ArrayList<>();
         process(field, process, c, argv, env, vars);
-        return new LxcBundle(List.copyOf(c), List.copyOf(argv), List.copyOf(env), vars, seccomp);
+        return new LxcBundle(List.copyOf(c), List.copyOf(argv), List.copyOf(env), vars, seccomp, List.copyOf(mounts.reshare()));
     }
 
     private static void rootfs(String field, JsonNode root, Path bundleDir, List<String> c) {
