@@ -17,8 +17,11 @@ final class LxcAdapter {
 
     private LxcAdapter() {}
 
-    /** Writes the adapter into {@code dir} (replacing an older one atomically) and returns its path. */
-    static Path install(Path dir) throws IOException {
+    /**
+     * Writes the adapter into {@code dir} (replacing an older one atomically) with its settings file
+     * ({@code crisp-lxc-oci.env}: where the LXC tools are) and returns its path.
+     */
+    static Path install(Path dir, Path lxcBinDir) throws IOException {
         byte[] script;
         try (InputStream in = LxcAdapter.class.getResourceAsStream(NAME)) {
             if (in == null) {
@@ -27,6 +30,9 @@ final class LxcAdapter {
             script = in.readAllBytes();
         }
         Files.createDirectories(dir);
+        AtomicFiles.writeAtomically(dir.resolve(NAME + ".env"),
+                LxcBundleFiles.assignments(java.util.Map.of("LXC_BIN_DIR", lxcBinDir.toString())).getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8));
         Path target = dir.resolve(NAME);
         if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), script)
                 && Files.isExecutable(target)) {

@@ -143,10 +143,7 @@ final class LxcTranslator {
             throw new BackendException(BackendException.Kind.UNIMPLEMENTED, field + "linux.cgroupsPath '" + path
                     + "': the systemd cgroup driver (slice:prefix:name) is not supported by the LXC backend; use cgroupfs");
         }
-        String relative = path.isEmpty() ? "crisp-lxc/" + id : trimSlashes(path);
-        if (relative.isEmpty() || relative.contains("..") || relative.contains(" ") || relative.contains("\n")) {
-            throw BackendException.invalidArgument("%slinux.cgroupsPath '%s' is not a cgroup path", field, path);
-        }
+        String relative = cgroupDir(field, id, path);
         int slash = relative.lastIndexOf('/');
         String monitor = (slash < 0 ? "" : relative.substring(0, slash + 1)) + "lxc-monitor-" + id;
         c.add("lxc.cgroup.dir.container = " + relative);
@@ -237,6 +234,15 @@ final class LxcTranslator {
             return "unlimited";
         }
         return Long.toString(n.asLong());
+    }
+
+    /** The container's cgroup as LXC takes it: {@code cgroupsPath} without its leading slash, or one of the plugin's own. */
+    static String cgroupDir(String field, String id, String cgroupsPath) {
+        String relative = cgroupsPath.isEmpty() ? "crisp-lxc/" + id : trimSlashes(cgroupsPath);
+        if (relative.isEmpty() || relative.contains("..") || relative.contains(" ") || relative.contains("\n")) {
+            throw BackendException.invalidArgument("%slinux.cgroupsPath '%s' is not a cgroup path", field, cgroupsPath);
+        }
+        return relative;
     }
 
     private static String trimSlashes(String path) {

@@ -38,7 +38,7 @@ final class LxcTestSupport {
     }
 
     static Path adapter(Path dir) throws IOException {
-        return LxcAdapter.install(dir.resolve("bin"));
+        return LxcAdapter.install(dir.resolve("bin"), Path.of("/usr/bin"));
     }
 
     static void deleteTree(Path dir) throws IOException {
