@@ -11,4 +11,4 @@ home=$(cd "$here/../../shim-core/target/crisp" 2>/dev/null && pwd) || {
 work=$(mktemp -d /tmp/crisp-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # The benchmark client runs in its own JVM with default flags; only the daemon is measured.
-java -cp "$home/lib/*" io.crisp.core.bench.FoundationBenchmark "$launcher" "$work" "${1:-20000}" "${2:-5}"
+java -cp "$home/lib/*" io.crisp.client.bench.FoundationBenchmark "$launcher" "$work" "${1:-20000}" "${2:-5}"

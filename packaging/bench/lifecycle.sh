@@ -9,5 +9,5 @@
 #   packaging/bench/lifecycle.sh [cycles=20] [pods=20] [containers=500] [shim=/usr/bin/containerd-shim-runc-v2]
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.core.bench.LifecycleBenchmark "$launcher" "$work" "${1:-20}" "${2:-20}" "${3:-500}" \
+java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.client.bench.LifecycleBenchmark "$launcher" "$work" "${1:-20}" "${2:-20}" "${3:-500}" \
     "${4-$(command -v containerd-shim-runc-v2 || true)}"

@@ -7,4 +7,4 @@
 #   packaging/bench/stats.sh [containers=100] [calls=2000] [seconds=30]
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.core.bench.StatsBenchmark "$launcher" "$work" "${1:-100}" "${2:-2000}" "${3:-30}"
+java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.client.bench.StatsBenchmark "$launcher" "$work" "${1:-100}" "${2:-2000}" "${3:-30}"

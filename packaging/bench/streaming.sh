@@ -7,4 +7,4 @@
 #   packaging/bench/streaming.sh [execs=50] [megabytes=100]
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.core.bench.StreamingBenchmark "$launcher" "$work" "${1:-50}" "${2:-100}"
+java ${BENCH_JAVA_OPTS:-} -cp "$home/lib/*" io.crisp.client.bench.StreamingBenchmark "$launcher" "$work" "${1:-50}" "${2:-100}"

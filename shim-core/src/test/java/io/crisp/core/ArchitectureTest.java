@@ -22,13 +22,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps the seams where the design puts them: only the RPC layer (server, convert) and the CLI,
- * which is a CRI client, see protobuf and gRPC types; core services and the plugin contract never do.
+ * Keeps the seams where the design puts them: only the RPC layer (server, convert) and the
+ * launcher (cli) see protobuf and gRPC types; core services and the plugin contract never do. The
+ * client module (CLI commands, streaming client, benchmarks) never sees the daemon, and of the
+ * daemon only the launcher sees the client.
  */
 final class ArchitectureTest {
     private static final Path CORE = Path.of("src/main/java/io/crisp/core");
     private static final Path SPI = Path.of("../plugins/api/src/main/java");
-    private static final Set<String> MAY_SEE_WIRE = Set.of("server", "convert", "cli", "bench");
+    private static final Path CLIENT = Path.of("../client/src/main/java");
+    private static final Set<String> MAY_SEE_WIRE = Set.of("server", "convert", "cli");
 
     @Test
     void onlyTheRpcLayerAndTheCliImportCriOrGrpcTypes() throws IOException {
@@ -62,6 +65,33 @@ final class ArchitectureTest {
                         f + ": request checks belong in convert, errors in Rpc.unary and GrpcStatusMapper: " + code);
             }
         }
+    }
+
+    @Test
+    void theClientNeverUsesTheDaemon() throws IOException {
+        List<String> offenders = javaFiles(CLIENT)
+                .filter(f -> imports(f, "import io.crisp.core.", "import static io.crisp.core.", "import io.crisp.plugin."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "the client talks to the daemon over CRI and the stream protocols only");
+        assertTrue(javaFiles(CLIENT).anyMatch(f -> f.toString().endsWith("PodsCommand.java")), "the client module moved");
+    }
+
+    @Test
+    void onlyTheLauncherUsesTheClient() throws IOException {
+        List<String> offenders = javaFiles(CORE)
+                .filter(f -> !CORE.relativize(f).getName(0).toString().equals("cli"))
+                .filter(f -> imports(f, "import io.crisp.client.", "import static io.crisp.client."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "daemon packages must not depend on the client; only the launcher (cli) bundles it");
+    }
+
+    /** Plugin JARs are on the compile class path only to be laid out beside the daemon (pom.xml). */
+    @Test
+    void theDaemonNeverUsesPluginClasses() throws IOException {
+        List<String> offenders = javaFiles(CORE)
+                .filter(f -> imports(f, "import io.crisp.plugin.", "import static io.crisp.plugin."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "the daemon reaches plugins through pf4j and io.crisp.spi only");
     }
 
     @Test

@@ -1,11 +1,22 @@
 package io.crisp.core.cli;
 
+import io.crisp.client.cli.ContainersCommand;
+import io.crisp.client.cli.ExitCodes;
+import io.crisp.client.cli.ImagesCommand;
+import io.crisp.client.cli.PodsCommand;
+import io.crisp.client.cli.StatusCommand;
 import io.crisp.core.CrispBuild;
 import io.crisp.core.server.CriServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code crisp}: the daemon and its administration commands. */
+/**
+ * {@code crisp}, the one launcher: the daemon ({@code serve}) and the commands that act on this
+ * installation (config, plugins, reload, stop, version, warmup) live here; the CRI client commands
+ * (pods, containers, images, status) come from the client module (io.crisp.client.cli), which
+ * never sees the daemon. The launcher adds the configuration flags to both kinds and tells the
+ * client where the configuration puts the socket ({@link DaemonConfigListen}).
+ */
 @Command(name = "crisp",
         description = "A Kubernetes CRI runtime that runs each pod on the backend plugin its RuntimeClass names.",
         mixinStandardHelpOptions = true,
@@ -14,9 +25,9 @@ import picocli.CommandLine.Command;
             ImagesCommand.class, PodsCommand.class, ContainersCommand.class, StatusCommand.class, StopCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration the daemon refuses. */
-    static final int EXIT_CONFIG = 2;
+    static final int EXIT_CONFIG = ExitCodes.CONFIG;
     /** Exit code for any other failure. */
-    static final int EXIT_FAILURE = 1;
+    static final int EXIT_FAILURE = ExitCodes.FAILURE;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,7 @@ package io.crisp.core.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.client.cli.ClientEndpoint;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.daemon.LogLevels;
@@ -10,7 +11,6 @@ import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
-import io.crisp.core.server.SocketFile;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.StatusRequest;
 import io.crisp.spi.ContainerEventSink;
@@ -45,7 +45,7 @@ final class PluginsCommand implements Callable<Integer> {
         Map<String, String> info;
         String source;
         ClientEndpoint endpoint = offline ? null : ClientEndpoint.resolve(spec);
-        if (endpoint != null && SocketFile.answers(endpoint.socket())) {
+        if (endpoint != null && ClientEndpoint.answers(endpoint.socket())) {
             try (CriClient cri = CriClient.connect(endpoint.socket(), Duration.ofSeconds(10))) {
                 info = cri.runtime().status(StatusRequest.newBuilder().setVerbose(true).build()).getInfoMap();
             } catch (StatusRuntimeException e) {
@@ -55,7 +55,7 @@ final class PluginsCommand implements Callable<Integer> {
             source = "running daemon on " + endpoint.socket();
         } else {
             // From disk: this needs the configuration itself.
-            CrispConfig config = endpoint != null && endpoint.config() != null ? endpoint.config() : ConfigFlags.loadOrReport(spec);
+            CrispConfig config = ConfigFlags.loadOrReport(spec);
             if (config == null) {
                 return Main.EXIT_CONFIG;
             }

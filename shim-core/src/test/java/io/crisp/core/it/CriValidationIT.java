@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.client.StdioConnection;
+import io.crisp.client.stream.StdioConnection;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.AttachRequest;
 import io.crisp.cri.v1.Capability;

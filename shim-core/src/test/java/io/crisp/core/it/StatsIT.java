@@ -254,7 +254,8 @@ final class StatsIT {
         assertTrue(s.getLinux().getCpu().getUsageCoreNanoSeconds().getValue() >= containersCpu, s.getLinux().toString());
         assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() >= containersMemory, s.getLinux().toString());
         assertTrue(s.getLinux().getMemory().getWorkingSetBytes().getValue() > MB50, s.getLinux().toString());
-        assertTrue(s.getLinux().getCpu().getUsageNanoCores().getValue() > 300_000_000L, s.getLinux().toString());
+        // The busy container spins a core; on a loaded 2-core machine it gets less, but never idle figures.
+        assertTrue(s.getLinux().getCpu().getUsageNanoCores().getValue() > 100_000_000L, s.getLinux().toString());
     }
 
     /** Waits for {@code condition}; a timeout shows what was there last. */

@@ -1,9 +1,9 @@
 package io.crisp.core.it;
 
-import io.crisp.core.stream.client.ForwardConnection;
-import io.crisp.core.stream.client.SpdyStreamClient;
-import io.crisp.core.stream.client.StdioConnection;
-import io.crisp.core.stream.client.WebSocketStreamClient;
+import io.crisp.client.stream.ForwardConnection;
+import io.crisp.client.stream.SpdyStreamClient;
+import io.crisp.client.stream.StdioConnection;
+import io.crisp.client.stream.WebSocketStreamClient;
 import io.crisp.spi.model.StdioWiring;
 import java.io.IOException;
 import java.net.URI;

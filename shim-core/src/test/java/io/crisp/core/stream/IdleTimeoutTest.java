@@ -3,9 +3,9 @@ package io.crisp.core.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.client.SpdyStreamClient;
-import io.crisp.core.stream.client.StdioConnection;
-import io.crisp.core.stream.client.WebSocketStreamClient;
+import io.crisp.client.stream.SpdyStreamClient;
+import io.crisp.client.stream.StdioConnection;
+import io.crisp.client.stream.WebSocketStreamClient;
 import io.crisp.core.stream.session.ExecTarget;
 import io.crisp.core.stream.session.ForwardClient;
 import io.crisp.core.stream.session.ForwardListener;

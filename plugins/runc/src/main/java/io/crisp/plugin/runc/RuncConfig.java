@@ -2,6 +2,7 @@ package io.crisp.plugin.runc;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.plugin.kit.conmon.OciCliConfig;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.HandlerOptions;
 import java.nio.file.Path;
@@ -66,6 +67,11 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
                 options.path("monitor_path", DEFAULT_MONITOR));
         options.finish();
         return parsed;
+    }
+
+    /** What the kit's conmon backend drives: this runtime, its root and conmon. */
+    public OciCliConfig toCli() {
+        return new OciCliConfig(runtimePath, runtimeRoot, monitorPath);
     }
 
     public Map<String, Object> toOptions() {

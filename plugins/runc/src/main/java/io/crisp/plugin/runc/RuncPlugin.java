@@ -1,5 +1,7 @@
 package io.crisp.plugin.runc;
 
+import io.crisp.plugin.kit.conmon.ConmonBackend;
+import io.crisp.plugin.kit.conmon.ConmonHooks;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
@@ -8,12 +10,20 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.pf4j.Extension;
 
-/** pf4j glue for the runc plugin: parses the handler's options and creates its backend. */
+/**
+ * pf4j glue for the runc plugin: parses the handler's options and creates its backend, the kit's
+ * {@link ConmonBackend} driving runc (or crun, runsc) directly, with no hooks.
+ */
 @Extension
 public final class RuncPlugin implements RuntimePlugin {
     @Override
     public RuntimeBackend create(HandlerConfig config, RuntimeContext context) {
-        return new RuncBackend(RuncConfig.parse(config), config.stateDir(), context);
+        return backend(RuncConfig.parse(config), config.stateDir(), context);
+    }
+
+    /** runc needs nothing beyond the base: no files of its own in the bundle, cgroup stats, every capability. */
+    static ConmonBackend backend(RuncConfig config, Path stateDir, RuntimeContext context) {
+        return new ConmonBackend(config.toCli(), stateDir, context, ConmonHooks.NONE);
     }
 
     @Override

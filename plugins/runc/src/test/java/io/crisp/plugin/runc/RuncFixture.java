@@ -1,6 +1,7 @@
 package io.crisp.plugin.runc;
 
 import io.crisp.plugin.kit.FileTrees;
+import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.model.ContainerSpec;
@@ -34,7 +35,7 @@ final class RuncFixture implements AutoCloseable {
     final RuncConfig config;
     final Map<String, ExitStatus> exited = new ConcurrentHashMap<>();
     final Map<String, Boolean> oomKilled = new ConcurrentHashMap<>();
-    private final List<RuncBackend> backends = new ArrayList<>();
+    private final List<ConmonBackend> backends = new ArrayList<>();
     private final List<String> ids = new ArrayList<>();
     private int counter;
 
@@ -52,7 +53,7 @@ final class RuncFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        RuncBackend cleaner = backend();
+        ConmonBackend cleaner = backend();
         for (String id : ids) {
             try {
                 cleaner.removeContainer(id);
@@ -60,7 +61,7 @@ final class RuncFixture implements AutoCloseable {
                 System.err.println("cleanup of " + id + " failed: " + e);
             }
         }
-        backends.forEach(RuncBackend::close);
+        backends.forEach(ConmonBackend::close);
         FileTrees.deleteTree(base);
     }
 
@@ -81,7 +82,7 @@ final class RuncFixture implements AutoCloseable {
         }
     }
 
-    RuncBackend backend() {
+    ConmonBackend backend() {
         RuntimeContext context = new RuntimeContext() {
             @Override
             public String spiVersion() {
@@ -108,7 +109,7 @@ final class RuncFixture implements AutoCloseable {
                 };
             }
         };
-        RuncBackend backend = new RuncBackend(config, stateDir, context);
+        ConmonBackend backend = RuncPlugin.backend(config, stateDir, context);
         backends.add(backend);
         return backend;
     }
@@ -119,20 +120,20 @@ final class RuncFixture implements AutoCloseable {
         return id;
     }
 
-    SandboxState sandbox(RuncBackend backend, String id) throws IOException {
+    SandboxState sandbox(ConmonBackend backend, String id) throws IOException {
         Path bundle = TestBundles.bundle(base.resolve(id), id, "trap 'exit 0' TERM; while true; do sleep 1; done",
                 OptionalLong.empty(), 0);
         return backend.runSandbox(new SandboxSpec(id, new PodIdentity("pod", "default", "uid-" + id, 0), bundle,
                 Optional.empty(), Optional.empty(), Map.of(), Map.of(), TestBundles.cgroupsPath(id)));
     }
 
-    ContainerState container(RuncBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
+    ContainerState container(ConmonBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
             String script, long memory) throws IOException {
         return container(backend, id, sandboxId, sandboxPid, script, memory, false, false, false);
     }
 
     /** A container with the given stdio wiring; with {@code tty} its config.json asks for a terminal. */
-    ContainerState container(RuncBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
+    ContainerState container(ConmonBackend backend, String id, String sandboxId, OptionalLong sandboxPid,
             String script, long memory, boolean stdin, boolean stdinOnce, boolean tty) throws IOException {
         Path bundle = TestBundles.bundle(base.resolve(id), id, script, sandboxPid, memory);
         if (tty) {
@@ -166,5 +167,31 @@ final class RuncFixture implements AutoCloseable {
                 return false;
             }
         });
+    }
+
+    /** A pid file's number (conmon's or runc's). */
+    static long readPid(Path file) throws IOException {
+        return Long.parseLong(Files.readString(file).trim());
+    }
+
+    /** Whether {@code pid} runs and is not a zombie waiting to be reaped. */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Runs {@code runc --root R ARGS...} as the backend would and returns its combined output. */
+    static String runc(RuncConfig config, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(config.runtimePath().toString(), "--root", config.runtimeRoot().toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        return output;
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.model.ContainerState;
@@ -53,14 +54,14 @@ final class RuncLifecycleTest {
 
     @Test
     void sandboxAndContainerFullLifecycleWithLogAndExitEvent() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("sb");
         long began = System.nanoTime();
         SandboxState s = fx.sandbox(backend, sb);
         System.out.printf("runSandbox (create+start) took %d ms%n", (System.nanoTime() - began) / 1_000_000);
         assertTrue(s.ready());
         assertTrue(s.pid().isPresent());
-        long conmonPid = ContainerFiles.readPid(fx.stateDir.resolve("objects").resolve(sb).resolve("conmon.pid")).getAsLong();
+        long conmonPid = RuncFixture.readPid(fx.stateDir.resolve("objects").resolve(sb).resolve("conmon.pid"));
         System.out.println("conmon " + Files.readAllLines(Path.of("/proc/" + conmonPid + "/status")).stream()
                 .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("VmRSS ?"));
 
@@ -98,15 +99,15 @@ final class RuncLifecycleTest {
         backend.removeSandbox(sb);
         backend.removeSandbox(sb);
         assertEquals(Kind.NOT_FOUND, assertThrows(BackendException.class, () -> backend.sandboxState(sb)).kind());
-        assertFalse(Processes.alive(conmonPid), "conmon of the sandbox is gone");
+        assertFalse(RuncFixture.alive(conmonPid), "conmon of the sandbox is gone");
         assertFalse(Files.exists(fx.stateDir.resolve("objects").resolve(sb)));
-        RuntimeCli.Result list = new RuntimeCli(fx.config).run("-", null, "list", "-q");
-        assertFalse(list.output().contains(sb), list.output());
+        String list = RuncFixture.runc(fx.config, "list", "-q");
+        assertFalse(list.contains(sb), list);
     }
 
     @Test
     void failedCreateCarriesTheRuntimeErrorAndLeavesNothing() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("bad");
         Path bundle = TestBundles.bundle(fx.base.resolve(sb), sb, "true", OptionalLong.empty(), 0);
         String broken = Files.readString(bundle.resolve("config.json")).replace(bundle.resolve("rootfs").toString(), "/nonexistent-rootfs");
@@ -120,7 +121,7 @@ final class RuncLifecycleTest {
 
     @Test
     void completedAndOomKilledReasons() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(backend, sb);
         String ok = fx.newId("ok");
@@ -140,7 +141,7 @@ final class RuncLifecycleTest {
 
     @Test
     void updateResourcesAndReopenLog() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(backend, sb);
         String c = fx.newId("ticker");
@@ -162,7 +163,7 @@ final class RuncLifecycleTest {
 
     @Test
     void containersSurviveABackendRestartAndExitsAreReportedAfterwards() throws Exception {
-        RuncBackend first = fx.backend();
+        ConmonBackend first = fx.backend();
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(first, sb);
         String lives = fx.newId("lives");
@@ -175,7 +176,7 @@ final class RuncLifecycleTest {
         RuncFixture.await("exit file written while no backend ran",
                 () -> Files.exists(fx.stateDir.resolve("exits").resolve(diesWhileDown)));
 
-        RuncBackend second = fx.backend();
+        ConmonBackend second = fx.backend();
         assertTrue(second.sandboxState(sb).ready());
         assertEquals(s.pid(), second.sandboxState(sb).pid());
         ContainerState state = second.containerState(lives);
@@ -187,7 +188,7 @@ final class RuncLifecycleTest {
         RuncFixture.await("event for the exit that happened while down", () -> fx.exited.containsKey(diesWhileDown));
 
         long pid = state.pid().getAsLong();
-        Processes.kill(pid);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         RuncFixture.await("exit event after restart", () -> fx.exited.containsKey(lives));
         assertEquals(137, fx.exited.get(lives).code());
         assertEquals(Phase.EXITED, second.containerState(lives).phase());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.Capability;
@@ -40,7 +41,7 @@ final class RuncStatsTest {
 
     @Test
     void busyLoopUsesAboutACoreAndSandboxHasStats() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         assertTrue(backend.capabilities().contains(Capability.STATS));
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(backend, sb);
@@ -66,7 +67,7 @@ final class RuncStatsTest {
 
     @Test
     void shmMemoryCountsInTheWorkingSetAndTheLimitGivesAvailable() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(backend, sb);
         String c = fx.newId("mem");
@@ -98,7 +99,7 @@ final class RuncStatsTest {
 
     @Test
     void createdExitedAndUnknownContainersHaveNoStats() throws Exception {
-        RuncBackend backend = fx.backend();
+        ConmonBackend backend = fx.backend();
         String sb = fx.newId("sb");
         SandboxState s = fx.sandbox(backend, sb);
         String c = fx.newId("short");

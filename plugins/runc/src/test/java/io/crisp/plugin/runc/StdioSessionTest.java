@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.StdioSession;
@@ -31,7 +32,7 @@ final class StdioSessionTest {
     private static final StdioWiring TTY = new StdioWiring(true, true, false, true);
 
     private RuncFixture fx;
-    private RuncBackend backend;
+    private ConmonBackend backend;
     private String sandbox;
     private SandboxState sandboxState;
 
@@ -151,7 +152,7 @@ final class StdioSessionTest {
         assertFalse(RuncFixture.hostProcessWithArgs("sleep", "4243"), "its child is gone");
         // The exit is reported by the process reaper, a moment after the kill (close does not promise it synchronously).
         s.exit().get(5, java.util.concurrent.TimeUnit.SECONDS);
-        assertFalse(new RuntimeCli(fx.config).run(c, null, "ps", c).output().contains("4244"));
+        assertFalse(RuncFixture.runc(fx.config, "ps", c).contains("4244"));
 
         StdioSession tty = backend.exec(new StreamExecSpec(c, List.of("sleep", "4245"), TTY));
         RuncFixture.await("tty exec'd process", () -> RuncFixture.hostProcessWithArgs("sleep", "4245"));

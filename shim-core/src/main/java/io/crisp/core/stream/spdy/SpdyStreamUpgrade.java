@@ -7,6 +7,7 @@ import io.crisp.core.stream.session.StdioTarget;
 import io.crisp.core.stream.session.StreamSessions;
 import io.crisp.core.stream.session.StreamTarget;
 import io.crisp.core.stream.session.StreamUpgrade;
+import io.crisp.stream.wire.AutoReadGate;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;

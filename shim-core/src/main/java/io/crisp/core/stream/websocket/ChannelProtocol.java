@@ -2,6 +2,8 @@ package io.crisp.core.stream.websocket;
 
 import static java.util.Objects.requireNonNull;
 
+import io.crisp.stream.wire.ChannelCodec;
+
 /**
  * One WebSocket subprotocol of Kubernetes' channel family: messages carry a channel number in
  * their first byte (binary) or first character (base64, the rest base64 text).

@@ -2,7 +2,8 @@ package io.crisp.core.stream.websocket;
 
 import static java.util.Objects.requireNonNull;
 
-import io.crisp.core.stream.websocket.ChannelCodec.ChannelMessage;
+import io.crisp.stream.wire.ChannelCodec;
+import io.crisp.stream.wire.ChannelCodec.ChannelMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

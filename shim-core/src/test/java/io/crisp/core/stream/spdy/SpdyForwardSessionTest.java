@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.client.ForwardConnection;
-import io.crisp.core.stream.client.SpdyStreamClient;
+import io.crisp.client.stream.ForwardConnection;
+import io.crisp.client.stream.SpdyStreamClient;
 import io.crisp.core.stream.session.PortForwardTarget;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.crisp.core.stream.client.SpdyStreamClient;
-import io.crisp.core.stream.client.StdioConnection;
+import io.crisp.client.stream.SpdyStreamClient;
+import io.crisp.client.stream.StdioConnection;
 import io.crisp.core.stream.session.ExecTarget;
 import io.crisp.spi.model.StdioWiring;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.client.SpdyStreamClient;
+import io.crisp.client.stream.SpdyStreamClient;
 import io.crisp.core.stream.session.ExecTarget;
 import io.crisp.core.stream.session.PortForwardTarget;
 import io.crisp.spi.model.StdioWiring;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crisp.core.stream.client.ForwardConnection;
-import io.crisp.core.stream.client.WebSocketStreamClient;
+import io.crisp.client.stream.ForwardConnection;
+import io.crisp.client.stream.WebSocketStreamClient;
 import io.crisp.core.stream.session.PortForwardTarget;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,416 @@
+package io.crisp.plugin.kit.conmon;
+
+import io.crisp.spi.BackendException;
+import io.crisp.spi.BackendException.Kind;
+import io.crisp.spi.BackendHealth;
+import io.crisp.spi.Capability;
+import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.StdioSession;
+import io.crisp.plugin.kit.cgroup.CgroupStats;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ContainerState;
+import io.crisp.spi.model.ContainerStatsSample;
+import io.crisp.spi.model.ExecResult;
+import io.crisp.spi.model.ExecSpec;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.model.StdioWiring;
+import io.crisp.spi.model.StreamExecSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backend whose every sandbox (its infra process) and every container runs as its own container
+ * of an OCI-CLI program (runc, or a plugin's adapter) under its own conmon, CRI-O style. State
+ * lives in memory and under the handler's state directory ({@link ContainerFiles}), from which a
+ * new instance rebuilds it after a daemon restart; conmon and the containers keep running meanwhile.
+ *
+ * <p>A plugin creates one per handler with the program ({@link OciCliConfig}) and its
+ * {@link ConmonHooks}. Every command line the program must answer, with the outputs and exit codes
+ * the backend reads, is the <em>adapter protocol</em> in this package's documentation
+ * ({@code package-info.java}).
+ */
+public final class ConmonBackend implements RuntimeBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(ConmonBackend.class);
+    private static final int SIGTERM = 15;
+    private static final int SIGKILL = 9;
+    /** How long to wait for an exit after SIGKILL: generous, the kernel may be slow to reap a big process. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** conmon's control fifo message type "reopen log files" (ctrl.c; the size fields are ignored). */
+    private static final String REOPEN_LOGS = "2 0 0\n";
+
+    private final OciCliConfig config;
+    private final ConmonHooks hooks;
+    private final CompletableFuture<String> runtimeVersion;
+    private final ContainerFiles files;
+    private final RuntimeCli cli;
+    private final ConmonLauncher conmon;
+    private final ExecRunner exec;
+    private final Map<String, Tracked> objects = new ConcurrentHashMap<>();
+    private final ExitTracker exits;
+    private final ExitWatcher watcher;
+    private final ContainerStatsReader stats;
+    private final Optional<ConmonHooks.StatsSource> statsSource;
+
+    /**
+     * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
+     * (the handler's state directory) and rebuilds what a previous instance left there.
+     */
+    public ConmonBackend(OciCliConfig config, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
+        this.config = config;
+        this.hooks = hooks;
+        this.statsSource = hooks.stats();
+        // Probed once, off the start path: Status is polled every few seconds and must not fork,
+        // and the daemon should not wait for the runtime binary to start serving.
+        this.runtimeVersion = CompletableFuture.supplyAsync(() -> RuntimeCli.probeVersion(config.runtimePath()));
+        this.files = new ContainerFiles(stateDir);
+        this.cli = new RuntimeCli(config);
+        this.conmon = new ConmonLauncher(config, files);
+        this.exec = new ExecRunner(cli);
+        this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values());
+        this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
+        try {
+            files.createLayout();
+            // Watch first, then load: an exit between the two is seen by one or the other.
+            this.watcher = new ExitWatcher(files.exitDir(), context.handlerName(), exits);
+            for (String id : files.knownIds()) {
+                find(id);
+            }
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "handler " + context.handlerName() + ": cannot use state directory "
+                    + stateDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> caps = hooks.capabilities();
+        return caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+    }
+    @Override
+    public BackendHealth health() {
+        return config.check(hooks);
+    }
+
+    @Override
+    public Map<String, String> describe() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("runtime_path", config.runtimePath().toString());
+        facts.put("runtime_version", runtimeVersion.getNow("probing"));
+        facts.put("runtime_root", config.runtimeRoot().toString());
+        facts.put("monitor_path", config.monitorPath().toString());
+        facts.put("state_dir", files.exitDir().getParent().toString());
+        hooks.describe().forEach(facts::putIfAbsent);
+        return facts;
+    }
+
+    @Override
+    public SandboxState runSandbox(SandboxSpec spec) {
+        String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
+        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
+        launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()));
+        start(t);
+        return t.sandboxState();
+    }
+
+    @Override
+    public SandboxState sandboxState(String sandboxId) {
+        Tracked t = require(sandboxId, "sandbox");
+        refreshAndReport(t);
+        return t.sandboxState();
+    }
+
+    @Override
+    public void stopSandbox(String sandboxId, Duration timeout) {
+        find(sandboxId).ifPresent(t -> stop(t, SIGTERM, timeout));
+    }
+
+    @Override
+    public void removeSandbox(String sandboxId) {
+        find(sandboxId).ifPresent(this::remove);
+    }
+
+    @Override
+    public ContainerState createContainer(ContainerSpec spec) {
+        Tracked sandbox = require(spec.sandboxId(), "sandbox");
+        exits.refresh(sandbox);
+        if (!sandbox.running()) {
+            // Its namespaces are gone with its infra process: runc would fail to join them.
+            throw BackendException.failedPrecondition("container %s: sandbox %s is not running", spec.id(), spec.sandboxId());
+        }
+        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
+                new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
+        launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()));
+        return t.containerState();
+    }
+
+    @Override
+    public ContainerState startContainer(String containerId) {
+        Tracked t = require(containerId, "container");
+        if (t.startedAt().isPresent()) {
+            throw BackendException.failedPrecondition("container %s was started already", containerId);
+        }
+        start(t);
+        return t.containerState();
+    }
+
+    @Override
+    public void stopContainer(String containerId, int signal, Duration timeout) {
+        find(containerId).ifPresent(t -> stop(t, signal, timeout));
+    }
+
+    @Override
+    public void removeContainer(String containerId) {
+        find(containerId).ifPresent(this::remove);
+    }
+
+    @Override
+    public ContainerState containerState(String containerId) {
+        Tracked t = require(containerId, "container");
+        refreshAndReport(t);
+        return t.containerState();
+    }
+
+    /** For containers and sandboxes (their infra process) alike: both have a cgroup. */
+    @Override
+    public ContainerStatsSample containerStats(String id) {
+        Tracked t = requireRunning(id, "read the stats of");
+        if (statsSource.isPresent()) {
+            return statsSource.get().read(new ConmonHooks.StatsTarget(t.id, t.sandbox, t.bundle, t.pid(), t.cgroupsPath));
+        }
+        return stats.read(t);
+    }
+
+    @Override
+    public ExecResult execSync(ExecSpec spec) {
+        Tracked t = requireRunning(spec.containerId(), "exec in");
+        return exec.run(spec, files.dir(t.id));
+    }
+
+    @Override
+    public StdioSession exec(StreamExecSpec spec) {
+        Tracked t = requireRunning(spec.containerId(), "exec in");
+        return spec.stdio().tty() ? TtyExec.start(exec, spec, files.dir(t.id)) : PipeExec.start(exec, spec, files.dir(t.id));
+    }
+
+    /**
+     * Connects to conmon's attach socket by its path in the bundle: conmon's socket directory entry
+     * is a symlink to the bundle, and conmon shortens that entry's name in a corner case.
+     */
+    @Override
+    public StdioSession attach(String containerId, StdioWiring stdio) {
+        Tracked t = requireRunning(containerId, "attach to");
+        return ConmonAttach.open(t.id, t.bundle.resolve("attach"), t.bundle.resolve("ctl"), stdio, t.stdio, () -> {
+            exits.refresh(t);
+            return t.exit().map(e -> OptionalInt.of(e.code())).orElse(OptionalInt.empty());
+        });
+    }
+
+    @Override
+    public void updateContainerResources(String containerId, String linuxResourcesJson) {
+        Tracked t = require(containerId, "container");
+        exits.refresh(t);
+        if (t.exit().isPresent()) {
+            throw BackendException.failedPrecondition("container %s has exited; cannot update its resources", containerId);
+        }
+        if (!hooks.updateResources(t.id, t.bundle, t.cgroupsPath, linuxResourcesJson)) {
+            RuntimeCli.check(cli.update(containerId, linuxResourcesJson), containerId, "update of resources");
+        }
+    }
+
+    @Override
+    public void reopenContainerLog(String containerId) {
+        Tracked t = requireRunning(containerId, "reopen the log of");
+        if (!conmon.conmonAlive(containerId)) {
+            throw BackendException.failedPrecondition("container %s: its conmon is gone; cannot reopen its log", containerId);
+        }
+        LogReopener.reopen(containerId, t.bundle.resolve("ctl"), REOPEN_LOGS, t.logPath);
+    }
+
+    @Override
+    public void close() {
+        watcher.close();
+    }
+
+    /** @param cgroupsPath the spec's linux.cgroupsPath as the core gave it; empty: none (no stats) */
+    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath,
+            Tracked.Stdio stdio, String cgroupsPath) {
+        if (!ContainerFiles.validId(id)) {
+            throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
+        }
+        Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
+        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio,
+                Optional.of(cgroupsPath).filter(p -> !p.isEmpty()));
+        if (objects.putIfAbsent(id, t) != null) {
+            throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
+        }
+        try {
+            Files.createDirectory(files.dir(id));
+        } catch (FileAlreadyExistsException e) {
+            objects.remove(id, t);
+            throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use (state " + files.dir(id) + ")");
+        } catch (IOException e) {
+            objects.remove(id, t);
+            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot create " + files.dir(id) + ": " + e, e);
+        }
+        try {
+            if (log.getParent() != null) {
+                Files.createDirectories(log.getParent());
+            }
+            files.writeMeta(id, t.toMeta());
+        } catch (IOException e) {
+            forget(t);
+            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot write its state: " + e, e);
+        }
+        return t;
+    }
+
+    /** The plugin's prepare hook, then conmon + runtime create; on failure nothing of the container is left. */
+    private void launch(Tracked t, Runnable prepare) {
+        try {
+            prepare.run();
+            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
+        } catch (RuntimeException e) {
+            cleanUpFailed(t);
+            throw e;
+        }
+    }
+
+    private void start(Tracked t) {
+        RuntimeCli.Result result = cli.start(t.id);
+        if (!result.ok()) {
+            cleanUpFailed(t);
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": runtime start failed (exit "
+                    + result.exitCode() + "): " + result.output());
+        }
+        Instant now = Instant.now();
+        t.started(now);
+        try {
+            files.writeStarted(t.id, now);
+        } catch (IOException e) {
+            LOG.warn("container {}: cannot record its start; after a restart it will show as created", t.id, e);
+        }
+    }
+
+    private void cleanUpFailed(Tracked t) {
+        try {
+            remove(t);
+        } catch (RuntimeException e) {
+            LOG.warn("container {}: cleanup after a failed create/start failed", t.id, e);
+            forget(t);
+        }
+    }
+
+    private void stop(Tracked t, int signal, Duration timeout) {
+        try {
+            if (exits.refresh(t)) {
+                return;
+            }
+            if (!timeout.isZero() && t.startedAt().isPresent()) {
+                RuntimeCli.Result r = cli.kill(t.id, signal, false);
+                if (!r.ok() && !r.saysGoneOrStopped()) {
+                    RuntimeCli.check(r, t.id, "kill with signal " + signal);
+                }
+                if (exits.await(t, timeout)) {
+                    return;
+                }
+                LOG.debug("container {}: still running {} after signal {}; killing", t.id, timeout, signal);
+            }
+            RuntimeCli.Result r = cli.kill(t.id, SIGKILL, true);
+            if (!r.ok() && !r.saysGoneOrStopped()) {
+                RuntimeCli.check(r, t.id, "kill --all with SIGKILL");
+            }
+            if (!exits.await(t, KILL_WAIT)) {
+                throw new BackendException(Kind.INTERNAL, "container " + t.id + " did not exit within "
+                        + KILL_WAIT.toSeconds() + "s of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": interrupted while stopping", e);
+        }
+    }
+
+    private void remove(Tracked t) {
+        if (t.pid().isPresent() || conmon.conmonAlive(t.id)) {
+            stop(t, SIGKILL, Duration.ZERO);
+        }
+        RuntimeCli.Result r = cli.delete(t.id);
+        if (!r.ok() && !r.saysGoneOrStopped()) {
+            RuntimeCli.check(r, t.id, "delete");
+        }
+        conmon.awaitOrKillConmon(t.id);
+        ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
+        hooks.removed(t.id, t.sandbox, t.bundle);
+        forget(t);
+    }
+
+    private void forget(Tracked t) {
+        try {
+            files.deleteAll(t.id);
+        } catch (UncheckedIOException e) {
+            throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
+        } finally {
+            objects.remove(t.id, t);
+        }
+    }
+
+    private void refreshAndReport(Tracked t) {
+        if (exits.refresh(t)) {
+            exits.report(t);
+        }
+    }
+
+    private Tracked requireRunning(String id, String what) {
+        Tracked t = require(id, "container");
+        exits.refresh(t);
+        if (!t.running()) {
+            throw BackendException.failedPrecondition("container %s is not running (%s); cannot %s it", id,
+                    t.containerState().phase(), what);
+        }
+        return t;
+    }
+
+    private Tracked require(String id, String kind) {
+        return find(id).orElseThrow(() -> BackendException.notFound("%s %s not found in handler state", kind, id));
+    }
+
+    /** The object from memory, or rebuilt from its files (after a restart); empty if unknown. */
+    private Optional<Tracked> find(String id) {
+        Tracked known = objects.get(id);
+        if (known != null || !ContainerFiles.validId(id)) {
+            return Optional.ofNullable(known);
+        }
+        try {
+            Optional<Tracked> loaded = Tracked.load(files, id);
+            if (loaded.isEmpty()) {
+                return Optional.empty();
+            }
+            Tracked t = loaded.get();
+            Tracked raced = objects.putIfAbsent(id, t);
+            if (raced != null) {
+                return Optional.of(raced);
+            }
+            exits.refresh(t);
+            return Optional.of(t);
+        } catch (IOException | RuntimeException e) {
+            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "
+                    + files.dir(id) + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.crisp.plugin.kit.conmon;
+
+import io.crisp.plugin.kit.AtomicFiles;
+import io.crisp.plugin.kit.FileTrees;
+import io.crisp.plugin.kit.RecordFiles;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend's files under the handler's state directory; everything a restarted daemon needs.
+ *
+ * <pre>
+ * STATE/exits/ID             conmon --exit-dir: the exit code, written when the container exits
+ * STATE/sock/ID -> BUNDLE    conmon --socket-dir-path: symlink to the bundle, which holds "attach"
+ * STATE/objects/ID/          conmon --persist-dir, one per sandbox or container
+ *     meta.properties        kind, bundle, name, log path, stdin/stdinOnce/tty, version (written by the backend)
+ *     started                instant of a successful runtime start (written by the backend)
+ *     pid / conmon.pid       container init pid (runc --pid-file) and conmon's pid
+ *     sync                   what conmon wrote on its sync pipe: {"data": PID} or {"data": -1, "message": ...}
+ *     runtime.log            runc --log, JSON lines
+ *     conmon.out             conmon's own stdout/stderr before it daemonises
+ *     exit / oom             written by conmon: exit code, and an empty file on an OOM kill
+ *     console.log            CRI log of a sandbox or of a container without a log path
+ * </pre>
+ */
+final class ContainerFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerFiles.class);
+    /** Ids become file names and runtime arguments: keep them to what runc accepts. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}");
+    /** The format of meta.properties ({@link RecordFiles#VERSION}); files without one are the same format. */
+    private static final int META_VERSION = 1;
+
+    private final Path root;
+
+    ContainerFiles(Path stateDir) {
+        this.root = stateDir;
+    }
+
+    static boolean validId(String id) {
+        return ID.matcher(id).matches();
+    }
+
+    void createLayout() throws IOException {
+        Files.createDirectories(exitDir());
+        Files.createDirectories(socketDir());
+        Files.createDirectories(objectsDir());
+    }
+
+    Path exitDir() {
+        return root.resolve("exits");
+    }
+
+    Path socketDir() {
+        return root.resolve("sock");
+    }
+
+    Path objectsDir() {
+        return root.resolve("objects");
+    }
+
+    Path dir(String id) {
+        return objectsDir().resolve(id);
+    }
+
+    Path exitFile(String id) {
+        return exitDir().resolve(id);
+    }
+
+    Path meta(String id) {
+        return dir(id).resolve("meta.properties");
+    }
+
+    Path started(String id) {
+        return dir(id).resolve("started");
+    }
+
+    Path pidFile(String id) {
+        return dir(id).resolve("pid");
+    }
+
+    Path conmonPidFile(String id) {
+        return dir(id).resolve("conmon.pid");
+    }
+
+    Path syncFile(String id) {
+        return dir(id).resolve("sync");
+    }
+
+    Path runtimeLog(String id) {
+        return dir(id).resolve("runtime.log");
+    }
+
+    Path conmonOutput(String id) {
+        return dir(id).resolve("conmon.out");
+    }
+
+    Path oomFile(String id) {
+        return dir(id).resolve("oom");
+    }
+
+    Path defaultLog(String id) {
+        return dir(id).resolve("console.log");
+    }
+
+    /** Ids that have a meta file, i.e. objects this backend created and did not remove. */
+    List<String> knownIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        if (!Files.isDirectory(objectsDir())) {
+            return ids;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(objectsDir())) {
+            for (Path d : dirs) {
+                if (Files.isRegularFile(d.resolve("meta.properties"))) {
+                    ids.add(d.getFileName().toString());
+                }
+            }
+        }
+        return ids;
+    }
+
+    void writeMeta(String id, Properties meta) throws IOException {
+        Map<String, String> record = new TreeMap<>();
+        meta.stringPropertyNames().forEach(k -> record.put(k, meta.getProperty(k)));
+        RecordFiles.write(meta(id), META_VERSION, record);
+    }
+
+    Optional<Properties> readMeta(String id) throws IOException {
+        return RecordFiles.read(meta(id)).map(record -> {
+            Properties p = new Properties();
+            p.putAll(record);
+            return p;
+        });
+    }
+
+    void writeStarted(String id, Instant at) throws IOException {
+        AtomicFiles.writeAtomically(started(id), at.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    Optional<Instant> readStarted(String id) throws IOException {
+        return readTrimmed(started(id)).map(Instant::parse);
+    }
+
+    /** A pid file's number; empty when the file is missing, empty or not a number yet. */
+    static OptionalLong readPid(Path file) {
+        try {
+            Optional<String> text = readTrimmed(file);
+            if (text.isEmpty() || text.get().isEmpty()) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(Long.parseLong(text.get()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    static Optional<String> readTrimmed(Path file) throws IOException {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Deletes everything the backend keeps for {@code id}; missing files are fine. */
+    void deleteAll(String id) {
+        try {
+            Files.deleteIfExists(exitFile(id));
+            Files.deleteIfExists(socketDir().resolve(id));
+            FileTrees.deleteTree(dir(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the state of " + id + " under " + root, e);
+        }
+    }
+
+    /**
+     * Deletes what conmon left in the bundle: its control and resize fifos and the attach socket
+     * (the bundle itself is the core's). Failures are only logged.
+     */
+    static void deleteConmonFilesInBundle(String id, Path bundle) {
+        for (String leftover : new String[] {"ctl", "winsz", "attach"}) {
+            try {
+                Files.deleteIfExists(bundle.resolve(leftover));
+            } catch (IOException e) {
+                LOG.debug("container {}: cannot delete {} in its bundle", id, leftover, e);
+            }
+        }
+    }
+}
