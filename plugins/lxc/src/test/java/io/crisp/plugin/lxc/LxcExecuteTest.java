@@ -31,6 +31,9 @@ final class LxcExecuteTest {
 
     @AfterEach
     void cleanUp() throws Exception {
+        if (dir != null) {
+            LxcTestSupport.removeLxcLocks(dir.resolve("lxc"));
+        }
         LxcTestSupport.deleteTree(dir);
         BusyboxBundles.removeCgroupParent();
     }

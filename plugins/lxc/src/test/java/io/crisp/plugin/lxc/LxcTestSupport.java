@@ -47,6 +47,20 @@ final class LxcTestSupport {
         }
     }
 
+    /** LXC's lock files of containers run from {@code lxcpath} (/run/lxc/lock/LXCPATH), and the empty directories above. */
+    static void removeLxcLocks(Path lxcpath) throws IOException {
+        Path locks = Path.of("/run/lxc/lock");
+        Path dir = Path.of(locks + lxcpath.toAbsolutePath().toString());
+        FileTrees.deleteTree(dir);
+        for (Path p = dir.getParent(); p != null && p.startsWith(locks) && !p.equals(locks); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                break;
+            }
+        }
+    }
+
     /** A container run by lxc-execute in the foreground from the translation of {@code bundle}. */
     static Running execute(Path dir, Path bundle, String id, LxcHost host) throws Exception {
         LxcTranslator.Target target = new LxcTranslator.Target(id, bundle, adapter(dir), dir.resolve(id + ".oom"), p -> p);
