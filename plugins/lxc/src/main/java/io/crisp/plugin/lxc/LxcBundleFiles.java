@@ -20,7 +20,8 @@ final class LxcBundleFiles {
     static final String ADAPTER = "lxc.adapter";
     static final String SECCOMP = "lxc.seccomp";
     static final String RESHARE = "lxc.reshare";
-    static final List<String> ALL = List.of(CONFIG, ARGV, ENV, ADAPTER, SECCOMP, RESHARE);
+    static final String SYSCTL = "lxc.sysctl";
+    static final List<String> ALL = List.of(CONFIG, ARGV, ENV, ADAPTER, SECCOMP, RESHARE, SYSCTL);
 
     private LxcBundleFiles() {}
 
@@ -31,6 +32,7 @@ final class LxcBundleFiles {
         AtomicFiles.writeAtomically(bundleDir.resolve(ARGV), nulSeparated(bundle.argv()));
         AtomicFiles.writeAtomically(bundleDir.resolve(ENV), nulSeparated(bundle.env()));
         AtomicFiles.writeAtomically(bundleDir.resolve(RESHARE), nulSeparated(bundle.reshare()));
+        AtomicFiles.writeAtomically(bundleDir.resolve(SYSCTL), nulSeparated(bundle.sysctls()));
         AtomicFiles.writeAtomically(bundleDir.resolve(ADAPTER), assignments(bundle.adapterVars()).getBytes(StandardCharsets.UTF_8));
         AtomicFiles.writeAtomically(bundleDir.resolve(CONFIG),
                 (String.join("\n", bundle.config()) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -37,7 +37,7 @@ final class LxcTranslator {
 
     /** The files the plugin writes into the bundle. */
     record LxcBundle(List<String> config, List<String> argv, List<String> env, Map<String, String> adapterVars,
-            Optional<String> seccomp, List<String> reshare) {}
+            Optional<String> seccomp, List<String> reshare, List<String> sysctls) {}
 
     private LxcTranslator() {}
 
@@ -49,7 +49,8 @@ final class LxcTranslator {
         }
         List<String> c = new ArrayList<>();
         c.add("# Written by the crisp lxc plugin from " + target.bundleDir().resolve("config.json") + "; do not edit.");
-        rootfs(field, spec.path("root"), target.bundleDir(), c);
+        Map<String, String> vars = new LinkedHashMap<>();
+        rootfs(field, spec.path("root"), target, c, vars);
         c.add("lxc.console.path = none");
         c.add("lxc.tty.max = 0");
         c.add("lxc.apparmor.profile = " + apparmor(spec.path("process"), host));
@@ -59,31 +60,37 @@ final class LxcTranslator {
         }
         LxcMounts.Result mounts = LxcMounts.translate(id, spec, host);
         c.addAll(mounts.lines());
-        Map<String, String> vars = new LinkedHashMap<>();
         String cgroup = cgroups(field, spec.path("linux"), id, host, c, vars);
         String memcg = host.cgroupV2() ? "/sys/fs/cgroup/" + cgroup : "/sys/fs/cgroup/memory/" + cgroup;
         c.add("lxc.hook.stop = " + word(field + "adapter path", target.adapter().toString()) + " hook-oom "
                 + word(field + "cgroupsPath", memcg) + " " + word(field + "state directory", target.oomMarker().toString()));
-        spec.path("linux").path("sysctl").fields().forEachRemaining(e -> c.add("lxc.sysctl." + line(field + "linux.sysctl",
-                e.getKey()) + " = " + line(field + "linux.sysctl." + e.getKey(), e.getValue().asText())));
+        List<String> sysctls = sysctls(field, spec.path("linux").path("sysctl"));
+        // Run once LXC mounted everything, before it pivots: sysctls, then a read-only rootfs.
+        c.add("lxc.hook.mount = " + word(field + "adapter path", target.adapter().toString()) + " hook-mount "
+                + word(field + "bundle path", target.bundleDir().toString()));
         Optional<String> seccomp = LxcSeccomp.policy(id, spec.path("linux").path("seccomp"));
         seccomp.ifPresent(s -> c.add("lxc.seccomp.profile = " + target.bundleDir().resolve(LxcBundleFiles.SECCOMP)));
         JsonNode process = spec.path("process");
         List<String> argv = new ArrayList<>();
         List<String> env = new ArrayList<>();
         process(field, process, c, argv, env, vars);
-        return new LxcBundle(List.copyOf(c), List.copyOf(argv), List.copyOf(env), vars, seccomp, List.copyOf(mounts.reshare()));
+        return new LxcBundle(List.copyOf(c), List.copyOf(argv), List.copyOf(env), vars, seccomp, List.copyOf(mounts.reshare()),
+                sysctls);
     }
 
-    private static void rootfs(String field, JsonNode root, Path bundleDir, List<String> c) {
+    /**
+     * A read-only rootfs is made so by a mount hook, once LXC mounted everything into it, as runc
+     * does: {@code lxc.rootfs.options = ro} would leave LXC unable to create /dev or mount points.
+     */
+    private static void rootfs(String field, JsonNode root, Target target, List<String> c, Map<String, String> vars) {
         String path = root.path("path").asText("");
         if (path.isEmpty()) {
             throw BackendException.invalidArgument("%sroot.path is missing", field);
         }
-        Path rootfs = bundleDir.resolve(path).normalize();
+        Path rootfs = target.bundleDir().resolve(path).normalize();
         c.add("lxc.rootfs.path = dir:" + line(field + "root.path", rootfs.toString()));
         if (root.path("readonly").asBoolean(false)) {
-            c.add("lxc.rootfs.options = ro");
+            vars.put("READONLY_ROOTFS", "1");
         }
     }
 
@@ -219,6 +226,24 @@ final class LxcTranslator {
         vars.put("EXEC_UID", Long.toString(uid));
         vars.put("EXEC_GID", Long.toString(gid));
         vars.put("EXEC_CWD", cwd);
+    }
+
+    /**
+     * linux.sysctl as (file under /proc/sys, value) pairs. The adapter's mount hook writes them: LXC's
+     * own lxc.sysctl comes after proc:mixed made /proc/sys read-only. A key with a slash is a path
+     * already (an interface name with dots), else dots separate its parts.
+     */
+    private static List<String> sysctls(String field, JsonNode sysctl) {
+        List<String> pairs = new ArrayList<>();
+        sysctl.fields().forEachRemaining(e -> {
+            String key = e.getKey();
+            if (!key.matches("[A-Za-z0-9_./-]+") || key.contains("..") || key.startsWith("/") || key.startsWith(".")) {
+                throw BackendException.invalidArgument("%slinux.sysctl: '%s' is not a sysctl name", field, key);
+            }
+            pairs.add(key.contains("/") ? key : key.replace('.', '/'));
+            pairs.add(line(field + "linux.sysctl." + key, e.getValue().asText()));
+        });
+        return List.copyOf(pairs);
     }
 
     private static String capability(String field, String cap) {

@@ -82,7 +82,7 @@ final class LxcTranslatorTest {
         List<String> c = b.config();
         for (String expected : List.of(
                 "lxc.rootfs.path = dir:/run/b/c1/rootfs",
-                "lxc.rootfs.options = ro",
+                "lxc.hook.mount = /st/crisp-lxc-oci hook-mount /run/b/c1",
                 "lxc.console.path = none",
                 "lxc.apparmor.profile = unconfined",
                 "lxc.namespace.share.net = /proc/78/ns/net",
@@ -111,7 +111,6 @@ final class LxcTranslatorTest {
                 "lxc.cgroup.cpuset.cpus = 0-1",
                 "lxc.cgroup.pids.max = 100",
                 "lxc.hook.stop = /st/crisp-lxc-oci hook-oom /sys/fs/cgroup/memory/crisp/crisp-c1 /st/objects/c1/oom",
-                "lxc.sysctl.net.ipv4.ip_forward = 1",
                 "lxc.environment = PATH=/bin",
                 "lxc.environment = A=x y",
                 "lxc.init.cwd = /work",
@@ -129,8 +128,11 @@ final class LxcTranslatorTest {
         assertFalse(c.stream().anyMatch(l -> l.contains("/proc/sys proc/sys")), "proc:mixed makes /proc/sys read-only");
         assertEquals(List.of("sh", "-c", "echo a  b", ""), b.argv(), "argv exactly, blanks and empty arguments kept");
         assertEquals(List.of("PATH=/bin", "A=x y"), b.env());
-        assertEquals(Map.of("CGROUP", "crisp/crisp-c1", "MONITOR_CGROUP", "crisp/lxc-monitor-c1", "EXEC_UID", "1000",
-                "EXEC_GID", "100", "EXEC_CWD", "/work"), b.adapterVars());
+        assertEquals(Map.of("READONLY_ROOTFS", "1", "CGROUP", "crisp/crisp-c1", "MONITOR_CGROUP", "crisp/lxc-monitor-c1",
+                "EXEC_UID", "1000", "EXEC_GID", "100", "EXEC_CWD", "/work"), b.adapterVars());
+        assertEquals(List.of("net/ipv4/ip_forward", "1"), b.sysctls(), "written by the adapter's mount hook");
+        assertFalse(c.stream().anyMatch(l -> l.startsWith("lxc.sysctl.") || l.startsWith("lxc.rootfs.options")),
+                "LXC would apply them before everything is mounted");
         assertTrue(b.seccomp().isEmpty());
     }
 
