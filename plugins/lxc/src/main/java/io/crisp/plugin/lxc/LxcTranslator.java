@@ -47,6 +47,7 @@ final class LxcTranslator {
         if (!spec.isObject()) {
             throw BackendException.invalidArgument("%sconfig.json is not a JSON object", field);
         }
+        unsupported(field, spec);
         List<String> c = new ArrayList<>();
         c.add("# Written by the crisp lxc plugin from " + target.bundleDir().resolve("config.json") + "; do not edit.");
         Map<String, String> vars = new LinkedHashMap<>();
@@ -82,6 +83,22 @@ final class LxcTranslator {
      * A read-only rootfs is made so by a mount hook, once LXC mounted everything into it, as runc
      * does: {@code lxc.rootfs.options = ro} would leave LXC unable to create /dev or mount points.
      */
+    /** What the translation has no LXC counterpart for: refused, naming the field, rather than dropped. */
+    private static void unsupported(String field, JsonNode spec) {
+        for (String hook : List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")) {
+            if (spec.path("hooks").path(hook).size() > 0) {
+                throw new BackendException(BackendException.Kind.UNIMPLEMENTED,
+                        field + "hooks." + hook + ": OCI hooks are not supported by the LXC backend");
+            }
+        }
+        for (String mapping : List.of("uidMappings", "gidMappings")) {
+            if (spec.path("linux").path(mapping).size() > 0) {
+                throw new BackendException(BackendException.Kind.UNIMPLEMENTED,
+                        field + "linux." + mapping + ": user namespaces with id mappings are not supported by the LXC backend");
+            }
+        }
+    }
+
     private static void rootfs(String field, JsonNode root, Target target, List<String> c, Map<String, String> vars) {
         String path = root.path("path").asText("");
         if (path.isEmpty()) {

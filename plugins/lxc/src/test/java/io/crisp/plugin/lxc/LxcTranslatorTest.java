@@ -175,6 +175,10 @@ final class LxcTranslatorTest {
                 + "'linux':{'cgroupsPath':'system.slice:crisp:c1','namespaces':[{'type':'mount'}]}}");
         assertField(Kind.INVALID_ARGUMENT, "process.env", "{'root':{'path':'/r'},'process':{'args':['x'],'env':['A=1\\nlxc.x=2']},"
                 + "'linux':{'namespaces':[{'type':'mount'}]}}");
+        assertField(Kind.UNIMPLEMENTED, "hooks.prestart", "{'root':{'path':'/r'},'process':{'args':['x']},"
+                + "'hooks':{'prestart':[{'path':'/bin/true'}]},'linux':{'namespaces':[{'type':'mount'}]}}");
+        assertField(Kind.UNIMPLEMENTED, "linux.uidMappings", "{'root':{'path':'/r'},'process':{'args':['x']},"
+                + "'linux':{'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],'namespaces':[{'type':'mount'}]}}");
         assertField(Kind.INVALID_ARGUMENT, "linux.devices[0]", "{'root':{'path':'/r'},'process':{'args':['x']},"
                 + "'linux':{'namespaces':[{'type':'mount'}],'devices':[{'path':'/dev/x','type':'c','major':99,'minor':1}]}}");
     }
