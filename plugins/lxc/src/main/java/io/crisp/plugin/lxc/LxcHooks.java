@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -73,15 +74,11 @@ final class LxcHooks implements ConmonHooks {
         LxcBundleFiles.delete(bundle);
     }
 
+    /** Written into the container's cgroup, where {@code lxc.cgroup.dir.container} put it (LXC has no update command). */
     @Override
-    public boolean updateResources(String id, Path bundle, String linuxResourcesJson) {
-        String cgroupsPath;
-        try {
-            cgroupsPath = JSON.readTree(bundle.resolve("config.json").toFile()).path("linux").path("cgroupsPath").asText("");
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its config.json: " + e.getMessage(), e);
-        }
-        LxcCgroups.update(id, LxcTranslator.cgroupDir("container " + id + ": ", id, cgroupsPath), linuxResourcesJson, host);
+    public boolean updateResources(String id, Path bundle, Optional<String> cgroupsPath, String linuxResourcesJson) {
+        LxcCgroups.update(id, LxcTranslator.cgroupDir("container " + id + ": ", id, cgroupsPath.orElse("")), linuxResourcesJson,
+                host);
         return true;
     }
 
