@@ -1,0 +1,89 @@
+package io.crisp.plugin.lxc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crisp.spi.ContainerEventSink;
+import io.crisp.spi.HandlerConfig;
+import io.crisp.spi.RuntimeBackend;
+import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.PodIdentity;
+import io.crisp.spi.model.SandboxSpec;
+import io.crisp.spi.model.SandboxState;
+import io.crisp.spi.testing.BusyboxBundles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the lxc backend does beyond the contract suite, checked where a user would look: the cgroup files. */
+final class LxcBackendTest {
+    private Path dir;
+    private RuntimeBackend backend;
+
+    @BeforeEach
+    void start() throws Exception {
+        LxcTestSupport.requirePrerequisites();
+        dir = Files.createTempDirectory("crisp-lxc-backend-");
+        HandlerConfig config = new HandlerConfig("lxc-test", "lxc", Map.of("lxc_path", dir.resolve("lxc").toString()),
+                Files.createDirectories(dir.resolve("root")), Files.createDirectories(dir.resolve("state")));
+        backend = new LxcPlugin().create(config, new RuntimeContext() {
+            @Override
+            public String spiVersion() {
+                return "1.2";
+            }
+
+            @Override
+            public String handlerName() {
+                return "lxc-test";
+            }
+
+            @Override
+            public ContainerEventSink events() {
+                return ContainerEventSink.discarding();
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (backend != null) {
+            for (String id : new String[] {"lxcb-c", "lxcb-s"}) {
+                try {
+                    backend.removeContainer(id);
+                } catch (RuntimeException e) {
+                    backend.removeSandbox(id);
+                }
+            }
+            backend.close();
+        }
+        LxcTestSupport.deleteTree(dir);
+        BusyboxBundles.removeCgroupParent();
+    }
+
+    @Test
+    void limitsGoIntoTheContainersCgroupAtCreateAndOnUpdate() throws Exception {
+        Path sb = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/lxcb-s")), "lxcb-s");
+        SandboxState pod = backend.runSandbox(new SandboxSpec("lxcb-s", new PodIdentity("p", "default", "uid", 0), sb,
+                Optional.empty(), Optional.empty(), Map.of(), Map.of(), "/crisp-contract/lxcb-s"));
+        Path cb = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/lxcb-c")), "lxcb-c", "lxcb-s", pod.pid(),
+                "sleep 1000", false);
+        BusyboxBundles.limitMemory(cb, 64L << 20);
+        backend.createContainer(new ContainerSpec("lxcb-c", "lxcb-s", "c", cb, Optional.of(dir.resolve("c.log")), false, false,
+                false, Map.of(), "/crisp-contract/lxcb-c"));
+        backend.startContainer("lxcb-c");
+        Path limit = Path.of("/sys/fs/cgroup/memory/crisp-contract/lxcb-c/memory.limit_in_bytes");
+        assertEquals(Long.toString(64L << 20), Files.readString(limit).trim(), "the container sits at its cgroupsPath with its limit");
+        backend.updateContainerResources("lxcb-c", "{\"memory\":{\"limit\":104857600},\"cpu\":{\"shares\":512}}");
+        assertEquals("104857600", Files.readString(limit).trim());
+        assertEquals("512", Files.readString(Path.of("/sys/fs/cgroup/cpu/crisp-contract/lxcb-c/cpu.shares")).trim());
+        assertTrue(backend.containerStats("lxcb-c").memory().usageBytes() > 0);
+        backend.stopContainer("lxcb-c", 15, Duration.ofSeconds(10));
+        assertEquals(143, backend.containerState("lxcb-c").exit().orElseThrow().code(), "SIGTERM reached sleep itself");
+    }
+}
