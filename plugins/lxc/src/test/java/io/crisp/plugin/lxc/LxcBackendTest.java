@@ -3,6 +3,7 @@ package io.crisp.plugin.lxc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crisp.spi.BackendHealth;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
@@ -30,9 +31,13 @@ final class LxcBackendTest {
     void start() throws Exception {
         LxcTestSupport.requirePrerequisites();
         dir = Files.createTempDirectory("crisp-lxc-backend-");
-        HandlerConfig config = new HandlerConfig("lxc-test", "lxc", Map.of("lxc_path", dir.resolve("lxc").toString()),
-                Files.createDirectories(dir.resolve("root")), Files.createDirectories(dir.resolve("state")));
-        backend = new LxcPlugin().create(config, new RuntimeContext() {
+        backend = backend(Map.of("lxc_path", dir.resolve("lxc").toString()), "state");
+    }
+
+    private RuntimeBackend backend(Map<String, Object> options, String state) throws Exception {
+        HandlerConfig config = new HandlerConfig("lxc-test", "lxc", options, Files.createDirectories(dir.resolve("root")),
+                Files.createDirectories(dir.resolve(state)));
+        return new LxcPlugin().create(config, new RuntimeContext() {
             @Override
             public String spiVersion() {
                 return "1.2";
@@ -48,6 +53,17 @@ final class LxcBackendTest {
                 return ContainerEventSink.discarding();
             }
         });
+    }
+
+    @Test
+    void readyWithLxcAndNotReadyNamingTheMissingTool() throws Exception {
+        assertTrue(backend.health().ready(), () -> backend.health().message());
+        assertTrue(backend.describe().get("lxc_version").matches("[0-9.]+|probing"), () -> backend.describe().toString());
+        try (RuntimeBackend broken = backend(Map.of("lxc_bin_dir", dir.resolve("nowhere").toString()), "state2")) {
+            BackendHealth health = broken.health();
+            assertEquals("AdapterBinaryMissing", health.reason());
+            assertTrue(health.message().contains("lxc-execute") && health.message().contains("package lxc"), health::message);
+        }
     }
 
     @AfterEach
