@@ -1,21 +1,28 @@
 package io.crisp.plugin.lxc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.model.ContainerSpec;
+import io.crisp.spi.model.ExecResult;
+import io.crisp.spi.model.ExecSpec;
 import io.crisp.spi.model.PodIdentity;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.testing.BusyboxBundles;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /** What the lxc backend does beyond the contract suite, checked where a user would look: the cgroup files. */
 final class LxcBackendTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private Path dir;
     private RuntimeBackend backend;
 
@@ -53,6 +61,27 @@ final class LxcBackendTest {
                 return ContainerEventSink.discarding();
             }
         });
+    }
+
+    @Test
+    void execRunsInTheContainersWorkingDirectoryEvenWhereTheHostHasNoSuchDirectory() throws Exception {
+        Path sb = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/lxcb-s")), "lxcb-s");
+        SandboxState pod = backend.runSandbox(new SandboxSpec("lxcb-s", new PodIdentity("p", "default", "uid", 0), sb,
+                Optional.empty(), Optional.empty(), Map.of(), Map.of(), "/crisp-contract/lxcb-s"));
+        Path cb = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/lxcb-c")), "lxcb-c", "lxcb-s", pod.pid(),
+                "sleep 1000", false);
+        String cwd = "/crisp-lxc-only-in-container/app";
+        ObjectNode spec = (ObjectNode) JSON.readTree(cb.resolve("config.json").toFile());
+        ((ObjectNode) spec.get("process")).put("cwd", cwd);
+        JSON.writeValue(cb.resolve("config.json").toFile(), spec);
+        Files.createDirectories(cb.resolve("rootfs" + cwd));
+        backend.createContainer(new ContainerSpec("lxcb-c", "lxcb-s", "c", cb, Optional.of(dir.resolve("c.log")), false, false,
+                false, Map.of(), "/crisp-contract/lxcb-c"));
+        backend.startContainer("lxcb-c");
+        ExecResult r = backend.execSync(new ExecSpec("lxcb-c", List.of("sh", "-c", "pwd"), Duration.ofSeconds(20), false, 1000,
+                ""));
+        assertEquals(cwd + "\n", new String(r.stdout(), StandardCharsets.UTF_8));
+        assertFalse(Files.exists(Path.of("/crisp-lxc-only-in-container")), "nothing is made on the host");
     }
 
     @Test
