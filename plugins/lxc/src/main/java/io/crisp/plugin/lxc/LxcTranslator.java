@@ -224,10 +224,17 @@ final class LxcTranslator {
             c.add("lxc.no_new_privs = 1");
         }
         JsonNode caps = process.path("capabilities").path("bounding");
+        List<String> capNumbers = new ArrayList<>();
         if (!caps.isMissingNode()) {
             List<String> keep = new ArrayList<>();
             caps.forEach(cap -> keep.add(capability(field, cap.asText(""))));
             c.add("lxc.cap.keep = " + (keep.isEmpty() ? "none" : String.join(" ", keep)));
+            keep.forEach(k -> {
+                int n = CAPABILITIES.indexOf(k);
+                if (n >= 0) {
+                    capNumbers.add(Integer.toString(n));
+                }
+            });
         }
         for (JsonNode r : process.path("rlimits")) {
             String type = r.path("type").asText("");
@@ -243,6 +250,12 @@ final class LxcTranslator {
         vars.put("EXEC_UID", Long.toString(uid));
         vars.put("EXEC_GID", Long.toString(gid));
         vars.put("EXEC_CWD", cwd);
+        // For the adapter's exec of a process with supplementary groups, which lxc-attach drops.
+        if (!groups.isEmpty()) {
+            vars.put("EXEC_GROUPS", String.join(" ", groups));
+            vars.put("EXEC_CAPS", caps.isMissingNode() ? "all" : String.join(" ", capNumbers));
+            vars.put("EXEC_NNP", process.path("noNewPrivileges").asBoolean(false) ? "1" : "0");
+        }
     }
 
     /**
@@ -262,6 +275,14 @@ final class LxcTranslator {
         });
         return List.copyOf(pairs);
     }
+
+    /** Capability names (as lxc.cap.keep spells them) by number, 0 to CAP_CHECKPOINT_RESTORE (40). */
+    private static final List<String> CAPABILITIES = List.of("chown", "dac_override", "dac_read_search", "fowner", "fsetid",
+            "kill", "setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+            "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot",
+            "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
+            "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
+            "checkpoint_restore");
 
     private static String capability(String field, String cap) {
         if (!cap.matches("CAP_[A-Z_]+")) {

@@ -64,7 +64,7 @@ final class LxcBackendTest {
     }
 
     @Test
-    void execRunsInTheContainersWorkingDirectoryEvenWhereTheHostHasNoSuchDirectory() throws Exception {
+    void execRunsInTheContainersWorkingDirectoryWithItsSupplementaryGroups() throws Exception {
         Path sb = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/lxcb-s")), "lxcb-s");
         SandboxState pod = backend.runSandbox(new SandboxSpec("lxcb-s", new PodIdentity("p", "default", "uid", 0), sb,
                 Optional.empty(), Optional.empty(), Map.of(), Map.of(), "/crisp-contract/lxcb-s"));
@@ -73,14 +73,18 @@ final class LxcBackendTest {
         String cwd = "/crisp-lxc-only-in-container/app";
         ObjectNode spec = (ObjectNode) JSON.readTree(cb.resolve("config.json").toFile());
         ((ObjectNode) spec.get("process")).put("cwd", cwd);
+        // and supplementary groups, which lxc-attach would drop
+        ((ObjectNode) spec.get("process")).putObject("user").put("uid", 1000).put("gid", 1000).putArray("additionalGids")
+                .add(1234).add(5678);
         JSON.writeValue(cb.resolve("config.json").toFile(), spec);
         Files.createDirectories(cb.resolve("rootfs" + cwd));
         backend.createContainer(new ContainerSpec("lxcb-c", "lxcb-s", "c", cb, Optional.of(dir.resolve("c.log")), false, false,
                 false, Map.of(), "/crisp-contract/lxcb-c"));
         backend.startContainer("lxcb-c");
-        ExecResult r = backend.execSync(new ExecSpec("lxcb-c", List.of("sh", "-c", "pwd"), Duration.ofSeconds(20), false, 1000,
-                ""));
-        assertEquals(cwd + "\n", new String(r.stdout(), StandardCharsets.UTF_8));
+        ExecResult r = backend.execSync(new ExecSpec("lxcb-c", List.of("sh", "-c", "pwd; id -u; id -G"), Duration.ofSeconds(20),
+                false, 1000, ""));
+        assertEquals(cwd + "\n1000\n1000 1234 5678\n", new String(r.stdout(), StandardCharsets.UTF_8),
+                () -> new String(r.stderr(), StandardCharsets.UTF_8));
         assertFalse(Files.exists(Path.of("/crisp-lxc-only-in-container")), "nothing is made on the host");
     }
 

@@ -129,7 +129,9 @@ final class LxcTranslatorTest {
         assertEquals(List.of("sh", "-c", "echo a  b", ""), b.argv(), "argv exactly, blanks and empty arguments kept");
         assertEquals(List.of("PATH=/bin", "A=x y"), b.env());
         assertEquals(Map.of("READONLY_ROOTFS", "1", "CGROUP", "crisp/crisp-c1", "MONITOR_CGROUP", "crisp/lxc-monitor-c1",
-                "EXEC_UID", "1000", "EXEC_GID", "100", "EXEC_CWD", "/work"), b.adapterVars());
+                "EXEC_UID", "1000", "EXEC_GID", "100", "EXEC_CWD", "/work", "EXEC_GROUPS", "5 6", "EXEC_CAPS", "0 10",
+                "EXEC_NNP", "1"), b.adapterVars(), "an exec with groups gets the numbers of the bounding set (chown 0, "
+                + "net_bind_service 10)");
         assertEquals(List.of("net/ipv4/ip_forward", "1"), b.sysctls(), "written by the adapter's mount hook");
         assertFalse(c.stream().anyMatch(l -> l.startsWith("lxc.sysctl.") || l.startsWith("lxc.rootfs.options")),
                 "LXC would apply them before everything is mounted");
