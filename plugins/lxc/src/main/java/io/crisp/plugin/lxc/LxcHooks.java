@@ -48,10 +48,6 @@ final class LxcHooks implements ConmonHooks {
 
     @Override
     public void prepareContainer(ContainerSpec spec, Path bundle) {
-        if (spec.tty()) {
-            throw new BackendException(Kind.UNIMPLEMENTED, "container " + spec.id()
-                    + ": tty: a container with a terminal is not supported by the LXC backend (exec with a tty is)");
-        }
         prepare(spec.id(), bundle);
     }
 

@@ -184,10 +184,6 @@ final class LxcTranslator {
 
     private static void process(String field, JsonNode process, List<String> c, List<String> argv, List<String> env,
             Map<String, String> vars) {
-        if (process.path("terminal").asBoolean(false)) {
-            throw new BackendException(BackendException.Kind.UNIMPLEMENTED, field
-                    + "process.terminal: a container with a terminal (tty) is not supported by the LXC backend");
-        }
         process.path("args").forEach(a -> argv.add(a.asText()));
         if (argv.isEmpty() || argv.get(0).isEmpty()) {
             throw BackendException.invalidArgument("%sprocess.args is empty", field);

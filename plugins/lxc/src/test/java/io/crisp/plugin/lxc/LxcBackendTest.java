@@ -3,6 +3,7 @@ package io.crisp.plugin.lxc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +12,8 @@ import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.StdioSession;
+import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ExecResult;
 import io.crisp.spi.model.ExecSpec;
@@ -18,6 +21,7 @@ import io.crisp.spi.model.PodIdentity;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.testing.BusyboxBundles;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +91,31 @@ final class LxcBackendTest {
         assertEquals(cwd + "\n1000\n1000 1234 5678\n", new String(r.stdout(), StandardCharsets.UTF_8),
                 () -> new String(r.stderr(), StandardCharsets.UTF_8));
         assertFalse(Files.exists(Path.of("/crisp-lxc-only-in-container")), "nothing is made on the host");
+    }
+
+    @Test
+    void aContainerWithATerminalTalksThroughItsAttachment() throws Exception {
+        Path sb = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/lxcb-s")), "lxcb-s");
+        SandboxState pod = backend.runSandbox(new SandboxSpec("lxcb-s", new PodIdentity("p", "default", "uid", 0), sb,
+                Optional.empty(), Optional.empty(), Map.of(), Map.of(), "/crisp-contract/lxcb-s"));
+        Path cb = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/lxcb-c")), "lxcb-c", "lxcb-s", pod.pid(),
+                "read x; echo got-$x; [ -t 0 ] && echo terminal; exit 2", true);
+        backend.createContainer(new ContainerSpec("lxcb-c", "lxcb-s", "c", cb, Optional.of(dir.resolve("c.log")), true, false,
+                true, Map.of(), "/crisp-contract/lxcb-c"));
+        try (StdioSession s = backend.attach("lxcb-c", new StdioWiring(true, true, false, true))) {
+            fail("attach before start: " + s);
+        } catch (io.crisp.spi.BackendException e) {
+            assertEquals(io.crisp.spi.BackendException.Kind.FAILED_PRECONDITION, e.kind());
+        }
+        backend.startContainer("lxcb-c");
+        try (StdioSession s = backend.attach("lxcb-c", new StdioWiring(true, true, false, true))) {
+            OutputStream in = s.stdin().orElseThrow();
+            in.write("hi\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            assertEquals(2, s.exit().get(20, TimeUnit.SECONDS));
+        }
+        String log = Files.readString(dir.resolve("c.log"));
+        assertTrue(log.contains("got-hi") && log.contains("terminal"), log);
     }
 
     @Test

@@ -171,8 +171,6 @@ final class LxcTranslatorTest {
                 + "'linux':{'namespaces':[{'type':'mount'}]}}");
         assertField(Kind.INVALID_ARGUMENT, "linux.namespaces[1].type", "{'root':{'path':'/r'},'process':{'args':['x']},"
                 + "'linux':{'namespaces':[{'type':'mount'},{'type':'bogus'}]}}");
-        assertField(Kind.UNIMPLEMENTED, "process.terminal", "{'root':{'path':'/r'},'process':{'args':['x'],'terminal':true},"
-                + "'linux':{'namespaces':[{'type':'mount'}]}}");
         assertField(Kind.UNIMPLEMENTED, "systemd cgroup driver", "{'root':{'path':'/r'},'process':{'args':['x']},"
                 + "'linux':{'cgroupsPath':'system.slice:crisp:c1','namespaces':[{'type':'mount'}]}}");
         assertField(Kind.INVALID_ARGUMENT, "process.env", "{'root':{'path':'/r'},'process':{'args':['x'],'env':['A=1\\nlxc.x=2']},"
