@@ -6,7 +6,8 @@
 #
 # Without --endpoint it starts a fresh daemon through the real launcher (build first: mvn -B
 # -DskipTests package), with a root, state, socket, CNI bridge and subnet of its own, handlers `runc`
-# (default) and `shimv2-runc` (the kata plugin driving Debian's containerd-shim-runc-v2), and a
+# (default), `shimv2-runc` (the kata plugin driving Debian's containerd-shim-runc-v2) and `lxc` (the lxc
+# plugin: LXC containers supervised by conmon), and a
 # registries.conf that sends registry.k8s.io, gcr.io, docker.io, k8s.gcr.io and quay.io to the test
 # registry. With --endpoint unix:///path it tests that running daemon instead (whose own
 # registries.conf must then map those names; see README "Conformance").
@@ -192,6 +193,8 @@ plugin = "kata"
 shim_path = "$(command -v containerd-shim-runc-v2 || echo /usr/bin/containerd-shim-runc-v2)"
 [runtimes.nspawn]
 plugin = "nspawn"
+[runtimes.lxc]
+plugin = "lxc"
 EOF
     log "starting crisp (config $work/crisp.toml, log $work/crisp.log)"
     "$launcher" serve --config "$work/crisp.toml" --config-dir "$work/crisp.toml.d" > "$work/crisp.log" 2>&1 &

@@ -20,6 +20,7 @@ final class Crisp {
     static final Path HOME = Path.of(required("crisp.home"));
     static final Path RUNC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-runc-");
     static final Path KATA_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-kata-");
+    static final Path LXC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-lxc-");
     static final Path EXAMPLE_PLUGIN = Path.of(required("crisp.example.plugin"));
     static final String VERSION = required("crisp.version");
     static final boolean CI = "true".equals(System.getenv("CI"));

@@ -69,8 +69,22 @@ final class Pods {
 
     /** A daemon whose pods are wired by {@code network} (its conflist written before the start). */
     static DaemonProcess daemon(Path dir, TestNetwork network) {
+        return daemon(dir, network, "");
+    }
+
+    /**
+     * As {@link #daemon(Path, TestNetwork)}, plus a drop-in ({@code crisp.toml.d/50-test.toml}) when not
+     * empty and plugin JARs beside the runc plugin's.
+     */
+    static DaemonProcess daemon(Path dir, TestNetwork network, String dropIn, Path... plugins) {
         requirePrerequisites();
         DaemonProcess daemon = configure(new DaemonProcess(dir));
+        for (Path jar : plugins) {
+            daemon.withPlugin(jar);
+        }
+        if (!dropIn.isEmpty()) {
+            daemon.writeDropIn("50-test.toml", dropIn);
+        }
         network.writeTo(cniConfDir(daemon));
         daemon.start();
         importImages(daemon, dir.resolve("images"));
@@ -118,7 +132,13 @@ final class Pods {
     }
 
     static String run(CriClient client, PodSandboxConfig config) {
-        return client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build()).getPodSandboxId();
+        return run(client, config, "");
+    }
+
+    /** A pod on runtime handler {@code handler} ("" is the default, runc; "lxc" the lxc plugin's). */
+    static String run(CriClient client, PodSandboxConfig config, String handler) {
+        return client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).setRuntimeHandler(handler)
+                .build()).getPodSandboxId();
     }
 
     static String create(CriClient client, String podId, PodSandboxConfig pod, ContainerConfig config) {

@@ -13,29 +13,38 @@ import io.crisp.cri.v1.PodSandboxState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A daemon killed with SIGKILL loses nothing: pods and containers are listed as before and keep running. */
 final class RecoveryIT {
     @TempDir
     Path dir;
 
-    @Test
-    void killedDaemonRestartsWithEveryPodAndContainerIntact() throws Exception {
+    /** On the default handler (runc) and on the lxc plugin's (LXC containers under conmon, through its adapter). */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "lxc"})
+    void killedDaemonRestartsWithEveryPodAndContainerIntact(String handler) throws Exception {
+        if (handler.equals("lxc")) {
+            Crisp.requireExecutable(Path.of("/usr/bin/lxc-execute"), "for the lxc handler (package lxc)");
+        }
         Path daemonDir = dir.resolve("daemon");
         try (TestNetwork network = TestNetwork.create(dir)) {
-            recover(daemonDir, network);
+            recover(daemonDir, network, handler);
         }
     }
 
-    private void recover(Path daemonDir, TestNetwork network) throws Exception {
+    private void recover(Path daemonDir, TestNetwork network, String handler) throws Exception {
         PodSandboxConfig pod = Pods.pod("survivor", dir.resolve("logs")).build();
         String podId;
         String ticker;
         String shortLived;
-        try (DaemonProcess first = Pods.daemon(daemonDir, network)) {
-            podId = Pods.run(first.client(), pod);
+        // The lxc handler is a drop-in, which the second daemon reads again from the same directory.
+        String dropIn = handler.isEmpty() ? "" : "[runtimes." + handler + "]\nplugin = \"" + handler + "\"\n";
+        Path[] plugins = handler.isEmpty() ? new Path[0] : new Path[] {Crisp.LXC_PLUGIN};
+        try (DaemonProcess first = Pods.daemon(daemonDir, network, dropIn, plugins)) {
+            podId = Pods.run(first.client(), pod, handler);
             ticker = Pods.createAndStart(first.client(), podId, pod, Pods.container("ticker", "sh", "-c",
                     "while :; do echo tick; sleep 0.2; done").build());
             shortLived = Pods.createAndStart(first.client(), podId, pod, Pods.container("brief", "sh", "-c", "sleep 3; exit 5").build());
