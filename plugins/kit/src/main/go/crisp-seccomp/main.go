@@ -6,12 +6,15 @@
 //
 // --no-new-privs sets PR_SET_NO_NEW_PRIVS first; without it the kernel only lets a process with
 // CAP_SYS_ADMIN load a filter. --flags are SECCOMP_FILTER_FLAG_* bits (TSYNC is always added).
-// CMD without a slash is looked up in PATH. Exit 127 when the filter cannot be read or loaded or
+// FILTER_FILE /dev/fd/N or /proc/self/fd/N is read from descriptor N, which is then closed, so a
+// launch can open the filter before it enters a root where the file is not visible (and where /proc
+// need not be mounted). CMD without a slash is looked up in PATH. Exit 127 when the filter cannot be read or loaded or
 // CMD is not found, 126 when CMD cannot be executed.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -71,7 +74,7 @@ func main() {
 	if len(args) < 3 || args[1] != "--" {
 		fail(127, "usage: crisp-seccomp [--no-new-privs] [--flags N] FILTER_FILE -- CMD ARGS...")
 	}
-	program, err := os.ReadFile(args[0])
+	program, err := readFilter(args[0])
 	if err != nil {
 		fail(127, "cannot read the filter: %v", err)
 	}
@@ -106,6 +109,21 @@ func main() {
 		fail(127, "cannot execute %s: %v", path, err)
 	}
 	fail(126, "cannot execute %s: %v", path, err)
+}
+
+func readFilter(name string) ([]byte, error) {
+	for _, prefix := range []string{"/dev/fd/", "/proc/self/fd/"} {
+		if strings.HasPrefix(name, prefix) {
+			fd, err := strconv.Atoi(name[len(prefix):])
+			if err != nil || fd < 0 {
+				return nil, fmt.Errorf("%s: not a descriptor", name)
+			}
+			f := os.NewFile(uintptr(fd), name)
+			defer f.Close()
+			return io.ReadAll(f)
+		}
+	}
+	return os.ReadFile(name)
 }
 
 func lookPath(name string) string {
