@@ -125,6 +125,32 @@ class SeccompCompilerTest {
     }
 
     @Test
+    void everyOperatorComparesAsLibseccompDoes() throws Exception {
+        Path file = Files.writeString(dir.resolve("ops"), "x");
+        // chmod(path, mode): mode 0600, 0640, 0700 against 0640; a rule's match is EACCES.
+        long[] modes = {0600, 0640, 0700};
+        java.util.Map<String, String> expected = java.util.Map.of("SCMP_CMP_EQ", "-b-", "SCMP_CMP_NE", "a-c",
+                "SCMP_CMP_LT", "a--", "SCMP_CMP_LE", "ab-", "SCMP_CMP_GE", "-bc", "SCMP_CMP_GT", "--c");
+        for (var e : expected.entrySet()) {
+            String profile = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"chmod\"],"
+                    + " \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 1, \"value\": 416,"
+                    + " \"op\": \"" + e.getKey() + "\"}]}]}";
+            StringBuilder blocked = new StringBuilder();
+            for (int m = 0; m < modes.length; m++) {
+                Run r = run(profile, "chmod", Long.toOctalString(modes[m]), file.toString());
+                blocked.append(r.exit() != 0 && r.output().contains("Permission denied") ? (char) ('a' + m) : '-');
+            }
+            assertEquals(e.getValue(), blocked.toString(), e.getKey());
+        }
+        // The high word decides first: every mode is below 2^32, none above it.
+        String lt = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"chmod\"],"
+                + " \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, \"value\": 4294967296, \"op\": \"%s\"}]}]}";
+        assertTrue(run(lt.formatted("SCMP_CMP_LT"), "chmod", "0600", file.toString()).output()
+                .contains("Operation not permitted"));
+        assertEquals(0, run(lt.formatted("SCMP_CMP_GE"), "chmod", "0600", file.toString()).exit());
+    }
+
+    @Test
     void killProcessEndsTheCommandWithSigsys() throws Exception {
         String profile = """
                 {"defaultAction": "SCMP_ACT_ALLOW",
