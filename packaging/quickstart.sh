@@ -14,7 +14,8 @@ echo "== installing packages (runc, conmon, JDK 17, Maven, test tools)"
 export DEBIAN_FRONTEND=noninteractive
 # runc and conmon run pods; the rest are what `mvn -B verify` needs (a registry, busybox, htpasswd,
 # setfattr, skopeo, containerd's containerd-shim-runc-v2 for the kata plugin's tests) and the CRI
-# validation suite needs (golang-go, umoci, catatonit, curl, jq: packaging/conformance/critest.sh),
+# validation suite needs (golang-go, umoci, catatonit, curl, jq: packaging/conformance/critest.sh;
+# golang-go also builds the plugin kit's seccomp loader during the Maven build),
 # so the README's test commands work on this machine too.
 need=""
 for pkg in runc conmon util-linux procps findutils docker-registry busybox-static apache2-utils attr skopeo \

@@ -1,6 +1,7 @@
 package io.crisp.plugin.nspawn;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.crisp.plugin.kit.seccomp.SeccompCompiler;
 import io.crisp.spi.BackendException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +21,19 @@ import java.util.function.UnaryOperator;
  * by path are joined; pid without path is a new pid namespace; mount is always new; cgroup is
  * ignored), linux.devices, maskedPaths and readonlyPaths. Resources go to the cgroup (see
  * {@link CgroupLimits}). Refused with INVALID_ARGUMENT or UNIMPLEMENTED, naming the field: a user
- * namespace, a network/uts/ipc namespace to create, a terminal, a seccomp filter, an AppArmor or
- * SELinux label.
+ * namespace, a network/uts/ipc namespace to create, a terminal, an AppArmor or SELinux label, and
+ * what {@link SeccompCompiler} cannot compile (a seccomp agent, other architectures than x86_64).
+ *
+ * <p>linux.seccomp is compiled into {@link #SECCOMP_FILE} in the bundle; crisp-seccomp (the kit's
+ * loader, among the helpers mounted in the app) loads it from a descriptor nspawn-oci opens before the
+ * app enters its root, and execs the next step. The order follows the kernel's rule, as runc does:
+ * a process may load a filter only with no_new_privs or with CAP_SYS_ADMIN. With
+ * process.noNewPrivileges the loader runs last, after capsh has set the ids, capabilities and
+ * no_new_privs, so the filter sees the app's syscalls only. Without it the app may lack
+ * CAP_SYS_ADMIN, so the loader runs first, while the launch still holds every capability, and the
+ * filter also covers capsh's own setup calls (setgroups, setresgid, setresuid, capset, prctl,
+ * execve), which runc's filter covers likewise and which the default profiles allow. Exec into the
+ * app goes through the same chain with the same filter.
  */
 final class AppLaunch {
     /** Capability names in kernel order (capability.h), as capsh reads them. */
@@ -32,7 +44,16 @@ final class AppLaunch {
             "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
             "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore");
 
+    /** The compiled seccomp filter, in the bundle beside the launch file. */
+    static final String SECCOMP_FILE = "nspawn-seccomp.bpf";
+
     private AppLaunch() {}
+
+    /** The app's seccomp filter compiled from linux.seccomp, or null when the spec has none. */
+    static SeccompCompiler.Filter seccomp(JsonNode config) {
+        JsonNode seccomp = config.path("linux").path("seccomp");
+        return seccomp.isMissingNode() || seccomp.isNull() ? null : SeccompCompiler.compile(seccomp);
+    }
 
     /**
      * @param config the container's config.json
@@ -89,10 +110,9 @@ final class AppLaunch {
 
         JsonNode linux = config.path("linux");
         namespaces(sh, linux.path("namespaces"), nsPath);
-        if (linux.hasNonNull("seccomp")) {
-            throw BackendException.unimplemented("nspawn", "linux.seccomp (a seccomp filter for the app: capsh and"
-                    + " util-linux cannot load one; run the pod with seccomp Unconfined)");
-        }
+        SeccompCompiler.Filter filter = seccomp(config);
+        sh.scalar("SECCOMP_FILTER", filter == null ? "" : bundle.resolve(SECCOMP_FILE).toString());
+        sh.scalar("SECCOMP_FLAGS", filter == null ? 0 : filter.flags());
         sh.scalar("ROOT_PROPAGATION", linux.path("rootfsPropagation").asText(""));
         mounts(sh, config.path("mounts"));
         sh.array("MASKED", strings(linux.path("maskedPaths"), "linux.maskedPaths"));

@@ -1,5 +1,6 @@
 package io.crisp.plugin.nspawn;
 
+import io.crisp.plugin.kit.seccomp.SeccompLoader;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.regex.Pattern;
  *   <li>{@code stage1/}: the pod machine's directory, read-only to nspawn: the mount points nspawn
  *       needs, an empty {@code /usr} and {@code /init}, a copy of the static init (catatonit);</li>
  *   <li>{@code helpers/}: what an app's launch runs after it entered its own root, where the host's
- *       binaries are gone: capsh with its libraries and dynamic loader, and static busybox. It is
+ *       binaries are gone: capsh with its libraries and dynamic loader, static busybox, and the
+ *       kit's static seccomp loader crisp-seccomp. It is
  *       mounted read-only at {@code /dev/.crisp-nspawn} in every app.</li>
  * </ul>
  * Each file is replaced by rename, so that running apps keep the inode they use.
@@ -67,6 +69,7 @@ final class Installation {
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 replace(helpers.resolve(f.getKey()), Files.readAllBytes(f.getValue()), true);
             }
+            replace(helpers.resolve(SeccompLoader.FILE_NAME), SeccompLoader.binary(), true);
         } catch (IOException e) {
             throw new BackendException(Kind.UNAVAILABLE, "nspawn handler: cannot install its files under "
                     + adapter.getParent() + ": " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.plugin.kit.AtomicFiles;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
+import io.crisp.plugin.kit.seccomp.SeccompCompiler;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
@@ -83,6 +84,15 @@ final class NspawnHooks implements ConmonHooks {
             dirs = cgroups.create(cgroupsPath);
             limits.apply(cgroupsPath, spec0.path("linux").path("resources"));
         }
+        SeccompCompiler.Filter filter = AppLaunch.seccomp(spec0);
+        if (filter != null) {
+            try {
+                AtomicFiles.writeAtomically(bundle.resolve(AppLaunch.SECCOMP_FILE), filter.program());
+            } catch (IOException e) {
+                throw new BackendException(Kind.INTERNAL, "cannot write " + bundle.resolve(AppLaunch.SECCOMP_FILE) + ": "
+                        + e.getMessage(), e);
+            }
+        }
         write(bundle, dirs.isEmpty() ? probe
                 : AppLaunch.translate(spec0, bundle, pod::rewrite, dirs, installation.helpers, health.lastCap()));
     }
@@ -103,6 +113,7 @@ final class NspawnHooks implements ConmonHooks {
         }
         try {
             Files.deleteIfExists(bundle.resolve(LAUNCH_FILE));
+            Files.deleteIfExists(bundle.resolve(AppLaunch.SECCOMP_FILE));
         } catch (IOException e) {
             throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot delete its launch file: " + e.getMessage(), e);
         }

@@ -110,12 +110,25 @@ final class AppLaunchTest {
     }
 
     @Test
+    void aSeccompProfileNamesItsCompiledFilterAndFlags() throws Exception {
+        assertEquals(Map.of("SECCOMP_FILTER", "", "SECCOMP_FLAGS", "0"),
+                Sourced.vars(translate(config()), "SECCOMP_FILTER", "SECCOMP_FLAGS"));
+        ObjectNode c = config();
+        ((ObjectNode) c.get("linux")).putObject("seccomp").put("defaultAction", "SCMP_ACT_ALLOW")
+                .putArray("flags").add("SECCOMP_FILTER_FLAG_LOG");
+        Map<String, String> v = Sourced.vars(translate(c), "SECCOMP_FILTER", "SECCOMP_FLAGS");
+        assertTrue(v.get("SECCOMP_FILTER").endsWith("/" + AppLaunch.SECCOMP_FILE), v.toString());
+        assertEquals("2", v.get("SECCOMP_FLAGS"));
+    }
+
+    @Test
     void whatAnAppCannotHaveIsRefusedNamingTheField() throws Exception {
         ObjectNode seccomp = config();
-        ((ObjectNode) seccomp.get("linux")).putObject("seccomp").put("defaultAction", "SCMP_ACT_ERRNO");
+        ((ObjectNode) seccomp.get("linux")).putObject("seccomp").put("defaultAction", "SCMP_ACT_ERRNO")
+                .put("listenerPath", "/run/agent.sock");
         BackendException e = assertThrows(BackendException.class, () -> translate(seccomp));
         assertEquals(BackendException.Kind.UNIMPLEMENTED, e.kind());
-        assertTrue(e.getMessage().contains("linux.seccomp"), e.getMessage());
+        assertTrue(e.getMessage().contains("linux.seccomp.listenerPath"), e.getMessage());
 
         ObjectNode tty = config();
         ((ObjectNode) tty.get("process")).put("terminal", true);

@@ -156,11 +156,56 @@ final class NspawnPodModelTest {
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", BusyboxBundles.CGROUP_PARENT, id)));
     }
 
+    /**
+     * Seccomp in both launch orders: a (root, new privileges allowed) loads the filter before capsh,
+     * b (uid 1000, only CAP_KILL, no_new_privs) after it. The app's own process and processes exec'd
+     * into it get the profile's errnos; what the profile does not name works.
+     */
+    @Test
+    void appsAndTheirExecsRunUnderTheSeccompProfile() throws Exception {
+        Path sandboxBundle = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/" + id)), id);
+        SandboxState pod = backend.runSandbox(new SandboxSpec(id, new PodIdentity("model", "default", "uid", 0),
+                sandboxBundle, Optional.empty(), Optional.empty(), Map.of(), Map.of(), cgroupsPath(sandboxBundle)));
+        ObjectNode profile = (ObjectNode) JSON.readTree("""
+                {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [
+                  {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 95},
+                  {"names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}""");
+        String script = "mkdir /tmp/by-app 2> /tmp/app-err; sleep 1000";
+        start(id + "a", pod, false, profile, script);
+        start(id + "b", pod, true, profile, script);
+        for (String c : List.of(id + "a", id + "b")) {
+            long appPid = Long.parseLong(Files.readString(dir.resolve("state/apps/" + c + "/app")).trim());
+            assertTrue(Files.readString(Path.of("/proc/" + appPid + "/status")).contains("Seccomp:\t2"), c);
+            // The app's script writes its error before it sleeps.
+            String appErr = "";
+            for (long end = System.nanoTime() + 5_000_000_000L; appErr.isEmpty() && System.nanoTime() < end; ) {
+                appErr = exec(c, "sh", "-c", "cat /tmp/app-err 2>/dev/null; true");
+            }
+            assertEquals("mkdir: can't create directory '/tmp/by-app': Operation not supported\n", appErr,
+                    c + "'s own process");
+            assertEquals("Operation not supported\n", exec(c, "sh", "-c", "mkdir /tmp/by-exec 2>&1 | sed 's/.*: //'"), c);
+            assertEquals("Function not implemented\n", exec(c, "sh", "-c", "hostname other 2>&1 | sed 's/.*: //'"), c);
+            assertEquals("contract\n", exec(c, "hostname"));
+            assertEquals("written\n", exec(c, "sh", "-c", "echo written > /tmp/f && cat /tmp/f"));
+        }
+        assertTrue(exec(id + "b", "cat", "/proc/self/status").contains("NoNewPrivs:\t1"));
+        assertTrue(exec(id + "a", "cat", "/proc/self/status").contains("NoNewPrivs:\t0"));
+    }
+
     private void start(String c, SandboxState pod, boolean restricted) throws Exception {
+        start(c, pod, restricted, null, "sleep 1000");
+    }
+
+    private void start(String c, SandboxState pod, boolean restricted, ObjectNode seccomp, String script) throws Exception {
         Path bundle = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/" + c)), c, id, pod.pid(),
-                "sleep 1000", false);
-        for (String applet : List.of("readlink", "hostname", "id")) {
-            Files.createSymbolicLink(bundle.resolve("rootfs/bin/" + applet), Path.of("busybox"));
+                script, false);
+        // A /tmp the unprivileged app can write to, as images have.
+        Files.createDirectories(bundle.resolve("rootfs/tmp"));
+        new ProcessBuilder("chmod", "1777", bundle.resolve("rootfs/tmp").toString()).start().waitFor();
+        for (String applet : List.of("readlink", "hostname", "id", "mkdir", "sed")) {
+            if (!Files.exists(bundle.resolve("rootfs/bin/" + applet), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(bundle.resolve("rootfs/bin/" + applet), Path.of("busybox"));
+            }
         }
         ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
         // The pod's pid namespace rather than a new one.
@@ -174,6 +219,9 @@ final class NspawnPodModelTest {
                 caps.putArray(set).add("CAP_KILL");
             }
             process.put("noNewPrivileges", true);
+        }
+        if (seccomp != null) {
+            ((ObjectNode) spec.get("linux")).set("seccomp", seccomp);
         }
         JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
         backend.createContainer(new ContainerSpec(c, id, c, bundle, Optional.of(dir.resolve(c + ".log")), false, false,

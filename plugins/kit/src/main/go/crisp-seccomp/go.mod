@@ -1,0 +1,3 @@
+module crisp.io/seccomp
+
+go 1.19
