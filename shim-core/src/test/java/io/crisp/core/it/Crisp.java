@@ -21,6 +21,7 @@ final class Crisp {
     static final Path RUNC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-runc-");
     static final Path KATA_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-kata-");
     static final Path LXC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-lxc-");
+    static final Path NSPAWN_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-nspawn-");
     static final Path EXAMPLE_PLUGIN = Path.of(required("crisp.example.plugin"));
     static final String VERSION = required("crisp.version");
     static final boolean CI = "true".equals(System.getenv("CI"));

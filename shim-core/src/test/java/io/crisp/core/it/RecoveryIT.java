@@ -22,12 +22,18 @@ final class RecoveryIT {
     @TempDir
     Path dir;
 
-    /** On the default handler (runc) and on the lxc plugin's (LXC containers under conmon, through its adapter). */
+    /**
+     * On the default handler (runc), on the lxc plugin's (LXC containers under conmon, through its
+     * adapter) and on the nspawn plugin's (apps inside one systemd-nspawn machine per pod).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"", "lxc"})
+    @ValueSource(strings = {"", "lxc", "nspawn"})
     void killedDaemonRestartsWithEveryPodAndContainerIntact(String handler) throws Exception {
         if (handler.equals("lxc")) {
             Crisp.requireExecutable(Path.of("/usr/bin/lxc-execute"), "for the lxc handler (package lxc)");
+        }
+        if (handler.equals("nspawn")) {
+            Crisp.requireExecutable(Path.of("/usr/bin/systemd-nspawn"), "for the nspawn handler (package systemd-container)");
         }
         Path daemonDir = dir.resolve("daemon");
         try (TestNetwork network = TestNetwork.create(dir)) {
@@ -40,9 +46,13 @@ final class RecoveryIT {
         String podId;
         String ticker;
         String shortLived;
-        // The lxc handler is a drop-in, which the second daemon reads again from the same directory.
+        // A plugin handler is a drop-in, which the second daemon reads again from the same directory.
         String dropIn = handler.isEmpty() ? "" : "[runtimes." + handler + "]\nplugin = \"" + handler + "\"\n";
-        Path[] plugins = handler.isEmpty() ? new Path[0] : new Path[] {Crisp.LXC_PLUGIN};
+        Path[] plugins = switch (handler) {
+            case "lxc" -> new Path[] {Crisp.LXC_PLUGIN};
+            case "nspawn" -> new Path[] {Crisp.NSPAWN_PLUGIN};
+            default -> new Path[0];
+        };
         try (DaemonProcess first = Pods.daemon(daemonDir, network, dropIn, plugins)) {
             podId = Pods.run(first.client(), pod, handler);
             ticker = Pods.createAndStart(first.client(), podId, pod, Pods.container("ticker", "sh", "-c",
