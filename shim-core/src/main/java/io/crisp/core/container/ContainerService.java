@@ -15,6 +15,7 @@ import io.crisp.core.plugin.Handler;
 import io.crisp.core.sandbox.PodContainers;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxStore;
+import io.crisp.core.state.CallsInFlight;
 import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
 import io.crisp.core.state.KeyedLocks;
@@ -61,6 +62,8 @@ public final class ContainerService implements PodContainers {
     private final Map<String, Integer> creating = new ConcurrentHashMap<>();
     /** Each container's own OCI process, read from its config.json on its first exec (probes exec every few seconds). */
     private final Map<String, com.fasterxml.jackson.databind.JsonNode> execBases = new ConcurrentHashMap<>();
+    /** Containers whose createContainer is in flight, with the exit a backend reported meanwhile. */
+    private final CallsInFlight<ExitStatus> inCreate = new CallsInFlight<>();
 
     public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
             KeyedLocks locks, ContainerEventListener events) {
@@ -105,6 +108,12 @@ public final class ContainerService implements PodContainers {
         ImageRecord image = images.status(settings.image()).orElseThrow(() -> BackendException.notFound(
                 "config.image.image: image %s is not present; pull it first", settings.image()));
         String id = Ids.random();
+        // The whole create holds the container's lock: a Remove (or Start) of the listed, CREATED
+        // container waits until the backend has created it.
+        return locks.with(id, () -> createLocked(id, sandbox, handler, image, settings));
+    }
+
+    private String createLocked(String id, Sandbox sandbox, Handler handler, ImageRecord image, ContainerSettings settings) {
         String name = Container.reservedName(sandbox.id(), settings.name(), settings.attempt());
         containers.reserve(name, id);
         creating.merge(image.id(), 1, Integer::sum);
@@ -133,13 +142,24 @@ public final class ContainerService implements PodContainers {
                     settings.resources(), ProcessUser.of(spec));
             containers.put(container);
             recorded = true;
-            ContainerState state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
-                    logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations(),
-                    spec.path("linux").path("cgroupsPath").asText("")));
-            locks.run(id, () -> containers.find(id).ifPresent(c -> {
-                containers.put(c.withPid(state.pid().orElse(0)));
-                events.changed(ContainerEventType.CREATED, id, c.sandboxId());
-            }));
+            ContainerState state;
+            Optional<ExitStatus> exitedMeanwhile;
+            inCreate.begin(id);
+            try {
+                state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
+                        logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations(),
+                        spec.path("linux").path("cgroupsPath").asText("")));
+            } finally {
+                exitedMeanwhile = inCreate.finish(id);
+            }
+            Container created = container.withPid(state.pid().orElse(0));
+            containers.put(created);
+            events.changed(ContainerEventType.CREATED, id, sandbox.id());
+            if (exitedMeanwhile.isPresent()) {
+                containers.put(applyExit(created, exitedMeanwhile.get()));
+                events.changed(ContainerEventType.STOPPED, id, sandbox.id());
+                log.info("Container {} ({}) exited while it was created, with {}", id, settings.name(), exitedMeanwhile.get().code());
+            }
             log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
             return id;
         } catch (IOException e) {
@@ -343,6 +363,9 @@ public final class ContainerService implements PodContainers {
     public boolean exited(String id, ExitStatus status) {
         if (containers.find(id).isEmpty()) {
             return false;
+        }
+        if (inCreate.noteExit(id, status)) {
+            return true; // its CreateContainer holds the lock and applies the exit when the backend returns
         }
         locks.run(id, () -> containers.find(id).ifPresent(c -> {
             if (c.state() != Container.State.EXITED) {

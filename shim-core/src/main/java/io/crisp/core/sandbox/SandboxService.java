@@ -13,6 +13,7 @@ import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.plugin.Handler;
+import io.crisp.core.state.CallsInFlight;
 import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
 import io.crisp.core.state.KeyedLocks;
@@ -47,6 +48,8 @@ public final class SandboxService {
     private final OciSpecs specs;
     private final KeyedLocks locks;
     private final PodNetworking networking;
+    /** Pods whose runSandbox is in flight, and whether their infra process exited meanwhile. */
+    private final CallsInFlight<Boolean> running = new CallsInFlight<>();
     /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
     private final ContainerEventListener events;
 
@@ -93,6 +96,12 @@ public final class SandboxService {
             throw BackendException.unavailable("runtime_handler: handler '%s' was just replaced by a reload; retry", handler.name());
         }
         String id = Ids.random();
+        // The whole run holds the pod's lock: a Stop or Remove of the pod (it is listed as NOT_READY
+        // meanwhile) waits until the backend has started it, as containerd and CRI-O serialise per pod.
+        return locks.with(id, () -> runLocked(id, handler, request));
+    }
+
+    private String runLocked(String id, Handler handler, PodSandboxRequest request) {
         String pauseImage = state.pauseImage();
         Sandbox sandbox = null;
         boolean reserved = false;
@@ -124,15 +133,25 @@ public final class SandboxService {
                     network == null ? Sandbox.NO_NETWORK : network.status());
             store.put(sandbox);
             store.bind(id, handler);
-            SandboxState started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
-                    request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
-                    request.labels(), request.annotations(), spec.path("linux").path("cgroupsPath").asText("")));
+            SandboxState started;
+            boolean exitedMeanwhile;
+            running.begin(id);
+            try {
+                started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
+                        request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
+                        request.labels(), request.annotations(), spec.path("linux").path("cgroupsPath").asText("")));
+            } finally {
+                exitedMeanwhile = running.finish(id).isPresent();
+            }
             Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0));
-            locks.run(id, () -> {
-                store.put(ready);
-                events.changed(ContainerEventType.CREATED, id, id);
-                events.changed(ContainerEventType.STARTED, id, id);
-            });
+            store.put(ready);
+            events.changed(ContainerEventType.CREATED, id, id);
+            events.changed(ContainerEventType.STARTED, id, id);
+            if (exitedMeanwhile) {
+                store.put(ready.withState(Sandbox.State.NOT_READY, ready.pid()));
+                events.changed(ContainerEventType.STOPPED, id, id);
+                log.info("Infra process of pod sandbox {} exited while it started; the pod is not ready", id);
+            }
             log.info("Pod sandbox {} ({}/{}) ready on handler '{}', infra pid {}", id, request.pod().namespace(), request.pod().name(),
                     handler.name(), ready.pid());
             return id;
@@ -266,8 +285,8 @@ public final class SandboxService {
 
     /** A backend saw a pod's infra process exit: the pod is no longer ready. */
     public void infraExited(String id) {
-        if (store.find(id).isEmpty()) {
-            return;
+        if (store.find(id).isEmpty() || running.noteExit(id, Boolean.TRUE)) {
+            return; // unknown, or its RunPodSandbox holds the lock and applies the exit when the backend returns
         }
         locks.run(id, () -> store.find(id).ifPresent(s -> {
             if (s.state() == Sandbox.State.READY) {

@@ -28,6 +28,39 @@ public final class InMemoryBackend implements RuntimeBackend {
     private final Map<String, SandboxState> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, ContainerState> containers = new ConcurrentHashMap<>();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Map<String, java.util.concurrent.CountDownLatch[]> holds = new ConcurrentHashMap<>();
+    private final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    /**
+     * The next call of {@code operation} ("runSandbox", "createContainer") counts {@code reached} down
+     * once it is in the backend, then waits for {@code release} before it does its work.
+     */
+    public void holdNext(String operation, java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
+        holds.put(operation, new java.util.concurrent.CountDownLatch[] {reached, release});
+    }
+
+    /** Every call so far, in order, as "operation id" (a held call also as "operation id returns" when it does). */
+    public java.util.List<String> calls() {
+        synchronized (calls) {
+            return java.util.List.copyOf(calls);
+        }
+    }
+
+    private void maybeHold(String operation, String id) {
+        java.util.concurrent.CountDownLatch[] hold = holds.remove(operation);
+        if (hold == null) {
+            return;
+        }
+        hold[0].countDown();
+        try {
+            if (!hold[1].await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new BackendException(BackendException.Kind.INTERNAL, operation + " of " + id + " was held for 30s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(BackendException.Kind.INTERNAL, operation + " of " + id + " was interrupted");
+        }
+    }
 
     /** The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL. */
     public void failNext(String operation) {
@@ -49,11 +82,14 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public SandboxState runSandbox(SandboxSpec spec) {
+        calls.add("runSandbox " + spec.id());
+        maybeHold("runSandbox", spec.id());
         maybeFail("runSandbox", spec.id());
         SandboxState ready = new SandboxState(spec.id(), true, OptionalLong.of(4242));
         if (sandboxes.putIfAbsent(spec.id(), ready) != null) {
             throw new BackendException(BackendException.Kind.ALREADY_EXISTS, "sandbox " + spec.id() + " exists");
         }
+        calls.add("runSandbox " + spec.id() + " returns");
         return ready;
     }
 
@@ -65,21 +101,26 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public void stopSandbox(String sandboxId, Duration timeout) {
+        calls.add("stopSandbox " + sandboxId);
         sandboxes.computeIfPresent(sandboxId, (id, s) -> new SandboxState(id, false, OptionalLong.empty()));
     }
 
     @Override
     public void removeSandbox(String sandboxId) {
+        calls.add("removeSandbox " + sandboxId);
         sandboxes.remove(sandboxId);
     }
 
     @Override
     public ContainerState createContainer(ContainerSpec spec) {
+        calls.add("createContainer " + spec.id());
+        maybeHold("createContainer", spec.id());
         maybeFail("createContainer", spec.id());
         ContainerState created = new ContainerState(spec.id(), Phase.CREATED, OptionalLong.empty(), Optional.empty(), Optional.empty());
         if (containers.putIfAbsent(spec.id(), created) != null) {
             throw new BackendException(BackendException.Kind.ALREADY_EXISTS, "container " + spec.id() + " exists");
         }
+        calls.add("createContainer " + spec.id() + " returns");
         return created;
     }
 
@@ -102,6 +143,7 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public void removeContainer(String containerId) {
+        calls.add("removeContainer " + containerId);
         containers.remove(containerId);
     }
 
