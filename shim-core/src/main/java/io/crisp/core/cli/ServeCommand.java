@@ -30,7 +30,8 @@ final class ServeCommand implements Callable<Integer> {
         // returns, and the JVM's default for SIGHUP would be to shut down.
         AtomicReference<Daemon> running = new AtomicReference<>();
         // Under systemd (Type=notify): READY once the socket answers, RELOADING, STOPPING, watchdog.
-        SystemdService service = SystemdService.fromEnvironment(System.getenv());
+        SystemdService service = SystemdService.fromEnvironment(System.getenv(),
+                socket -> new VersionProbe(socket, SystemdService.PROBE_DEADLINE));
         CountDownLatch stopped = new CountDownLatch(1);
         ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "crisp-reload");

@@ -3,8 +3,6 @@ package io.crisp.core.daemon;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.plugin.HandlerTable;
 import io.crisp.core.runtime.ReloadOutcome;
-import io.crisp.cri.client.CriClient;
-import io.crisp.cri.v1.VersionRequest;
 import io.crisp.spi.BackendHealth;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.StringJoiner;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,24 +22,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class SystemdService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SystemdService.class);
-    private static final Duration PROBE_DEADLINE = Duration.ofSeconds(2);
+    /** How long a probe may take: the daemon counts as not serving past it. */
+    public static final Duration PROBE_DEADLINE = Duration.ofSeconds(2);
 
     private final ServiceNotifier notifier;
     private final OptionalLong watchdogMicros;
-    private CriClient probe;
-    private Path socket;
+    private final Function<Path, SocketProbe> probes;
+    private SocketProbe probe;
     private String socketUrl;
     private Thread watchdog;
     private volatile boolean closed;
 
-    private SystemdService(ServiceNotifier notifier, OptionalLong watchdogMicros) {
+    private SystemdService(ServiceNotifier notifier, OptionalLong watchdogMicros, Function<Path, SocketProbe> probes) {
         this.notifier = notifier;
         this.watchdogMicros = watchdogMicros;
+        this.probes = probes;
     }
 
-    public static SystemdService fromEnvironment(Map<String, String> env) {
+    /** {@code probes} makes the check that the socket at a path answers (used only under systemd). */
+    public static SystemdService fromEnvironment(Map<String, String> env, Function<Path, SocketProbe> probes) {
         Optional<ServiceNotifier> notifier = ServiceNotifier.fromEnvironment(env);
-        return new SystemdService(notifier.orElse(null), notifier.isPresent() ? watchdogMicros(env, ProcessHandle.current().pid()) : OptionalLong.empty());
+        return new SystemdService(notifier.orElse(null),
+                notifier.isPresent() ? watchdogMicros(env, ProcessHandle.current().pid()) : OptionalLong.empty(), probes);
     }
 
     /**
@@ -82,8 +84,9 @@ public final class SystemdService implements AutoCloseable {
             return true;
         }
         CrispConfig config = daemon.state().config();
-        socket = config.socketPath();
+        Path socket = config.socketPath();
         socketUrl = "unix://" + socket;
+        probe = probes.apply(socket);
         while (!closed) {
             Optional<String> problem = probe();
             if (problem.isEmpty()) {
@@ -128,20 +131,12 @@ public final class SystemdService implements AutoCloseable {
         return "serving on " + socketUrl + "; handlers: " + handlers;
     }
 
-    /** Empty when a Version call through the real socket answered within the deadline. */
-    private synchronized Optional<String> probe() {
-        if (probe == null) {
-            probe = CriClient.connect(socket, PROBE_DEADLINE);
-        }
+    /** Empty when a call through the real socket answered within the probe's deadline. */
+    private Optional<String> probe() {
         try {
-            probe.runtime().withDeadlineAfter(PROBE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).version(VersionRequest.getDefaultInstance());
-            return Optional.empty();
+            return probe.problem();
         } catch (RuntimeException e) {
-            // A channel that failed waits out a growing reconnect backoff (up to minutes) and fails
-            // every call meanwhile: the next probe gets a fresh one, so it sees the socket as it is.
-            probe.close();
-            probe = null;
-            return Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
+            return Optional.of(e.toString());
         }
     }
 
