@@ -32,6 +32,8 @@ public final class SystemdService implements AutoCloseable {
     private String socketUrl;
     private Thread watchdog;
     private volatile boolean closed;
+    /** READY=1 was sent: a reload before that (SIGHUP while starting) must not announce readiness. */
+    private volatile boolean ready;
 
     private SystemdService(ServiceNotifier notifier, OptionalLong watchdogMicros, Function<Path, SocketProbe> probes) {
         this.notifier = notifier;
@@ -92,6 +94,7 @@ public final class SystemdService implements AutoCloseable {
             if (problem.isEmpty()) {
                 notifier.send(ServiceNotifier.fields("READY", "1", "MAINPID", Long.toString(ProcessHandle.current().pid()),
                         "STATUS", servingStatus(daemon.state().handlerTable())));
+                ready = true;
                 startWatchdog();
                 return true;
             }
@@ -102,14 +105,14 @@ public final class SystemdService implements AutoCloseable {
     }
 
     public void reloading() {
-        if (active()) {
+        if (active() && ready) {
             notifier.send(ServiceNotifier.fields("RELOADING", "1", "MONOTONIC_USEC", Long.toString(System.nanoTime() / 1000),
                     "STATUS", "reloading configuration and plugins"));
         }
     }
 
     public void reloaded(Daemon daemon, ReloadOutcome outcome) {
-        if (active()) {
+        if (active() && ready) { // before READY, the start's own STATUS lines keep going
             String status = servingStatus(daemon.state().handlerTable());
             notifier.send(ServiceNotifier.fields("READY", "1", "STATUS",
                     outcome.error().map(e -> "reload refused, previous configuration stays: " + e + "; " + status).orElse(status)));

@@ -151,10 +151,19 @@ final class SystemdNotifyIT {
             assertTrue(listener.messages().indexOf(reloading) >= seen);
             assertTrue(readyAgain.value("STATUS").orElse("").startsWith("serving on"), readyAgain.text());
 
+            // A refused reload (SIGHUP, as systemctl reload sends) still ends with READY=1, and STATUS says so.
+            daemon.writeDropIn("70-bad.toml", "[runtimes.runc]\nplugin = \"runc\"\n[runtimes.vm]\nplugin = \"kata\"\n");
+            daemon.signal("HUP");
+            Message refused = listener.await(m -> m.has("READY=1") && m.atNanos() > readyAgain.atNanos(), Duration.ofSeconds(10),
+                    "READY=1 after a refused reload", daemon);
+            assertTrue(refused.value("STATUS").orElse("").startsWith("reload refused, previous configuration stays: "), refused.text());
+            assertTrue(refused.value("STATUS").orElse("").contains("handlers: runc ready"), refused.text());
+            assertEquals(2, listener.messages().stream().filter(m -> m.has("RELOADING=1")).count(), listener.messages().toString());
+
             daemon.signal("TERM");
             assertEquals(0, daemon.waitForExit(Duration.ofSeconds(20)), daemon.logs());
             Message stopping = listener.await(m -> m.has("STOPPING=1"), Duration.ofSeconds(5), "STOPPING=1", daemon);
-            assertTrue(stopping.atNanos() > readyAgain.atNanos());
+            assertTrue(stopping.atNanos() > refused.atNanos());
             // No watchdog was asked for: no pings over the whole run.
             assertTrue(listener.messages().stream().noneMatch(m -> m.has("WATCHDOG=1")), listener.messages().toString());
         }
