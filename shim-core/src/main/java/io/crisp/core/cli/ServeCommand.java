@@ -2,6 +2,7 @@ package io.crisp.core.cli;
 
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.daemon.Daemon;
+import io.crisp.core.daemon.SystemdService;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +29,9 @@ final class ServeCommand implements Callable<Integer> {
         // Signals are handled from the first moment: the socket answers before Daemon.start
         // returns, and the JVM's default for SIGHUP would be to shut down.
         AtomicReference<Daemon> running = new AtomicReference<>();
+        // Under systemd (Type=notify): READY once the socket answers, RELOADING, STOPPING, watchdog.
+        SystemdService service = SystemdService.fromEnvironment(System.getenv(),
+                socket -> new VersionProbe(socket, SystemdService.PROBE_DEADLINE));
         CountDownLatch stopped = new CountDownLatch(1);
         ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "crisp-reload");
@@ -37,7 +41,8 @@ final class ServeCommand implements Callable<Integer> {
         if (Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> {
             Daemon d = running.get();
             if (d != null) {
-                d.reload();
+                service.reloading();
+                service.reloaded(d, d.reload());
             }
         })) == SignalHandler.SIG_IGN) {
             // The JVM leaves a signal alone that the parent ignored (nohup does that to SIGHUP).
@@ -49,25 +54,48 @@ final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), signal -> stopped.countDown());
         Signal.handle(new Signal("INT"), signal -> stopped.countDown());
         Daemon daemon;
+        service.status("starting: loading configuration, plugins and state");
         try {
             daemon = Daemon.start(() -> ConfigFlags.load(spec));
         } catch (ConfigException e) {
             System.err.println("crisp: configuration refused: " + e.getMessage());
+            service.status("configuration refused: " + e.getMessage());
+            service.close();
             return Main.EXIT_CONFIG;
         } catch (IllegalStateException | UncheckedIOException e) {
             System.err.println("crisp: cannot start: " + e.getMessage());
+            service.status("cannot start: " + e.getMessage());
+            service.close();
             return Main.EXIT_FAILURE;
         }
         running.set(daemon);
         // Any other exit (System.exit elsewhere, a fatal error) still removes the socket.
-        Thread hook = new Thread(daemon::close, "crisp-shutdown");
+        Thread hook = new Thread(() -> {
+            service.stopping();
+            daemon.close();
+            service.close();
+        }, "crisp-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // A stop requested while the socket does not answer yet ends the wait for it.
+        Thread stopWatch = new Thread(() -> {
+            try {
+                stopped.await();
+                service.close();
+            } catch (InterruptedException e) {
+                // serving: the main thread handles the stop
+            }
+        }, "crisp-stop-watch");
+        stopWatch.setDaemon(true);
+        stopWatch.start();
+        service.serving(daemon);
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        service.stopping();
         daemon.close();
+        service.close();
         Runtime.getRuntime().removeShutdownHook(hook);
         return 0;
     }

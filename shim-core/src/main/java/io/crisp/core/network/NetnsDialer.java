@@ -1,8 +1,7 @@
 package io.crisp.core.network;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import io.crisp.core.os.LibC;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -33,17 +32,6 @@ public final class NetnsDialer implements AutoCloseable {
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
-
-    /** The few libc calls the JDK lacks. */
-    interface LibC extends Library {
-        LibC INSTANCE = Native.load("c", LibC.class);
-
-        int open(String path, int flags) throws LastErrorException;
-
-        int setns(int fd, int nstype) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-    }
 
     private final int hostNamespace;
     private ExecutorService thread = newThread();

@@ -32,6 +32,7 @@ final class DaemonProcess implements AutoCloseable {
     final Path log;
     private Process process;
     private CriClient client;
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
 
     DaemonProcess(Path dir) {
         this.dir = dir;
@@ -102,6 +103,12 @@ final class DaemonProcess implements AutoCloseable {
         return this;
     }
 
+    /** Sets a variable in the daemon's environment (before it starts). */
+    DaemonProcess withEnv(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     /** Starts the process without waiting. */
     DaemonProcess spawn(String... extraArgs) {
         List<String> command = new ArrayList<>();
@@ -117,7 +124,9 @@ final class DaemonProcess implements AutoCloseable {
         }
         command.addAll(extra);
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
