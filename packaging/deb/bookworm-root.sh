@@ -12,8 +12,9 @@ base="$cache/bookworm-minbase"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
+stamp="$cache/bookworm-minbase.made"
 fresh() {
-    [ -f "$base/.crisp-root-ready" ] && [ -z "$(find "$base/.crisp-root-ready" -mtime +14)" ]
+    [ -d "$base" ] && [ -f "$stamp" ] && [ -z "$(find "$stamp" -mtime +14)" ]
 }
 if fresh; then echo "$base"; exit 0; fi
 if ! command -v debootstrap >/dev/null 2>&1; then
@@ -35,7 +36,8 @@ deb $security bookworm-security main
 SOURCES
 # apt's lists, fetched in the root's own mount namespace so that no mount outlives the command.
 unshare -m --propagation private sh -c 'mount -t proc proc "$1/proc" && chroot "$1" apt-get update -q' sh "$new" >&2
-date -u > "$new/.crisp-root-ready"
+rm -f "$stamp"
 rm -rf --one-file-system "$base"
 mv "$new" "$base"
+date -u > "$stamp"
 echo "$base"
