@@ -1,6 +1,8 @@
 #!/bin/sh
 # crisp quick start for a fresh Debian or Ubuntu machine, run as root:
-# installs what crisp needs with apt, builds it, installs it, starts the daemon with the default
+# installs what the build needs with apt, builds crisp and its package (packaging/target/crisp_*.deb),
+# installs the package with apt (which pulls in runc, conmon, a Java runtime, the CNI plugins and
+# iptables), starts the daemon with the default
 # runc handler and shows it answering on unix:///run/crisp/crisp.sock, then runs a pod of two
 # containers from a busybox image built from the host's busybox-static (no network needed) and
 # leaves it running. Re-running it replaces that pod.
@@ -32,15 +34,24 @@ else
     echo "all installed already (no apt, so no network needed)"
 fi
 
-echo "== building"
+echo "== building (the last module packs packaging/target/crisp_*.deb)"
 (cd "$src" && mvn -B -q -DskipTests package)
+deb=$(ls -t "$src"/packaging/target/crisp_*_all.deb | head -n 1)
 
-echo "== installing to /usr/lib/crisp"
-"$src/packaging/install.sh"
+# An installation by the former packaging/install.sh (no package owns it): its JARs would stay on
+# the class path beside the package's, and its unit in /etc/systemd/system would shadow the
+# package's. The configuration in /etc/crisp stays (apt keeps it: --force-confold below).
+if [ -d /usr/lib/crisp/lib ] && ! dpkg-query -W -f='${Status}' crisp 2>/dev/null | grep -q "ok installed"; then
+    echo "== removing the files of an earlier install.sh installation (configuration kept)"
+    if [ -d /run/systemd/system ]; then systemctl stop crisp 2>/dev/null || true; fi
+    rm -rf /usr/lib/crisp/bin /usr/lib/crisp/lib /usr/lib/crisp/plugins
+    rm -f /usr/bin/crisp /etc/systemd/system/crisp.service
+fi
 
 dropin=/etc/crisp/crisp.toml.d/10-quickstart.toml
 if [ ! -f "$dropin" ]; then
     echo "== configuring a local pause image ($dropin)"
+    mkdir -p /etc/crisp/crisp.toml.d
     cat > "$dropin" <<'EOF'
 # Written by packaging/quickstart.sh. The quick start assumes the node has no network, so the pause
 # image (every pod's infra process) is one it builds from the host's busybox-static and imports,
@@ -50,6 +61,11 @@ if [ ! -f "$dropin" ]; then
 pause_image = "localhost/crisp/pause:latest"
 EOF
 fi
+
+echo "== installing $(basename "$deb") with apt"
+# --reinstall: a rebuild of the same version replaces the installed files too. Where systemd runs,
+# the package's postinst enables and starts crisp.service; elsewhere it only says how to start it.
+apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
 
 echo "== starting crisp"
 if [ -d /run/systemd/system ]; then

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The crisp.toml that install.sh puts in /etc/crisp is valid and says exactly the defaults. */
+/** The crisp.toml the package installs in /etc/crisp (a conffile) is valid and says exactly the defaults. */
 final class PackagedConfigTest {
     @Test
     void installedConfigurationEqualsTheDefaults() {
