@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,7 +33,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 final class DebPackageIT {
     private static final String VERSION = System.getProperty("crisp.version");
-    private static final Path DEB = Path.of(System.getProperty("crisp.deb"));
+    private static final Path TARGET = Path.of(System.getProperty("crisp.target"));
+    private static Path deb;
+    /** The package's Version: the project version (jdeb turns a -SNAPSHOT suffix into ~..., which sorts before the release). */
+    private static String debVersion;
     private static final Path PACKAGING = Path.of(System.getProperty("crisp.packaging"));
     private static final Path DIST = PACKAGING.resolve("../shim-core/target/crisp").normalize();
     private static final Path CACHE = Path.of(System.getenv().getOrDefault("CRISP_CI_CACHE", "/var/cache/crisp-ci/deb"));
@@ -43,7 +47,7 @@ final class DebPackageIT {
     private static DebRoot root;
 
     @BeforeAll
-    static void prerequisites() {
+    static void prerequisites() throws Exception {
         String missing = "";
         if (!"root".equals(System.getProperty("user.name"))) {
             missing += " root";
@@ -59,7 +63,15 @@ final class DebPackageIT {
             }
             assumeTrue(false, "package tests skipped, missing:" + missing);
         }
-        assertTrue(Files.isRegularFile(DEB), "the build made no " + DEB);
+        try (Stream<Path> built = Files.list(TARGET)) {
+            // The newest, should an earlier version's package still lie there.
+            deb = built.filter(p -> p.getFileName().toString().matches("crisp_.+_all\\.deb"))
+                    .max(Comparator.comparing(p -> p.toFile().lastModified())).orElse(null);
+        } catch (IOException e) {
+            deb = null;
+        }
+        assertTrue(deb != null, "the build made no crisp_*_all.deb in " + TARGET);
+        debVersion = field("Version");
     }
 
     @AfterAll
@@ -74,14 +86,16 @@ final class DebPackageIT {
     @Order(1)
     void controlFieldsAndConffiles() throws Exception {
         assertEquals("crisp", field("Package"));
-        assertEquals(VERSION, field("Version"));
+        String release = VERSION.replace("-SNAPSHOT", "");
+        assertTrue(debVersion.equals(VERSION) || VERSION.endsWith("-SNAPSHOT") && debVersion.startsWith(release + "~"), debVersion);
+        assertEquals("crisp_" + debVersion + "_all.deb", deb.getFileName().toString());
         assertEquals("all", field("Architecture"));
         assertEquals("runc, conmon, default-jre-headless (>= 2:1.17) | java17-runtime-headless, containernetworking-plugins, iptables",
                 field("Depends"));
         assertEquals("containerd", field("Recommends"));
-        assertEquals("/etc/crisp/crisp.toml", dpkgDeb("--info", DEB.toString(), "conffiles").strip());
+        assertEquals("/etc/crisp/crisp.toml", dpkgDeb("--info", deb.toString(), "conffiles").strip());
         for (String script : List.of("postinst", "prerm", "postrm")) {
-            assertTrue(dpkgDeb("--info", DEB.toString()).contains(script), "no " + script);
+            assertTrue(dpkgDeb("--info", deb.toString()).contains(script), "no " + script);
         }
     }
 
@@ -89,7 +103,7 @@ final class DebPackageIT {
     @Order(2)
     void fileListIsTheInstallLayout() throws Exception {
         Set<String> files = new TreeSet<>();
-        String listing = dpkgDeb("--contents", DEB.toString());
+        String listing = dpkgDeb("--contents", deb.toString());
         for (String line : listing.split("\n")) {
             String name = line.substring(line.indexOf("./") + 1);
             files.add(name.contains(" -> ") ? name : name.replaceAll("/$", ""));
@@ -125,8 +139,8 @@ final class DebPackageIT {
         for (String pkg : PULLED_IN) {
             assertFalse(installed(pkg), pkg + " is in the base root already: the test would prove nothing");
         }
-        Files.copy(DEB, root.path("/tmp/" + DEB.getFileName()));
-        DebRoot.Result apt = aptInstall("/tmp/" + DEB.getFileName());
+        Files.copy(deb, root.path("/tmp/" + deb.getFileName()));
+        DebRoot.Result apt = aptInstall("/tmp/" + deb.getFileName());
         assertTrue(apt.ok(), apt.output());
         assertTrue(apt.output().contains("crisp: installed the default pod network"), apt.output());
         for (String pkg : PULLED_IN) {
@@ -134,7 +148,7 @@ final class DebPackageIT {
         }
         assertTrue(root.run(30, "apt-mark", "showauto").output().lines().toList().containsAll(PULLED_IN),
                 "apt did not install the dependencies as such");
-        assertEquals("install ok installed " + VERSION, query("${Status} ${Version}", "crisp"));
+        assertEquals("install ok installed " + debVersion, query("${Status} ${Version}", "crisp"));
         assertTrue(query("${Conffiles}", "crisp").strip().startsWith("/etc/crisp/crisp.toml "), query("${Conffiles}", "crisp"));
         for (String f : root.run(30, "dpkg", "-L", "crisp").output().split("\n")) {
             assertTrue(Files.exists(root.path(f), java.nio.file.LinkOption.NOFOLLOW_LINKS), "dpkg lists " + f + " but it is missing");
@@ -177,12 +191,12 @@ final class DebPackageIT {
         assertTrue(edited.contains("log_level = \"debug\""));
 
         // The same package as a newer version: what an upgrade from the archive looks like to dpkg.
-        String newer = VERSION + "+ci1";
+        String newer = debVersion + "+ci1";
         Path unpacked = Files.createTempDirectory("crisp-deb-upgrade-");
         try {
-            dpkgDeb("--raw-extract", DEB.toString(), unpacked.toString());
+            dpkgDeb("--raw-extract", deb.toString(), unpacked.toString());
             Path control = unpacked.resolve("DEBIAN/control");
-            Files.writeString(control, Files.readString(control).replace("Version: " + VERSION + "\n", "Version: " + newer + "\n"));
+            Files.writeString(control, Files.readString(control).replace("Version: " + debVersion + "\n", "Version: " + newer + "\n"));
             dpkgDeb("--build", "-Zgzip", unpacked.toString(), root.path("/tmp/crisp_" + newer + "_all.deb").toString());
         } finally {
             DebRoot.host(List.of("rm", "-rf", unpacked.toString()), 60);
@@ -269,7 +283,7 @@ final class DebPackageIT {
     }
 
     private static String field(String name) throws Exception {
-        return dpkgDeb("--field", DEB.toString(), name).strip();
+        return dpkgDeb("--field", deb.toString(), name).strip();
     }
 
     private static String dpkgDeb(String... args) throws Exception {
