@@ -69,9 +69,8 @@ apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Op
 
 echo "== starting crisp"
 if [ -d /run/systemd/system ]; then
-    systemctl daemon-reload
-    systemctl enable crisp >/dev/null 2>&1
-    systemctl restart crisp
+    # The package's postinst has (re)started it already; this only makes sure it is enabled and up.
+    systemctl enable --now crisp >/dev/null 2>&1
 else
     # No systemd (a container, a chroot): run it in its own session in the background. It writes
     # /var/log/crisp.log itself and rotates it (log_max_size, log_max_files); stdout and stderr,
