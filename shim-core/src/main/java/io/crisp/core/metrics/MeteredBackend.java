@@ -94,6 +94,11 @@ public final class MeteredBackend implements RuntimeBackend {
     }
 
     @Override
+    public java.util.List<io.crisp.spi.NodeCheck> nodeChecks() {
+        return timed("nodeChecks", delegate::nodeChecks);
+    }
+
+    @Override
     public SandboxState runSandbox(SandboxSpec spec) {
         return timed("runSandbox", () -> delegate.runSandbox(spec));
     }
