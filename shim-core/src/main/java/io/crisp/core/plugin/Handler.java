@@ -77,20 +77,20 @@ public final class Handler {
     }
 
     /**
-     * The handler's readiness: the first failed {@link #checks() node check} (the same ones
-     * {@code crisp doctor} prints), else the backend's health. A backend whose check throws is
+     * The handler's readiness: the backend's health, and when that is ready the first failed
+     * {@link #checks() node check} (the same ones {@code crisp doctor} prints), so a check that
+     * fails always makes the handler not ready. The kit's backends derive their health from the
+     * same checks; an older plugin's health keeps its own words. A backend whose check throws is
      * unhealthy (HealthCheckFailed), never the caller's error.
      */
     public BackendHealth health() {
-        BackendHealth fromChecks = NodeCheck.health(checks());
-        if (!fromChecks.ready()) {
-            return fromChecks;
-        }
+        BackendHealth own;
         try {
-            return backend().health();
+            own = backend().health();
         } catch (RuntimeException e) {
             return BackendHealth.unhealthy("HealthCheckFailed", "plugin '" + plugin().id() + "' failed its health check: " + e);
         }
+        return own.ready() ? NodeCheck.health(checks()) : own;
     }
 
     /** The backend's node checks; one FAIL (HealthCheckFailed) when they throw or the plugin returns none. */

@@ -1,8 +1,8 @@
 package io.crisp.plugin.kit.node;
 
+import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.NodeCheck;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,24 +59,27 @@ public final class BinaryProbe {
         if (!Files.isExecutable(path)) {
             return NodeCheck.fail(name, reason, path + " is missing or not executable", fix);
         }
-        CompletableFuture<String> probe = version;
-        if (probe.getNow("").startsWith(NOT_EXECUTABLE)) {
+        String v = await(version);
+        if (v.startsWith(NOT_EXECUTABLE)) {
             // Installed since the probe ran: probe again.
-            probe = CompletableFuture.supplyAsync(() -> probe(path, versionArgs));
-            version = probe;
-        }
-        String v;
-        try {
-            v = probe.get(VERSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            v = "probing";
-        } catch (ExecutionException e) {
-            v = "unavailable: " + e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            v = "probing";
+            CompletableFuture<String> again = CompletableFuture.supplyAsync(() -> probe(path, versionArgs));
+            version = again;
+            v = await(again);
         }
         return NodeCheck.ok(name, v.isEmpty() ? path.toString() : path + " (" + v + ")");
+    }
+
+    private static String await(CompletableFuture<String> probe) {
+        try {
+            return probe.get(VERSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return "probing";
+        } catch (ExecutionException e) {
+            return "unavailable: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "probing";
+        }
     }
 
     /** {@code binary args...} and the first line of its output; "unavailable: ..." when it cannot tell. */
@@ -90,13 +93,18 @@ public final class BinaryProbe {
             System.arraycopy(args, 0, command, 1, args.length);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
-            }
+            // Drained by another thread: a program that never exits must not hold this one.
+            CompletableFuture<byte[]> drained = CappedDrain.start(process.getInputStream(), 4096, "version-probe");
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 return "unavailable: " + binary + " " + String.join(" ", args) + " did not finish in 5s";
+            }
+            String output;
+            try {
+                output = new String(drained.get(2, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+            } catch (ExecutionException | TimeoutException e) {
+                return "unavailable: cannot read the output of " + binary + " " + String.join(" ", args);
             }
             java.util.List<String> lines = output.lines().map(l -> l.trim().replaceAll("\\s+", " ")).filter(l -> !l.isEmpty()).toList();
             if (lines.isEmpty()) {
