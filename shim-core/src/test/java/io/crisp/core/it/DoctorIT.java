@@ -136,10 +136,11 @@ final class DoctorIT {
     @Test
     void aRefusedConfigurationIsExitCodeTwoNamingTheKey() throws IOException {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
-            daemon.writeConfig("[runtimes.x]\nplugin = \"no-such-plugin\"\n");
+            daemon.writeConfig("[runtime]\ndefault_runtime = \"x\"\n[runtimes.x]\nplugin = \"no-such-plugin\"\n");
             Crisp.Run run = doctor(daemon);
             assertEquals(2, run.exitCode(), run.all());
-            assertTrue(run.stderr().contains("no plugin 'no-such-plugin'"), run.all());
+            assertTrue(run.stderr().startsWith("crisp: handlers refused: ") && run.stderr().contains("no plugin 'no-such-plugin'"), run.all());
+            assertEquals("", run.stdout(), "no checks printed for a configuration the daemon refuses");
         }
     }
 
