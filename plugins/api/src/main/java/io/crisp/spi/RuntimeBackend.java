@@ -10,6 +10,7 @@ import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.StreamExecSpec;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,6 +42,23 @@ public interface RuntimeBackend extends AutoCloseable {
      */
     default BackendHealth health() {
         return BackendHealth.healthy();
+    }
+
+    /**
+     * The node checks of this backend (SPI 1.3), for {@code crisp doctor} and for readiness: the
+     * binaries it runs with their versions, the kernel features and devices it needs (cgroup
+     * controllers, seccomp, namespaces, {@code /dev/kvm}), each OK, WARN or FAIL with a fix. The
+     * core reports the handler not ready with the first FAIL's reason and message, before it asks
+     * {@link #health()}; so list here what health checks too and derive health from the same list
+     * ({@link NodeCheck#health}), so the two never disagree.
+     *
+     * <p>Called on every CRI {@code Status}, like {@link #health()}: answer from memory or cheap
+     * reads (stat a file, read {@code /proc}); probe versions once and report what was found.
+     * The default turns {@link #health()} into one check, which keeps plugins built against
+     * SPI 1.2 or earlier working unchanged.
+     */
+    default List<NodeCheck> nodeChecks() {
+        return List.of(NodeCheck.of(health()));
     }
 
     /**

@@ -20,7 +20,8 @@ public interface RuntimePlugin extends ExtensionPoint {
      * {@link HandlerConfig#reader()}, and throw {@link BackendException.Kind#INVALID_ARGUMENT} naming
      * the table and key on a bad or unknown key: the daemon then refuses to start (or a reload is
      * refused and the old handler table stays). Do not fail because a binary is missing on this
-     * node; report that through {@link RuntimeBackend#health()} instead.
+     * node; report that through {@link RuntimeBackend#nodeChecks()} (SPI 1.3) or
+     * {@link RuntimeBackend#health()} instead.
      *
      * <p>Called from one thread at a time; may be slow (probe binaries), but should finish within
      * seconds.

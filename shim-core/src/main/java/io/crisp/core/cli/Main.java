@@ -13,7 +13,7 @@ import io.crisp.client.cli.ClientUsage;
 
 /**
  * {@code crisp}, the one launcher: the daemon ({@code serve}) and the commands that act on this
- * installation (config, plugins, reload, stop, version, warmup) live here; the CRI client commands
+ * installation (config, doctor, plugins, reload, stop, version, warmup) live here; the CRI client commands
  * (pods, containers, images, status) come from the client module (io.crisp.client.cli), which
  * never sees the daemon. The launcher adds the configuration flags to both kinds and tells the
  * client where the configuration puts the socket ({@link DaemonConfigListen}).
@@ -22,7 +22,7 @@ import io.crisp.client.cli.ClientUsage;
         description = "A Kubernetes CRI runtime that runs each pod on the backend plugin its RuntimeClass names.",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ConfigCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ConfigCommand.class, DoctorCommand.class, VersionCommand.class, PluginsCommand.class, ReloadCommand.class,
             ImagesCommand.class, PodsCommand.class, ContainersCommand.class, StatusCommand.class, StopCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration the daemon refuses. */
@@ -63,7 +63,7 @@ public final class Main implements Runnable {
         return commandLine(); // unknown: let picocli say so, with the full list
     }
 
-    private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "plugins", "reload", "version", "images",
+    private static final java.util.Set<String> FLAGGED = java.util.Set.of("serve", "config", "doctor", "plugins", "reload", "version", "images",
             "pods", "containers", "status", "stop");
 
     static CommandLine commandLine() {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
@@ -19,6 +20,7 @@ import io.crisp.spi.model.StreamExecSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,6 +93,11 @@ public final class MeteredBackend implements RuntimeBackend {
     @Override
     public BackendHealth health() {
         return timed("health", delegate::health);
+    }
+
+    @Override
+    public List<NodeCheck> nodeChecks() {
+        return timed("nodeChecks", delegate::nodeChecks);
     }
 
     @Override

@@ -6,7 +6,9 @@ import io.crisp.core.config.RuntimeTable;
 import io.crisp.core.oci.SpecRules;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,12 +76,35 @@ public final class Handler {
         return capabilities.contains(capability);
     }
 
-    /** The backend's health; a backend whose check throws is unhealthy (HealthCheckFailed), never the caller's error. */
+    /**
+     * The handler's readiness: the backend's health, and when that is ready the first failed
+     * {@link #checks() node check} (the same ones {@code crisp doctor} prints), so a check that
+     * fails always makes the handler not ready. The kit's backends derive their health from the
+     * same checks; an older plugin's health keeps its own words. A backend whose check throws is
+     * unhealthy (HealthCheckFailed), never the caller's error.
+     */
     public BackendHealth health() {
+        BackendHealth own;
         try {
-            return backend().health();
+            own = backend().health();
         } catch (RuntimeException e) {
             return BackendHealth.unhealthy("HealthCheckFailed", "plugin '" + plugin().id() + "' failed its health check: " + e);
+        }
+        return own.ready() ? NodeCheck.health(checks()) : own;
+    }
+
+    /** The backend's node checks; one FAIL (HealthCheckFailed) when they throw or the plugin returns none. */
+    public List<NodeCheck> checks() {
+        try {
+            List<NodeCheck> checks = backend().nodeChecks();
+            if (checks == null) {
+                return List.of(NodeCheck.fail("node checks", "HealthCheckFailed", "plugin '" + plugin().id() + "' returned no node checks",
+                        "report it to the plugin's authors"));
+            }
+            return List.copyOf(checks);
+        } catch (RuntimeException | LinkageError e) {
+            return List.of(NodeCheck.fail("node checks", "HealthCheckFailed", "plugin '" + plugin().id() + "' failed its node checks: " + e,
+                    "see the daemon log; report it to the plugin's authors"));
         }
     }
 

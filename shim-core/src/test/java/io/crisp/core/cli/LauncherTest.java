@@ -43,7 +43,7 @@ final class LauncherTest {
     @Test
     void theFullCommandLineListsDaemonAndClientCommands() {
         CommandLine cli = Main.commandLine();
-        for (String name : List.of("serve", "config", "plugins", "reload", "stop", "version", "cds-warmup", "pods", "containers", "images",
+        for (String name : List.of("serve", "config", "doctor", "plugins", "reload", "stop", "version", "cds-warmup", "pods", "containers", "images",
                 "status")) {
             assertTrue(cli.getSubcommands().containsKey(name), name);
         }

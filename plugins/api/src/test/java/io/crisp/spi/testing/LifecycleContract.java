@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.Capability;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerState.Phase;
@@ -32,6 +33,15 @@ public abstract class LifecycleContract extends BackendContractFixture {
     void declaresItsCapabilitiesAndIsHealthy() {
         assertEquals(supportedCapabilities(), backend.capabilities());
         assertTrue(backend.health().ready(), () -> "health: " + backend.health());
+    }
+
+    /** The suite runs pods on this node: none of the backend's node checks may fail, and they agree with health(). */
+    @Test
+    void nodeChecksPassWhereItRunsPodsAndAgreeWithHealth() {
+        List<NodeCheck> checks = backend.nodeChecks();
+        assertFalse(checks.isEmpty(), "the default nodeChecks() derives one from health()");
+        assertEquals(List.of(), checks.stream().filter(NodeCheck::failed).toList(), "failed node checks");
+        assertEquals(backend.health().ready(), NodeCheck.health(checks).ready(), () -> "health " + backend.health() + ", checks " + checks);
     }
 
     // ---- sandboxes ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import io.crisp.plugin.kit.FileTrees;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
+import io.crisp.spi.NodeCheck;
+import io.crisp.plugin.kit.node.KernelProbes;
 import io.crisp.spi.Capability;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.RuntimeBackend;
@@ -79,6 +81,7 @@ final class KataBackend implements RuntimeBackend {
 
     private final KataConfig config;
     private final Optional<Path> shim;
+    private final KataChecks checks;
     private final Path stateDir;
     private final String handler;
     private final ContainerEventSink sink;
@@ -92,6 +95,7 @@ final class KataBackend implements RuntimeBackend {
     KataBackend(KataConfig config, Path stateDir, RuntimeContext context) {
         this.config = config;
         this.shim = config.resolveShim();
+        this.checks = new KataChecks(config, shim, KernelProbes.system());
         this.stateDir = stateDir;
         this.handler = context.handlerName();
         this.sink = context.events();
@@ -137,12 +141,14 @@ final class KataBackend implements RuntimeBackend {
     }
 
     @Override
+    public List<NodeCheck> nodeChecks() {
+        return checks.all();
+    }
+
+    /** The first failure of {@link #nodeChecks()}: the same checks as {@code crisp doctor}'s. */
+    @Override
     public BackendHealth health() {
-        if (shim.isEmpty()) {
-            return BackendHealth.unhealthy("ShimBinaryMissing", "shim " + config.shimPath()
-                    + " is missing or not executable (set shim_path; for Kata install kata-containers)");
-        }
-        return BackendHealth.healthy();
+        return NodeCheck.health(checks.all());
     }
 
     @Override

@@ -3,20 +3,19 @@ package io.crisp.plugin.lxc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
+import io.crisp.plugin.kit.node.BinaryProbe;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import io.crisp.spi.BackendHealth;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.SandboxSpec;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the lxc plugin adds to the kit's conmon backend: before conmon runs the adapter's
@@ -31,14 +30,15 @@ final class LxcHooks implements ConmonHooks {
     private final Path stateDir;
     private final Path adapter;
     private final LxcHost host;
-    private final CompletableFuture<String> lxcVersion;
+    private final BinaryProbe lxc;
 
     LxcHooks(LxcConfig config, Path stateDir, Path adapter, LxcHost host) {
         this.config = config;
         this.stateDir = stateDir;
         this.adapter = adapter;
         this.host = host;
-        this.lxcVersion = CompletableFuture.supplyAsync(() -> version(config.lxcBinDir().resolve("lxc-execute")));
+        this.lxc = new BinaryProbe("LXC", config.lxcBinDir().resolve("lxc-execute"), "AdapterBinaryMissing",
+                "install lxc (apt-get install lxc) or set lxc_bin_dir", "--version");
     }
 
     @Override
@@ -89,38 +89,31 @@ final class LxcHooks implements ConmonHooks {
         return binaries;
     }
 
+    /** The program conmon runs is the plugin's adapter, installed into the state directory at start. */
     @Override
-    public BackendHealth health() {
-        return LxcHealth.check(host);
+    public BinaryProbe runtimeProbe(Path runtimePath) {
+        return new BinaryProbe("lxc adapter", runtimePath, "RuntimeBinaryMissing",
+                "restart crisp: the lxc plugin installs crisp-lxc-oci there when the handler is created", "--version");
+    }
+
+    /** The LXC version, once lxc-execute is there (its absence is a required binary's failure). */
+    @Override
+    public List<NodeCheck> nodeChecks() {
+        return Files.isExecutable(lxc.path()) ? List.of(lxc.check()) : List.of();
+    }
+
+    /** LXC limits and accounts memory, cpu and pids; the base checks namespaces and seccomp. */
+    @Override
+    public List<String> cgroupControllers() {
+        return List.of("memory", "cpu", "pids");
     }
 
     @Override
     public Map<String, String> describe() {
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("lxc_version", lxcVersion.getNow("probing"));
+        facts.put("lxc_version", lxc.version());
         facts.put("lxc_path", config.lxcPath().toString());
         facts.put("lxc_bin_dir", config.lxcBinDir().toString());
         return facts;
-    }
-
-    private static String version(Path binary) {
-        try {
-            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).trim();
-            }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "unavailable: " + binary + " --version did not finish in 5s";
-            }
-            return out.lines().findFirst().orElse("unknown");
-        } catch (IOException e) {
-            return "unavailable: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unavailable: interrupted";
-        }
     }
 }

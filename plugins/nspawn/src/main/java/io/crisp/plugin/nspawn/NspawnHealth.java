@@ -1,24 +1,26 @@
 package io.crisp.plugin.nspawn;
 
-import io.crisp.spi.BackendHealth;
+import io.crisp.plugin.kit.node.BinaryProbe;
+import io.crisp.spi.NodeCheck;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Readiness of the nspawn handler from facts read once: the systemd-nspawn binary and its version
- * (joining a network namespace by path needs systemd 240 or later), the kernel's namespaces, the
- * cgroup hierarchies, and whether the plugin's files were installed. Each failure has a reason and
+ * Readiness of the nspawn handler from facts read once: the systemd-nspawn binary's version
+ * (joining a network namespace by path needs systemd 240 or later), the cgroup hierarchies, and
+ * whether the plugin's files were installed (the kit checks the binaries, namespaces and seccomp). Each failure has a reason and
  * a message saying what to do. Called on every CRI Status: no process runs here.
  */
 final class NspawnHealth {
@@ -29,16 +31,13 @@ final class NspawnHealth {
     private final CgroupTree cgroups;
     private final CompletableFuture<String> version;
     private final int lastCap;
-    private final List<String> missingNamespaces;
     private volatile Optional<String> installFailure = Optional.empty();
 
     NspawnHealth(NspawnConfig config, CgroupTree cgroups) {
         this.config = config;
         this.cgroups = cgroups;
-        this.version = CompletableFuture.supplyAsync(() -> probeVersion(config.nspawnPath()));
+        this.version = CompletableFuture.supplyAsync(() -> BinaryProbe.probe(config.nspawnPath(), "--version"));
         this.lastCap = readLastCap();
-        this.missingNamespaces = List.of("mnt", "net", "ipc", "uts", "pid").stream()
-                .filter(ns -> !Files.exists(Path.of("/proc/self/ns", ns))).toList();
     }
 
     void installFailed(String why) {
@@ -49,29 +48,51 @@ final class NspawnHealth {
         return lastCap;
     }
 
-    BackendHealth check() {
+    /**
+     * The nspawn handler's own node checks, after the kit's (binaries, namespaces, cgroups,
+     * seccomp): the plugin's files installed, then systemd-nspawn's version.
+     */
+    List<NodeCheck> checks() {
+        List<NodeCheck> checks = new ArrayList<>();
         if (installFailure.isPresent()) {
-            return BackendHealth.unhealthy("NspawnFilesNotInstalled", installFailure.get());
-        }
-        if (!missingNamespaces.isEmpty()) {
-            return BackendHealth.unhealthy("KernelNamespacesMissing", "the kernel lacks namespaces " + missingNamespaces
-                    + " (/proc/self/ns); a pod machine needs mnt, net, ipc, uts and pid");
+            checks.add(NodeCheck.fail("nspawn files", "NspawnFilesNotInstalled", installFailure.get(),
+                    "make the handler's state directory writable and restart crisp"));
+        } else {
+            checks.add(NodeCheck.ok("nspawn files", "installed"));
         }
         if (cgroups.isEmpty()) {
-            return BackendHealth.unhealthy("CgroupsNotMounted", "no cgroup hierarchy is mounted (/proc/self/mountinfo)");
+            checks.add(NodeCheck.fail("cgroup hierarchies", "CgroupsNotMounted", "no cgroup hierarchy is mounted (/proc/self/mountinfo)",
+                    "mount the cgroup hierarchies (cgroup2 at /sys/fs/cgroup, or the v1 controllers)"));
         }
-        String v = version.getNow(null);
-        if (v != null) {
-            Matcher m = VERSION.matcher(v);
-            if (!m.find()) {
-                return BackendHealth.unhealthy("NspawnVersionUnknown", config.nspawnPath() + " --version said: " + v);
-            }
-            if (Integer.parseInt(m.group(1)) < MIN_SYSTEMD) {
-                return BackendHealth.unhealthy("NspawnTooOld", config.nspawnPath() + " is systemd " + m.group(1)
-                        + "; the nspawn handler needs " + MIN_SYSTEMD + " or later (--network-namespace-path)");
-            }
+        String v = awaitVersion();
+        if (v == null) {
+            checks.add(NodeCheck.ok("systemd-nspawn version", "probing"));
+            return checks;
         }
-        return BackendHealth.healthy();
+        Matcher m = VERSION.matcher(v);
+        if (!m.find()) {
+            checks.add(NodeCheck.fail("systemd-nspawn version", "NspawnVersionUnknown", config.nspawnPath() + " --version said: " + v,
+                    "install systemd-container " + MIN_SYSTEMD + " or later, or set nspawn_path"));
+        } else if (Integer.parseInt(m.group(1)) < MIN_SYSTEMD) {
+            checks.add(NodeCheck.fail("systemd-nspawn version", "NspawnTooOld", config.nspawnPath() + " is systemd " + m.group(1)
+                    + "; the nspawn handler needs " + MIN_SYSTEMD + " or later (--network-namespace-path)",
+                    "install systemd-container " + MIN_SYSTEMD + " or later (Debian 11 or later has it)"));
+        } else {
+            checks.add(NodeCheck.ok("systemd-nspawn version", v));
+        }
+        return checks;
+    }
+
+    /** The version, waiting a little for the probe started with the handler; null while it runs. */
+    private String awaitVersion() {
+        try {
+            return version.get(3, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return version.getNow(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     Map<String, String> describe() {
@@ -81,29 +102,6 @@ final class NspawnHealth {
         facts.put("pod_model", "one systemd-nspawn machine per pod; containers are apps inside it");
         facts.put("cgroup_hierarchies", Integer.toString(cgroups.hierarchies().size()));
         return facts;
-    }
-
-    private static String probeVersion(Path nspawn) {
-        if (!Files.isExecutable(nspawn)) {
-            return "unavailable: " + nspawn + " is not executable";
-        }
-        try {
-            Process p = new ProcessBuilder(nspawn.toString(), "--version").redirectErrorStream(true).start();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
-            }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "unavailable: --version did not finish in 5s";
-            }
-            return out.lines().findFirst().orElse("unknown").trim();
-        } catch (IOException e) {
-            return "unavailable: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unavailable: interrupted";
-        }
     }
 
     private static int readLastCap() {

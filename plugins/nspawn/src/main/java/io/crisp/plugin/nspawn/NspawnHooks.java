@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.plugin.kit.AtomicFiles;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
+import io.crisp.plugin.kit.node.BinaryProbe;
 import io.crisp.plugin.kit.seccomp.SeccompCompiler;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
-import io.crisp.spi.BackendHealth;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.Capability;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.SandboxSpec;
@@ -152,9 +153,22 @@ final class NspawnHooks implements ConmonHooks {
         return b;
     }
 
+    /** The program conmon runs is the plugin's adapter nspawn-oci, installed at start; it has no version flag. */
     @Override
-    public BackendHealth health() {
-        return health.check();
+    public BinaryProbe runtimeProbe(Path runtimePath) {
+        return new BinaryProbe("nspawn adapter", runtimePath, "RuntimeBinaryMissing",
+                "restart crisp: the nspawn plugin installs nspawn-oci there when the handler is created");
+    }
+
+    @Override
+    public List<NodeCheck> nodeChecks() {
+        return health.checks();
+    }
+
+    /** The pod machine's cgroup is limited through memory, cpu and pids (devices: nspawn's own rules). */
+    @Override
+    public List<String> cgroupControllers() {
+        return List.of("memory", "cpu", "pids");
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,19 @@ public final class CniNetwork implements AutoCloseable {
         List<String> types = new ArrayList<>(current.pluginTypes());
         types.add(LOOPBACK);
         return plugins.missing(types);
+    }
+
+    /** The network config in force, empty when the conf dir has no valid one. */
+    public Optional<CniConfig> config() {
+        return Optional.ofNullable(config);
+    }
+
+    /** The plugin types the config in force names, then loopback, which the core always runs. */
+    public List<String> pluginTypes() {
+        CniConfig current = config;
+        List<String> types = new ArrayList<>(current == null ? List.of() : current.pluginTypes());
+        types.add(LOOPBACK);
+        return types;
     }
 
     /** The loaded network's name, "" when not ready. */

@@ -3,6 +3,8 @@ package io.crisp.plugin.kit.conmon;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
+import io.crisp.spi.NodeCheck;
+import io.crisp.plugin.kit.node.KernelProbes;
 import io.crisp.spi.Capability;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
@@ -26,11 +28,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,7 @@ public final class ConmonBackend implements RuntimeBackend {
 
     private final OciCliConfig config;
     private final ConmonHooks hooks;
-    private final CompletableFuture<String> runtimeVersion;
+    private final ConmonChecks checks;
     private final ContainerFiles files;
     private final RuntimeCli cli;
     private final ConmonLauncher conmon;
@@ -76,9 +78,7 @@ public final class ConmonBackend implements RuntimeBackend {
         this.config = config;
         this.hooks = hooks;
         this.statsSource = hooks.stats();
-        // Probed once, off the start path: Status is polled every few seconds and must not fork,
-        // and the daemon should not wait for the runtime binary to start serving.
-        this.runtimeVersion = CompletableFuture.supplyAsync(() -> RuntimeCli.probeVersion(config.runtimePath()));
+        this.checks = new ConmonChecks(config, hooks, KernelProbes.system());
         this.files = new ContainerFiles(stateDir);
         this.cli = new RuntimeCli(config);
         this.conmon = new ConmonLauncher(config, files);
@@ -103,18 +103,26 @@ public final class ConmonBackend implements RuntimeBackend {
         Set<Capability> caps = hooks.capabilities();
         return caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
     }
+
+    @Override
+    public List<NodeCheck> nodeChecks() {
+        return checks.all();
+    }
+
+    /** The first failure of {@link #nodeChecks()}: the same checks as {@code crisp doctor}'s. */
     @Override
     public BackendHealth health() {
-        return config.check(hooks);
+        return NodeCheck.health(checks.all());
     }
 
     @Override
     public Map<String, String> describe() {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("runtime_path", config.runtimePath().toString());
-        facts.put("runtime_version", runtimeVersion.getNow("probing"));
+        facts.put("runtime_version", checks.runtimeVersion());
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
+        facts.put("monitor_version", checks.monitorVersion());
         facts.put("state_dir", files.exitDir().getParent().toString());
         hooks.describe().forEach(facts::putIfAbsent);
         return facts;

@@ -1,13 +1,16 @@
 package io.crisp.plugin.kit.conmon;
 
+import io.crisp.plugin.kit.node.BinaryProbe;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.SandboxSpec;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -73,9 +76,47 @@ public interface ConmonHooks {
         return Map.of();
     }
 
-    /** A further check, run after the binaries were found; {@link BackendHealth#healthy()} by default. */
+    /**
+     * A further check, run after the binaries were found; {@link BackendHealth#healthy()} by default.
+     * Superseded by {@link #nodeChecks()}, whose default reports it: override one of the two.
+     */
     default BackendHealth health() {
         return BackendHealth.healthy();
+    }
+
+    /**
+     * The plugin's own node checks, after the base's (the program and conmon with their versions,
+     * {@link #requiredBinaries()}, {@link #namespaces()}, {@link #cgroupControllers()}, seccomp): for
+     * example a version the plugin needs, or files it installs. Cheap, like
+     * {@link io.crisp.spi.RuntimeBackend#nodeChecks()}. The default reports {@link #health()} when
+     * it is not ready.
+     */
+    default List<NodeCheck> nodeChecks() {
+        BackendHealth health = health();
+        return health.ready() ? List.of() : List.of(NodeCheck.of(health));
+    }
+
+    /**
+     * How the node check finds the OCI-CLI program and its version: by default an OCI runtime such
+     * as runc ({@code --version}, reason {@code RuntimeBinaryMissing}, fix: install runc or set
+     * runtime_path). A plugin whose program is its own adapter names it and its fix here.
+     */
+    default BinaryProbe runtimeProbe(Path runtimePath) {
+        return new BinaryProbe("OCI runtime", runtimePath, "RuntimeBinaryMissing",
+                "install it (apt-get install runc) or set runtime_path to an OCI runtime", "--version");
+    }
+
+    /** The namespaces the runtime creates (/proc/self/ns names); a missing one fails the handler. */
+    default List<String> namespaces() {
+        return List.of("mnt", "pid", "net", "ipc", "uts");
+    }
+
+    /**
+     * The cgroup controllers the runtime needs (v1 names; on cgroup v2 devices, freezer and cpuacct
+     * are built in); a missing one fails the handler, reason {@code CgroupControllerMissing}.
+     */
+    default List<String> cgroupControllers() {
+        return List.of("cpu", "cpuacct", "memory", "pids", "devices", "freezer");
     }
 
     /** Entries added to the backend's {@code describe()} after its own (runtime_path, runtime_version, ...). */

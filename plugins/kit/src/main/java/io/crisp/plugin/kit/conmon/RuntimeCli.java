@@ -4,10 +4,8 @@ import io.crisp.plugin.kit.CappedDrain;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,32 +112,6 @@ final class RuntimeCli {
         if (!result.ok()) {
             throw new BackendException(Kind.INTERNAL,
                     "container " + id + ": runtime " + operation + " failed (exit " + result.exitCode() + "): " + result.output());
-        }
-    }
-
-    /** First line of {@code <runtime> --version}, or a note saying why there is none. */
-    static String probeVersion(Path binary) {
-        if (!Files.isExecutable(binary)) {
-            return "unavailable: " + binary + " is not executable";
-        }
-        try {
-            Process process = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
-            }
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return "unavailable: " + binary + " --version did not finish in 5s";
-            }
-            String first = output.lines().findFirst().orElse("").trim();
-            return first.isEmpty() ? "unknown" : first;
-        } catch (IOException e) {
-            return "unavailable: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unavailable: interrupted";
         }
     }
 }

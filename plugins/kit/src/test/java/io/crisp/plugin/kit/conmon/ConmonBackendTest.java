@@ -37,7 +37,7 @@ final class ConmonBackendTest {
         assertFalse(health.ready());
         assertEquals("RuntimeBinaryMissing", health.reason());
         assertTrue(health.message().contains("/nonexistent/runc"), health.message());
-        assertTrue(RuntimeCli.probeVersion(Path.of("/nonexistent/runc")).startsWith("unavailable"));
+        assertTrue(io.crisp.plugin.kit.node.BinaryProbe.probe(Path.of("/nonexistent/runc"), "--version").startsWith("unavailable"));
     }
 
     @Test
@@ -45,7 +45,7 @@ final class ConmonBackendTest {
         // /bin/sh stands in for both binaries: the check is "present and executable".
         ConmonBackend backend = backend(new OciCliConfig(Path.of("/bin/sh"), Path.of("/run/x"), Path.of("/bin/sh")));
         assertTrue(backend.health().ready());
-        assertFalse(RuntimeCli.probeVersion(Path.of("/bin/sh")).isEmpty());
+        assertFalse(io.crisp.plugin.kit.node.BinaryProbe.probe(Path.of("/bin/sh"), "--version").isEmpty());
         assertTrue(backend.describe().containsKey("runtime_version"));
     }
 
