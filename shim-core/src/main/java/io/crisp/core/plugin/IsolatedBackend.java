@@ -53,6 +53,7 @@ public final class IsolatedBackend implements RuntimeBackend {
     private static final Logger log = LoggerFactory.getLogger(IsolatedBackend.class);
     /** Status waits this long at most for a fresh health answer before using the last one. */
     static final Duration HEALTH_WAIT = Duration.ofSeconds(1);
+    private static final String STATS = "containerStats";
 
     private final String plugin;
     private final String handler;
@@ -62,6 +63,7 @@ public final class IsolatedBackend implements RuntimeBackend {
     private final CallBreaker breaker;
     private final Map<String, BackendCall<?>> late = new ConcurrentHashMap<>();
     private final AtomicInteger lateCalls = new AtomicInteger();
+    private final AtomicInteger lateStats = new AtomicInteger();
     private final PluginStart start;
     private final HealthProbe probe;
 
@@ -190,6 +192,9 @@ public final class IsolatedBackend implements RuntimeBackend {
         BackendCall<T> call = new BackendCall<>(method, objectId, body, done -> {
             if (done.wasAbandoned()) {
                 lateCalls.decrementAndGet();
+                if (done.method.equals(STATS)) {
+                    lateStats.decrementAndGet();
+                }
             }
             if (done.objectId != null) {
                 late.remove(done.objectId, done);
@@ -212,6 +217,9 @@ public final class IsolatedBackend implements RuntimeBackend {
         } catch (TimeoutException e) {
             if (call.abandon()) {
                 lateCalls.incrementAndGet();
+                if (call.method.equals(STATS)) {
+                    lateStats.incrementAndGet();
+                }
                 if (call.objectId != null) {
                     late.put(call.objectId, call);
                 }
@@ -352,9 +360,18 @@ public final class IsolatedBackend implements RuntimeBackend {
         return call("attach", null, timeout(Kind.EXEC), false, false, () -> delegate().attach(containerId, stdio));
     }
 
+    /**
+     * Fails fast while the handler is not ready or a stats call is still running past its deadline:
+     * the core's collector samples every container in turn, and must not wait a deadline per
+     * container of a hung handler (it keeps the previous sample).
+     */
     @Override
     public ContainerStatsSample containerStats(String id) {
-        return call("containerStats", null, timeout(Kind.QUERY), false, false, () -> delegate().containerStats(id));
+        if (lateStats.get() > 0 || breaker.problem().isPresent()) {
+            throw BackendException.unavailable("handler '%s' (plugin '%s') is not answering stats calls now; %s not sampled", handler,
+                    plugin, id);
+        }
+        return call(STATS, null, timeout(Kind.QUERY), false, false, () -> delegate().containerStats(id));
     }
 
     @Override

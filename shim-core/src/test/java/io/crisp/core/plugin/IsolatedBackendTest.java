@@ -278,4 +278,18 @@ class IsolatedBackendTest {
         isolated.stopContainer("c", 15, Duration.ofSeconds(1)); // 500 ms: inside 300 ms + its 1 s grace period
         assertNull(isolated.breaker().problem().orElse(null));
     }
+
+    @Test
+    void statsOfAHandlerWithAHungStatsCallFailFastSoTheCollectorMovesOn() throws Exception {
+        wrap(4, 3);
+        when(plugin.containerStats(any())).thenAnswer(i -> {
+            release.await();
+            return null;
+        });
+        assertEquals(BackendException.Kind.DEADLINE_EXCEEDED, assertThrows(BackendException.class, () -> isolated.containerStats("c1")).kind());
+        long t0 = System.nanoTime();
+        BackendException fast = assertThrows(BackendException.class, () -> isolated.containerStats("c2"));
+        assertEquals(BackendException.Kind.UNAVAILABLE, fast.kind());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 100, "no second deadline for the next container");
+    }
 }
