@@ -125,9 +125,10 @@ public final class HandlerRegistry implements AutoCloseable {
                 config.root().resolve("runtimes").resolve(table.name()), config.state().resolve("runtimes").resolve(table.name()));
         CallLimits limits = CallLimits.read(table.origin(), table.options());
         MeterRegistry measured = meters;
+        ContainerEventSink sink = events == null ? null : new OrderedEventSink(events, table.name());
         try {
             return IsolatedBackend.start(plugin.id(), table.name(), limits, () -> {
-                RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), events));
+                RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), sink));
                 return backend == null || measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
             });
         } catch (BackendException e) {

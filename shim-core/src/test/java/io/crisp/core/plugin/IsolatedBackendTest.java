@@ -292,4 +292,42 @@ class IsolatedBackendTest {
         assertEquals(BackendException.Kind.UNAVAILABLE, fast.kind());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 100, "no second deadline for the next container");
     }
+
+    @Test
+    void anExitReportedFromInsideACallDoesNotWaitForTheLockItsCallerHolds() throws Exception {
+        wrap(4, 3);
+        java.util.concurrent.locks.ReentrantLock containerLock = new java.util.concurrent.locks.ReentrantLock();
+        CountDownLatch applied = new CountDownLatch(1);
+        io.crisp.spi.ContainerEventSink core = new io.crisp.spi.ContainerEventSink() {
+            @Override
+            public void exited(String containerId, io.crisp.spi.model.ExitStatus status) {
+                containerLock.lock(); // as ContainerService.exited takes the container's lock
+                try {
+                    applied.countDown();
+                } finally {
+                    containerLock.unlock();
+                }
+            }
+
+            @Override
+            public void oomKilled(String containerId) {}
+        };
+        OrderedEventSink sink = new OrderedEventSink(core, "bad");
+        ContainerState exited = new ContainerState("c", ContainerState.Phase.EXITED, java.util.OptionalLong.empty(), Optional.empty(),
+                Optional.of(new io.crisp.spi.model.ExitStatus(137, java.time.Instant.now(), Optional.empty())));
+        when(plugin.containerState("c")).thenAnswer(i -> {
+            sink.exited("c", exited.exit().orElseThrow()); // the conmon backend reports the exit it just found
+            return exited;
+        });
+        containerLock.lock(); // as ContainerService.stop holds it around stopContainer + containerState
+        try {
+            long t0 = System.nanoTime();
+            assertEquals(ContainerState.Phase.EXITED, isolated.containerState("c").phase());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < SHORT.toMillis(), "the call waited for the caller's lock");
+            assertEquals(1, applied.getCount(), "applied only once the caller lets go of the lock");
+        } finally {
+            containerLock.unlock();
+        }
+        assertTrue(applied.await(2, TimeUnit.SECONDS));
+    }
 }
