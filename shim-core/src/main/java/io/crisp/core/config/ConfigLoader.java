@@ -178,6 +178,7 @@ public final class ConfigLoader {
                 throw new ConfigException(file + ": table [runtimes." + name + "] " + e.getMessage());
             }
             SpecRuleKeys.read(file + ": table [runtimes." + name + "]", values, Map.of());
+            CallLimits.read(file + ": table [runtimes." + name + "]", values);
             Map<String, Object> merged = runtimes.computeIfAbsent(name, n -> new LinkedHashMap<>());
             mergeInto(merged, values);
             sources.put(name, file);

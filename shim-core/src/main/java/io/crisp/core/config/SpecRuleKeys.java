@@ -41,10 +41,11 @@ public final class SpecRuleKeys {
                 bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)));
     }
 
-    /** The table's keys without the generic ones: what the plugin validates. */
+    /** The table's keys without the generic ones (these and {@link CallLimits#KEYS}): what the plugin validates. */
     public static Map<String, Object> pluginOptions(Map<String, Object> options) {
         Map<String, Object> rest = new LinkedHashMap<>(options);
         rest.keySet().removeAll(KEYS);
+        rest.keySet().removeAll(CallLimits.KEYS);
         return rest;
     }
 

@@ -68,12 +68,28 @@ public final class Handler {
         return specRules;
     }
 
+    /** What the backend offers; for an isolated backend whose plugin has not created it yet (or failed to), nothing. */
     public Set<Capability> capabilities() {
-        return capabilities;
+        return backend instanceof IsolatedBackend isolated ? isolated.capabilities() : capabilities;
     }
 
     public boolean supports(Capability capability) {
-        return capabilities.contains(capability);
+        return capabilities().contains(capability);
+    }
+
+    /**
+     * Refuses a new pod with UNAVAILABLE, naming plugin and reason, while the handler is not ready
+     * because its plugin failed to create the backend or its calls keep timing out or failing.
+     */
+    public void admitPod() {
+        if (backend instanceof IsolatedBackend isolated) {
+            isolated.admitPod();
+        }
+    }
+
+    /** The plugin failed to create this handler's backend: a reload must create it again. */
+    boolean createFailed() {
+        return backend instanceof IsolatedBackend isolated && isolated.createFailed();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.crisp.core.plugin;
 
+import io.crisp.core.config.CallLimits;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.config.RuntimeTable;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  *       using it, and its backend closes when the last of them is gone.</li>
  *   <li>A reload that fails (unknown plugin, options a plugin refuses) installs nothing and closes the
  *       backends it had created; the old table stays.</li>
+ *   <li>A plugin that throws unchecked, returns null or blocks while creating a backend fails only
+ *       its handler ({@link IsolatedBackend}): the table installs with that handler not ready, and a
+ *       reload creates it again.</li>
  * </ol>
  */
 public final class HandlerRegistry implements AutoCloseable {
@@ -81,7 +85,7 @@ public final class HandlerRegistry implements AutoCloseable {
                         + " (loaded plugins: " + String.join(", ", catalog.plugins().keySet()) + ")"));
                 Handler reused = old == null ? null : old.handlers().get(table.name());
                 if (reused != null && reused.plugin() == plugin && Objects.equals(reused.table().options(), table.options())
-                        && reused.table().plugin().equals(table.plugin())) {
+                        && reused.table().plugin().equals(table.plugin()) && !reused.createFailed()) {
                     handlers.put(table.name(), reused);
                     continue;
                 }
@@ -110,22 +114,25 @@ public final class HandlerRegistry implements AutoCloseable {
         return next;
     }
 
+    /**
+     * The handler's backend inside its {@link IsolatedBackend}: the plugin's create runs on the
+     * handler's own pool, so a plugin that throws unchecked, returns null or blocks there leaves only
+     * this handler not ready. A {@link BackendException} is the plugin refusing its options: the
+     * configuration is wrong and the table is refused.
+     */
     private RuntimeBackend create(CrispConfig config, RuntimeTable table, LoadedPlugin plugin) {
         HandlerConfig handlerConfig = new HandlerConfig(table.name(), plugin.id(), SpecRuleKeys.pluginOptions(table.options()),
                 config.root().resolve("runtimes").resolve(table.name()), config.state().resolve("runtimes").resolve(table.name()));
+        CallLimits limits = CallLimits.read(table.origin(), table.options());
+        MeterRegistry measured = meters;
+        ContainerEventSink sink = events == null ? null : new OrderedEventSink(events, table.name());
         try {
-            RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), events));
-            if (backend == null) {
-                throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
-            }
-            MeterRegistry measured = meters;
-            return measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
+            return IsolatedBackend.start(plugin.id(), table.name(), limits, () -> {
+                RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), sink));
+                return backend == null || measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
+            });
         } catch (BackendException e) {
             throw new ConfigException(table.origin() + ": " + e.getMessage(), e);
-        } catch (ConfigException e) {
-            throw e;
-        } catch (RuntimeException | LinkageError e) {
-            throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' failed to create the handler: " + e, e);
         }
     }
 

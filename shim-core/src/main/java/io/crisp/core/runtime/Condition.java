@@ -6,6 +6,8 @@ import static java.util.Objects.requireNonNull;
 public record Condition(String type, boolean status, String reason, String message) {
     public static final String RUNTIME_READY = "RuntimeReady";
     public static final String NETWORK_READY = "NetworkReady";
+    /** crisp's own: {@code HandlerReady/runc}, reported false while that handler is not ready. */
+    public static final String HANDLER_READY_PREFIX = "HandlerReady/";
 
     public Condition {
         requireNonNull(type, "type is null");

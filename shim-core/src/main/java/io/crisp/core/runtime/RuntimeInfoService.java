@@ -55,7 +55,8 @@ public final class RuntimeInfoService {
         // its outcome after, so the table seen here is never older than the outcome reported.
         ReloadOutcome load = state.lastLoad();
         HandlerTable table = state.handlers().table();
-        List<Condition> conditions = List.of(runtimeReady(table), networkReady());
+        List<Condition> conditions = new ArrayList<>(List.of(runtimeReady(table), networkReady()));
+        conditions.addAll(handlersNotReady(table));
         List<HandlerReport> handlers = new ArrayList<>();
         // CRI: "An empty string denotes the default handler"; it gets the default's features.
         handlers.add(report("", table.defaultHandlerInstance()));
@@ -78,6 +79,22 @@ public final class RuntimeInfoService {
         }
         return Condition.notReady(Condition.RUNTIME_READY, health.reason(),
                 "default handler '" + handler.name() + "': " + health.message());
+    }
+
+    /**
+     * One {@code HandlerReady/NAME} condition, false, per handler that is not ready (its plugin failed to
+     * create it, its calls keep timing out or failing, or its own health check says so); none while
+     * every handler is ready, so a healthy node reports the two CRI conditions only.
+     */
+    private static List<Condition> handlersNotReady(HandlerTable table) {
+        List<Condition> out = new ArrayList<>();
+        for (Handler h : table.handlers().values()) {
+            BackendHealth health = h.health();
+            if (!health.ready()) {
+                out.add(Condition.notReady(Condition.HANDLER_READY_PREFIX + h.name(), health.reason(), health.message()));
+            }
+        }
+        return out;
     }
 
     private Condition networkReady() {

@@ -87,6 +87,7 @@ public final class SandboxService {
     /** Returns the new sandbox's id. */
     public String runPodSandbox(PodSandboxRequest request) {
         Handler handler = state.handlerTable().resolve(request.runtimeHandler());
+        handler.admitPod(); // UNAVAILABLE while the handler is not ready (its plugin failed or its calls keep failing)
         if (!handler.supports(Capability.POD_LIFECYCLE)) {
             throw new BackendException(BackendException.Kind.UNIMPLEMENTED, String.format(
                     "RunPodSandbox: handler '%s' (plugin '%s' %s) cannot run pods: it does not offer the pod lifecycle in crisp %s",

@@ -23,6 +23,8 @@ final class Crisp {
     static final Path LXC_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-lxc-");
     static final Path NSPAWN_PLUGIN = pluginJar(HOME.resolve("plugins"), "crisp-plugin-nspawn-");
     static final Path EXAMPLE_PLUGIN = Path.of(required("crisp.example.plugin"));
+    /** The test-only faulty plugin (runc with switchable faults), never shipped. */
+    static final Path FAULTY_PLUGIN = Path.of(required("crisp.faulty.plugin"));
     static final String VERSION = required("crisp.version");
     static final boolean CI = "true".equals(System.getenv("CI"));
 

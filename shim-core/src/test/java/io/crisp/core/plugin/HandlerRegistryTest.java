@@ -2,6 +2,7 @@ package io.crisp.core.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -14,6 +15,7 @@ import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.ConfigLoader;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.oci.SpecRules;
+import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.ContainerEventSink;
@@ -99,8 +101,9 @@ final class HandlerRegistryTest {
         assertEquals("example backend: runs nothing", table.handlers().get("other").backend().describe().get("description"));
         assertEquals(Set.of(), demo.capabilities());
         assertFalse(demo.retired());
-        // The backend is the plugin's class, from the plugin's class loader.
-        assertSame(demo.plugin().extension().getClass().getClassLoader(), demo.backend().getClass().getClassLoader());
+        // The backend is the plugin's class, from the plugin's class loader, inside the core's isolation wrapper.
+        IsolatedBackend isolated = assertInstanceOf(IsolatedBackend.class, demo.backend());
+        assertSame(demo.plugin().extension().getClass().getClassLoader(), isolated.delegate().getClass().getClassLoader());
     }
 
     @Test
@@ -373,6 +376,35 @@ final class HandlerRegistryTest {
 
         assertFalse(demo.retired());
         assertEquals(0, recording.last("demo").closes.get(), "a handler in the table stays open when its last pod goes");
+    }
+
+    @Test
+    void aPluginThatThrowsUncheckedInCreateFailsOnlyItsHandlerAndAReloadCreatesItAgain() throws Exception {
+        LoadedPlugin real = catalog.find("example").orElseThrow();
+        AtomicInteger calls = new AtomicInteger();
+        RuntimePlugin flaky = (config, context) -> {
+            if (config.handlerName().equals("other") && calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("constructor bug");
+            }
+            return real.extension().create(config, context);
+        };
+        LoadedPlugin wrapped = new LoadedPlugin(real.id(), real.version(), real.description(), real.requires(), real.jar(), flaky);
+        PluginCatalog flakyCatalog = mock(PluginCatalog.class);
+        when(flakyCatalog.find("example")).thenReturn(Optional.of(wrapped));
+        when(flakyCatalog.plugins()).thenReturn(Map.of("example", wrapped));
+
+        HandlerTable first = registry.apply(config("crisp", DEMO_AND_OTHER), flakyCatalog);
+        assertTrue(first.handlers().get("demo").health().ready(), "the other handler serves");
+        BackendHealth broken = first.handlers().get("other").health();
+        assertEquals("PluginCreateFailed", broken.reason());
+        assertTrue(broken.message().contains("constructor bug") && broken.message().contains("plugin 'example'"), broken.message());
+        BackendException refused = assertThrows(BackendException.class, () -> first.handlers().get("other").admitPod());
+        assertEquals(BackendException.Kind.UNAVAILABLE, refused.kind());
+
+        HandlerTable second = registry.apply(config("crisp", DEMO_AND_OTHER), flakyCatalog);
+        assertSame(first.handlers().get("demo"), second.handlers().get("demo"), "the healthy handler is kept");
+        assertNotSame(first.handlers().get("other"), second.handlers().get("other"), "the failed one is created again");
+        assertTrue(second.handlers().get("other").health().ready());
     }
 
     @Test
