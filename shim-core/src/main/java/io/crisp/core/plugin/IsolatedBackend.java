@@ -8,6 +8,7 @@ import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import io.crisp.spi.Durations;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.StdioSession;
 import io.crisp.spi.model.ContainerSpec;
@@ -20,6 +21,7 @@ import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.StreamExecSpec;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -285,6 +287,19 @@ public final class IsolatedBackend implements RuntimeBackend {
         }
         BackendHealth own = probe.check();
         return breaker.problem().orElse(own);
+    }
+
+    /**
+     * The plugin's node checks, on the pool within the query deadline like any other call (the
+     * kit's first answer may wait a few seconds for a version probe); before the plugin's create
+     * returned, its start problem as one check.
+     */
+    @Override
+    public List<NodeCheck> nodeChecks() {
+        if (start.backend() == null) {
+            return RuntimeBackend.super.nodeChecks();
+        }
+        return call("nodeChecks", null, timeout(Kind.QUERY), false, true, () -> delegate().nodeChecks());
     }
 
     @Override

@@ -21,8 +21,12 @@ import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -329,5 +333,23 @@ class IsolatedBackendTest {
             containerLock.unlock();
         }
         assertTrue(applied.await(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void everyBackendMethodIsForwarded() {
+        // A method added to the SPI later must go through the wrapper too, or the SPI's default
+        // would answer in the plugin's place (as nodeChecks once did, hiding every plugin's checks).
+        List<String> missing = new ArrayList<>();
+        for (Method m : RuntimeBackend.class.getMethods()) {
+            if (Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            try {
+                IsolatedBackend.class.getDeclaredMethod(m.getName(), m.getParameterTypes());
+            } catch (NoSuchMethodException e) {
+                missing.add(m.getName());
+            }
+        }
+        assertEquals(List.of(), missing);
     }
 }
