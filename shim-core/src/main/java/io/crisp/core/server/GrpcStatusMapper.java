@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place failures become gRPC statuses. Backend kinds map one to one; a status thrown on
- * purpose passes through; too many streaming URLs waiting is RESOURCE_EXHAUSTED; anything else is a bug, logged once here with the RPC name and answered
+ * purpose passes through; too many streaming URLs waiting and a full disk or quota (naming the path) are RESOURCE_EXHAUSTED; anything else is a bug, logged once here with the RPC name and answered
  * INTERNAL with its message, never the UNKNOWN grpc-java would send for an escaped exception.
  */
 public final class GrpcStatusMapper {
@@ -21,6 +21,9 @@ public final class GrpcStatusMapper {
     public static StatusRuntimeException toStatus(String rpc, Throwable error) {
         if (error instanceof StatusRuntimeException sre) {
             return sre;
+        }
+        if (DiskFull.isCause(error)) { // ENOSPC/EDQUOT however wrapped, a plugin's BackendException too
+            return Status.RESOURCE_EXHAUSTED.withDescription(DiskFull.describe(error)).asRuntimeException();
         }
         if (error instanceof BackendException be) {
             return code(be.kind()).withDescription(be.getMessage()).asRuntimeException();
