@@ -167,4 +167,15 @@ final class GrpcStatusMapperTest {
         assertEquals(Status.Code.INTERNAL, GrpcStatusMapper.toStatus("CreateContainer",
                 new BackendException(BackendException.Kind.INTERNAL, "handler 'runc': exit 1")).getStatus().getCode());
     }
+
+    @Test
+    void aDescriptionQuotingAHugeFieldIsCutToFitTheStatusHeader() {
+        String id = "ü💥".repeat(50_000);
+        Status status = GrpcStatusMapper.toStatus("ContainerStatus", BackendException.notFound("container_id: container %s not found", id)).getStatus();
+
+        assertEquals(Status.Code.NOT_FOUND, status.getCode());
+        assertTrue(status.getDescription().startsWith("container_id: container ü💥"), status.getDescription());
+        assertTrue(status.getDescription().endsWith(" more characters)"), status.getDescription());
+        assertTrue(status.getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= GrpcStatusMapper.MAX_DESCRIPTION_BYTES);
+    }
 }
