@@ -47,11 +47,11 @@ import org.junit.jupiter.api.io.TempDir;
  * up, and its RSS, threads and file descriptors must stay flat over the run.
  *
  * <p>The image a PullImage names is put under registry {@code 127.0.0.1:1} (nothing listens there) and
- * the pause image is there too, so no name the generator makes up can reach a real host. Tries: {@code -Dgarbage.tries=N} (default 3000);
+ * the pause image is there too, so no name the generator makes up can reach a real host. Tries: {@code -Dgarbage.tries=N} (default 2000);
  * seed: {@code -Dgarbage.seed=S} (printed at the start and in any failure).
  */
 final class GarbageOnTheWireIT {
-    private static final int TRIES = Integer.getInteger("garbage.tries", 3000);
+    private static final int TRIES = Integer.getInteger("garbage.tries", 2000);
     private static final long SEED = Long.getLong("garbage.seed", System.nanoTime());
     private static final int WARMUP = Math.min(500, TRIES / 4);
 
@@ -82,6 +82,7 @@ final class GarbageOnTheWireIT {
             Map<String, String> bugs = new LinkedHashMap<>();
             Usage before = null;
             long started = System.nanoTime();
+            Map<String, DynamicMessage> valid = validRequests(dir);
             JqwikSession.start();
             try {
                 WireGarbage garbage = new WireGarbage(random, List.of("crisp-test", "default", "runc", "localhost/crisp/busybox:latest"));
@@ -90,7 +91,9 @@ final class GarbageOnTheWireIT {
                         before = Usage.of(daemon.pid());
                     }
                     MethodDescriptor method = methods.get(random.nextInt(methods.size()));
-                    DynamicMessage request = offTheNetwork(garbage.message(method.getInputType()));
+                    DynamicMessage base = valid.get(method.getInputType().getName());
+                    DynamicMessage request = offTheNetwork(base != null && random.nextBoolean() ? garbage.mutate(base)
+                            : garbage.message(method.getInputType()));
                     Status status = call(channel, method, request);
                     String name = method.getName();
                     codes.merge(name + " " + status.getCode(), 1, Integer::sum);
@@ -126,6 +129,27 @@ final class GarbageOnTheWireIT {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+    }
+
+    /** Well-formed requests of the kinds whose checks go deepest, by message name, for {@link WireGarbage#mutate}. */
+    private static Map<String, DynamicMessage> validRequests(Path dir) {
+        var pod = Pods.pod("garbage", dir.resolve("logs")).build();
+        var container = Pods.container("garbage", "sh", "-c", "sleep 1").build();
+        Map<String, DynamicMessage> valid = new LinkedHashMap<>();
+        for (com.google.protobuf.Message m : List.<com.google.protobuf.Message>of(
+                io.crisp.cri.v1.RunPodSandboxRequest.newBuilder().setConfig(pod).build(),
+                io.crisp.cri.v1.CreateContainerRequest.newBuilder().setPodSandboxId("0".repeat(64)).setConfig(container).setSandboxConfig(pod).build(),
+                io.crisp.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId("0".repeat(64))
+                        .setLinux(io.crisp.cri.v1.LinuxContainerResources.newBuilder().setCpuShares(512).setMemoryLimitInBytes(64 << 20)).build(),
+                io.crisp.cri.v1.ExecSyncRequest.newBuilder().setContainerId("0".repeat(64)).addCmd("true").setTimeout(5).build(),
+                io.crisp.cri.v1.PortForwardRequest.newBuilder().setPodSandboxId("0".repeat(64)).addPort(80).build(),
+                io.crisp.cri.v1.UpdateRuntimeConfigRequest.newBuilder().setRuntimeConfig(io.crisp.cri.v1.RuntimeConfig.newBuilder()
+                        .setNetworkConfig(io.crisp.cri.v1.NetworkConfig.newBuilder().setPodCidr("10.250.0.0/24"))).build(),
+                io.crisp.cri.v1.ListContainersRequest.newBuilder().setFilter(io.crisp.cri.v1.ContainerFilter.newBuilder()
+                        .putLabelSelector("app", "x").setState(io.crisp.cri.v1.ContainerStateValue.newBuilder())).build())) {
+            valid.put(m.getDescriptorForType().getName(), DynamicMessage.newBuilder(m).build());
+        }
+        return valid;
     }
 
     /** {@code request} with the image of a PullImage (its only field that reaches a registry) on 127.0.0.1:1. */

@@ -89,6 +89,35 @@ final class WireGarbage {
         return builder.build();
     }
 
+    /**
+     * {@code base}, a valid request, with some of its fields replaced by garbage and a few unset ones set:
+     * reaches the checks behind the first required field, which a wholly random request rarely passes.
+     */
+    DynamicMessage mutate(DynamicMessage base) {
+        return mutate(base, 0);
+    }
+
+    private DynamicMessage mutate(DynamicMessage base, int depth) {
+        DynamicMessage.Builder builder = base.toBuilder();
+        for (FieldDescriptor field : base.getDescriptorForType().getFields()) {
+            boolean set = field.isRepeated() ? base.getRepeatedFieldCount(field) > 0 : base.hasField(field);
+            if (set && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isRepeated() && random.nextInt(3) > 0) {
+                builder.setField(field, mutate((DynamicMessage) base.getField(field), depth + 1));
+            } else if (random.nextInt(set ? 6 : 12) == 0) {
+                builder.clearField(field);
+                if (field.isRepeated()) {
+                    int n = count();
+                    for (int i = 0; i < n; i++) {
+                        builder.addRepeatedField(field, value(field, depth));
+                    }
+                } else if (random.nextInt(8) > 0) {
+                    builder.setField(field, value(field, depth));
+                }
+            }
+        }
+        return builder.build();
+    }
+
     /** How many elements a repeated field or map gets: mostly few, now and then thousands. */
     private int count() {
         int roll = random.nextInt(100);
