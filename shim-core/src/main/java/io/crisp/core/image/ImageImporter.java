@@ -141,7 +141,8 @@ final class ImageImporter {
             return imported;
         } catch (IOException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
-            throw BackendException.invalidArgument("cannot import %s: %s", source, named(e.getMessage(), extracted, source));
+            throw new BackendException(BackendException.Kind.INVALID_ARGUMENT, // the cause tells a full disk
+                    String.format("cannot import %s: %s", source, named(e.getMessage(), extracted, source)), e);
         } catch (BackendException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
             if (extracted == null) {

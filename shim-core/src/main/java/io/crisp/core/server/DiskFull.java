@@ -1,5 +1,7 @@
 package io.crisp.core.server;
 
+import io.crisp.spi.BackendException;
+import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -12,26 +14,34 @@ import java.util.Map;
  * carries it in its message, since its cause may come from another class loader).
  */
 final class DiskFull {
-    static final String ENOSPC = "No space left on device";
-    static final String EDQUOT = "Disk quota exceeded";
+    /** strerror(ENOSPC) and strerror(EDQUOT), lower case: the JDK capitalises them, Go programs such as runc do not. */
+    static final String ENOSPC = "no space left on device";
+    static final String EDQUOT = "disk quota exceeded";
 
     private DiskFull() {}
 
-    /** True when {@code error} or one of its causes says the disk or the quota is full. */
+    /**
+     * True when {@code error} or one of its causes says the disk or the quota is full: the reason of a
+     * {@link FileSystemException}, the message of another {@link IOException} (the C library's text),
+     * or the message of a {@link BackendException} of a kind that is not about the caller's request
+     * (a plugin's). Not the message of any other exception, which may quote what a caller sent.
+     */
     static boolean isCause(Throwable error) {
         Map<Throwable, Boolean> seen = new IdentityHashMap<>();
         for (Throwable t = error; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (message != null && (message.contains(ENOSPC) || message.contains(EDQUOT))) {
-                return true;
-            }
-            if (t instanceof FileSystemException fse && fse.getReason() != null
-                    && (fse.getReason().contains(ENOSPC) || fse.getReason().contains(EDQUOT))) {
+            String text = t instanceof FileSystemException fse ? fse.getReason()
+                    : t instanceof IOException || t instanceof BackendException be && !CALLERS.contains(be.kind()) ? t.getMessage() : null;
+            String lower = text == null ? "" : text.toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains(ENOSPC) || lower.contains(EDQUOT)) {
                 return true;
             }
         }
         return false;
     }
+
+    /** Kinds whose message is about the request, and may quote it. */
+    private static final java.util.Set<BackendException.Kind> CALLERS = java.util.EnumSet.of(BackendException.Kind.INVALID_ARGUMENT,
+            BackendException.Kind.NOT_FOUND, BackendException.Kind.ALREADY_EXISTS);
 
     /**
      * The text for the caller: {@code error}'s message, followed by the file a cause names when the

@@ -158,7 +158,7 @@ final class GrpcStatusMapperTest {
     @Test
     void aPluginsDiskFullOrQuotaMessageIsResourceExhaustedAsItSaysIt() {
         BackendException quota = new BackendException(BackendException.Kind.INTERNAL,
-                "handler 'runc': cannot write /run/crisp/runc/abc/state.json: Disk quota exceeded");
+                "handler 'runc': runc create failed: write /run/crisp/runc/abc/state.json: disk quota exceeded");
 
         Status status = GrpcStatusMapper.toStatus("CreateContainer", quota).getStatus();
 
@@ -177,5 +177,12 @@ final class GrpcStatusMapperTest {
         assertTrue(status.getDescription().startsWith("container_id: container ü💥"), status.getDescription());
         assertTrue(status.getDescription().endsWith(" more characters)"), status.getDescription());
         assertTrue(status.getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= GrpcStatusMapper.MAX_DESCRIPTION_BYTES);
+    }
+
+    @Test
+    void aCallersTextSayingDiskFullIsNotTakenForAFullDisk() {
+        BackendException quoted = BackendException.invalidArgument("image: \"No space left on device\" is not a valid reference");
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, GrpcStatusMapper.toStatus("PullImage", quoted).getStatus().getCode());
     }
 }
