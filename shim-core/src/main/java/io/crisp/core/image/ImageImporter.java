@@ -6,6 +6,7 @@ import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.unpack.LayerCompression;
 import io.crisp.core.oci.ImageConfigSummary;
+import io.crisp.core.state.AtomicFiles;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,7 +141,8 @@ final class ImageImporter {
             return imported;
         } catch (IOException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
-            throw BackendException.invalidArgument("cannot import %s: %s", source, named(e.getMessage(), extracted, source));
+            throw new BackendException(BackendException.Kind.INVALID_ARGUMENT, // the cause tells a full disk
+                    String.format("cannot import %s: %s", source, named(e.getMessage(), extracted, source)), e);
         } catch (BackendException e) {
             garbage.discard(addedBlobs, addedLayers, touched);
             if (extracted == null) {
@@ -199,7 +201,11 @@ final class ImageImporter {
                     if (Files.isSymbolicLink(target.getParent())) {
                         throw BackendException.invalidArgument("archive %s: entry \"%s\" goes through a link", archive, entry.getName());
                     }
-                    Files.copy(tar, target);
+                    try {
+                        Files.copy(tar, target);
+                    } catch (IOException e) { // named by the work dir, which the user's archive's name does not replace
+                        throw AtomicFiles.naming(workDir, e);
+                    }
                 }
                 // Links and devices have no place in an image archive's own structure: skipped.
             }

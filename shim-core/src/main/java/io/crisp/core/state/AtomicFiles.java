@@ -3,6 +3,7 @@ package io.crisp.core.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,7 +18,30 @@ import java.nio.file.attribute.PosixFilePermissions;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
+    /** @throws IOException naming {@code target} (a full disk's ENOSPC carries no file name of its own) */
     public static void write(Path target, byte[] content) throws IOException {
+        try {
+            writeNow(target, content);
+        } catch (IOException e) {
+            throw naming(target, e);
+        }
+    }
+
+    /**
+     * {@code e} as an exception whose message names {@code file}: as is when it names it already,
+     * otherwise a {@link FileSystemException} for the file with {@code e}'s message as the reason and {@code e} as the cause.
+     */
+    public static IOException naming(Path file, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains(file.toString()) || e instanceof FileSystemException fse && fse.getFile() != null) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(file.toString(), null, message);
+        named.initCause(e);
+        return named;
+    }
+
+    private static void writeNow(Path target, byte[] content) throws IOException {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp",

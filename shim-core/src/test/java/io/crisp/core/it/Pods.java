@@ -99,7 +99,7 @@ final class Pods {
         }
     }
 
-    private static void build(Path out, String name, String cmd) {
+    static void build(Path out, String name, String cmd) {
         try {
             Process p = new ProcessBuilder("sh", SCRIPT.toString(), out.toString(), name, cmd).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes());

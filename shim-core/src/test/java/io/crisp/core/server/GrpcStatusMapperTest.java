@@ -138,4 +138,51 @@ final class GrpcStatusMapperTest {
         assertTrue(internal.getDescription().startsWith("ExecSync failed: "), internal.getDescription());
         assertEquals(0, linkage.completed);
     }
+
+    @Test
+    void aFullDiskIsResourceExhaustedNamingThePathHoweverWrapped() {
+        java.io.IOException enospc = new java.io.IOException("No space left on device");
+        java.nio.file.FileSystemException named = new java.nio.file.FileSystemException("/var/lib/crisp/images/ingest/x.part", null,
+                enospc.getMessage());
+        named.initCause(enospc);
+        // as the image store wraps it: a BackendException of another kind with the file in a cause only
+        BackendException wrapped = new BackendException(BackendException.Kind.INVALID_ARGUMENT, "cannot import /tmp/a.tar: No space left on device",
+                new java.io.UncheckedIOException(named));
+
+        Status status = GrpcStatusMapper.toStatus("ImportImages", wrapped).getStatus();
+
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+        assertEquals("cannot import /tmp/a.tar: No space left on device (writing /var/lib/crisp/images/ingest/x.part)", status.getDescription());
+    }
+
+    @Test
+    void aPluginsDiskFullOrQuotaMessageIsResourceExhaustedAsItSaysIt() {
+        BackendException quota = new BackendException(BackendException.Kind.INTERNAL,
+                "handler 'runc': runc create failed: write /run/crisp/runc/abc/state.json: disk quota exceeded");
+
+        Status status = GrpcStatusMapper.toStatus("CreateContainer", quota).getStatus();
+
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+        assertEquals(quota.getMessage(), status.getDescription());
+        assertEquals(Status.Code.INTERNAL, GrpcStatusMapper.toStatus("CreateContainer",
+                new BackendException(BackendException.Kind.INTERNAL, "handler 'runc': exit 1")).getStatus().getCode());
+    }
+
+    @Test
+    void aDescriptionQuotingAHugeFieldIsCutToFitTheStatusHeader() {
+        String id = "ü💥".repeat(50_000);
+        Status status = GrpcStatusMapper.toStatus("ContainerStatus", BackendException.notFound("container_id: container %s not found", id)).getStatus();
+
+        assertEquals(Status.Code.NOT_FOUND, status.getCode());
+        assertTrue(status.getDescription().startsWith("container_id: container ü💥"), status.getDescription());
+        assertTrue(status.getDescription().endsWith(" more characters)"), status.getDescription());
+        assertTrue(status.getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= GrpcStatusMapper.MAX_DESCRIPTION_BYTES);
+    }
+
+    @Test
+    void aCallersTextSayingDiskFullIsNotTakenForAFullDisk() {
+        BackendException quoted = BackendException.invalidArgument("image: \"No space left on device\" is not a valid reference");
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, GrpcStatusMapper.toStatus("PullImage", quoted).getStatus().getCode());
+    }
 }

@@ -395,7 +395,8 @@ public final class RegistryClient {
         if (pull.cancelled().isPresent()) {
             return new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
         }
-        return BackendException.unavailable("registry %s: reading %s failed: %s", endpoint.host(), what, cause(endpoint, e));
+        return new BackendException(BackendException.Kind.UNAVAILABLE,
+                String.format("registry %s: reading %s failed: %s", endpoint.host(), what, cause(endpoint, e)), e); // the cause tells a full disk
     }
 
     /** What went wrong, in the words an operator acts on, for the causes whose own message says little. */

@@ -1,5 +1,6 @@
 package io.crisp.core.image.store;
 
+import io.crisp.core.state.AtomicFiles;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,7 +114,11 @@ public final class ContentStore {
                         throw BackendException.invalidArgument("blob %s is larger than its descriptor's %d bytes", digest, expectedSize);
                     }
                     sha.update(buffer, 0, n);
-                    out.write(buffer, 0, n);
+                    try {
+                        out.write(buffer, 0, n);
+                    } catch (IOException e) {
+                        throw AtomicFiles.naming(tmp, e);
+                    }
                     written += n;
                 }
             }
@@ -126,6 +131,8 @@ public final class ContentStore {
             }
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 channel.force(true);
+            } catch (IOException e) {
+                throw AtomicFiles.naming(tmp, e);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

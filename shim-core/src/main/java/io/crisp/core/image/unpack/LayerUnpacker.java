@@ -2,6 +2,7 @@ package io.crisp.core.image.unpack;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.state.AtomicFiles;
 import io.crisp.core.state.FileTrees;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -457,6 +458,8 @@ public final class LayerUnpacker {
                     out.write(buffer, 0, n);
                     bytes += n;
                 }
+            } catch (IOException e) {
+                throw AtomicFiles.naming(file, e); // a full disk's ENOSPC names no file
             }
             setOwner(file, uid, gid);
             setMode(file, entry.getMode());

@@ -128,7 +128,9 @@ final class ExitTracker implements ExitWatcher.Listener {
             Files.writeString(tmp, Integer.toString(MONITOR_LOST_CODE));
             Files.move(tmp, files.exitFile(t.id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.warn("container {}: cannot write its exit file", t.id, e);
+            // A full disk: the exit is kept in memory so the caller's wait ends; the file is written on the next restart's look.
+            LOG.warn("container {}: cannot write its exit file {}: {}; the exit is kept in memory", t.id, files.exitFile(t.id), e.toString());
+            t.exited(new ExitStatus(MONITOR_LOST_CODE, Instant.now(), Optional.of("Error")));
         }
     }
 
