@@ -111,6 +111,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts the process without waiting. */
     DaemonProcess spawn(String... extraArgs) {
+        Crisp.recordArchiveOnce();
         List<String> command = new ArrayList<>();
         command.add(Crisp.LAUNCHER.toString());
         command.add("serve");

@@ -75,7 +75,7 @@ final class FullDiskIT {
         }
         daemon.writeDropIn("50-registry.toml", "[image]\nregistries_conf = \"" + dir.resolve("registries.conf") + "\"\n");
         network.writeTo(Pods.cniConfDir(daemon));
-        Crisp.run(java.util.List.of("--help")); // the launcher records its class-data archive once per build: not inside start's 30 s
+        // the launcher records its class-data archive once per build: Crisp.recordArchiveOnce, before start
         daemon.start("--root", disk.resolve("root").toString(), "--state", disk.resolve("state").toString());
         client = daemon.client();
         Pods.importImages(daemon, dir.resolve("images"));

@@ -72,7 +72,7 @@ final class GarbageOnTheWireIT {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ManagedChannel channel = null;
         try (daemon) {
-            Crisp.run(List.of("--help")); // the launcher records its class-data archive once per build: not inside start's 30 s
+            // the launcher records its class-data archive once per build: Crisp.recordArchiveOnce, before start
             daemon.start();
             channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(daemon.socket.toString()))
                     .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
