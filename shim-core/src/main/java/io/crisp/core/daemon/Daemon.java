@@ -92,6 +92,7 @@ public final class Daemon implements AutoCloseable {
     private void startServing() {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
+        CgroupDriverCheck.system().check(config);
         LogLevels.apply(config.logLevel());
         config.logFile().ifPresent(file -> LogFiles.rotateTo(file, config.logMaxSize(), config.logMaxFiles()));
         // The socket's lock first: a second daemon is refused before it loads plugins, images or CNI.

@@ -114,7 +114,8 @@ public final class HandlerRegistry implements AutoCloseable {
         HandlerConfig handlerConfig = new HandlerConfig(table.name(), plugin.id(), SpecRuleKeys.pluginOptions(table.options()),
                 config.root().resolve("runtimes").resolve(table.name()), config.state().resolve("runtimes").resolve(table.name()));
         try {
-            RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), events));
+            RuntimeBackend backend = plugin.extension().create(handlerConfig,
+                    new DaemonRuntimeContext(table.name(), events, DaemonRuntimeContext.of(config.cgroupDriver())));
             if (backend == null) {
                 throw new ConfigException(table.origin() + ": plugin '" + plugin.id() + "' returned no backend");
             }

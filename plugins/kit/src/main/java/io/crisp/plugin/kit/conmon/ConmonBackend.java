@@ -4,6 +4,7 @@ import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
+import io.crisp.spi.CgroupDriver;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.StdioSession;
@@ -72,7 +73,8 @@ public final class ConmonBackend implements RuntimeBackend {
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
      * (the handler's state directory) and rebuilds what a previous instance left there.
      */
-    public ConmonBackend(OciCliConfig config, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
+    public ConmonBackend(OciCliConfig programs, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
+        OciCliConfig config = context.cgroupDriver() == CgroupDriver.SYSTEMD ? programs.withSystemdCgroup() : programs;
         this.config = config;
         this.hooks = hooks;
         this.statsSource = hooks.stats();
@@ -115,6 +117,7 @@ public final class ConmonBackend implements RuntimeBackend {
         facts.put("runtime_version", runtimeVersion.getNow("probing"));
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
+        facts.put("cgroup_driver", config.systemdCgroup() ? "systemd (--systemd-cgroup)" : "cgroupfs");
         facts.put("state_dir", files.exitDir().getParent().toString());
         hooks.describe().forEach(facts::putIfAbsent);
         return facts;
