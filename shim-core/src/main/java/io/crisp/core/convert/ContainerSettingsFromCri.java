@@ -194,7 +194,18 @@ public final class ContainerSettingsFromCri {
                 sc.getRunAsUsername(), sc.getReadonlyRootfs(), groups(sc.getSupplementalGroupsList(), SECURITY),
                 sc.getNoNewPrivs(), sc.getMaskedPathsList(), sc.getReadonlyPathsList(),
                 seccomp(sc.hasSeccomp(), sc.getSeccomp(), sc.getSeccompProfilePath(), SECURITY),
-                apparmor(sc.hasApparmor(), sc.getApparmor(), sc.getApparmorProfile(), SECURITY));
+                apparmor(sc.hasApparmor(), sc.getApparmor(), sc.getApparmorProfile(), SECURITY),
+                strictGroups(sc.getSupplementalGroupsPolicyValue(), SECURITY));
+    }
+
+    /** supplemental_groups_policy: Merge (0, the default) or Strict (1). */
+    static boolean strictGroups(int policy, String prefix) {
+        return switch (policy) {
+            case io.crisp.cri.v1.SupplementalGroupsPolicy.Merge_VALUE -> false;
+            case io.crisp.cri.v1.SupplementalGroupsPolicy.Strict_VALUE -> true;
+            default -> throw BackendException.invalidArgument("%s.supplemental_groups_policy: unknown value %d (Merge or Strict)",
+                    prefix, policy);
+        };
     }
 
     private static List<String> capabilities(List<String> names, String field) {
