@@ -129,7 +129,7 @@ public final class Daemon implements AutoCloseable {
                         new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
                         new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
                         new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers()))),
-                new ImageServiceImpl(images),
+                new ImageServiceImpl(images, lifecycle.bundles()::writableLayers),
                 new AdminServiceImpl(images)), metrics);
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
         if (metrics != null) {

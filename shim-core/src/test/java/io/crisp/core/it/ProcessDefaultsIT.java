@@ -1,10 +1,14 @@
 package io.crisp.core.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.ContainerConfig;
 import io.crisp.cri.v1.ContainerState;
+import io.crisp.cri.v1.FilesystemUsage;
+import io.crisp.cri.v1.ImageFsInfoRequest;
+import io.crisp.cri.v1.ImageFsInfoResponse;
 import io.crisp.cri.v1.Int64Value;
 import io.crisp.cri.v1.LinuxContainerConfig;
 import io.crisp.cri.v1.LinuxContainerSecurityContext;
@@ -21,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * What a container's process starts with, on a real daemon with runc: the rlimits of the handler's
  * {@code default_ulimits} (the core's default on one handler, a configured value on another), and
  * the groups of {@code supplemental_groups_policy} Merge and Strict. The test image's user alice
- * (1000) is a member of staff (50) in its /etc/group.
+ * (1000) is a member of staff (50) in its /etc/group. And ImageFsInfo's container_filesystems: the
+ * writable layers a container wrote to, beside the image store.
  */
 final class ProcessDefaultsIT {
     @TempDir
@@ -65,6 +70,19 @@ final class ProcessDefaultsIT {
             String strictId = Pods.create(client, podId, pod, strict.build());
             assertEquals(Set.of("1000", "7"), words(output(client, strictId, logs, "strict")), "Strict: run_as_group and supplemental_groups only");
             assertEquals(List.of(7L), Pods.status(client, strictId).getUser().getLinux().getSupplementalGroupsList());
+
+            assertEquals("", output(client, podId, pod, Pods.container("writer", "sh", "-c",
+                    "dd if=/dev/zero of=/big bs=1024 count=3072 2>/dev/null").build(), logs));
+            ImageFsInfoResponse fs = client.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+            assertEquals(daemon.root.resolve("images").toRealPath().toString(), fs.getImageFilesystems(0).getFsId().getMountpoint());
+            assertEquals(1, fs.getContainerFilesystemsCount(), fs.toString());
+            FilesystemUsage layers = fs.getContainerFilesystems(0);
+            assertEquals(daemon.root.resolve("snapshots").toRealPath().toString(), layers.getFsId().getMountpoint());
+            long written = 3072 * 1024;
+            assertTrue(layers.getUsedBytes().getValue() >= written && layers.getUsedBytes().getValue() < written + (1 << 20),
+                    "the writer's 3 MiB in its upper directory: " + layers);
+            assertTrue(layers.getInodesUsed().getValue() >= 1, layers.toString());
+            assertTrue(layers.getTimestamp() > 0);
             Pods.removeAll(client);
         }
     }

@@ -68,6 +68,7 @@ public final class ConmonBackend implements RuntimeBackend {
     private final ExitWatcher watcher;
     private final ContainerStatsReader stats;
     private final Optional<ConmonHooks.StatsSource> statsSource;
+    private final RuntimeFeatures features;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
@@ -81,6 +82,9 @@ public final class ConmonBackend implements RuntimeBackend {
         // Probed once, off the start path: Status is polled every few seconds and must not fork,
         // and the daemon should not wait for the runtime binary to start serving.
         this.runtimeVersion = CompletableFuture.supplyAsync(() -> RuntimeCli.probeVersion(config.runtimePath()));
+        // Probed now, once: the core reads capabilities() right after the backend is created.
+        this.features = hooks.probeRuntimeFeatures() ? RuntimeFeatures.probe(config.runtimePath())
+                : RuntimeFeatures.none(config.runtimePath().getFileName() + " is an adapter that honours neither");
         this.files = new ContainerFiles(stateDir);
         this.cli = new RuntimeCli(config);
         this.conmon = new ConmonLauncher(config, files);
@@ -102,8 +106,10 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        Set<Capability> caps = hooks.capabilities();
-        return caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+        Set<Capability> caps = EnumSet.noneOf(Capability.class);
+        caps.addAll(hooks.capabilities());
+        caps.addAll(features.capabilities());
+        return caps;
     }
     @Override
     public BackendHealth health() {
@@ -118,6 +124,8 @@ public final class ConmonBackend implements RuntimeBackend {
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
         facts.put("cgroup_driver", config.systemdCgroup() ? "systemd (--systemd-cgroup)" : "cgroupfs");
+        facts.put("feature.recursive_read_only_mounts", features.reasons().get(RuntimeFeatures.RRO));
+        facts.put("feature.user_namespaces", features.reasons().get(RuntimeFeatures.IDMAP));
         facts.put("state_dir", files.exitDir().getParent().toString());
         hooks.describe().forEach(facts::putIfAbsent);
         return facts;
