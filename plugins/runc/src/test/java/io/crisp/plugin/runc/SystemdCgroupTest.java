@@ -85,15 +85,16 @@ final class SystemdCgroupTest {
                 .map(l -> l.replace(fx.stateDir + "/objects/", "S/").replace(root, "ROOT").replace(fx.base.toString(), "B")
                         .replace(dir.toString(), "D").replace(id, "ID"))
                 .toList();
-        assertEquals(3, log.size(), String.join("\n", log));
-        String conmon = log.get(0);
+        assertEquals(4, log.size(), String.join("\n", log));
+        assertEquals("runc-logged features", log.get(0), "the feature probe, once, when the backend is created");
+        String conmon = log.get(1);
         assertTrue(conmon.startsWith("conmon-logged --api-version 1 --cid ID "), conmon);
         assertTrue(conmon.contains(" --log-level info --systemd-cgroup --runtime-arg --root=ROOT "), conmon);
         // conmon passes --systemd-cgroup on to runc create by itself; the backend adds it to its own calls.
         assertEquals(List.of(
                 "runc-logged --systemd-cgroup --root=ROOT --log=S/ID/runtime.log --log-format=json create --bundle B/ID"
                         + " --pid-file S/ID/pid ID",
-                "runc-logged --systemd-cgroup --root ROOT delete --force ID"), log.subList(1, 3));
+                "runc-logged --systemd-cgroup --root ROOT delete --force ID"), log.subList(2, 4));
     }
 
     @Test
