@@ -33,7 +33,7 @@ public enum ConfigKey {
     PLUGINS_DIR("runtime", "plugins_dir", new ValueType.AbsolutePath(), null, true,
             "Directory of backend plugin JARs; default <crisp home>/plugins, installed: /usr/lib/crisp/plugins."),
     CGROUP_DRIVER("runtime", "cgroup_driver", new ValueType.Choice(List.of("cgroupfs", "systemd")), "cgroupfs", false,
-            "Cgroup driver reported to the kubelet (RuntimeConfig); must match the kubelet's."),
+            "Cgroup driver reported to the kubelet (RuntimeConfig) and passed to every handler; must match the kubelet's. systemd needs systemd as PID 1."),
     REGISTRIES_CONF("image", "registries_conf", new ValueType.AbsolutePath(), "/etc/containers/registries.conf", true,
             "Registry mirrors, insecure and blocked registries in containers-registries.conf(5) v2 format; missing means none."),
     AUTH_FILE("image", "auth_file", new ValueType.AbsolutePath(), "/etc/crisp/auth.json", true,

@@ -1,6 +1,7 @@
 package io.crisp.core.config;
 
 import io.crisp.core.oci.SpecRules;
+import io.crisp.core.oci.Ulimit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +21,23 @@ public final class SpecRuleKeys {
     public static final String CONTAINER_ANNOTATIONS = "container_annotations";
     public static final String PRIVILEGED_WITHOUT_HOST_DEVICES = "privileged_without_host_devices";
     public static final String VM_ANNOTATIONS = "vm_annotations";
+    public static final String DEFAULT_ULIMITS = "default_ulimits";
+    /**
+     * The rlimits of a handler that does not set {@code default_ulimits}: systemd's default since v240
+     * (DefaultLimitNOFILE=1024:524288). A soft 1024 keeps programs that use select(2), whose fd_set
+     * holds descriptors below 1024 only, from overflowing it; a hard 524288 lets a program that needs
+     * many descriptors raise its own soft limit. Without a default, containers would inherit the
+     * daemon's LimitNOFILE=1048576 for both, which slows down programs that loop over every possible
+     * descriptor (closing them before an exec, say). Both are lowered to the daemon's own hard limit
+     * when that is smaller: raising a hard limit needs CAP_SYS_RESOURCE, which runc may not have.
+     */
+    public static List<Ulimit> coreDefaultUlimits() {
+        long hard = Math.min(524288, Ulimit.ownHardNofile());
+        return List.of(new Ulimit("nofile", Math.min(1024, hard), hard));
+    }
+
     public static final Set<String> KEYS = Set.of(POD_ANNOTATIONS, CONTAINER_ANNOTATIONS, PRIVILEGED_WITHOUT_HOST_DEVICES,
-            VM_ANNOTATIONS);
+            VM_ANNOTATIONS, DEFAULT_ULIMITS);
 
     private SpecRuleKeys() {}
 
@@ -38,7 +54,23 @@ public final class SpecRuleKeys {
                 patterns(origin, POD_ANNOTATIONS, value(options, pluginDefaults, POD_ANNOTATIONS)),
                 patterns(origin, CONTAINER_ANNOTATIONS, value(options, pluginDefaults, CONTAINER_ANNOTATIONS)),
                 bool(origin, PRIVILEGED_WITHOUT_HOST_DEVICES, value(options, pluginDefaults, PRIVILEGED_WITHOUT_HOST_DEVICES)),
-                bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)));
+                bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)),
+                ulimits(origin, value(options, pluginDefaults, DEFAULT_ULIMITS)));
+    }
+
+    private static List<Ulimit> ulimits(String origin, Object value) {
+        if (value == null) {
+            return coreDefaultUlimits();
+        }
+        if (!(value instanceof List<?> list) || list.stream().anyMatch(item -> !(item instanceof String))) {
+            throw new ConfigException(origin + " key '" + DEFAULT_ULIMITS + "': expected a list of strings like"
+                    + " [\"nofile=1024:524288\"], got " + value);
+        }
+        try {
+            return Ulimit.parseAll(list.stream().map(String.class::cast).toList());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(origin + " key '" + DEFAULT_ULIMITS + "': " + e.getMessage());
+        }
     }
 
     /** The table's keys without the generic ones (these and {@link CallLimits#KEYS}): what the plugin validates. */

@@ -98,6 +98,17 @@ public final class ContainerService implements PodContainers {
         return containers.resolve(id, "container_id");
     }
 
+    /** A recursively read-only mount needs a handler that reports the feature (Status: recursive_read_only_mounts). */
+    private static void requireRecursiveReadOnly(Handler handler, ContainerSettings settings) {
+        List<io.crisp.core.oci.MountSettings> mounts = settings.mounts();
+        for (int i = 0; i < mounts.size(); i++) {
+            if (mounts.get(i).recursiveReadOnly() && !handler.supports(io.crisp.spi.Capability.RECURSIVE_READ_ONLY_MOUNTS)) {
+                throw BackendException.invalidArgument("config.mounts[%d].recursive_read_only: runtime handler '%s' does not"
+                        + " support recursive read-only mounts (see its recursive_read_only_mounts feature in Status)", i, handler.name());
+            }
+        }
+    }
+
     /** Returns the new container's id. */
     public String create(String podSandboxId, ContainerSettings settings) {
         Sandbox sandbox = sandboxes.resolve(podSandboxId, "pod_sandbox_id");
@@ -105,6 +116,7 @@ public final class ContainerService implements PodContainers {
             throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s is not ready", sandbox.id());
         }
         Handler handler = handlerOf(sandbox);
+        requireRecursiveReadOnly(handler, settings);
         ImageRecord image = images.status(settings.image()).orElseThrow(() -> BackendException.notFound(
                 "config.image.image: image %s is not present; pull it first", settings.image()));
         String id = Ids.random();

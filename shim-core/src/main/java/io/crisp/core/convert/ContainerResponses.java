@@ -94,6 +94,7 @@ public final class ContainerResponses {
                 .setResources(io.crisp.cri.v1.ContainerResources.newBuilder().setLinux(linux(c.resources())));
         for (MountSettings m : c.settings().mounts()) {
             status.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath()).setReadonly(m.readOnly())
+                    .setRecursiveReadOnly(m.recursiveReadOnly())
                     .setPropagation(switch (m.propagation()) {
                         case "rslave" -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
                         case "rshared" -> MountPropagation.PROPAGATION_BIDIRECTIONAL;

@@ -15,6 +15,7 @@ import io.crisp.cri.v1.HugepageLimit;
 import io.crisp.cri.v1.LinuxContainerResources;
 import io.crisp.cri.v1.LinuxContainerSecurityContext;
 import io.crisp.cri.v1.Mount;
+import io.crisp.cri.v1.MountPropagation;
 import io.crisp.cri.v1.NamespaceOption;
 import io.crisp.cri.v1.Signal;
 import io.crisp.spi.BackendException;
@@ -135,9 +136,10 @@ public final class ContainerSettingsFromCri {
             if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
                 throw BackendException.invalidArgument("%s.uidMappings: id-mapped mounts are not supported", field);
             }
-            if (m.getRecursiveReadOnly()) {
-                throw BackendException.invalidArgument("%s.recursive_read_only: recursive read-only mounts are not supported"
-                        + " by runc 1.1", field);
+            if (m.getRecursiveReadOnly() && (!m.getReadonly() || m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE)) {
+                // As the CRI asks: the handler's support is checked where the handler is known.
+                throw BackendException.invalidArgument("%s.recursive_read_only: needs readonly = true and propagation"
+                        + " PROPAGATION_PRIVATE", field);
             }
             String propagation = switch (m.getPropagation()) {
                 case PROPAGATION_PRIVATE -> "private";
@@ -146,7 +148,7 @@ public final class ContainerSettingsFromCri {
                 default -> throw BackendException.invalidArgument("%s.propagation: unknown value %d", field,
                         m.getPropagationValue());
             };
-            out.add(new MountSettings(m.getContainerPath(), m.getHostPath(), m.getReadonly(), propagation));
+            out.add(new MountSettings(m.getContainerPath(), m.getHostPath(), m.getReadonly(), propagation, m.getRecursiveReadOnly()));
         }
         return out;
     }
@@ -194,7 +196,18 @@ public final class ContainerSettingsFromCri {
                 sc.getRunAsUsername(), sc.getReadonlyRootfs(), groups(sc.getSupplementalGroupsList(), SECURITY),
                 sc.getNoNewPrivs(), sc.getMaskedPathsList(), sc.getReadonlyPathsList(),
                 seccomp(sc.hasSeccomp(), sc.getSeccomp(), sc.getSeccompProfilePath(), SECURITY),
-                apparmor(sc.hasApparmor(), sc.getApparmor(), sc.getApparmorProfile(), SECURITY));
+                apparmor(sc.hasApparmor(), sc.getApparmor(), sc.getApparmorProfile(), SECURITY),
+                strictGroups(sc.getSupplementalGroupsPolicyValue(), SECURITY));
+    }
+
+    /** supplemental_groups_policy: Merge (0, the default) or Strict (1). */
+    static boolean strictGroups(int policy, String prefix) {
+        return switch (policy) {
+            case io.crisp.cri.v1.SupplementalGroupsPolicy.Merge_VALUE -> false;
+            case io.crisp.cri.v1.SupplementalGroupsPolicy.Strict_VALUE -> true;
+            default -> throw BackendException.invalidArgument("%s.supplemental_groups_policy: unknown value %d (Merge or Strict)",
+                    prefix, policy);
+        };
     }
 
     private static List<String> capabilities(List<String> names, String field) {

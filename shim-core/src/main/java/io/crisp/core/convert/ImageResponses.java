@@ -81,10 +81,26 @@ public final class ImageResponses {
     }
 
     public static ImageFsInfoResponse fsInfo(ImageService.FsUsage usage) {
-        return ImageFsInfoResponse.newBuilder().addImageFilesystems(FilesystemUsage.newBuilder()
+        return fsInfo(usage, null);
+    }
+
+    /**
+     * The image store's usage, and with {@code containers} (not null) the containers' writable layers
+     * as {@code container_filesystems}, as CRI-O reports its container storage beside its image storage.
+     */
+    public static ImageFsInfoResponse fsInfo(ImageService.FsUsage usage, io.crisp.core.bundle.Bundles.WritableLayer containers) {
+        ImageFsInfoResponse.Builder response = ImageFsInfoResponse.newBuilder().addImageFilesystems(FilesystemUsage.newBuilder()
                 .setTimestamp(usage.measuredAtMillis() * 1_000_000L)
                 .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
                 .setUsedBytes(UInt64Value.newBuilder().setValue(usage.bytes()))
-                .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodes()))).build();
+                .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodes())));
+        if (containers != null) {
+            response.addContainerFilesystems(FilesystemUsage.newBuilder()
+                    .setTimestamp(System.currentTimeMillis() * 1_000_000L)
+                    .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(containers.directory().toString()))
+                    .setUsedBytes(UInt64Value.newBuilder().setValue(containers.bytes()))
+                    .setInodesUsed(UInt64Value.newBuilder().setValue(containers.inodes())));
+        }
+        return response.build();
     }
 }

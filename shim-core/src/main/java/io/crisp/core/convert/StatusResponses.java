@@ -8,6 +8,7 @@ import io.crisp.cri.v1.CgroupDriver;
 import io.crisp.cri.v1.LinuxRuntimeConfiguration;
 import io.crisp.cri.v1.RuntimeCondition;
 import io.crisp.cri.v1.RuntimeConfigResponse;
+import io.crisp.cri.v1.RuntimeFeatures;
 import io.crisp.cri.v1.RuntimeHandler;
 import io.crisp.cri.v1.RuntimeHandlerFeatures;
 import io.crisp.cri.v1.RuntimeStatus;
@@ -41,7 +42,9 @@ public final class StatusResponses {
             status.addConditions(RuntimeCondition.newBuilder().setType(c.type()).setStatus(c.status())
                     .setReason(c.reason()).setMessage(c.message()));
         }
-        StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status).putAllInfo(report.info());
+        // supplemental_groups_policy: Strict is honoured (the image's /etc/group is not merged), for every handler.
+        StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(status).putAllInfo(report.info())
+                .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
         for (HandlerReport h : report.handlers()) {
             response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName(h.name()).setFeatures(RuntimeHandlerFeatures.newBuilder()
                     .setRecursiveReadOnlyMounts(h.recursiveReadOnlyMounts()).setUserNamespaces(h.userNamespaces())));

@@ -92,6 +92,7 @@ public final class Daemon implements AutoCloseable {
     private void startServing() {
         long started = System.nanoTime();
         CrispConfig config = configSource.get();
+        CgroupDriverCheck.system().check(config);
         LogLevels.apply(config.logLevel());
         config.logFile().ifPresent(file -> LogFiles.rotateTo(file, config.logMaxSize(), config.logMaxFiles()));
         // The socket's lock first: a second daemon is refused before it loads plugins, images or CNI.
@@ -128,7 +129,7 @@ public final class Daemon implements AutoCloseable {
                         new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
                         new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
                         new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers()))),
-                new ImageServiceImpl(images),
+                new ImageServiceImpl(images, lifecycle.bundles()::writableLayers),
                 new AdminServiceImpl(images)), metrics);
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
         if (metrics != null) {

@@ -20,11 +20,14 @@ import java.util.List;
  * @param readonlyPaths paths to make read-only; empty means the default list
  * @param seccomp seccomp choice
  * @param apparmor AppArmor choice
+ * @param strictSupplementalGroups {@code supplemental_groups_policy = Strict}: the process gets only
+ *     run_as_group and supplementalGroups, not the groups the image's /etc/group gives its user
+ *     (Merge, the default, adds those)
  */
 public record ContainerSecurity(List<String> addCapabilities, List<String> dropCapabilities,
         List<String> addAmbientCapabilities, boolean privileged, long runAsUser, long runAsGroup, String runAsUsername,
         boolean readonlyRootfs, List<Long> supplementalGroups, boolean noNewPrivs, List<String> maskedPaths,
-        List<String> readonlyPaths, SecurityProfile seccomp, SecurityProfile apparmor) {
+        List<String> readonlyPaths, SecurityProfile seccomp, SecurityProfile apparmor, boolean strictSupplementalGroups) {
     /** No security context at all: default capabilities, image user, unconfined seccomp. */
     public static final ContainerSecurity DEFAULT = new ContainerSecurity(List.of(), List.of(), List.of(), false, -1, -1,
             "", false, List.of(), false, List.of(), List.of(), SecurityProfile.UNCONFINED, SecurityProfile.UNCONFINED);
@@ -39,6 +42,15 @@ public record ContainerSecurity(List<String> addCapabilities, List<String> dropC
         readonlyPaths = copy(readonlyPaths);
         seccomp = seccomp == null ? SecurityProfile.UNCONFINED : seccomp;
         apparmor = apparmor == null ? SecurityProfile.UNCONFINED : apparmor;
+    }
+
+    /** With the Merge policy. */
+    public ContainerSecurity(List<String> addCapabilities, List<String> dropCapabilities,
+            List<String> addAmbientCapabilities, boolean privileged, long runAsUser, long runAsGroup, String runAsUsername,
+            boolean readonlyRootfs, List<Long> supplementalGroups, boolean noNewPrivs, List<String> maskedPaths,
+            List<String> readonlyPaths, SecurityProfile seccomp, SecurityProfile apparmor) {
+        this(addCapabilities, dropCapabilities, addAmbientCapabilities, privileged, runAsUser, runAsGroup, runAsUsername,
+                readonlyRootfs, supplementalGroups, noNewPrivs, maskedPaths, readonlyPaths, seccomp, apparmor, false);
     }
 
     private static List<String> copy(List<String> list) {

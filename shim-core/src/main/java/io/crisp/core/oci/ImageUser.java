@@ -26,15 +26,25 @@ public record ImageUser(long uid, long gid, List<Long> additionalGids, String ho
      */
     public static ImageUser resolve(Path rootfs, String imageUser, long runAsUser, String runAsUsername, long runAsGroup,
             List<Long> supplementalGroups, String field) {
+        return resolve(rootfs, imageUser, runAsUser, runAsUsername, runAsGroup, supplementalGroups, field, false);
+    }
+
+    /**
+     * Resolves the user; with {@code strictGroups} (supplemental_groups_policy = Strict) the groups
+     * the image's /etc/group lists the user in are left out: only the primary group and
+     * {@code supplementalGroups} remain.
+     */
+    public static ImageUser resolve(Path rootfs, String imageUser, long runAsUser, String runAsUsername, long runAsGroup,
+            List<Long> supplementalGroups, String field, boolean strictGroups) {
         try {
-            return doResolve(rootfs, imageUser, runAsUser, runAsUsername, runAsGroup, supplementalGroups, field);
+            return doResolve(rootfs, imageUser, runAsUser, runAsUsername, runAsGroup, supplementalGroups, field, strictGroups);
         } catch (IOException e) {
             throw BackendException.failedPrecondition("cannot read the users of the image at %s: %s", rootfs, e.getMessage());
         }
     }
 
     private static ImageUser doResolve(Path rootfs, String imageUser, long runAsUser, String runAsUsername, long runAsGroup,
-            List<Long> supplementalGroups, String field) throws IOException {
+            List<Long> supplementalGroups, String field, boolean strictGroups) throws IOException {
         String[] parts = split(imageUser, runAsUser, runAsUsername);
         String userPart = parts[0];
         String groupPart = parts[1];
@@ -67,7 +77,7 @@ public record ImageUser(long uid, long gid, List<Long> additionalGids, String ho
             gid = entry == null ? 0 : entry.gid;
         }
         Set<Long> extra = new LinkedHashSet<>();
-        if (entry != null) {
+        if (entry != null && !strictGroups) {
             for (String[] g : groups) {
                 if (g.length > 3 && List.of(g[3].split(",")).contains(entry.name) && parseId(g[2]) >= 0) {
                     extra.add(parseId(g[2]));

@@ -148,7 +148,7 @@ public final class OciSpecs {
         ObjectNode process = spec.putObject("process");
         process.put("terminal", container.tty());
         ImageUser user = ImageUser.resolve(rootfs, image.user(), sec.runAsUser(), sec.runAsUsername(), sec.runAsGroup(),
-                sec.supplementalGroups(), field);
+                sec.supplementalGroups(), field, sec.strictSupplementalGroups());
         user(process, user);
         strings(process.putArray("args"), ProcessArgs.argv(container.command(), container.args(), image));
         strings(process.putArray("env"), ProcessArgs.env(image.env(), container.envs(), user.home()));

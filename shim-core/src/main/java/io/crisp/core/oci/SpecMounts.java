@@ -72,7 +72,11 @@ final class SpecMounts {
             if (propagation.equals("rshared") || (propagation.equals("rslave") && rootfsPropagation.isEmpty())) {
                 rootfsPropagation = propagation;
             }
-            bind(m.containerPath(), m.hostPath(), m.readOnly(), propagation);
+            if (m.recursiveReadOnly()) {
+                bind(m.containerPath(), m.hostPath(), true, propagation, "rro");
+            } else {
+                bind(m.containerPath(), m.hostPath(), m.readOnly(), propagation);
+            }
         }
         return this;
     }

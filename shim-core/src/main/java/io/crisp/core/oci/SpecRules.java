@@ -22,10 +22,12 @@ import java.util.Optional;
  *     allow-all device rule (a VM has devices of its own)
  * @param vmAnnotations add CRI-O's {@code io.kubernetes.cri-o.ContainerType} and {@code SandboxID}, for
  *     legacy VM runtimes (Clear Containers, Kata 1.x) that read only those
+ * @param defaultUlimits rlimits every container's process gets ({@code default_ulimits}); empty: it
+ *     inherits the daemon's
  */
 public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
-        boolean privilegedWithoutHostDevices, boolean vmAnnotations) {
-    /** Every annotation passes, host devices stay, no CRI-O keys: the spec as the core builds it. */
+        boolean privilegedWithoutHostDevices, boolean vmAnnotations, List<Ulimit> defaultUlimits) {
+    /** Every annotation passes, host devices stay, no CRI-O keys, no rlimits: the spec as the core builds it. */
     public static final SpecRules NONE = new SpecRules(Optional.empty(), Optional.empty(), false, false);
 
     public static final String CRIO_CONTAINER_TYPE = "io.kubernetes.cri-o.ContainerType";
@@ -36,6 +38,13 @@ public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<Str
     public SpecRules {
         podAnnotations = requireNonNull(podAnnotations, "podAnnotations is null").map(List::copyOf);
         containerAnnotations = requireNonNull(containerAnnotations, "containerAnnotations is null").map(List::copyOf);
+        defaultUlimits = List.copyOf(requireNonNull(defaultUlimits, "defaultUlimits is null"));
+    }
+
+    /** Without default rlimits. */
+    public SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
+            boolean privilegedWithoutHostDevices, boolean vmAnnotations) {
+        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, List.of());
     }
 
     /**
@@ -56,7 +65,8 @@ public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<Str
     /**
      * Applies the rules to a container's spec: its own annotations outside {@link #containerAnnotations}
      * are removed, a privileged spec loses its host devices with {@link #privilegedWithoutHostDevices},
-     * and with {@link #vmAnnotations} CRI-O's keys are added.
+     * with {@link #vmAnnotations} CRI-O's keys are added, and {@link #defaultUlimits} become its
+     * process's rlimits.
      *
      * @param containerAnnotationKeys the keys of the annotations the CRI request set on the container
      * @return the removed keys, in the spec's order
@@ -69,6 +79,7 @@ public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<Str
         if (vmAnnotations) {
             addVmAnnotations(spec, false);
         }
+        Ulimit.apply(spec, defaultUlimits);
         return removed;
     }
 

@@ -128,7 +128,8 @@ public final class HandlerRegistry implements AutoCloseable {
         ContainerEventSink sink = events == null ? null : new OrderedEventSink(events, table.name());
         try {
             return IsolatedBackend.start(plugin.id(), table.name(), limits, () -> {
-                RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), sink));
+                RuntimeBackend backend = plugin.extension().create(handlerConfig, new DaemonRuntimeContext(table.name(), sink,
+                        DaemonRuntimeContext.of(config.cgroupDriver())));
                 return backend == null || measured == null ? backend : new MeteredBackend(backend, plugin.id(), table.name(), measured);
             });
         } catch (BackendException e) {

@@ -103,8 +103,30 @@ public final class RuntimeInfoService {
                 .orElse(Condition.ready(Condition.NETWORK_READY));
     }
 
+    /**
+     * Whether the core builds user-namespaced pods (userns_options mode POD). It refuses them, so no
+     * handler reports user_namespaces, whatever its runtime supports, until it does.
+     */
+    static final boolean CORE_BUILDS_USER_NAMESPACES = false;
+
     private static HandlerReport report(String name, Handler handler) {
-        return new HandlerReport(name, handler.supports(Capability.RECURSIVE_READ_ONLY_MOUNTS), handler.supports(Capability.USER_NAMESPACES));
+        return new HandlerReport(name, handler.supports(Capability.RECURSIVE_READ_ONLY_MOUNTS),
+                CORE_BUILDS_USER_NAMESPACES && handler.supports(Capability.USER_NAMESPACES));
+    }
+
+    /** Each CRI handler feature with what it is reported as and why, from the backend's probe (describe()). */
+    private ObjectNode features(Handler h, Map<String, String> backend) {
+        ObjectNode features = json.createObjectNode();
+        HandlerReport report = report(h.name(), h);
+        features.putObject("recursive_read_only_mounts").put("reported", report.recursiveReadOnlyMounts())
+                .put("reason", backend.getOrDefault("feature.recursive_read_only_mounts",
+                        h.supports(Capability.RECURSIVE_READ_ONLY_MOUNTS) ? "the backend declares it" : "the backend does not declare it"));
+        String runtime = backend.getOrDefault("feature.user_namespaces",
+                h.supports(Capability.USER_NAMESPACES) ? "the backend declares it" : "the backend does not declare it");
+        features.putObject("user_namespaces").put("reported", report.userNamespaces())
+                .put("reason", CORE_BUILDS_USER_NAMESPACES ? runtime
+                        : "crisp does not build user-namespaced pods yet (userns_options mode POD is refused); runtime: " + runtime);
+        return features;
     }
 
     /** Verbose info: each value is a JSON document, as the CRI asks. */
@@ -192,7 +214,9 @@ public final class RuntimeInfoService {
                 healthNode.put("reason", health.reason()).put("message", health.message());
             }
             node.put("pods", state.handlers().pods(h.name())); // with pods still on a backend a reload replaced
-            node.set("backend", json.valueToTree(describe(h)));
+            Map<String, String> backend = describe(h);
+            node.set("features", features(h, backend));
+            node.set("backend", json.valueToTree(backend));
         }
         return list;
     }

@@ -27,9 +27,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
     private final ImageService images;
+    /** The containers' writable layers (ImageFsInfo's container_filesystems); null: not reported. */
+    private final java.util.function.Supplier<io.crisp.core.bundle.Bundles.WritableLayer> containerLayers;
 
     public ImageServiceImpl(ImageService images) {
+        this(images, null);
+    }
+
+    public ImageServiceImpl(ImageService images, java.util.function.Supplier<io.crisp.core.bundle.Bundles.WritableLayer> containerLayers) {
         this.images = images;
+        this.containerLayers = containerLayers;
     }
 
     @Override
@@ -77,6 +84,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
 
     @Override
     public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
-        Rpc.unary(observer, "ImageFsInfo", () -> ImageResponses.fsInfo(images.fsUsage()));
+        Rpc.unary(observer, "ImageFsInfo", () -> ImageResponses.fsInfo(images.fsUsage(),
+                containerLayers == null ? null : containerLayers.get()));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.core.oci.SpecRules;
+import io.crisp.core.oci.Ulimit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,17 +25,38 @@ final class SpecRuleKeysTest {
 
     @Test
     void absentKeysTakeThePluginsDefaultsThenTheCores() {
-        assertEquals(SpecRules.NONE, SpecRuleKeys.read(ORIGIN, Map.of(), Map.of()));
-        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false),
+        // systemd's 1024:524288, lowered to what the daemon itself may give (this process's hard limit).
+        long hard = Math.min(524288, Ulimit.ownHardNofile());
+        List<Ulimit> nofile = List.of(new Ulimit("nofile", Math.min(1024, hard), hard));
+        assertEquals(nofile, SpecRuleKeys.coreDefaultUlimits());
+        assertEquals(new SpecRules(Optional.empty(), Optional.empty(), false, false, nofile),
+                SpecRuleKeys.read(ORIGIN, Map.of(), Map.of()));
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false, nofile),
                 SpecRuleKeys.read(ORIGIN, Map.of(), KATA_DEFAULTS));
     }
 
     @Test
     void theTableWinsOverThePluginsDefault() {
         Map<String, Object> table = Map.of("pod_annotations", List.of(), "container_annotations", List.of("example.com/*"),
-                "privileged_without_host_devices", true, "vm_annotations", true, "shim_path", "/x");
+                "privileged_without_host_devices", true, "vm_annotations", true, "shim_path", "/x", "default_ulimits", List.of());
         assertEquals(new SpecRules(Optional.of(List.of()), Optional.of(List.of("example.com/*")), true, true),
-                SpecRuleKeys.read(ORIGIN, table, KATA_DEFAULTS));
+                SpecRuleKeys.read(ORIGIN, table, KATA_DEFAULTS), "default_ulimits = [] (the table's) leaves the daemon's");
+    }
+
+    @Test
+    void defaultUlimitsInCriOsFormat() {
+        // A later entry for the same limit replaces the earlier one.
+        assertEquals(List.of(new Ulimit("nofile", 1048576, 1048576), new Ulimit("core", -1, -1), new Ulimit("nproc", 100, 200)),
+                SpecRuleKeys.read(ORIGIN, Map.of("default_ulimits", List.of("nofile=1048576", "nproc=1:2", "core=-1",
+                        "NProc=100:200")), Map.of()).defaultUlimits());
+        assertEquals("nofile=1024:unlimited", Ulimit.parse("nofile=1024:unlimited").toString());
+        assertMessage(Map.of("default_ulimits", "nofile=1"), ORIGIN + " key 'default_ulimits': expected a list of strings");
+        assertMessage(Map.of("default_ulimits", List.of("nofile")), ORIGIN + " key 'default_ulimits': \"nofile\" is not NAME=SOFT[:HARD]");
+        assertMessage(Map.of("default_ulimits", List.of("files=1")), ORIGIN + " key 'default_ulimits': \"files=1\": unknown limit 'files'");
+        assertMessage(Map.of("default_ulimits", List.of("nofile=2:1")),
+                ORIGIN + " key 'default_ulimits': \"nofile=2:1\": the soft limit is above the hard limit");
+        assertMessage(Map.of("default_ulimits", List.of("nofile=lots")),
+                ORIGIN + " key 'default_ulimits': \"nofile=lots\": 'lots' is not a limit");
     }
 
     @Test
@@ -43,6 +65,7 @@ final class SpecRuleKeysTest {
         table.put("shim_path", "/x");
         table.put("pod_annotations", List.of());
         table.put("vm_annotations", true);
+        table.put("default_ulimits", List.of());
         table.put("shim_cgroup", "/kata");
         assertEquals(List.of("shim_path", "shim_cgroup"), List.copyOf(SpecRuleKeys.pluginOptions(table).keySet()));
     }

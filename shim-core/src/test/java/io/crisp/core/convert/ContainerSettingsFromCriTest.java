@@ -1,6 +1,7 @@
 package io.crisp.core.convert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,15 @@ final class ContainerSettingsFromCriTest {
         assertEquals(new SecurityProfile(SecurityProfile.Kind.LOCALHOST, "/etc/p.json", SC + ".seccomp_profile_path"),
                 s.seccomp());
         assertEquals(new SecurityProfile(SecurityProfile.Kind.LOCALHOST, "prof", SC + ".apparmor_profile"), s.apparmor());
+    }
+
+    @Test
+    void supplementalGroupsPolicy() {
+        assertFalse(ContainerSettingsFromCri.from(config().build()).security().strictSupplementalGroups(), "Merge by default");
+        assertTrue(ContainerSettingsFromCri.from(withSecurity(LinuxContainerSecurityContext.newBuilder()
+                .setSupplementalGroupsPolicy(io.crisp.cri.v1.SupplementalGroupsPolicy.Strict)).build()).security().strictSupplementalGroups());
+        refused(withSecurity(LinuxContainerSecurityContext.newBuilder().setSupplementalGroupsPolicyValue(7)),
+                SC + ".supplemental_groups_policy");
     }
 
     @Test

@@ -41,6 +41,20 @@ final class ConfigErrorIT {
     }
 
     @Test
+    void systemdCgroupDriverWithoutSystemdAsPid1IsRefused() throws Exception {
+        assertFalse(Files.isDirectory(Path.of("/run/systemd/system")),
+                "this test needs a host where systemd is not PID 1 (as the CI machine); /run/systemd/system exists");
+        try (DaemonProcess daemon = new DaemonProcess(dir)) {
+            daemon.writeConfig("[runtime]\ncgroup_driver = \"systemd\"\n");
+            String log = refused(daemon);
+            String pid1 = Files.readString(Path.of("/proc/1/comm")).trim();
+            assertTrue(log.contains("table [runtime] key 'cgroup_driver' (read from " + daemon.config + "): \"systemd\" needs"
+                    + " systemd as the init system, but PID 1 is '" + pid1 + "' and /run/systemd/system does not exist; set"
+                    + " cgroup_driver = \"cgroupfs\" here and cgroupDriver: cgroupfs in the kubelet's configuration"), log);
+        }
+    }
+
+    @Test
     void brokenTomlNamesTheFile() {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
             daemon.writeConfig("[runtime\ndefault_runtime = \"runc\"\n");

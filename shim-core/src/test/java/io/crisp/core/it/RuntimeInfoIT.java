@@ -104,6 +104,14 @@ final class RuntimeInfoIT {
             assertEquals(CgroupDriver.CGROUPFS,
                     daemon.client().runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());
         }
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/run/systemd/system"))) {
+            // systemd is not PID 1: the daemon refuses the systemd driver at start (ConfigErrorIT checks the message).
+            try (DaemonProcess daemon = new DaemonProcess(dir.resolve("systemd"))) {
+                daemon.spawn("--cgroup-driver", "systemd");
+                assertEquals(2, daemon.waitForExit(java.time.Duration.ofSeconds(60)), daemon.logs());
+            }
+            return;
+        }
         try (DaemonProcess daemon = new DaemonProcess(dir.resolve("systemd")).start("--cgroup-driver", "systemd")) {
             assertEquals(CgroupDriver.SYSTEMD,
                     daemon.client().runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());

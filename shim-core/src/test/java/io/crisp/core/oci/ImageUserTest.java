@@ -44,6 +44,17 @@ final class ImageUserTest {
     }
 
     @Test
+    void strictPolicyLeavesOutTheImagesGroupMemberships() throws Exception {
+        Path rootfs = Fixtures.rootfs(tmp);
+        assertEquals(new ImageUser(1000, 1000, List.of(5L), "/home/app"),
+                ImageUser.resolve(rootfs, "www", 1000, "", -1, List.of(5L), FIELD, true));
+        assertEquals(new ImageUser(33, 9, List.of(), "/var/www"),
+                ImageUser.resolve(rootfs, "", -1, "www", 9, List.of(), FIELD, true));
+        assertEquals(new ImageUser(33, 33, List.of(2000L), "/var/www"),
+                ImageUser.resolve(rootfs, "www", -1, "", -1, List.of(), FIELD, false), "Merge: as before");
+    }
+
+    @Test
     void unknownNamesAreRefusedWithTheField() throws Exception {
         Path rootfs = Fixtures.rootfs(tmp);
         BackendException e = assertThrows(BackendException.class,

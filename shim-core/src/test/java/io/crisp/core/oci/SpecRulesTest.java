@@ -118,6 +118,22 @@ final class SpecRulesTest {
     }
 
     @Test
+    void defaultUlimitsBecomeTheProcessRlimits() throws Exception {
+        SpecRules rules = new SpecRules(Optional.empty(), Optional.empty(), false, false,
+                Ulimit.parseAll(List.of("nofile=1024:524288", "core=0:unlimited")));
+        ObjectNode spec = container(false);
+        ((ObjectNode) spec.get("process")).putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 5).put("soft", 5);
+        rules.applyToContainer(spec, List.of());
+        assertEquals("[{\"type\":\"RLIMIT_NOFILE\",\"hard\":524288,\"soft\":1024},"
+                + "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":0}]",
+                spec.path("process").path("rlimits").toString());
+        ObjectNode none = container(false);
+        String before = none.toString();
+        SpecRules.NONE.applyToContainer(none, List.of());
+        assertEquals(before, none.toString(), "no default_ulimits: the process inherits the daemon's");
+    }
+
+    @Test
     void privilegedWithoutHostDevicesStripsDevicesAndAllowAll() throws Exception {
         SpecRules rules = new SpecRules(Optional.empty(), Optional.empty(), true, false);
         ObjectNode spec = container(true);

@@ -132,12 +132,14 @@ final class HandlerRegistryTest {
                 container_annotations = []
                 privileged_without_host_devices = true
                 vm_annotations = true
+                default_ulimits = ["nofile=4096"]
                 """), catalog);
 
         // The example plugin refuses unknown keys, so it saw only its own.
         Handler demo = table.handlers().get("demo");
         assertEquals("one", demo.backend().describe().get("description"));
-        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.of(List.of()), true, true), demo.specRules());
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.of(List.of()), true, true,
+                List.of(new io.crisp.core.oci.Ulimit("nofile", 4096, 4096))), demo.specRules());
 
         HandlerTable changed = registry.apply(config("generic", """
                 [runtimes.demo]
@@ -146,8 +148,9 @@ final class HandlerRegistryTest {
                 pod_annotations = ["io.katacontainers.*"]
                 """), catalog);
         assertNotSame(demo, changed.handlers().get("demo"), "a changed generic key makes a new handler");
-        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false),
-                changed.handlers().get("demo").specRules());
+        assertEquals(new SpecRules(Optional.of(List.of("io.katacontainers.*")), Optional.empty(), false, false,
+                io.crisp.core.config.SpecRuleKeys.coreDefaultUlimits()), changed.handlers().get("demo").specRules(),
+                "without default_ulimits: the core's default");
     }
 
     @Test

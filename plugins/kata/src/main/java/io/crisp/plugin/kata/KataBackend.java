@@ -7,7 +7,6 @@ import io.crisp.plugin.kata.io.ExecOutput;
 import io.crisp.plugin.kata.io.ExecStdio;
 import io.crisp.plugin.kata.io.StdioFlags;
 import io.crisp.plugin.kata.io.StdioPaths;
-import io.crisp.plugin.kata.proto.runtimeoptions.Options;
 import io.crisp.plugin.kata.proto.task.CreateTaskRequest;
 import io.crisp.plugin.kata.proto.task.ExecProcessRequest;
 import io.crisp.plugin.kata.proto.task.StateResponse;
@@ -80,6 +79,7 @@ final class KataBackend implements RuntimeBackend {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KataConfig config;
+    private final TaskOptions taskOptions;
     private final Optional<Path> shim;
     private final KataChecks checks;
     private final Path stateDir;
@@ -94,6 +94,7 @@ final class KataBackend implements RuntimeBackend {
 
     KataBackend(KataConfig config, Path stateDir, RuntimeContext context) {
         this.config = config;
+        this.taskOptions = new TaskOptions(config.shimConfigPath(), context.cgroupDriver() == io.crisp.spi.CgroupDriver.SYSTEMD);
         this.shim = config.resolveShim();
         this.checks = new KataChecks(config, shim, KernelProbes.system());
         this.stateDir = stateDir;
@@ -191,9 +192,7 @@ final class KataBackend implements RuntimeBackend {
             }
             tasks.put(id, infra);
             CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString());
-            config.shimConfigPath().ifPresent(p -> create.setOptions(Any.newBuilder()
-                    .setTypeUrl(Options.getDescriptor().getFullName())
-                    .setValue(Options.newBuilder().setConfigPath(p.toString()).build().toByteString())));
+            taskOptions.toAny().ifPresent(create::setOptions);
             infra.created(pod.client().create(create.build()).getPid());
             files.writeContainer(id, infra.record());
             startTask(pod, infra);
@@ -280,10 +279,11 @@ final class KataBackend implements RuntimeBackend {
             tasks.put(id, task);
             files.writeContainer(id, task.record());
             StdioPaths paths = stdio.paths();
-            CreateTaskRequest request = CreateTaskRequest.newBuilder().setId(id).setBundle(spec.bundleDir().toString())
+            CreateTaskRequest.Builder request = CreateTaskRequest.newBuilder().setId(id).setBundle(spec.bundleDir().toString())
                     .setTerminal(paths.terminal()).setStdin(paths.stdin()).setStdout(paths.stdout())
-                    .setStderr(paths.stderr()).build();
-            task.created(pod.client().create(request).getPid());
+                    .setStderr(paths.stderr());
+            taskOptions.toAny().ifPresent(request::setOptions);
+            task.created(pod.client().create(request.build()).getPid());
             files.writeContainer(id, task.record());
             return task.state();
         } catch (IOException | RuntimeException e) {

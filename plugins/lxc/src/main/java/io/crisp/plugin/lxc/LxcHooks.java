@@ -24,6 +24,12 @@ import java.util.Optional;
  * cgroup; readiness covers the LXC tools and the kernel features.
  */
 final class LxcHooks implements ConmonHooks {
+    /** The adapter translates the spec and turns neither rro mounts nor id-mapped mounts into its own. */
+    @Override
+    public boolean probeRuntimeFeatures() {
+        return false;
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LxcConfig config;

@@ -35,6 +35,12 @@ import java.util.regex.Pattern;
  * are rewritten to the pod machine's init.
  */
 final class NspawnHooks implements ConmonHooks {
+    /** The adapter translates the spec and turns neither rro mounts nor id-mapped mounts into its own. */
+    @Override
+    public boolean probeRuntimeFeatures() {
+        return false;
+    }
+
     static final String LAUNCH_FILE = "nspawn-launch.sh";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PROC_NS = Pattern.compile("/proc/([0-9]+)/ns/([a-z_]+)");

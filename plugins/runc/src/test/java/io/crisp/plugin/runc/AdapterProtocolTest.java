@@ -94,6 +94,7 @@ final class AdapterProtocolTest {
                         .replace(sb, "SB").replace(c, "C").replace(bad, "BAD"))
                 .toList();
         List<String> created = List.of(
+                "java features | _OCI_SYNCPIPE=", // the backend's feature probe, once, when it is created
                 "conmon --root=ROOT --log=S/SB/runtime.log --log-format=json create --bundle B/SB --pid-file S/SB/pid SB | _OCI_SYNCPIPE=3",
                 "java --root ROOT start SB | _OCI_SYNCPIPE=",
                 "conmon --root=ROOT --log=S/C/runtime.log --log-format=json create --bundle B/C --pid-file S/C/pid"

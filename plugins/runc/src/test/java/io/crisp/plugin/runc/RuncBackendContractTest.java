@@ -25,8 +25,11 @@ final class RuncBackendContractTest extends BaseBackendContractTest {
 
     @Override
     protected Set<Capability> supportedCapabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+        Set<Capability> caps = EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
                 Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+        // And what runc's own features document and the kernel prove (RuntimeFeaturesTest covers the reading).
+        caps.addAll(io.crisp.plugin.kit.conmon.RuntimeFeatures.probe(TestBundles.RUNC).capabilities());
+        return caps;
     }
 
     @Override

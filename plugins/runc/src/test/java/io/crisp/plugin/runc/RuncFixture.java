@@ -2,6 +2,7 @@ package io.crisp.plugin.runc;
 
 import io.crisp.plugin.kit.FileTrees;
 import io.crisp.plugin.kit.conmon.ConmonBackend;
+import io.crisp.spi.CgroupDriver;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.model.ContainerSpec;
@@ -45,10 +46,15 @@ final class RuncFixture implements AutoCloseable {
 
     /** With another OCI runtime CLI (a wrapper of runc). */
     RuncFixture(Path runtimePath) throws IOException {
+        this(runtimePath, TestBundles.CONMON);
+    }
+
+    /** With another OCI runtime CLI and another conmon (wrappers that log their calls). */
+    RuncFixture(Path runtimePath, Path monitorPath) throws IOException {
         TestBundles.requirePrerequisites();
         base = Files.createTempDirectory("crisp-runc-");
         stateDir = base.resolve("state");
-        config = new RuncConfig(runtimePath, base.resolve("runc-root"), TestBundles.CONMON);
+        config = new RuncConfig(runtimePath, base.resolve("runc-root"), monitorPath);
     }
 
     @Override
@@ -83,7 +89,17 @@ final class RuncFixture implements AutoCloseable {
     }
 
     ConmonBackend backend() {
+        return backend(CgroupDriver.CGROUPFS);
+    }
+
+    /** A backend as the daemon creates it with {@code cgroup_driver} = {@code driver}. */
+    ConmonBackend backend(CgroupDriver driver) {
         RuntimeContext context = new RuntimeContext() {
+            @Override
+            public CgroupDriver cgroupDriver() {
+                return driver;
+            }
+
             @Override
             public String spiVersion() {
                 return "1.1.0";

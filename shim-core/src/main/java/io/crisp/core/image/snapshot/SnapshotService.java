@@ -163,6 +163,30 @@ public final class SnapshotService {
         return mountPoints().contains(rootfs);
     }
 
+    /** The snapshots root: the filesystem the containers' writable layers live on. */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Bytes and inodes of every container's upper directory together (ImageFsInfo's container
+     * filesystem). A snapshot removed while it is measured counts as empty.
+     */
+    public UpperUsage totalUpperUsage() {
+        long bytes = 0;
+        long inodes = 0;
+        for (String id : list()) {
+            try {
+                UpperUsage u = upperUsage(id);
+                bytes += u.bytes();
+                inodes += u.inodes();
+            } catch (BackendException e) {
+                // Removed meanwhile.
+            }
+        }
+        return new UpperUsage(bytes, inodes);
+    }
+
     /** The ids of the snapshots on disk, mounted or not, sorted; what a restarted daemon recovers from. */
     public List<String> list() {
         List<String> ids = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.crisp.spi.BackendHealth;
 import io.crisp.spi.NodeCheck;
 import io.crisp.plugin.kit.node.KernelProbes;
 import io.crisp.spi.Capability;
+import io.crisp.spi.CgroupDriver;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.StdioSession;
@@ -69,16 +70,21 @@ public final class ConmonBackend implements RuntimeBackend {
     private final ExitWatcher watcher;
     private final ContainerStatsReader stats;
     private final Optional<ConmonHooks.StatsSource> statsSource;
+    private final RuntimeFeatures features;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
      * (the handler's state directory) and rebuilds what a previous instance left there.
      */
-    public ConmonBackend(OciCliConfig config, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
+    public ConmonBackend(OciCliConfig programs, Path stateDir, RuntimeContext context, ConmonHooks hooks) {
+        OciCliConfig config = context.cgroupDriver() == CgroupDriver.SYSTEMD ? programs.withSystemdCgroup() : programs;
         this.config = config;
         this.hooks = hooks;
         this.statsSource = hooks.stats();
         this.checks = new ConmonChecks(config, hooks, KernelProbes.system());
+        // Probed now, once: the core reads capabilities() right after the backend is created.
+        this.features = hooks.probeRuntimeFeatures() ? RuntimeFeatures.probe(config.runtimePath())
+                : RuntimeFeatures.none(config.runtimePath().getFileName() + " is an adapter that honours neither");
         this.files = new ContainerFiles(stateDir);
         this.cli = new RuntimeCli(config);
         this.conmon = new ConmonLauncher(config, files);
@@ -100,8 +106,10 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        Set<Capability> caps = hooks.capabilities();
-        return caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+        Set<Capability> caps = EnumSet.noneOf(Capability.class);
+        caps.addAll(hooks.capabilities());
+        caps.addAll(features.capabilities());
+        return caps;
     }
 
     @Override
@@ -123,6 +131,9 @@ public final class ConmonBackend implements RuntimeBackend {
         facts.put("runtime_root", config.runtimeRoot().toString());
         facts.put("monitor_path", config.monitorPath().toString());
         facts.put("monitor_version", checks.monitorVersion());
+        facts.put("cgroup_driver", config.systemdCgroup() ? "systemd (--systemd-cgroup)" : "cgroupfs");
+        facts.put("feature.recursive_read_only_mounts", features.reasons().get(RuntimeFeatures.RRO));
+        facts.put("feature.user_namespaces", features.reasons().get(RuntimeFeatures.IDMAP));
         facts.put("state_dir", files.exitDir().getParent().toString());
         hooks.describe().forEach(facts::putIfAbsent);
         return facts;

@@ -119,6 +119,18 @@ public interface ConmonHooks {
         return List.of("cpu", "cpuacct", "memory", "pids", "devices", "freezer");
     }
 
+    /**
+     * Whether the program's own {@code features} document (runc 1.1+, crun) tells which optional CRI
+     * features the handler honours: recursive read-only mounts ({@code rro}) and id-mapped mounts
+     * (user namespaces); the backend then probes it once ({@link RuntimeFeatures}) and adds what it
+     * proves to {@link #capabilities()}. True for an OCI runtime CLI run as is (the default); an
+     * adapter that translates the spec for another technology answers false: the handler then
+     * claims neither, with this reason in {@code describe()}.
+     */
+    default boolean probeRuntimeFeatures() {
+        return true;
+    }
+
     /** Entries added to the backend's {@code describe()} after its own (runtime_path, runtime_version, ...). */
     default Map<String, String> describe() {
         return Map.of();

@@ -75,6 +75,11 @@ final class ConmonLauncher {
             }
         }
         add(c, "--log-level", LOG.isDebugEnabled() ? "debug" : "info");
+        if (config.systemdCgroup()) {
+            // conmon finds the container's cgroup (OOM watch) in systemd's layout and passes the flag
+            // on to the runtime's create itself (adding it as --runtime-arg too would repeat it).
+            c.add("--systemd-cgroup");
+        }
         add(c, "--runtime-arg", "--root=" + config.runtimeRoot());
         add(c, "--runtime-arg", "--log=" + files.runtimeLog(id));
         add(c, "--runtime-arg", "--log-format=json");

@@ -11,11 +11,24 @@ import java.nio.file.Path;
  *     speaks the protocol described in {@link ConmonBackend}
  * @param runtimeRoot the program's own state directory, passed as {@code --root} on every call
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
+ * @param systemdCgroup the systemd cgroup driver: {@code --systemd-cgroup} on every runtime call
+ *     (a global option, before the command) and on conmon; the cgroupsPath is then
+ *     {@code slice:prefix:name}. {@link ConmonBackend} sets it when the daemon's driver is systemd.
  */
-public record OciCliConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+public record OciCliConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, boolean systemdCgroup) {
     public OciCliConfig {
         requireNonNull(runtimePath, "runtimePath is null");
         requireNonNull(runtimeRoot, "runtimeRoot is null");
         requireNonNull(monitorPath, "monitorPath is null");
+    }
+
+    /** With the cgroupfs driver. */
+    public OciCliConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+        this(runtimePath, runtimeRoot, monitorPath, false);
+    }
+
+    /** This configuration with the systemd cgroup driver on. */
+    public OciCliConfig withSystemdCgroup() {
+        return new OciCliConfig(runtimePath, runtimeRoot, monitorPath, true);
     }
 }

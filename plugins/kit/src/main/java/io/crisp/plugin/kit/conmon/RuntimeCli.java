@@ -42,10 +42,13 @@ final class RuntimeCli {
         this.config = config;
     }
 
-    /** {@code runtime --root R}, the start of every runtime command line. */
+    /** {@code runtime [--systemd-cgroup] --root R}, the start of every runtime command line. */
     List<String> base() {
         List<String> args = new ArrayList<>();
         args.add(config.runtimePath().toString());
+        if (config.systemdCgroup()) {
+            args.add("--systemd-cgroup");
+        }
         args.add("--root");
         args.add(config.runtimeRoot().toString());
         return args;

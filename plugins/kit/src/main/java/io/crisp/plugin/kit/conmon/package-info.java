@@ -14,7 +14,9 @@
  * {@code ROOT} its {@code runtimeRoot()}, {@code S} the handler's state directory, {@code ID} a
  * sandbox or container id (always {@code [A-Za-z0-9][A-Za-z0-9_.+-]{0,127}}). Global options come
  * before the command, in two spellings: conmon writes {@code --root=ROOT}, the backend
- * {@code --root ROOT}; accept both. {@code ROOT} may not exist yet: create it. Sandboxes and
+ * {@code --root ROOT}; accept both. With the systemd cgroup driver every call also starts with the
+ * global option {@code --systemd-cgroup} (conmon adds it to {@code create} itself) and the
+ * cgroupsPath is {@code slice:prefix:name}. {@code ROOT} may not exist yet: create it. Sandboxes and
  * containers are alike to the program; a container's {@code config.json} names the sandbox's
  * namespaces by path ({@code /proc/PID/ns/net} ...). Nothing else (no {@code list}, {@code ps},
  * {@code pause}, {@code checkpoint}) is called.
@@ -65,6 +67,10 @@
  * <dt>{@code PROG --version}</dt>
  * <dd>Once, when the backend starts: the first output line shows as {@code runtime_version} in
  * {@code describe()}; any exit code.</dd>
+ * <dt>{@code PROG features}</dt>
+ * <dd>Once, when the backend starts, unless {@link io.crisp.plugin.kit.conmon.ConmonHooks#probeRuntimeFeatures}
+ * is false: the OCI runtime-spec features document on stdout ({@code rro} in {@code mountOptions},
+ * {@code linux.mountExtensions.idmap.enabled}); a failure or no JSON means neither feature.</dd>
  * </dl>
  *
  * <p>{@code state} is never called: neither the backend nor conmon (run without {@code --exec})

@@ -52,8 +52,11 @@ final class ConmonBackendTest {
     @Test
     void advertisesTheLifecycleAndStreamingCapabilities() {
         ConmonBackend backend = backend(new OciCliConfig(Path.of("/usr/sbin/runc"), Path.of("/run/x"), Path.of("/usr/bin/conmon")));
-        assertEquals(EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
-                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS), backend.capabilities());
+        Set<Capability> expected = EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+        // Plus what runc's features document proves (RuntimeFeaturesTest covers the reading).
+        expected.addAll(RuntimeFeatures.probe(Path.of("/usr/sbin/runc")).capabilities());
+        assertEquals(expected, backend.capabilities());
         BackendException e = assertThrows(BackendException.class, () -> backend.containerState("abc"));
         assertEquals(BackendException.Kind.NOT_FOUND, e.kind());
         backend.stopContainer("abc", 15, Duration.ZERO);
@@ -120,8 +123,8 @@ final class ConmonBackendTest {
             assertEquals(BackendException.Kind.INVALID_ARGUMENT, e.kind());
             assertEquals("sandbox sb1: the adapter cannot run " + bundle, e.getMessage());
             assertEquals(List.of("sb1 true " + bundle), removed);
-            // The version probe runs at any time; besides it, the only call is the cleanup's delete.
-            assertEquals(List.of("--root " + stateDir.resolve("root") + " delete --force sb1"),
+            // The version probe runs at any time; besides it, the feature probe at creation and the cleanup's delete.
+            assertEquals(List.of("features", "--root " + stateDir.resolve("root") + " delete --force sb1"),
                     Files.readAllLines(calls).stream().filter(l -> !l.equals("--version")).toList());
             assertEquals(BackendException.Kind.NOT_FOUND, assertThrows(BackendException.class, () -> backend.sandboxState("sb1")).kind());
             try (var left = Files.list(handlerState.resolve("objects"))) {
