@@ -5,6 +5,7 @@ import io.crisp.core.events.api.ContainerEventListener;
 import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
+import io.crisp.core.oci.ContainerExtras;
 import io.crisp.core.oci.ContainerSettings;
 import io.crisp.core.oci.ExecProcesses;
 import io.crisp.core.oci.OciSpecs;
@@ -131,8 +132,9 @@ public final class ContainerService implements PodContainers {
             }
             Path rootfs = bundles.mountRootfs(id, image);
             Path bundle = bundles.bundle(id);
+            var extras = new ContainerExtras(!handler.specRules().privilegedWithoutHostDevices(), List.of());
             var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
-                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid);
+                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid, extras);
             handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());

@@ -18,8 +18,9 @@ import java.util.Optional;
  * @param podAnnotations patterns of the pod annotations written into the sandbox's spec (containerd's
  *     {@code path.Match}); empty: every annotation passes (no filtering)
  * @param containerAnnotations the same for a container's own annotations in its spec
- * @param privilegedWithoutHostDevices a privileged container gets no {@code linux.devices} and no
- *     allow-all device rule (a VM has devices of its own)
+ * @param privilegedWithoutHostDevices a privileged container gets none of the host's device nodes and no
+ *     allow-all device rule (a VM has devices of its own); the core builds such a spec from the start
+ *     ({@link ContainerExtras#hostDevices()}), and {@link #applyToContainer} strips what remains
  * @param vmAnnotations add CRI-O's {@code io.kubernetes.cri-o.ContainerType} and {@code SandboxID}, for
  *     legacy VM runtimes (Clear Containers, Kata 1.x) that read only those
  */
