@@ -20,8 +20,9 @@ public final class SpecRuleKeys {
     public static final String CONTAINER_ANNOTATIONS = "container_annotations";
     public static final String PRIVILEGED_WITHOUT_HOST_DEVICES = "privileged_without_host_devices";
     public static final String VM_ANNOTATIONS = "vm_annotations";
+    public static final String IGNORE_IMAGE_DEFINED_VOLUMES = "ignore_image_defined_volumes";
     public static final Set<String> KEYS = Set.of(POD_ANNOTATIONS, CONTAINER_ANNOTATIONS, PRIVILEGED_WITHOUT_HOST_DEVICES,
-            VM_ANNOTATIONS);
+            VM_ANNOTATIONS, IGNORE_IMAGE_DEFINED_VOLUMES);
 
     private SpecRuleKeys() {}
 
@@ -38,7 +39,8 @@ public final class SpecRuleKeys {
                 patterns(origin, POD_ANNOTATIONS, value(options, pluginDefaults, POD_ANNOTATIONS)),
                 patterns(origin, CONTAINER_ANNOTATIONS, value(options, pluginDefaults, CONTAINER_ANNOTATIONS)),
                 bool(origin, PRIVILEGED_WITHOUT_HOST_DEVICES, value(options, pluginDefaults, PRIVILEGED_WITHOUT_HOST_DEVICES)),
-                bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)));
+                bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)),
+                bool(origin, IGNORE_IMAGE_DEFINED_VOLUMES, value(options, pluginDefaults, IGNORE_IMAGE_DEFINED_VOLUMES)));
     }
 
     /** The table's keys without the generic ones: what the plugin validates. */

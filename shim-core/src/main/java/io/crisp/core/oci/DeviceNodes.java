@@ -14,7 +14,7 @@ import java.util.Set;
  * or every node below the host's {@code /dev} (what a privileged container gets, as CRI-O and
  * containerd give it).
  */
-final class DeviceNodes {
+public final class DeviceNodes {
     private static final int S_IFMT = 0170000;
     private static final int S_IFCHR = 0020000;
     private static final int S_IFBLK = 0060000;
@@ -29,10 +29,10 @@ final class DeviceNodes {
     private DeviceNodes() {}
 
     /** One device node: where it appears in the container, its type ("c" or "b"), numbers and mode. */
-    record Node(String containerPath, String type, long major, long minor, int mode, int uid, int gid) {}
+    public record Node(String containerPath, String type, long major, long minor, int mode, int uid, int gid) {}
 
     /** The node at {@code p} as {@code containerPath}; null when {@code p} is not a character or block device. */
-    static Node stat(Path p, String containerPath) throws IOException {
+    public static Node stat(Path p, String containerPath) throws IOException {
         int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         long rdev = (Long) Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
         String type = switch (mode & S_IFMT) {

@@ -23,16 +23,24 @@ import java.util.Optional;
  *     ({@link ContainerExtras#hostDevices()}), and {@link #applyToContainer} strips what remains
  * @param vmAnnotations add CRI-O's {@code io.kubernetes.cri-o.ContainerType} and {@code SandboxID}, for
  *     legacy VM runtimes (Clear Containers, Kata 1.x) that read only those
+ * @param ignoreImageDefinedVolumes the image's {@code Volumes} get no directories of their own: they are
+ *     plain paths of the container's rootfs (containerd's {@code ignore_image_defined_volumes})
  */
 public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
-        boolean privilegedWithoutHostDevices, boolean vmAnnotations) {
+        boolean privilegedWithoutHostDevices, boolean vmAnnotations, boolean ignoreImageDefinedVolumes) {
     /** Every annotation passes, host devices stay, no CRI-O keys: the spec as the core builds it. */
-    public static final SpecRules NONE = new SpecRules(Optional.empty(), Optional.empty(), false, false);
+    public static final SpecRules NONE = new SpecRules(Optional.empty(), Optional.empty(), false, false, false);
 
     public static final String CRIO_CONTAINER_TYPE = "io.kubernetes.cri-o.ContainerType";
     public static final String CRIO_SANDBOX_ID = "io.kubernetes.cri-o.SandboxID";
     /** The prefix of the keys the core sets itself; a rule never removes one. */
     static final String CORE_PREFIX = "io.kubernetes.cri.";
+
+    /** With image volumes mounted. */
+    public SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
+            boolean privilegedWithoutHostDevices, boolean vmAnnotations) {
+        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, false);
+    }
 
     public SpecRules {
         podAnnotations = requireNonNull(podAnnotations, "podAnnotations is null").map(List::copyOf);
