@@ -131,6 +131,7 @@ final class RuncSpecTest {
         }
         assumeTrue(go, "needs go to build the keyctl probe");
         Path rootfs = busyboxRootfs(mnt.resolve("rootfs"));
+        Files.setPosixFilePermissions(rootfs.resolve("tmp"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Path source = Files.writeString(tmp.resolve("keyctl.go"), """
                 package main
 
