@@ -47,7 +47,6 @@ final class DevicesIT {
     @Test
     void privilegedContainersGetTheHostsDevicesUnlessTheHandlerOptsOut() throws Exception {
         Pods.requirePrerequisites();
-        Path node = mknod(Path.of("/dev/" + TAG + "-host"), 1, 3);
         try (TestNetwork network = TestNetwork.create(dir);
                 DaemonProcess daemon = Pods.daemon(dir.resolve("d"), network, """
                         [runtimes.nohost]
@@ -56,6 +55,8 @@ final class DevicesIT {
                         privileged_without_host_devices = true
                         """.formatted(dir.resolve("d").resolve("state").resolve("runc-nohost")))) {
             CriClient client = daemon.client();
+            // Made while the daemon runs: host devices are read when each container is created.
+            Path node = mknod(Path.of("/dev/" + TAG + "-host"), 1, 3);
             String check = "test -c " + node + " && echo present || echo absent; ls /dev | wc -l";
             for (String handler : List.of("runc", "nohost")) {
                 PodSandboxConfig pod = Pods.pod("priv-" + handler, dir.resolve("logs").resolve(handler))
