@@ -23,8 +23,11 @@ public final class DeviceNodes {
      * mqueue are mounted there, fd is a link to /proc, the rest belong to other container managers.
      */
     private static final Set<String> SKIPPED_DIRS = Set.of("pts", "shm", "mqueue", "fd", ".lxc", ".lxd-mounts", ".udev");
-    /** The container's console is its own (a pty from conmon), never the host's. */
-    private static final Set<String> SKIPPED_NODES = Set.of("console");
+    /**
+     * The container's console is its own (a pty from conmon), never the host's; its /dev/ptmx is the
+     * one of its own devpts (the host's node would allocate terminals in the host's devpts).
+     */
+    private static final Set<String> SKIPPED_NODES = Set.of("console", "ptmx");
 
     private DeviceNodes() {}
 
