@@ -34,7 +34,8 @@ public interface RuntimePlugin extends ExtensionPoint {
      *
      * <p>It may also give this plugin's defaults of the generic keys the core reads and never passes
      * to {@link #create} ({@code pod_annotations}, {@code container_annotations},
-     * {@code privileged_without_host_devices}, {@code vm_annotations}; SPI 1.2): the kata plugin
+     * {@code privileged_without_host_devices}, {@code vm_annotations}, {@code ignore_image_defined_volumes};
+     * SPI 1.2): the kata plugin
      * gives {@code pod_annotations = ["io.katacontainers.*"]}.
      */
     default Map<String, Object> defaultOptions() {

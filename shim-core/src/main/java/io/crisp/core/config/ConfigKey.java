@@ -34,6 +34,8 @@ public enum ConfigKey {
             "Directory of backend plugin JARs; default <crisp home>/plugins, installed: /usr/lib/crisp/plugins."),
     CGROUP_DRIVER("runtime", "cgroup_driver", new ValueType.Choice(List.of("cgroupfs", "systemd")), "cgroupfs", false,
             "Cgroup driver reported to the kubelet (RuntimeConfig) and passed to every handler; must match the kubelet's. systemd needs systemd as PID 1."),
+    CDI_SPEC_DIRS("runtime", "cdi_spec_dirs", new ValueType.PathList(), "/etc/cdi:/var/run/cdi", false,
+            "Directories of CDI spec files (.json, .yaml) that CDI_devices and cdi.k8s.io/* annotations are resolved from; a later one wins."),
     REGISTRIES_CONF("image", "registries_conf", new ValueType.AbsolutePath(), "/etc/containers/registries.conf", true,
             "Registry mirrors, insecure and blocked registries in containers-registries.conf(5) v2 format; missing means none."),
     AUTH_FILE("image", "auth_file", new ValueType.AbsolutePath(), "/etc/crisp/auth.json", true,

@@ -119,6 +119,11 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (List<Path>) values.get(ConfigKey.CNI_BIN_DIR);
     }
 
+    @SuppressWarnings("unchecked")
+    public List<Path> cdiSpecDirs() {
+        return (List<Path>) values.get(ConfigKey.CDI_SPEC_DIRS);
+    }
+
     public String pauseImage() {
         return (String) values.get(ConfigKey.PAUSE_IMAGE);
     }

@@ -21,6 +21,7 @@ public final class SpecRuleKeys {
     public static final String CONTAINER_ANNOTATIONS = "container_annotations";
     public static final String PRIVILEGED_WITHOUT_HOST_DEVICES = "privileged_without_host_devices";
     public static final String VM_ANNOTATIONS = "vm_annotations";
+    public static final String IGNORE_IMAGE_DEFINED_VOLUMES = "ignore_image_defined_volumes";
     public static final String DEFAULT_ULIMITS = "default_ulimits";
     /**
      * The rlimits of a handler that does not set {@code default_ulimits}: systemd's default since v240
@@ -37,7 +38,7 @@ public final class SpecRuleKeys {
     }
 
     public static final Set<String> KEYS = Set.of(POD_ANNOTATIONS, CONTAINER_ANNOTATIONS, PRIVILEGED_WITHOUT_HOST_DEVICES,
-            VM_ANNOTATIONS, DEFAULT_ULIMITS);
+            VM_ANNOTATIONS, DEFAULT_ULIMITS, IGNORE_IMAGE_DEFINED_VOLUMES);
 
     private SpecRuleKeys() {}
 
@@ -55,7 +56,8 @@ public final class SpecRuleKeys {
                 patterns(origin, CONTAINER_ANNOTATIONS, value(options, pluginDefaults, CONTAINER_ANNOTATIONS)),
                 bool(origin, PRIVILEGED_WITHOUT_HOST_DEVICES, value(options, pluginDefaults, PRIVILEGED_WITHOUT_HOST_DEVICES)),
                 bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)),
-                ulimits(origin, value(options, pluginDefaults, DEFAULT_ULIMITS)));
+                ulimits(origin, value(options, pluginDefaults, DEFAULT_ULIMITS)),
+                bool(origin, IGNORE_IMAGE_DEFINED_VOLUMES, value(options, pluginDefaults, IGNORE_IMAGE_DEFINED_VOLUMES)));
     }
 
     private static List<Ulimit> ulimits(String origin, Object value) {

@@ -1,12 +1,16 @@
 package io.crisp.core.container;
 
 import io.crisp.core.bundle.Bundles;
+import io.crisp.core.cdi.CdiEdits;
+import io.crisp.core.cdi.CdiRegistry;
 import io.crisp.core.events.api.ContainerEventListener;
 import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
+import io.crisp.core.oci.ContainerExtras;
 import io.crisp.core.oci.ContainerSettings;
 import io.crisp.core.oci.ExecProcesses;
+import io.crisp.core.oci.MountSettings;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
 import io.crisp.core.oci.ResourceSettings;
@@ -56,6 +60,8 @@ public final class ContainerService implements PodContainers {
     private final ImageService images;
     private final OciSpecs specs;
     private final KeyedLocks locks;
+    private final CdiRegistry cdi;
+    private final ImageVolumes volumes;
     /** Told of each transition after it is recorded, under the container's lock. */
     private final ContainerEventListener events;
     /** Image ids of containers being created, which RemoveImage must not delete meanwhile. */
@@ -65,8 +71,14 @@ public final class ContainerService implements PodContainers {
     /** Containers whose createContainer is in flight, with the exit a backend reported meanwhile. */
     private final CallsInFlight<ExitStatus> inCreate = new CallsInFlight<>();
 
+    /**
+     * @param cdi the node's CDI spec files, which CDI devices are resolved from
+     * @param volumesDir where image volumes live ({@code <root>/volumes})
+     */
     public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
-            KeyedLocks locks, ContainerEventListener events) {
+            KeyedLocks locks, ContainerEventListener events, CdiRegistry cdi, Path volumesDir) {
+        this.cdi = cdi;
+        this.volumes = new ImageVolumes(volumesDir);
         this.events = events;
         this.sandboxes = sandboxes;
         this.containers = containers;
@@ -143,8 +155,13 @@ public final class ContainerService implements PodContainers {
             }
             Path rootfs = bundles.mountRootfs(id, image);
             Path bundle = bundles.bundle(id);
+            List<CdiRegistry.Device> cdiDevices = cdi.resolve(CdiEdits.requested(settings.cdiDevices(), settings.annotations()));
+            List<MountSettings> imageVolumes = handler.specRules().ignoreImageDefinedVolumes() ? List.of()
+                    : volumes.prepare(sandbox.id(), settings.name(), image.config().volumes(), settings.mounts(), rootfs);
+            var extras = new ContainerExtras(!handler.specRules().privilegedWithoutHostDevices(), imageVolumes);
             var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
-                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid);
+                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid, extras);
+            CdiEdits.apply(spec, cdiDevices);
             handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
@@ -273,9 +290,27 @@ public final class ContainerService implements PodContainers {
             bundles.remove(c.id());
             execBases.remove(c.id());
             containers.remove(c);
+            removeVolumesIfLast(c.sandboxId(), c.settings().name());
             events.changed(ContainerEventType.DELETED, c.id(), c.sandboxId());
             log.info("Removed container {} ({})", c.id(), c.settings().name());
         });
+    }
+
+    /** Removes the image volumes of container {@code name} of the pod when no container of that name is left in it. */
+    private void removeVolumesIfLast(String sandboxId, String name) {
+        boolean others = containers.inSandbox(sandboxId).stream().anyMatch(o -> o.settings().name().equals(name));
+        if (!others) {
+            try {
+                volumes.remove(sandboxId, name);
+            } catch (UncheckedIOException e) {
+                log.warn("Removing the image volumes of container {} in pod {}: {}", name, sandboxId, e.getMessage());
+            }
+        }
+    }
+
+    /** Removes the image volumes of pods that are not in {@code knownSandboxes} (left by a daemon that was killed). */
+    public void removeVolumeLeftovers(java.util.Set<String> knownSandboxes) {
+        volumes.removeLeftovers(knownSandboxes);
     }
 
     /**

@@ -50,8 +50,10 @@ public final class ContainerSettingsFromCri {
             }
             envs.add(new EnvVar(kv.getKey(), kv.getValue()));
         }
-        if (config.getCDIDevicesCount() > 0) {
-            throw BackendException.invalidArgument("config.CDI_devices: CDI devices are not supported");
+        List<String> cdi = new ArrayList<>();
+        for (int i = 0; i < config.getCDIDevicesCount(); i++) {
+            Fields.required(config.getCDIDevices(i).getName(), "config.CDI_devices[" + i + "].name");
+            cdi.add(config.getCDIDevices(i).getName());
         }
         LinuxContainerSecurityContext sc = config.getLinux().getSecurityContext();
         NamespaceOption ns = sc.getNamespaceOptions();
@@ -78,7 +80,7 @@ public final class ContainerSettingsFromCri {
                 config.getImage().getImage(), config.getCommandList(), config.getArgsList(), config.getWorkingDir(), envs,
                 mounts(config.getMountsList()), devices(config), config.getLabelsMap(), config.getAnnotationsMap(),
                 config.getLogPath(), config.getStdin(), config.getStdinOnce(), config.getTty(), stopSignal, pid,
-                pid == NamespaceMode.TARGET ? ns.getTargetId() : "", resources, security(sc));
+                pid == NamespaceMode.TARGET ? ns.getTargetId() : "", resources, security(sc), cdi);
     }
 
     /** Resources of an UpdateContainerResources request; errors name the field as {@code linux.<field>}. */

@@ -1,6 +1,7 @@
 package io.crisp.core.daemon;
 
 import io.crisp.core.bundle.Bundles;
+import io.crisp.core.cdi.CdiRegistry;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.container.ContainerStore;
@@ -54,7 +55,7 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         ContainerEvents lifecycleEvents = new ContainerEvents(sandboxStore, containerStore);
         OciSpecs specs = new OciSpecs(config.cgroupDriver().equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS);
         ContainerService containers = new ContainerService(sandboxStore, containerStore, bundles, images, specs, locks,
-                lifecycleEvents);
+                lifecycleEvents, new CdiRegistry(config.cdiSpecDirs()), config.root().resolve("volumes"));
         PodNetworking networking = new PodNetworking(new NetworkNamespaces(config.state().resolve("netns")),
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
         SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents);
@@ -70,6 +71,7 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         sandboxStore.all().forEach(s -> known.add(s.id()));
         containers.store().all().forEach(c -> known.add(c.id()));
         bundles.removeLeftovers(known);
+        containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
         networking.removeLeftovers(known);
         Streaming streaming;
         try {

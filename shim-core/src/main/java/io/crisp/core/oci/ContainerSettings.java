@@ -27,12 +27,23 @@ import java.util.Map;
  * @param pidTargetId the container whose pid namespace to join; "" unless pidMode is TARGET
  * @param resources linux.resources, {@link ResourceSettings#NONE} when none
  * @param security linux.security_context, {@link ContainerSecurity#DEFAULT} when none
+ * @param cdiDevices config.CDI_devices: qualified CDI device names, resolved when the spec is built
  */
 public record ContainerSettings(String name, int attempt, String image, List<String> command, List<String> args,
         String workingDir, List<EnvVar> envs, List<MountSettings> mounts, List<DeviceSettings> devices,
         Map<String, String> labels, Map<String, String> annotations, String logPath, boolean stdin, boolean stdinOnce,
         boolean tty, String stopSignal, NamespaceMode pidMode, String pidTargetId, ResourceSettings resources,
-        ContainerSecurity security) {
+        ContainerSecurity security, List<String> cdiDevices) {
+    /** Without CDI devices. */
+    public ContainerSettings(String name, int attempt, String image, List<String> command, List<String> args,
+            String workingDir, List<EnvVar> envs, List<MountSettings> mounts, List<DeviceSettings> devices,
+            Map<String, String> labels, Map<String, String> annotations, String logPath, boolean stdin, boolean stdinOnce,
+            boolean tty, String stopSignal, NamespaceMode pidMode, String pidTargetId, ResourceSettings resources,
+            ContainerSecurity security) {
+        this(name, attempt, image, command, args, workingDir, envs, mounts, devices, labels, annotations, logPath, stdin,
+                stdinOnce, tty, stopSignal, pidMode, pidTargetId, resources, security, List.of());
+    }
+
     public ContainerSettings {
         name = PodSettings.orEmpty(name);
         image = PodSettings.orEmpty(image);
@@ -50,5 +61,6 @@ public record ContainerSettings(String name, int attempt, String image, List<Str
         pidTargetId = PodSettings.orEmpty(pidTargetId);
         resources = resources == null ? ResourceSettings.NONE : resources;
         security = security == null ? ContainerSecurity.DEFAULT : security;
+        cdiDevices = cdiDevices == null ? List.of() : List.copyOf(cdiDevices);
     }
 }

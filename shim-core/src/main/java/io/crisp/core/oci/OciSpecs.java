@@ -121,7 +121,7 @@ public final class OciSpecs {
         linux.put("cgroupsPath", cgroupsPath(pod.cgroupParent(), sandboxId));
         SpecSecurity.paths(linux, List.of(), List.of());
         if (!pod.privileged()) {
-            security.seccomp(linux, pod.seccomp());
+            security.seccomp(linux, pod.seccomp(), List.of());
         }
         ObjectNode annotations = spec.putObject("annotations");
         pod.annotations().forEach(annotations::put);
@@ -142,6 +142,13 @@ public final class OciSpecs {
      */
     public ObjectNode container(String containerId, String sandboxId, PodSettings pod, ContainerSettings container,
             ImageConfigSummary image, Path rootfs, PodFiles files, long infraPid, long targetPid) {
+        return container(containerId, sandboxId, pod, container, image, rootfs, files, infraPid, targetPid,
+                ContainerExtras.DEFAULT);
+    }
+
+    /** As above, with what the handler and the image add (host devices, image volumes). */
+    public ObjectNode container(String containerId, String sandboxId, PodSettings pod, ContainerSettings container,
+            ImageConfigSummary image, Path rootfs, PodFiles files, long infraPid, long targetPid, ContainerExtras extras) {
         ContainerSecurity sec = container.security();
         String field = "config.linux.security_context";
         ObjectNode spec = base(rootfs, sec.readonlyRootfs());
@@ -161,7 +168,8 @@ public final class OciSpecs {
         security.apparmor(process, sec.apparmor(), sec.privileged());
 
         SpecMounts mounts = new SpecMounts(JSON.createArrayNode()).standard(sec.privileged())
-                .podFiles(files, pod.ipcMode() == NamespaceMode.NODE, sec.readonlyRootfs()).cri(container.mounts());
+                .podFiles(files, pod.ipcMode() == NamespaceMode.NODE, sec.readonlyRootfs()).cri(extras.imageVolumes())
+                .cri(container.mounts());
         spec.set("mounts", mounts.toJson());
 
         ObjectNode linux = spec.putObject("linux");
@@ -183,12 +191,12 @@ public final class OciSpecs {
             linux.put("rootfsPropagation", mounts.rootfsPropagation());
         }
         ObjectNode res = resources.resources(container.resources());
-        resources.devices(linux, res, container.devices(), sec.privileged());
+        resources.devices(linux, res, container.devices(), sec.privileged(), extras.hostDevices());
         linux.set("resources", res);
         linux.put("cgroupsPath", cgroupsPath(pod.cgroupParent(), containerId));
         if (!sec.privileged()) {
             SpecSecurity.paths(linux, sec.maskedPaths(), sec.readonlyPaths());
-            security.seccomp(linux, sec.seccomp());
+            security.seccomp(linux, sec.seccomp(), caps);
         }
         ObjectNode annotations = spec.putObject("annotations");
         container.annotations().forEach(annotations::put);

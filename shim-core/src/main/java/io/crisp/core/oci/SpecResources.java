@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -18,9 +20,6 @@ import org.slf4j.LoggerFactory;
 /** linux.resources (cpu, memory, hugepages, unified, device rules) and linux.devices of a spec. */
 final class SpecResources {
     private static final Logger log = LoggerFactory.getLogger(SpecResources.class);
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFCHR = 0020000;
-    private static final int S_IFBLK = 0060000;
 
     private final HostFacts host;
     private final AtomicBoolean warnedUnified = new AtomicBoolean();
@@ -81,8 +80,18 @@ final class SpecResources {
      * devices every container gets and the CRI devices; privileged: allow everything.
      */
     void devices(ObjectNode linux, ObjectNode resources, List<DeviceSettings> devices, boolean privileged) {
+        devices(linux, resources, devices, privileged, false);
+    }
+
+    /**
+     * As above; with {@code hostDevices} a privileged container also gets every device node of the host's
+     * /dev (CRI-O's and containerd's behaviour) after the CRI devices; a privileged container without
+     * them keeps the device rules of an unprivileged one (containerd's privileged_without_host_devices).
+     */
+    void devices(ObjectNode linux, ObjectNode resources, List<DeviceSettings> devices, boolean privileged, boolean hostDevices) {
+        boolean allowAll = privileged && hostDevices;
         ArrayNode rules = resources.putArray("devices");
-        if (privileged) {
+        if (allowAll) {
             rules.addObject().put("allow", true).put("access", "rwm");
         } else {
             rules.addObject().put("allow", false).put("access", "rwm");
@@ -95,30 +104,40 @@ final class SpecResources {
             rule(rules, "c", 136, -1, "rwm");
         }
         ArrayNode list = linux.putArray("devices");
+        Set<String> paths = new HashSet<>();
         for (int i = 0; i < devices.size(); i++) {
             DeviceSettings d = devices.get(i);
-            for (Node node : nodes(d, i)) {
-                ObjectNode dev = list.addObject();
-                dev.put("path", node.containerPath).put("type", node.type).put("major", node.major).put("minor", node.minor)
-                        .put("fileMode", node.mode & 07777).put("uid", 0).put("gid", 0);
-                if (!privileged) {
-                    rule(rules, node.type, node.major, node.minor, d.permissions());
+            for (DeviceNodes.Node node : nodes(d, i)) {
+                add(list, node, 0, 0);
+                paths.add(node.containerPath());
+                if (!allowAll) {
+                    rule(rules, node.type(), node.major(), node.minor(), d.permissions());
+                }
+            }
+        }
+        if (allowAll) {
+            for (DeviceNodes.Node node : DeviceNodes.host(Path.of("/dev"))) {
+                if (paths.add(node.containerPath())) {
+                    add(list, node, node.uid(), node.gid());
                 }
             }
         }
     }
 
-    private record Node(String containerPath, String type, long major, long minor, int mode) {}
+    private static void add(ArrayNode list, DeviceNodes.Node node, int uid, int gid) {
+        list.addObject().put("path", node.containerPath()).put("type", node.type()).put("major", node.major())
+                .put("minor", node.minor()).put("fileMode", node.mode() & 07777).put("uid", uid).put("gid", gid);
+    }
 
-    private static List<Node> nodes(DeviceSettings d, int index) {
+    private static List<DeviceNodes.Node> nodes(DeviceSettings d, int index) {
         String field = "config.devices[" + index + "].host_path";
         Path hostPath = Path.of(d.hostPath());
-        List<Node> out = new ArrayList<>();
+        List<DeviceNodes.Node> out = new ArrayList<>();
         try {
             if (Files.isDirectory(hostPath)) {
                 try (Stream<Path> walk = Files.walk(hostPath)) {
                     for (Path p : walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-                        Node n = node(p, d.containerPath() + "/" + hostPath.relativize(p));
+                        DeviceNodes.Node n = linked(p, d.containerPath() + "/" + hostPath.relativize(p));
                         if (n != null) {
                             out.add(n);
                         }
@@ -126,7 +145,7 @@ final class SpecResources {
                 }
                 return out;
             }
-            Node n = node(hostPath, d.containerPath());
+            DeviceNodes.Node n = DeviceNodes.stat(hostPath.toRealPath(), d.containerPath());
             if (n == null) {
                 throw BackendException.invalidArgument("%s: %s is not a character or block device", field, hostPath);
             }
@@ -136,23 +155,17 @@ final class SpecResources {
         }
     }
 
-    private static Node node(Path p, String containerPath) throws IOException {
-        int mode = (Integer) Files.getAttribute(p, "unix:mode");
-        long rdev = (Long) Files.getAttribute(p, "unix:rdev");
-        String type = switch (mode & S_IFMT) {
-            case S_IFCHR -> "c";
-            case S_IFBLK -> "b";
-            default -> null;
-        };
-        if (type == null) {
+    /** The node a directory entry is or links to; null for anything else, a broken link included. */
+    private static DeviceNodes.Node linked(Path p, String containerPath) {
+        try {
+            return DeviceNodes.stat(p.toRealPath(), containerPath);
+        } catch (IOException e) {
             return null;
         }
-        long major = ((rdev & 0xfff00L) >>> 8) | ((rdev & 0xfffff00000000000L) >>> 32);
-        long minor = (rdev & 0xffL) | ((rdev & 0xffffff00000L) >>> 12);
-        return new Node(containerPath, type, major, minor, mode);
     }
 
-    private static void rule(ArrayNode rules, String type, long major, long minor, String access) {
+    /** A rule allowing {@code access} to a device type; a negative major or minor stands for any. */
+    static void rule(ArrayNode rules, String type, long major, long minor, String access) {
         ObjectNode r = rules.addObject().put("allow", true).put("type", type);
         if (major >= 0) {
             r.put("major", major);

@@ -18,15 +18,18 @@ import java.util.Optional;
  * @param podAnnotations patterns of the pod annotations written into the sandbox's spec (containerd's
  *     {@code path.Match}); empty: every annotation passes (no filtering)
  * @param containerAnnotations the same for a container's own annotations in its spec
- * @param privilegedWithoutHostDevices a privileged container gets no {@code linux.devices} and no
- *     allow-all device rule (a VM has devices of its own)
+ * @param privilegedWithoutHostDevices a privileged container gets none of the host's device nodes and no
+ *     allow-all device rule (a VM has devices of its own); the core builds such a spec from the start
+ *     ({@link ContainerExtras#hostDevices()}), and {@link #applyToContainer} strips what remains
  * @param vmAnnotations add CRI-O's {@code io.kubernetes.cri-o.ContainerType} and {@code SandboxID}, for
  *     legacy VM runtimes (Clear Containers, Kata 1.x) that read only those
  * @param defaultUlimits rlimits every container's process gets ({@code default_ulimits}); empty: it
  *     inherits the daemon's
+ * @param ignoreImageDefinedVolumes the image's {@code Volumes} get no directories of their own: they are
+ *     plain paths of the container's rootfs (containerd's {@code ignore_image_defined_volumes})
  */
 public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
-        boolean privilegedWithoutHostDevices, boolean vmAnnotations, List<Ulimit> defaultUlimits) {
+        boolean privilegedWithoutHostDevices, boolean vmAnnotations, List<Ulimit> defaultUlimits, boolean ignoreImageDefinedVolumes) {
     /** Every annotation passes, host devices stay, no CRI-O keys, no rlimits: the spec as the core builds it. */
     public static final SpecRules NONE = new SpecRules(Optional.empty(), Optional.empty(), false, false);
 
@@ -41,10 +44,22 @@ public record SpecRules(Optional<List<String>> podAnnotations, Optional<List<Str
         defaultUlimits = List.copyOf(requireNonNull(defaultUlimits, "defaultUlimits is null"));
     }
 
-    /** Without default rlimits. */
+    /** Without default rlimits, with image volumes mounted. */
     public SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
             boolean privilegedWithoutHostDevices, boolean vmAnnotations) {
-        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, List.of());
+        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, List.of(), false);
+    }
+
+    /** With image volumes mounted. */
+    public SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
+            boolean privilegedWithoutHostDevices, boolean vmAnnotations, List<Ulimit> defaultUlimits) {
+        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, defaultUlimits, false);
+    }
+
+    /** Without default rlimits. */
+    public SpecRules(Optional<List<String>> podAnnotations, Optional<List<String>> containerAnnotations,
+            boolean privilegedWithoutHostDevices, boolean vmAnnotations, boolean ignoreImageDefinedVolumes) {
+        this(podAnnotations, containerAnnotations, privilegedWithoutHostDevices, vmAnnotations, List.of(), ignoreImageDefinedVolumes);
     }
 
     /**

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -19,14 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The security parts of a spec: capability sets, seccomp, AppArmor, masked and read-only paths.
  *
- * <p>crisp's default seccomp profile ({@code default-seccomp.json} beside this class) is a denylist:
- * default action SCMP_ACT_ALLOW, EPERM for syscalls a container has no business making (kernel modules,
- * kexec, reboot, swap, mount and the new mount API, pivot_root, keyrings, bpf, perf_event_open,
- * userfaultfd, io_uring, file handles, clock setting, iopl/ioperm, acct, quotactl, kcmp, setns, unshare,
- * syslog, obsolete calls) and for clone with any CLONE_NEW* namespace flag, ENOSYS for clone3 so libc
- * falls back to clone. It is shorter and easier to audit than Docker's allowlist and still blocks
- * the calls used in container escapes by unprivileged processes; syscalls added by future kernels are
- * allowed, which is the price of the denylist. Architectures: x86_64, x86, x32, aarch64.
+ * <p>crisp's default seccomp profile is a default-deny allow list built per container by
+ * {@link DefaultSeccomp}: what every container may call, plus what the capabilities it holds unlock.
  */
 final class SpecSecurity {
     private static final Logger log = LoggerFactory.getLogger(SpecSecurity.class);
@@ -39,25 +31,18 @@ final class SpecSecurity {
 
     private final ObjectMapper json;
     private final HostFacts host;
-    private final ObjectNode defaultSeccomp;
+    private final DefaultSeccomp defaultSeccomp;
     private final AtomicBoolean warnedApparmor = new AtomicBoolean();
 
     SpecSecurity(ObjectMapper json, HostFacts host) {
         this.json = json;
         this.host = host;
-        try (InputStream in = SpecSecurity.class.getResourceAsStream("default-seccomp.json")) {
-            if (in == null) {
-                throw new IllegalStateException("default-seccomp.json is missing from the class path");
-            }
-            this.defaultSeccomp = (ObjectNode) json.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.defaultSeccomp = DefaultSeccomp.load();
     }
 
-    /** crisp's default seccomp profile (a copy). */
-    ObjectNode defaultSeccomp() {
-        return defaultSeccomp.deepCopy();
+    /** crisp's default seccomp profile for a container holding {@code capabilities}, on this node's architecture. */
+    ObjectNode defaultSeccomp(Collection<String> capabilities) {
+        return defaultSeccomp.profile(DefaultSeccomp.nodeArch(), capabilities);
     }
 
     /** Sets process.capabilities: the given set as bounding, effective, permitted; ambient also inheritable. */
@@ -76,11 +61,14 @@ final class SpecSecurity {
         });
     }
 
-    /** Sets linux.seccomp from the profile choice, or leaves it out (unconfined, privileged). */
-    void seccomp(ObjectNode linux, SecurityProfile profile) {
+    /**
+     * Sets linux.seccomp from the profile choice, or leaves it out (unconfined, privileged); the
+     * runtime default depends on the process's {@code capabilities}.
+     */
+    void seccomp(ObjectNode linux, SecurityProfile profile, Collection<String> capabilities) {
         switch (profile.kind()) {
             case UNCONFINED -> { }
-            case RUNTIME_DEFAULT -> linux.set("seccomp", defaultSeccomp());
+            case RUNTIME_DEFAULT -> linux.set("seccomp", defaultSeccomp(capabilities));
             case LOCALHOST -> linux.set("seccomp", localSeccomp(profile));
         }
     }

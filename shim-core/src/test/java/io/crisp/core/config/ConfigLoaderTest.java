@@ -96,6 +96,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.DEFAULT_RUNTIME, "runc");
         expected.put(ConfigKey.PLUGINS_DIR, home().resolve("plugins"));
         expected.put(ConfigKey.CGROUP_DRIVER, "cgroupfs");
+        expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
@@ -157,6 +158,7 @@ final class ConfigLoaderTest {
                 default_runtime = "kata"
                 plugins_dir = "/opt/crisp/plugins"
                 cgroup_driver = "systemd"
+                cdi_spec_dirs = ["/srv/cdi"]
 
                 [image]
                 registries_conf = "/srv/crisp/registries.conf"
@@ -200,6 +202,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.DEFAULT_RUNTIME, "kata");
         expected.put(ConfigKey.PLUGINS_DIR, Path.of("/opt/crisp/plugins"));
         expected.put(ConfigKey.CGROUP_DRIVER, "systemd");
+        expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/srv/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
@@ -492,7 +495,7 @@ final class ConfigLoaderTest {
 
     @Test
     void keyInTheWrongTable() throws IOException {
-        assertEquals(mainFile() + ": table [runtime]: unknown key 'log_level' (known keys: default_runtime, plugins_dir, cgroup_driver)",
+        assertEquals(mainFile() + ": table [runtime]: unknown key 'log_level' (known keys: default_runtime, plugins_dir, cgroup_driver, cdi_spec_dirs)",
                 failMain("[runtime]\nlog_level = \"debug\"\n"));
     }
 

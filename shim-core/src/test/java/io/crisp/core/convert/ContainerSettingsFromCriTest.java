@@ -167,7 +167,10 @@ final class ContainerSettingsFromCriTest {
                 .setPermissions("rwx")), "config.devices[0].permissions");
         refused(config().addDevices(Device.newBuilder().setContainerPath("x").setHostPath("/dev/null")),
                 "config.devices[0].container_path");
-        refused(config().addCDIDevices(CDIDevice.newBuilder().setName("vendor.com/gpu=0")), "config.CDI_devices");
+        refused(config().addCDIDevices(CDIDevice.newBuilder().setName("vendor.com/gpu=0")).addCDIDevices(CDIDevice.newBuilder()),
+                "config.CDI_devices[1].name");
+        assertEquals(List.of("vendor.com/gpu=0"), ContainerSettingsFromCri.from(config().addCDIDevices(CDIDevice.newBuilder()
+                .setName("vendor.com/gpu=0")).build()).cdiDevices());
         refused(withSecurity(LinuxContainerSecurityContext.newBuilder().setCapabilities(Capability.newBuilder()
                 .addAddCapabilities("CAP_CHOWN").addAddCapabilities("CAP_FLY"))), SC + ".capabilities.add_capabilities[1]");
         refused(withSecurity(LinuxContainerSecurityContext.newBuilder().setCapabilities(Capability.newBuilder()

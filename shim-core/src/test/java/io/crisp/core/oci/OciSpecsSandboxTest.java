@@ -64,7 +64,7 @@ final class OciSpecsSandboxTest {
         assertEquals("/crisp/crisp-sb1", spec.path("linux").path("cgroupsPath").asText());
         assertEquals("1", spec.path("linux").path("sysctl").path("net.ipv4.ip_forward").asText());
         assertEquals("100", spec.path("linux").path("sysctl").path("kernel.shmmax").asText());
-        assertEquals("SCMP_ACT_ALLOW", spec.path("linux").path("seccomp").path("defaultAction").asText());
+        assertEquals("SCMP_ACT_ERRNO", spec.path("linux").path("seccomp").path("defaultAction").asText());
         JsonNode a = spec.path("annotations");
         assertEquals("sandbox", a.path("io.kubernetes.cri.container-type").asText());
         assertEquals("sb1", a.path("io.kubernetes.cri.sandbox-id").asText());

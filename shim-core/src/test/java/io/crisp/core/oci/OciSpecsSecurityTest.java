@@ -120,13 +120,29 @@ final class OciSpecsSecurityTest {
     void seccompProfiles() throws Exception {
         JsonNode seccomp = spec(Fixtures.security(List.of(), List.of(), false, -1, "", -1, Fixtures.RUNTIME_DEFAULT))
                 .path("linux").path("seccomp");
-        assertEquals("SCMP_ACT_ALLOW", seccomp.path("defaultAction").asText());
-        assertEquals(List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"),
-                texts(seccomp.path("architectures")));
-        List<String> denied = texts(seccomp.path("syscalls").get(0).path("names"));
-        assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "keyctl", "mount", "unshare", "setns",
-                "userfaultfd", "perf_event_open", "open_by_handle_at", "reboot")));
-        assertEquals(1, seccomp.path("syscalls").get(0).path("errnoRet").asInt());
+        assertEquals("SCMP_ACT_ERRNO", seccomp.path("defaultAction").asText());
+        assertEquals(1, seccomp.path("defaultErrnoRet").asInt());
+        assertEquals(DefaultSeccomp.architectures(DefaultSeccomp.nodeArch()), texts(seccomp.path("architectures")));
+        List<String> allowed = allowed(seccomp);
+        assertTrue(allowed.containsAll(List.of("read", "write", "execve", "openat", "mmap", "futex", "wait4", "chroot")),
+                allowed.toString());
+        for (String denied : List.of("kexec_load", "init_module", "bpf", "keyctl", "add_key", "mount", "unshare", "setns",
+                "userfaultfd", "perf_event_open", "open_by_handle_at", "reboot", "ptrace", "io_uring_setup", "clone",
+                "clone3", "personality", "socket")) {
+            assertFalse(allowed.contains(denied), denied + " is not on the unconditional allow list");
+        }
+        assertEquals(List.of("clone"), texts(rule(seccomp, "clone").path("names")));
+        assertEquals(0x7E020000L, rule(seccomp, "clone").path("args").get(0).path("value").asLong());
+        assertEquals(38, rule(seccomp, "clone3").path("errnoRet").asInt());
+
+        JsonNode admin = spec(Fixtures.security(List.of("CAP_SYS_ADMIN", "CAP_SYS_PTRACE"), List.of("CAP_SYS_CHROOT"), false, -1, "", -1,
+                Fixtures.RUNTIME_DEFAULT)).path("linux").path("seccomp");
+        List<String> adminAllowed = allowed(admin);
+        assertTrue(adminAllowed.containsAll(List.of("mount", "umount2", "unshare", "setns", "clone", "clone3", "ptrace",
+                "process_vm_readv")), adminAllowed.toString());
+        assertFalse(adminAllowed.contains("chroot"), "CAP_SYS_CHROOT dropped");
+        assertFalse(adminAllowed.contains("reboot"));
+        assertTrue(rule(admin, "clone3").isMissingNode(), "CAP_SYS_ADMIN: clone3 is allowed, not ENOSYS");
         assertFalse(spec(Fixtures.security(List.of(), List.of(), false, -1, "", -1, SecurityProfile.UNCONFINED))
                 .path("linux").has("seccomp"));
 
@@ -172,5 +188,25 @@ final class OciSpecsSecurityTest {
         BackendException e = assertThrows(BackendException.class, () -> spec(apparmor(local)));
         assertEquals(BackendException.Kind.FAILED_PRECONDITION, e.kind());
         assertTrue(e.getMessage().startsWith("config.linux.security_context.apparmor.localhost_ref:"), e.getMessage());
+    }
+
+    /** The names of the profile's unconditional allow rule. */
+    private static List<String> allowed(JsonNode seccomp) {
+        for (JsonNode rule : seccomp.path("syscalls")) {
+            if (rule.path("action").asText().equals("SCMP_ACT_ALLOW") && !rule.has("args")) {
+                return texts(rule.path("names"));
+            }
+        }
+        return List.of();
+    }
+
+    /** The first rule just for {@code name}, or a missing node. */
+    private static JsonNode rule(JsonNode seccomp, String name) {
+        for (JsonNode rule : seccomp.path("syscalls")) {
+            if (texts(rule.path("names")).equals(List.of(name))) {
+                return rule;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 }

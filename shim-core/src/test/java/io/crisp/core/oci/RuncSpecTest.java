@@ -117,13 +117,103 @@ final class RuncSpecTest {
         assertTrue(Files.exists(files.shm().resolve("x")), "the pod's shm directory is the container's /dev/shm");
     }
 
+    /**
+     * RuntimeDefault is an allow list: unshare (new user namespace) and keyctl fail with EPERM while a
+     * shell, ls, sleep, httpd and wget to loopback work; the same container unconfined can make both
+     * calls, so the profile is what refuses them. busybox has no keyctl applet: a tiny static Go program
+     * built here makes the call (keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING)).
+     */
+    @Test
+    void runtimeDefaultSeccompAllowsBusyboxAndRefusesUnshareAndKeyctl() throws Exception {
+        boolean go = onPath("go");
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(go, "CI=true: this test needs go (golang-go) to build its keyctl probe");
+        }
+        assumeTrue(go, "needs go to build the keyctl probe");
+        Path rootfs = busyboxRootfs(mnt.resolve("rootfs"));
+        Files.setPosixFilePermissions(rootfs.resolve("tmp"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path source = Files.writeString(tmp.resolve("keyctl.go"), """
+                package main
+
+                import (
+                	"fmt"
+                	"os"
+                	"syscall"
+                )
+
+                func main() {
+                	// KEYCTL_GET_KEYRING_ID (0) of KEY_SPEC_SESSION_KEYRING (-3), creating none.
+                	_, _, errno := syscall.RawSyscall(syscall.SYS_KEYCTL, 0, ^uintptr(2), 0)
+                	if errno != 0 {
+                		fmt.Println("keyctl:", errno.Error())
+                		os.Exit(1)
+                	}
+                	fmt.Println("keyctl: ok")
+                }
+                """);
+        ProcessBuilder build = new ProcessBuilder("go", "build", "-o", rootfs.resolve("bin/keyctl").toString(), source.toString())
+                .redirectErrorStream(true);
+        build.environment().put("CGO_ENABLED", "0");
+        build.environment().put("GO111MODULE", "off");
+        Process p = build.start();
+        String buildOut = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, "go build of the keyctl probe: " + buildOut);
+
+        PodSettings pod = new PodSettings("sec", "default", "uid-2", 0, "secpod", "/var/log/pods/y",
+                new DnsSettings(List.of(), List.of(), List.of()), Map.of(), Map.of(), "/crisp-runc-test", Map.of(),
+                NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD, -1, -1, false, List.of(), false,
+                new SecurityProfile(SecurityProfile.Kind.RUNTIME_DEFAULT, "", ""), SecurityProfile.UNCONFINED,
+                ResourceSettings.NONE, ResourceSettings.NONE);
+        PodFiles files = PodFiles.write(mnt.resolve("pod"), pod, "secpod");
+        OciSpecs specs = new OciSpecs(CgroupDriver.CGROUPFS);
+        ImageConfigSummary pause = new ImageConfigSummary("", List.of(), List.of("/bin/sleep"), List.of("1000"), "", "",
+                List.of(), Map.of());
+        Path sandboxBundle = Files.createDirectories(mnt.resolve("sandbox"));
+        OciSpecs.write(sandboxBundle, specs.sandbox(SANDBOX, pod, pause, rootfs, files));
+        Path pidFile = mnt.resolve("sandbox.pid");
+        assertEquals(0, run(List.of("runc", "--root", runcRoot.toString(), "run", "-d", "--bundle", sandboxBundle.toString(),
+                "--pid-file", pidFile.toString(), SANDBOX), mnt.resolve("sandbox.out")), () -> read(mnt.resolve("sandbox.out")));
+        long infraPid = Long.parseLong(Files.readString(pidFile).trim());
+
+        String script = "ls / > /dev/null; echo ls=$?; sleep 0.1; echo sleep=$?; mkdir -p /tmp/www;"
+                + " echo page > /tmp/www/index.html; httpd -f -p 127.0.0.1:8080 -h /tmp/www & pid=$!; sleep 0.5;"
+                + " wget -q -O - http://127.0.0.1:8080/index.html; echo wget=$?; kill $pid;"
+                + " unshare -U true 2>/dev/null; echo unshare=$?; keyctl; echo keyctl=$?";
+        ImageConfigSummary image = new ImageConfigSummary("", List.of("PATH=/bin"), List.of(), List.of("sh"), "/", "",
+                List.of(), Map.of());
+        for (SecurityProfile.Kind kind : List.of(SecurityProfile.Kind.RUNTIME_DEFAULT, SecurityProfile.Kind.UNCONFINED)) {
+            ContainerSecurity security = new ContainerSecurity(List.of(), List.of(), List.of(), false, 1000, -1, "", false,
+                    List.of(), true, List.of(), List.of(), new SecurityProfile(kind, "", ""), SecurityProfile.UNCONFINED);
+            ContainerSettings container = new ContainerSettings("probe", 0, "busybox:latest", List.of("sh", "-c", script),
+                    List.of(), "", List.of(), List.of(), List.of(), Map.of(), Map.of(), "", false, false, false, "",
+                    NamespaceMode.POD, "", ResourceSettings.NONE, security);
+            Path bundle = Files.createDirectories(mnt.resolve("ctr-" + kind));
+            OciSpecs.write(bundle, specs.container(CONTAINER, SANDBOX, pod, container, image, rootfs, files, infraPid, -1));
+            Path out = mnt.resolve("ctr-" + kind + ".out");
+            int rc = run(List.of("runc", "--root", runcRoot.toString(), "run", "--bundle", bundle.toString(), CONTAINER), out);
+            String output = read(out);
+            run(List.of("runc", "--root", runcRoot.toString(), "delete", "-f", CONTAINER), null);
+            assertEquals(0, rc, () -> "runc run with " + kind + ": " + output);
+            assertTrue(output.contains("ls=0\n") && output.contains("sleep=0\n"), kind + ": " + output);
+            assertTrue(output.contains("page\nwget=0\n"), kind + ": wget from httpd on loopback: " + output);
+            if (kind == SecurityProfile.Kind.RUNTIME_DEFAULT) {
+                assertTrue(output.contains("unshare=1\n"), "RuntimeDefault refuses unshare: " + output);
+                assertTrue(output.contains("keyctl: operation not permitted\nkeyctl=1\n"), "RuntimeDefault refuses keyctl: " + output);
+            } else {
+                assertTrue(output.contains("unshare=0\n"), "unconfined, unshare works: " + output);
+                assertTrue(output.contains("keyctl: ok\nkeyctl=0\n"), "unconfined, keyctl works: " + output);
+            }
+        }
+    }
+
     private static Path busyboxRootfs(Path rootfs) throws IOException {
         Files.createDirectories(rootfs.resolve("bin"));
         for (String dir : List.of("proc", "sys", "dev", "etc", "tmp", "home/app")) {
             Files.createDirectories(rootfs.resolve(dir));
         }
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String tool : List.of("sh", "sleep", "cat", "id", "hostname", "ls", "echo", "unshare", "true")) {
+        for (String tool : List.of("sh", "sleep", "cat", "id", "hostname", "ls", "echo", "unshare", "true", "mkdir", "httpd",
+                "wget", "kill")) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(tool), Path.of("busybox"));
         }
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");

@@ -12,8 +12,9 @@ import java.util.Optional;
  * and how its stdio is wired.
  *
  * <p>{@code config.json} is final: the handler's spec rules ({@code pod_annotations},
- * {@code container_annotations}, {@code privileged_without_host_devices}, {@code vm_annotations}) are
- * applied already; a backend runs it as it is and never needs to parse it.
+ * {@code container_annotations}, {@code privileged_without_host_devices}, {@code vm_annotations},
+ * {@code ignore_image_defined_volumes}) are applied already, and so are CDI devices and image volumes;
+ * a backend runs it as it is and never needs to parse it.
  *
  * @param annotations the container's annotations as the CRI request gave them
  * @param cgroupsPath the {@code linux.cgroupsPath} the core wrote into {@code config.json} (SPI 1.2; empty
