@@ -119,6 +119,7 @@ public final class ContainerService implements PodContainers {
         creating.merge(image.id(), 1, Integer::sum);
         boolean recorded = false;
         try {
+            containers.beginCreate(id); // a daemon killed from here on leaves a mark: the restart rolls the container back
             Optional<Path> logPath = LogPaths.resolve(sandbox.logDirectory(), settings.logPath());
             long targetPid = -1;
             if (!settings.pidTargetId().isEmpty()) {
@@ -140,7 +141,14 @@ public final class ContainerService implements PodContainers {
             Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
                     Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0,
                     settings.resources(), ProcessUser.of(spec));
-            containers.put(container);
+            // Recorded under the pod's lock, and only while the pod is ready: a StopPodSandbox or
+            // RemovePodSandbox that ran first refuses it; one that runs later finds it under that lock.
+            locks.run(sandbox.id(), () -> {
+                if (sandboxes.find(sandbox.id()).map(s -> s.state() != Sandbox.State.READY).orElse(true)) {
+                    throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s was stopped or removed meanwhile", sandbox.id());
+                }
+                containers.put(container);
+            });
             recorded = true;
             ContainerState state;
             Optional<ExitStatus> exitedMeanwhile;
@@ -160,6 +168,7 @@ public final class ContainerService implements PodContainers {
                 events.changed(ContainerEventType.STOPPED, id, sandbox.id());
                 log.info("Container {} ({}) exited while it was created, with {}", id, settings.name(), exitedMeanwhile.get().code());
             }
+            endCreate(id);
             log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
             return id;
         } catch (IOException e) {
@@ -188,6 +197,16 @@ public final class ContainerService implements PodContainers {
         }
         containers.find(id).ifPresent(containers::remove);
         containers.releaseName(name, id);
+        endCreate(id);
+    }
+
+    /** The container's creation is over; a mark left behind only makes the next start roll it back. */
+    private void endCreate(String id) {
+        try {
+            containers.endCreate(id);
+        } catch (UncheckedIOException e) {
+            log.warn("Container {}: {}", id, e.getMessage());
+        }
     }
 
     public void start(String idOrPrefix) {
@@ -385,8 +404,13 @@ public final class ContainerService implements PodContainers {
 
     /** After a restart: adopts the records on disk and asks each backend what happened meanwhile. */
     public void recover() {
+        java.util.Set<String> halfMade = containers.pendingCreates();
         for (Container c : containers.load().values()) {
             containers.adopt(c);
+            if (halfMade.contains(c.id())) {
+                rollBack(c);
+                continue;
+            }
             if (c.state() == Container.State.EXITED) {
                 continue;
             }
@@ -415,6 +439,27 @@ public final class ContainerService implements PodContainers {
                 }
             });
         }
+    }
+
+    /**
+     * A container whose CreateContainer a killed daemon cut short: nobody was told its id, so what
+     * was made of it goes (the backend's container and monitor, rootfs, bundle, record, name). When
+     * the backend cannot remove it, it stays listed (its state asked as usual) for RemoveContainer.
+     */
+    private void rollBack(Container c) {
+        log.info("Container {}: its creation was cut short by a restart; removing what was made of it", c.id());
+        Optional<Handler> handler = sandboxes.handler(c.sandboxId());
+        try {
+            if (handler.isPresent()) {
+                handler.get().backend().removeContainer(c.id());
+            }
+            bundles.remove(c.id());
+            containers.remove(c);
+        } catch (RuntimeException e) {
+            log.warn("Container {}: cannot remove its half-made parts ({}); it stays listed as exited", c.id(), e.getMessage());
+            containers.put(c.exited(Ids.nowNanos(), 255, "Error", "its creation was cut short by a daemon restart"));
+        }
+        endCreate(c.id());
     }
 
     private Container applyExit(Container c, ExitStatus exit) {
