@@ -405,7 +405,13 @@ public final class ContainerService implements PodContainers {
     /** After a restart: adopts the records on disk and asks each backend what happened meanwhile. */
     public void recover() {
         java.util.Set<String> halfMade = containers.pendingCreates();
-        for (Container c : containers.load().values()) {
+        Map<String, Container> records = containers.load();
+        for (String id : halfMade) {
+            if (!records.containsKey(id)) {
+                endCreate(id); // killed before its record: no backend call yet; its rootfs and bundle go with the leftovers
+            }
+        }
+        for (Container c : records.values()) {
             containers.adopt(c);
             if (halfMade.contains(c.id())) {
                 rollBack(c);

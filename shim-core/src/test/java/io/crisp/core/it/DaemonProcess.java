@@ -135,8 +135,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts and waits until Version answers (30 s at most). */
     DaemonProcess start(String... extraArgs) {
+        return startWithin(Duration.ofSeconds(30), extraArgs);
+    }
+
+    /** Starts and waits until Version answers, {@code timeout} at most (a loaded machine starts a JVM slowly). */
+    DaemonProcess startWithin(Duration timeout, String... extraArgs) {
         spawn(extraArgs);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 fail("crisp serve exited with " + process.exitValue() + " before answering:\n" + logs());
@@ -151,7 +156,7 @@ final class DaemonProcess implements AutoCloseable {
             }
             sleep(20);
         }
-        fail("crisp serve did not answer Version within 30 s:\n" + logs());
+        fail("crisp serve did not answer Version within " + timeout.toSeconds() + " s:\n" + logs());
         return this;
     }
 
