@@ -61,6 +61,7 @@ final class CrashChecks {
         owned("bundles", CrashHost.idsIn(daemon.state.resolve("bundles")), all);
         owned("pod files", CrashHost.idsIn(daemon.state.resolve("pods")), podIds);
         owned("snapshots", CrashHost.idsIn(daemon.root.resolve("snapshots")), all);
+        owned("CNI results", CrashHost.idsIn(daemon.root.resolve("cni/results")), podIds);
         assertEquals(podIds, ids(daemon.root.resolve("pods"), ".json"), "pod records on disk");
         assertEquals(containerIds, ids(daemon.root.resolve("containers"), ".json"), "container records on disk");
         assertEquals(Set.of(), ids(daemon.root.resolve("pods"), ".creating"), "half-made pods left marked");
@@ -101,8 +102,9 @@ final class CrashChecks {
         assertEquals(List.of(), network.allocated(), "IPs");
         assertEquals(List.of(), network.veths(), "veths");
         for (Path p : List.of(daemon.state.resolve("bundles"), daemon.state.resolve("pods"), daemon.root.resolve("snapshots"),
-                daemon.root.resolve("pods"), daemon.root.resolve("containers"))) {
-            assertEquals(Set.of(), CrashHost.idsIn(p), "entries in " + p);
+                daemon.root.resolve("pods"), daemon.root.resolve("containers"), daemon.root.resolve("cni/results"))) {
+            assertEquals(Set.of(), CrashHost.named(p, "").stream().filter(n -> !CrashHost.idsIn(n).isEmpty()).collect(Collectors.toSet()),
+                    "entries in " + p);
         }
         images(daemon, host);
     }
