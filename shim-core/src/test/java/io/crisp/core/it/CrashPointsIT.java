@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,12 +43,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * removed through the CRI and nothing at all may be left. An image is complete or absent.
  *
  * <p>Rounds per call: {@code -Dcrisp.crash.rounds} (5 by default); the delays come from
- * {@code -Dcrisp.crash.seed} (random by default, always printed, so a failing run can be replayed).
+ * {@code -Dcrisp.crash.seed} (random by default, always printed, so a failing run can be replayed);
+ * {@code -Dcrisp.crash.calls=RUNP,RMI} runs only those calls.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class CrashPointsIT {
     private static final int ROUNDS = Integer.getInteger("crisp.crash.rounds", 5);
     private static final long SEED = Long.getLong("crisp.crash.seed", new Random().nextLong());
+    /** Only these calls (comma separated names of {@link Call}), to replay one; all when empty. */
+    private static final String CALLS = System.getProperty("crisp.crash.calls", "");
     private static final int MAX_DELAY_MS = 300;
     /** Files in the crash image's first layer: enough that unpacking and deleting it take a while. */
     private static final int MANY = 3000;
@@ -117,6 +121,8 @@ final class CrashPointsIT {
     @ParameterizedTest
     @EnumSource(Call.class)
     void killedDaemonComesBackConsistent(Call call) {
+        Assumptions.assumeTrue(CALLS.isEmpty() || List.of(CALLS.split(",")).contains(call.name()),
+                "-Dcrisp.crash.calls=" + CALLS + " leaves " + call + " out");
         Random random = new Random(SEED ^ call.ordinal());
         long started = System.nanoTime();
         for (int round = 0; round < ROUNDS; round++) {
