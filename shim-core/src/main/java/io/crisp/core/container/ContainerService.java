@@ -402,73 +402,15 @@ public final class ContainerService implements PodContainers {
         log.info("Container {} was killed by the OOM killer", id);
     }
 
-    /** After a restart: adopts the records on disk and asks each backend what happened meanwhile. */
-    public void recover() {
-        java.util.Set<String> halfMade = containers.pendingCreates();
-        Map<String, Container> records = containers.load();
-        for (String id : halfMade) {
-            if (!records.containsKey(id)) {
-                endCreate(id); // killed before its record: no backend call yet; its rootfs and bundle go with the leftovers
-            }
-        }
-        for (Container c : records.values()) {
-            containers.adopt(c);
-            if (halfMade.contains(c.id())) {
-                rollBack(c);
-                continue;
-            }
-            if (c.state() == Container.State.EXITED) {
-                continue;
-            }
-            locks.run(c.id(), () -> {
-                Container latest = current(c.id());
-                Optional<Handler> handler = sandboxes.handler(c.sandboxId());
-                if (handler.isEmpty()) {
-                    containers.put(latest.withState(Container.State.UNKNOWN));
-                    return;
-                }
-                try {
-                    ContainerState state = handler.get().backend().containerState(c.id());
-                    if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
-                        containers.put(applyExit(latest, state.exit().get()));
-                    } else if (state.phase() == ContainerState.Phase.RUNNING && latest.state() != Container.State.RUNNING) {
-                        containers.put(latest.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()),
-                                state.pid().orElse(latest.pid())));
-                    }
-                } catch (BackendException e) {
-                    if (e.kind() == BackendException.Kind.NOT_FOUND) {
-                        containers.put(latest.exited(Ids.nowNanos(), 255, "Error",
-                                "the runtime no longer knows this container (was the node rebooted?)"));
-                    } else {
-                        log.warn("Cannot recover the state of container {}: {}", c.id(), e.getMessage());
-                    }
-                }
-            });
-        }
-    }
-
     /**
-     * A container whose CreateContainer a killed daemon cut short: nobody was told its id, so what
-     * was made of it goes (the backend's container and monitor, rootfs, bundle, record, name). When
-     * the backend cannot remove it, it stays listed (its state asked as usual) for RemoveContainer.
+     * After a restart: adopts the records on disk, rolls back the containers whose CreateContainer a
+     * killed daemon cut short, and asks each backend what happened to the others meanwhile.
      */
-    private void rollBack(Container c) {
-        log.info("Container {}: its creation was cut short by a restart; removing what was made of it", c.id());
-        Optional<Handler> handler = sandboxes.handler(c.sandboxId());
-        try {
-            if (handler.isPresent()) {
-                handler.get().backend().removeContainer(c.id());
-            }
-            bundles.remove(c.id());
-            containers.remove(c);
-        } catch (RuntimeException e) {
-            log.warn("Container {}: cannot remove its half-made parts ({}); it stays listed as exited", c.id(), e.getMessage());
-            containers.put(c.exited(Ids.nowNanos(), 255, "Error", "its creation was cut short by a daemon restart"));
-        }
-        endCreate(c.id());
+    public void recover() {
+        new ContainerRecovery(sandboxes, containers, bundles, locks).recover();
     }
 
-    private Container applyExit(Container c, ExitStatus exit) {
+    static Container applyExit(Container c, ExitStatus exit) {
         String reason = exit.reason().orElse(exit.code() == 0 ? "Completed" : "Error");
         return c.exited(Ids.nanos(exit.finishedAt()), exit.code(), reason, TerminationMessages.read(c.settings()));
     }

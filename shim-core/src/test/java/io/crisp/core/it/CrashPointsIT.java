@@ -61,6 +61,14 @@ final class CrashPointsIT {
     /** The calls a kill lands in. */
     enum Call { RUNP, CREATE, START, STOPP, RMP, PULL, RMI }
 
+    /** What the restarted daemon logs when it settles something a kill left half done: what the rounds reached. */
+    private static final String[][] SETTLED = {
+        {"pods finished", "its start was cut short by a restart, but"},
+        {"pods rolled back", "its start was cut short by a restart; removing"},
+        {"containers rolled back", "its creation was cut short by a restart"},
+        {"layer leftovers", "which an interrupted unpack or delete left"},
+    };
+
     private Path dir;
     private TestNetwork network;
     private TestRegistry registry;
@@ -70,6 +78,7 @@ final class CrashPointsIT {
     private TestImages.BuiltImage built;
     private final String cgroupParent = "/crisp-crash-" + HexFormat.of().toHexDigits(new Random().nextInt());
     private int pods;
+    private PodSandboxConfig lastPod;
 
     @BeforeAll
     void start(@TempDir Path tmp) throws IOException {
@@ -124,6 +133,7 @@ final class CrashPointsIT {
         Assumptions.assumeTrue(CALLS.isEmpty() || List.of(CALLS.split(",")).contains(call.name()),
                 "-Dcrisp.crash.calls=" + CALLS + " leaves " + call + " out");
         Random random = new Random(SEED ^ call.ordinal());
+        java.util.Map<String, Integer> settled = new java.util.TreeMap<>();
         long started = System.nanoTime();
         for (int round = 0; round < ROUNDS; round++) {
             int delay = random.nextInt(MAX_DELAY_MS + 1);
@@ -141,8 +151,15 @@ final class CrashPointsIT {
             daemon.close();
             daemon = Pods.configure(new DaemonProcess(dir.resolve("daemon"))).startWithin(START_TIMEOUT);
             host = new CrashHost(daemon, cgroupParent);
+            String log = daemon.logs();
+            for (String[] kind : SETTLED) {
+                settled.merge(kind[0], (int) log.lines().filter(l -> l.contains(kind[1])).count(), Integer::sum);
+            }
             try {
                 CrashChecks.consistent(daemon, host, network);
+                if (call == Call.RUNP) {
+                    nameIsFreeUnlessListed();
+                }
                 checkImage();
                 Pods.removeAll(daemon.client());
                 CrashChecks.nothingLeft(daemon, host, network);
@@ -150,7 +167,8 @@ final class CrashPointsIT {
                 throw new AssertionError(where + ": " + e.getMessage() + "\n--- daemon log ---\n" + tail(daemon.logs()), e);
             }
         }
-        System.out.printf("CrashPointsIT: %s: %d rounds in %d s%n", call, ROUNDS, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+        System.out.printf("CrashPointsIT: %s: %d rounds in %d s; settled at the restarts: %s%n", call, ROUNDS,
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), settled);
     }
 
     /** Sets up what the call needs and returns the call itself. */
@@ -190,10 +208,21 @@ final class CrashPointsIT {
         }
     }
 
+    /** A pod rolled back at start gave its name back: the kubelet's retry of the same RunPodSandbox succeeds. */
+    private void nameIsFreeUnlessListed() {
+        CriClient client = daemon.client();
+        boolean listed = client.runtime().listPodSandbox(io.crisp.cri.v1.ListPodSandboxRequest.getDefaultInstance()).getItemsList()
+                .stream().anyMatch(p -> p.getMetadata().getUid().equals(lastPod.getMetadata().getUid()));
+        if (!listed) {
+            Pods.run(client, lastPod);
+        }
+    }
+
     private PodSandboxConfig pod() {
         pods++;
-        return Pods.pod("crash" + pods, dir.resolve("logs").resolve("crash" + pods))
+        lastPod = Pods.pod("crash" + pods, dir.resolve("logs").resolve("crash" + pods))
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent)).build();
+        return lastPod;
     }
 
     private ImageSpec spec() {
