@@ -67,6 +67,7 @@ final class CrashPointsIT {
         {"pods rolled back", "its start was cut short by a restart; removing"},
         {"containers rolled back", "its creation was cut short by a restart"},
         {"layer leftovers", "which an interrupted unpack or delete left"},
+        {"unrecorded starts adopted", "its start was not recorded"},
     };
 
     private Path dir;
