@@ -143,6 +143,7 @@ public final class ContainerService implements PodContainers {
         creating.merge(image.id(), 1, Integer::sum);
         boolean recorded = false;
         try {
+            containers.beginCreate(id); // a daemon killed from here on leaves a mark: the restart rolls the container back
             Optional<Path> logPath = LogPaths.resolve(sandbox.logDirectory(), settings.logPath());
             long targetPid = -1;
             if (!settings.pidTargetId().isEmpty()) {
@@ -169,7 +170,14 @@ public final class ContainerService implements PodContainers {
             Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
                     Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0,
                     settings.resources(), ProcessUser.of(spec));
-            containers.put(container);
+            // Recorded under the pod's lock, and only while the pod is ready: a StopPodSandbox or
+            // RemovePodSandbox that ran first refuses it; one that runs later finds it under that lock.
+            locks.run(sandbox.id(), () -> {
+                if (sandboxes.find(sandbox.id()).map(s -> s.state() != Sandbox.State.READY).orElse(true)) {
+                    throw BackendException.failedPrecondition("pod_sandbox_id: pod sandbox %s was stopped or removed meanwhile", sandbox.id());
+                }
+                containers.put(container);
+            });
             recorded = true;
             ContainerState state;
             Optional<ExitStatus> exitedMeanwhile;
@@ -189,6 +197,7 @@ public final class ContainerService implements PodContainers {
                 events.changed(ContainerEventType.STOPPED, id, sandbox.id());
                 log.info("Container {} ({}) exited while it was created, with {}", id, settings.name(), exitedMeanwhile.get().code());
             }
+            endCreate(id);
             log.info("Created container {} ({}) in pod {}", id, settings.name(), sandbox.id());
             return id;
         } catch (IOException e) {
@@ -217,6 +226,16 @@ public final class ContainerService implements PodContainers {
         }
         containers.find(id).ifPresent(containers::remove);
         containers.releaseName(name, id);
+        endCreate(id);
+    }
+
+    /** The container's creation is over; a mark left behind only makes the next start roll it back. */
+    private void endCreate(String id) {
+        try {
+            containers.endCreate(id);
+        } catch (UncheckedIOException e) {
+            log.warn("Container {}: {}", id, e.getMessage());
+        }
     }
 
     public void start(String idOrPrefix) {
@@ -430,41 +449,15 @@ public final class ContainerService implements PodContainers {
         log.info("Container {} was killed by the OOM killer", id);
     }
 
-    /** After a restart: adopts the records on disk and asks each backend what happened meanwhile. */
+    /**
+     * After a restart: adopts the records on disk, rolls back the containers whose CreateContainer a
+     * killed daemon cut short, and asks each backend what happened to the others meanwhile.
+     */
     public void recover() {
-        for (Container c : containers.load().values()) {
-            containers.adopt(c);
-            if (c.state() == Container.State.EXITED) {
-                continue;
-            }
-            locks.run(c.id(), () -> {
-                Container latest = current(c.id());
-                Optional<Handler> handler = sandboxes.handler(c.sandboxId());
-                if (handler.isEmpty()) {
-                    containers.put(latest.withState(Container.State.UNKNOWN));
-                    return;
-                }
-                try {
-                    ContainerState state = handler.get().backend().containerState(c.id());
-                    if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
-                        containers.put(applyExit(latest, state.exit().get()));
-                    } else if (state.phase() == ContainerState.Phase.RUNNING && latest.state() != Container.State.RUNNING) {
-                        containers.put(latest.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()),
-                                state.pid().orElse(latest.pid())));
-                    }
-                } catch (BackendException e) {
-                    if (e.kind() == BackendException.Kind.NOT_FOUND) {
-                        containers.put(latest.exited(Ids.nowNanos(), 255, "Error",
-                                "the runtime no longer knows this container (was the node rebooted?)"));
-                    } else {
-                        log.warn("Cannot recover the state of container {}: {}", c.id(), e.getMessage());
-                    }
-                }
-            });
-        }
+        new ContainerRecovery(sandboxes, containers, bundles, locks).recover();
     }
 
-    private Container applyExit(Container c, ExitStatus exit) {
+    static Container applyExit(Container c, ExitStatus exit) {
         String reason = exit.reason().orElse(exit.code() == 0 ? "Completed" : "Error");
         return c.exited(Ids.nanos(exit.finishedAt()), exit.code(), reason, TerminationMessages.read(c.settings()));
     }

@@ -20,10 +20,13 @@ public final class ContainerStore {
     /** Bumped after every change, so answers built from the whole store can be reused until it moves. */
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private final JsonRecords<Container> files;
+    /** Creating calls under way, so a restart can finish or undo what a killed daemon half made. */
+    private final io.crisp.core.state.CreationMarks creating;
     private final NameReservations names = new NameReservations("container");
 
     public ContainerStore(Path dir) {
         this.files = new JsonRecords<>(dir, Container.class);
+        this.creating = new io.crisp.core.state.CreationMarks(dir);
     }
 
     public List<Container> list(ContainerFilter filter) {
@@ -92,5 +95,20 @@ public final class ContainerStore {
         names.reserve(container.reservedName(), container.id());
         containers.put(container.id(), container);
         version.incrementAndGet();
+    }
+
+    /** Marks {@code id} as being created (on disk) before its creating call makes anything. */
+    void beginCreate(String id) {
+        creating.begin(id);
+    }
+
+    /** Its creating call finished or was undone. */
+    void endCreate(String id) {
+        creating.end(id);
+    }
+
+    /** Ids whose creating call was under way when the previous daemon stopped. */
+    java.util.Set<String> pendingCreates() {
+        return creating.pending();
     }
 }

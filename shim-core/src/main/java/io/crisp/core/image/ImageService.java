@@ -103,12 +103,13 @@ public final class ImageService {
         this.settings = settings;
     }
 
-    /** Loads the store and removes leftovers of interrupted pulls. */
+    /** Loads the store and removes leftovers of interrupted pulls and removals: whatever no image record references. */
     public void start() {
         blobs.cleanIngest();
         layers.cleanPartial();
         LayerStore.deleteTree(root.resolve("import")); // archives an interrupted import extracted
         images.load();
+        garbage.collect(); // blobs and layers of a pull or removal the previous daemon did not finish
     }
 
     public void observePulls(PullObserver observer) {

@@ -52,6 +52,7 @@ public final class ImageStore {
     public void load() {
         try {
             Files.createDirectories(metaDir);
+            AtomicFiles.removeLeftovers(metaDir); // a write the previous daemon was killed in
             try (DirectoryStream<Path> files = Files.newDirectoryStream(metaDir, "*.json")) {
                 for (Path file : files) {
                     try {

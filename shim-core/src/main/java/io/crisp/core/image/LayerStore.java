@@ -21,6 +21,11 @@ import java.security.MessageDigest;
  *
  * <p>The layer's uncompressed tar is hashed while it is unpacked and must equal the image config's
  * {@code diff_id}; on a mismatch or any unpack error nothing of the layer stays.
+ *
+ * <p>A directory named by a diff_id is always a whole layer, whenever the daemon is killed: a layer
+ * is built in {@code <hex>.tmp-<random>} and renamed into place when complete, and deleted by first
+ * renaming it to {@code <hex>.trash-<random>}, then deleting that. {@link #cleanPartial()} removes
+ * both kinds of leftovers at start.
  */
 public final class LayerStore {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LayerStore.class);
@@ -40,10 +45,11 @@ public final class LayerStore {
         }
     }
 
-    /** Removes half-unpacked directories an interrupted daemon left. Call once at start. */
+    /** Removes half-unpacked and half-deleted directories an interrupted daemon left. Call once at start. */
     public void cleanPartial() {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(layers, "*.tmp-*")) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(layers, "*.{tmp,trash}-*")) {
             for (Path dir : dirs) {
+                log.info("Removing {}, which an interrupted unpack or delete left", dir.getFileName());
                 deleteTree(dir);
             }
         } catch (IOException e) {
@@ -97,8 +103,21 @@ public final class LayerStore {
         }
     }
 
+    /** Deletes the layer: renamed out of place first, so a kill meanwhile never leaves a partial layer under its name. */
     public void delete(String diffId) {
-        deleteTree(path(diffId));
+        Path dir = path(diffId);
+        synchronized (unpacking.computeIfAbsent(diffId, d -> new Object())) {
+            if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            Path trash = layers.resolve(dir.getFileName() + ".trash-" + java.util.HexFormat.of().toHexDigits(System.nanoTime()));
+            try {
+                Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot move layer " + dir + " out of place: " + e.getMessage(), e);
+            }
+            deleteTree(trash);
+        }
     }
 
     static void deleteTree(Path dir) {

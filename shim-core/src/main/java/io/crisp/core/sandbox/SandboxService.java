@@ -113,6 +113,7 @@ public final class SandboxService {
         try {
             store.reserve(draft);
             reserved = true;
+            store.beginCreate(id); // a daemon killed from here on leaves a mark: the restart finishes or undoes the pod
             ImageRecord pause = images.status(pauseImage).orElseGet(() -> pullPause(pauseImage));
             PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
             Path rootfs = bundles.mountRootfs(id, pause);
@@ -153,6 +154,7 @@ public final class SandboxService {
                 events.changed(ContainerEventType.STOPPED, id, id);
                 log.info("Infra process of pod sandbox {} exited while it started; the pod is not ready", id);
             }
+            endCreate(id);
             log.info("Pod sandbox {} ({}/{}) ready on handler '{}', infra pid {}", id, request.pod().namespace(), request.pod().name(),
                     handler.name(), ready.pid());
             return id;
@@ -199,7 +201,19 @@ public final class SandboxService {
         } else if (reserved) {
             store.releaseName(draft);
         }
+        if (reserved) {
+            endCreate(id);
+        }
         handler.release();
+    }
+
+    /** The pod's creation is over; a mark left behind only makes the next start check the pod again. */
+    private void endCreate(String id) {
+        try {
+            store.endCreate(id);
+        } catch (UncheckedIOException e) {
+            log.warn("Pod sandbox {}: {}", id, e.getMessage());
+        }
     }
 
     /**
@@ -238,6 +252,9 @@ public final class SandboxService {
             if (now.isEmpty()) {
                 return;
             }
+            for (String containerId : containers.idsInSandbox(id)) {
+                containers.stop(containerId, Duration.ZERO); // one a CreateContainer recorded meanwhile (it checks the pod under this lock)
+            }
             Optional<Handler> handler = store.handler(id);
             if (handler.isPresent()) {
                 handler.get().backend().stopSandbox(id, INFRA_STOP_TIMEOUT);
@@ -270,6 +287,9 @@ public final class SandboxService {
             if (now.isEmpty()) {
                 return;
             }
+            for (String containerId : containers.idsInSandbox(id)) {
+                containers.remove(containerId); // one a CreateContainer recorded meanwhile (it checks the pod under this lock)
+            }
             Optional<Handler> handler = store.handler(id);
             if (handler.isPresent()) {
                 handler.get().backend().removeSandbox(id);
@@ -298,32 +318,12 @@ public final class SandboxService {
         }));
     }
 
-    /** After a restart: adopts the records on disk, binds each pod to its handler, and checks the infra processes. */
+    /**
+     * After a restart: adopts the records on disk, binds each pod to its handler, checks the infra
+     * processes, and finishes or rolls back the pods whose RunPodSandbox a killed daemon left half done.
+     */
     public void recover() {
-        for (Sandbox s : store.load().values()) {
-            store.adopt(s);
-            Handler handler = state.handlerTable().handlers().get(s.handler());
-            if (handler == null || !handler.retain()) {
-                log.warn("Pod sandbox {} runs on handler '{}', which is not configured; it can only be listed", s.id(), s.handler());
-                if (s.state() == Sandbox.State.READY) {
-                    store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
-                }
-                continue;
-            }
-            store.bind(s.id(), handler);
-            if (s.state() != Sandbox.State.READY) {
-                continue;
-            }
-            try {
-                SandboxState now = handler.backend().sandboxState(s.id());
-                if (!now.ready()) {
-                    store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
-                }
-            } catch (BackendException e) {
-                log.warn("Pod sandbox {}: its backend does not know it ({}); marking it not ready", s.id(), e.getMessage());
-                store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
-            }
-        }
+        new SandboxRecovery(state, store, bundles, networking).recover();
     }
 
     private Optional<Sandbox> findForIdempotentCall(String idOrPrefix) {

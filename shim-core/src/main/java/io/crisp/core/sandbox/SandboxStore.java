@@ -23,10 +23,13 @@ public final class SandboxStore {
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final JsonRecords<Sandbox> files;
+    /** Creating calls under way, so a restart can finish or undo what a killed daemon half made. */
+    private final io.crisp.core.state.CreationMarks creating;
     private final NameReservations names = new NameReservations("pod sandbox");
 
     public SandboxStore(Path dir) {
         this.files = new JsonRecords<>(dir, Sandbox.class);
+        this.creating = new io.crisp.core.state.CreationMarks(dir);
     }
 
     public List<Sandbox> list(SandboxFilter filter) {
@@ -103,5 +106,20 @@ public final class SandboxStore {
         names.reserve(sandbox.reservedName(), sandbox.id());
         sandboxes.put(sandbox.id(), sandbox);
         version.incrementAndGet();
+    }
+
+    /** Marks {@code id} as being created (on disk) before its creating call makes anything. */
+    void beginCreate(String id) {
+        creating.begin(id);
+    }
+
+    /** Its creating call finished or was undone. */
+    void endCreate(String id) {
+        creating.end(id);
+    }
+
+    /** Ids whose creating call was under way when the previous daemon stopped. */
+    java.util.Set<String> pendingCreates() {
+        return creating.pending();
     }
 }

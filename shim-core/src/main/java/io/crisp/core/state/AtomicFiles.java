@@ -64,4 +64,19 @@ public final class AtomicFiles {
             // Some filesystems refuse fsync on a directory; the rename is still atomic.
         }
     }
+
+    /**
+     * Deletes the temp files of writes a killed process left in {@code dir} ({@code .<name><random>.tmp});
+     * call before anything writes there. A missing directory is fine.
+     */
+    public static void removeLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, ".*.tmp")) {
+            for (Path p : leftovers) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }

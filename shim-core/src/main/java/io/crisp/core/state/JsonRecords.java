@@ -61,9 +61,17 @@ public final class JsonRecords<T> {
         }
     }
 
-    /** Every readable record by id. A file that cannot be read is logged and left in place for an operator. */
+    /**
+     * Every readable record by id, after deleting temp files of interrupted writes. A file that cannot
+     * be read is logged and left in place for an operator.
+     */
     public Map<String, T> loadAll() {
         Map<String, T> records = new LinkedHashMap<>();
+        try {
+            AtomicFiles.removeLeftovers(dir); // a write the previous daemon was killed in
+        } catch (IOException e) {
+            log.warn("Cannot remove temp files in {}: {}", dir, e.getMessage());
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path f : files) {
                 String name = f.getFileName().toString();

@@ -136,8 +136,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts and waits until Version answers (30 s at most). */
     DaemonProcess start(String... extraArgs) {
+        return startWithin(Duration.ofSeconds(30), extraArgs);
+    }
+
+    /** Starts and waits until Version answers, {@code timeout} at most (a loaded machine starts a JVM slowly). */
+    DaemonProcess startWithin(Duration timeout, String... extraArgs) {
         spawn(extraArgs);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 fail("crisp serve exited with " + process.exitValue() + " before answering:\n" + logs());
@@ -152,7 +157,7 @@ final class DaemonProcess implements AutoCloseable {
             }
             sleep(20);
         }
-        fail("crisp serve did not answer Version within 30 s:\n" + logs());
+        fail("crisp serve did not answer Version within " + timeout.toSeconds() + " s:\n" + logs());
         return this;
     }
 

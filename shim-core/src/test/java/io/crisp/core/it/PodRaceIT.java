@@ -81,6 +81,33 @@ final class PodRaceIT {
         assertTrue(caught >= 1, "a pod was caught while it started (NOT_READY) in 5 attempts");
     }
 
+    /**
+     * CreateContainer into a pod that RemovePodSandbox takes away at the same time: whichever wins,
+     * no container is left behind, listed or running.
+     */
+    @Test
+    void createContainerIntoAPodBeingRemovedLeavesNoContainer() throws Exception {
+        for (int attempt = 0; attempt < 6; attempt++) {
+            PodSandboxConfig pod = Pods.pod("doomed" + attempt, dir.resolve("logs").resolve("doomed" + attempt)).build();
+            String podId = Pods.run(client, pod);
+            CompletableFuture<String> create = CompletableFuture.supplyAsync(() -> Pods.create(client, podId, pod,
+                    Pods.container("late", "sleep", "1000").build()));
+            DaemonProcess.sleep(attempt * 15L);
+            client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            String created = null;
+            try {
+                created = create.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // refused: the pod was gone or going
+            }
+            assertEquals(List.of(), client.runtime().listContainers(io.crisp.cri.v1.ListContainersRequest.getDefaultInstance())
+                    .getContainersList(), "attempt " + attempt + ": no container outlives its pod (created: " + created + ")");
+            String late = created;
+            Pods.await(() -> processesOf(podId).isEmpty() && (late == null || processesOf(late).isEmpty()), 10,
+                    "no process of pod " + podId + " or its container to be left");
+        }
+    }
+
     private static List<String> processesOf(String id) {
         return HostProcesses.commandLines().values().stream().filter(cmd -> cmd.contains(id)).toList();
     }

@@ -92,7 +92,11 @@ final class TestNetwork implements AutoCloseable {
 
     /** Host-side veth interfaces attached to this test's bridge. */
     List<String> veths() {
-        return run("ip", "-o", "link", "show", "master", bridge).lines().filter(l -> !l.isBlank()).toList();
+        String out = run("ip", "-o", "link", "show", "master", bridge);
+        if (out.contains("does not exist")) {
+            return List.of(); // no pod has created the bridge yet
+        }
+        return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
     @Override

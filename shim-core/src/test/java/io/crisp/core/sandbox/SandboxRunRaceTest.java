@@ -133,4 +133,26 @@ final class SandboxRunRaceTest {
         assertEquals(List.of(), containers.list(ContainerFilter.ALL));
         assertEquals(Set.of(), core.backend.containerIds());
     }
+
+    @Test
+    void aContainerCreatedWhileItsPodIsRemovedIsRefusedAndLeavesNothing() throws Exception {
+        ContainerService containers = core.lifecycle.containers();
+        String pod = sandboxes.runPodSandbox(CriRequests.pod("doomed"));
+        core.backend.holdNext("removeSandbox", reached, release);
+        Future<?> removing = threads.submit(() -> sandboxes.remove(pod));
+        assertTrue(reached.await(30, TimeUnit.SECONDS), "removeSandbox was called");
+        // the pod is still listed READY and its infra still runs: the create gets past its first check
+        Future<String> create = threads.submit(() -> containers.create(pod, CriRequests.container("late")));
+        Thread.sleep(300);
+        release.countDown();
+        removing.get(30, TimeUnit.SECONDS);
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> create.get(30, TimeUnit.SECONDS));
+        assertTrue(refused.getCause() instanceof io.crisp.spi.BackendException, refused::toString);
+        assertEquals(io.crisp.spi.BackendException.Kind.FAILED_PRECONDITION, ((io.crisp.spi.BackendException) refused.getCause()).kind());
+        assertEquals(List.of(), containers.list(ContainerFilter.ALL), "no container outlives its pod");
+        assertEquals(Set.of(), core.backend.containerIds());
+        assertEquals(List.of(), sandboxes.listPodSandbox(SandboxFilter.ALL));
+        assertEquals(List.of(), core.traces(), "no bundle, rootfs, netns or CNI result is left");
+    }
 }

@@ -52,4 +52,28 @@ final class JsonRecordsTest {
         names.release("web_default_uid_0", "id1");
         names.reserve("web_default_uid_0", "id2");
     }
+
+    @Test
+    void tempFilesOfAKilledWriteGoWhenRecordsLoad() throws Exception {
+        JsonRecords<Item> records = new JsonRecords<>(dir.resolve("items"), Item.class);
+        records.put("a1", new Item("a", 1, List.of(), Map.of()));
+        Path leftover = dir.resolve("items/.a1.json123456.tmp");
+        Files.writeString(leftover, "{\"name\": \"a\", \"cou");
+        assertEquals(List.of("a1"), List.copyOf(records.loadAll().keySet()));
+        assertEquals(false, Files.exists(leftover), "the half-written temp file is gone");
+    }
+
+    @Test
+    void creationMarksNameTheCreationsUnderWay() {
+        CreationMarks marks = new CreationMarks(dir.resolve("pods"));
+        String a = "a".repeat(64);
+        String b = "b".repeat(64);
+        assertEquals(java.util.Set.of(), marks.pending());
+        marks.begin(a);
+        marks.begin(b);
+        marks.end(b);
+        marks.end(b); // absent is fine
+        assertEquals(java.util.Set.of(a), new CreationMarks(dir.resolve("pods")).pending());
+        assertThrows(IllegalArgumentException.class, () -> marks.begin("../x"));
+    }
 }

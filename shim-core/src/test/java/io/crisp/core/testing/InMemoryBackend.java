@@ -32,7 +32,7 @@ public final class InMemoryBackend implements RuntimeBackend {
     private final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     /**
-     * The next call of {@code operation} ("runSandbox", "createContainer") counts {@code reached} down
+     * The next call of {@code operation} ("runSandbox", "createContainer", "removeSandbox") counts {@code reached} down
      * once it is in the backend, then waits for {@code release} before it does its work.
      */
     public void holdNext(String operation, java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
@@ -108,6 +108,7 @@ public final class InMemoryBackend implements RuntimeBackend {
     @Override
     public void removeSandbox(String sandboxId) {
         calls.add("removeSandbox " + sandboxId);
+        maybeHold("removeSandbox", sandboxId);
         sandboxes.remove(sandboxId);
     }
 

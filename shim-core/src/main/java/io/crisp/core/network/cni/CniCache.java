@@ -31,8 +31,14 @@ final class CniCache {
 
     private final Path dir;
 
+    /** Made once per daemon, before any pod: temp files of a write the previous daemon was killed in go. */
     CniCache(Path dir) {
         this.dir = dir;
+        try {
+            AtomicFiles.removeLeftovers(dir);
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(CniCache.class).warn("Cannot remove temp files in {}: {}", dir, e.getMessage());
+        }
     }
 
     static String validSandboxId(String sandboxId) {

@@ -409,6 +409,37 @@ public final class ConmonBackend implements RuntimeBackend {
         return find(id).orElseThrow(() -> BackendException.notFound("%s %s not found in handler state", kind, id));
     }
 
+    /**
+     * A daemon killed between the runtime's start and the record of it leaves a container that runs
+     * but whose files say created: the runtime's own state settles it (the start time is then when
+     * this was noticed).
+     */
+    private void adoptUnrecordedStart(Tracked t) {
+        if (t.startedAt().isPresent() || t.containerState().phase() != ContainerState.Phase.CREATED) {
+            return;
+        }
+        RuntimeCli.Result r = cli.state(t.id);
+        if (!r.ok()) {
+            return;
+        }
+        try {
+            if (!"running".equals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output()).path("status").asText())) {
+                return;
+            }
+        } catch (IOException e) {
+            LOG.debug("container {}: runtime state printed no JSON: {}", t.id, e.getMessage());
+            return;
+        }
+        Instant now = Instant.now();
+        t.started(now);
+        try {
+            files.writeStarted(t.id, now);
+        } catch (IOException e) {
+            LOG.warn("container {}: cannot record its start", t.id, e);
+        }
+        LOG.info("container {}: runs, but its start was not recorded (the daemon was killed during it); taken as started", t.id);
+    }
+
     /** The object from memory, or rebuilt from its files (after a restart); empty if unknown. */
     private Optional<Tracked> find(String id) {
         Tracked known = objects.get(id);
@@ -426,6 +457,7 @@ public final class ConmonBackend implements RuntimeBackend {
                 return Optional.of(raced);
             }
             exits.refresh(t);
+            adoptUnrecordedStart(t);
             return Optional.of(t);
         } catch (IOException | RuntimeException e) {
             throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "

@@ -63,6 +63,11 @@ final class RuntimeCli {
                 : run(id, null, "kill", id, Integer.toString(signal));
     }
 
+    /** {@code runtime state ID}: the container's state as JSON ({@code status}: created, running, stopped, ...). */
+    Result state(String id) {
+        return run(id, null, "state", id);
+    }
+
     Result delete(String id) {
         return run(id, null, "delete", "--force", id);
     }

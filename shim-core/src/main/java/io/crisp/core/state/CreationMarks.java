@@ -1,0 +1,66 @@
+package io.crisp.core.state;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which creating calls (RunPodSandbox, CreateContainer) were under way when the daemon last stopped:
+ * an empty {@code <id>.creating} file beside the records, written (and synced) before the call
+ * makes anything and deleted once its final record is written. A mark found at start names an
+ * object that is half made: recovery finishes or rolls it back.
+ */
+public final class CreationMarks {
+    private static final String SUFFIX = ".creating";
+    private final Path dir;
+
+    public CreationMarks(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Marks {@code id} as being created; on disk before this returns. */
+    public void begin(String id) {
+        try {
+            AtomicFiles.write(file(id), new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The creation of {@code id} ended (finished or undone); absent is fine. */
+    public void end(String id) {
+        try {
+            Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The ids marked when the previous daemon stopped. */
+    public Set<String> pending() {
+        Set<String> ids = new TreeSet<>();
+        if (!Files.isDirectory(dir)) {
+            return ids;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                ids.add(name.substring(0, name.length() - SUFFIX.length()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return ids;
+    }
+
+    private Path file(String id) {
+        if (!id.matches("[a-f0-9]{64}")) {
+            throw new IllegalArgumentException("not an object id: " + id);
+        }
+        return dir.resolve(id + SUFFIX);
+    }
+}

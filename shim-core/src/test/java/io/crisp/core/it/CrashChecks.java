@@ -1,0 +1,123 @@
+package io.crisp.core.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.crisp.cri.client.CriClient;
+import io.crisp.cri.v1.Container;
+import io.crisp.cri.v1.ListContainersRequest;
+import io.crisp.cri.v1.ListPodSandboxRequest;
+import io.crisp.cri.v1.PodSandbox;
+import io.crisp.cri.v1.PodSandboxState;
+import io.crisp.cri.v1.PodSandboxStatusRequest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/** What {@link CrashPointsIT} checks after each restart: the daemon's answers against the host, and leaks. */
+final class CrashChecks {
+    private CrashChecks() {}
+
+    /** Every listed object matches reality, and everything on the host belongs to a listed object. */
+    static void consistent(DaemonProcess daemon, CrashHost host, TestNetwork network) {
+        CriClient client = daemon.client();
+        List<PodSandbox> pods = client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
+        List<Container> containers = client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList();
+        Map<String, String> runc = host.runc();
+        Set<String> podIds = pods.stream().map(PodSandbox::getId).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> containerIds = containers.stream().map(Container::getId).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> all = new TreeSet<>(podIds);
+        all.addAll(containerIds);
+        for (PodSandbox pod : pods) {
+            String real = runc.get(pod.getId());
+            if (pod.getState() == PodSandboxState.SANDBOX_READY) {
+                assertEquals("running", real, "READY pod " + pod.getId() + ": its infra process must run (runc says " + real + ")");
+            } else {
+                assertNotEquals("running", real, "NOT_READY pod " + pod.getId() + ": its infra process still runs");
+            }
+        }
+        for (Container c : containers) {
+            String real = runc.get(c.getId());
+            switch (c.getState()) {
+                case CONTAINER_RUNNING -> assertEquals("running", real, "RUNNING container " + c.getId() + " (runc says " + real + ")");
+                case CONTAINER_CREATED -> assertEquals("created", real, "CREATED container " + c.getId() + " (runc says " + real + ")");
+                case CONTAINER_EXITED -> assertTrue(real == null || real.equals("stopped"),
+                        "EXITED container " + c.getId() + ": runc says " + real);
+                default -> fail("container " + c.getId() + " is " + c.getState() + " after the restart");
+            }
+            assertTrue(podIds.contains(c.getPodSandboxId()), "container " + c.getId() + " belongs to no listed pod");
+        }
+        owned("runc containers", runc.keySet(), all);
+        owned("conmon monitors", host.conmons(), all);
+        owned("mounts", host.mounts(), all);
+        owned("cgroups", host.cgroups(), all);
+        Set<String> netns = CrashHost.idsIn(daemon.state.resolve("netns"));
+        owned("network namespaces", netns, podIds);
+        owned("bundles", CrashHost.idsIn(daemon.state.resolve("bundles")), all);
+        owned("pod files", CrashHost.idsIn(daemon.state.resolve("pods")), podIds);
+        owned("snapshots", CrashHost.idsIn(daemon.root.resolve("snapshots")), all);
+        owned("CNI results", CrashHost.idsIn(daemon.root.resolve("cni/results")), podIds);
+        assertEquals(podIds, ids(daemon.root.resolve("pods"), ".json"), "pod records on disk");
+        assertEquals(containerIds, ids(daemon.root.resolve("containers"), ".json"), "container records on disk");
+        assertEquals(Set.of(), ids(daemon.root.resolve("pods"), ".creating"), "half-made pods left marked");
+        assertEquals(Set.of(), ids(daemon.root.resolve("containers"), ".creating"), "half-made containers left marked");
+        Set<String> ips = new TreeSet<>();
+        for (String id : podIds) {
+            ips.add(client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+                    .getStatus().getNetwork().getIp());
+        }
+        owned("IPs host-local holds", new TreeSet<>(network.allocated()), ips);
+        assertTrue(network.veths().size() <= netns.size(), "veths " + network.veths() + " for " + netns.size() + " network namespaces");
+        images(daemon, host);
+    }
+
+    /** The image store: whole layers only, each referenced by a record; blobs referenced; no ingest leftovers. */
+    private static void images(DaemonProcess daemon, CrashHost host) {
+        CrashHost.ImageFiles referenced = host.referenced();
+        Path layers = daemon.root.resolve("images/layers");
+        Set<String> names = CrashHost.named(layers, "");
+        assertEquals(Set.of(), names.stream().filter(n -> n.contains(".tmp-") || n.contains(".trash-")).collect(Collectors.toSet()),
+                "half-unpacked or half-deleted layers");
+        assertEquals(referenced.diffIds(), names, "layer directories against the layers image records reference");
+        owned("blobs", CrashHost.named(daemon.root.resolve("images/blobs/sha256"), ""), referenced.blobs());
+        assertEquals(Set.of(), CrashHost.named(daemon.root.resolve("images/ingest"), ""), "blobs half-written");
+    }
+
+    /** After every pod was removed through the CRI: nothing of any pod or container is left anywhere. */
+    static void nothingLeft(DaemonProcess daemon, CrashHost host, TestNetwork network) {
+        CriClient client = daemon.client();
+        assertEquals(List.of(), client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList(), "pods");
+        assertEquals(List.of(), client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList(),
+                "containers");
+        Pods.await(() -> host.runc().isEmpty() && host.conmons().isEmpty(), 5,
+                "runc containers " + host.runc() + " and conmons " + host.conmons() + " to go");
+        assertEquals(Set.of(), host.mounts(), "mounts");
+        assertEquals(Set.of(), host.cgroups(), "cgroups");
+        assertEquals(Set.of(), CrashHost.idsIn(daemon.state.resolve("netns")), "network namespaces");
+        assertEquals(List.of(), network.allocated(), "IPs");
+        assertEquals(List.of(), network.veths(), "veths");
+        for (Path p : List.of(daemon.state.resolve("bundles"), daemon.state.resolve("pods"), daemon.root.resolve("snapshots"),
+                daemon.root.resolve("pods"), daemon.root.resolve("containers"), daemon.root.resolve("cni/results"))) {
+            assertEquals(Set.of(), CrashHost.named(p, "").stream().filter(n -> !CrashHost.idsIn(n).isEmpty()).collect(Collectors.toSet()),
+                    "entries in " + p);
+        }
+        images(daemon, host);
+    }
+
+    private static Set<String> ids(Path dir, String suffix) {
+        Set<String> ids = new TreeSet<>();
+        CrashHost.named(dir, suffix).forEach(n -> ids.addAll(CrashHost.idsIn(n)));
+        return ids;
+    }
+
+    private static void owned(String what, Set<String> found, Set<String> owners) {
+        Set<String> orphans = new TreeSet<>(found);
+        orphans.removeAll(owners);
+        assertEquals(Set.of(), orphans, what + " that no listed object owns");
+    }
+}
