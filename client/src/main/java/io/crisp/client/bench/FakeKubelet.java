@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -136,13 +137,18 @@ final class FakeKubelet {
         Pod pod = new Pod(podId, containerId, logDir);
         pods.put(podId, pod);
         long offset = ThreadLocalRandom.current().nextLong(10_000);
-        pod.probe = probeThreads.scheduleAtFixedRate(() -> probe(pod), offset, 10_000, TimeUnit.MILLISECONDS);
+        try {
+            pod.probe = probeThreads.scheduleAtFixedRate(() -> probe(pod), offset, 10_000, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the load is over: the pod is removed with the others, unprobed
+        }
         return pod;
     }
 
     /** The PLEG's relist: both lists, then the status of everything listed. */
     void relist() {
         relists.incrementAndGet();
+        long t = System.nanoTime();
         ListPodSandboxResponse sandboxes = call("ListPodSandbox", null,
                 () -> cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
         ListContainersResponse containers = call("ListContainers", null,
@@ -159,6 +165,7 @@ final class FakeKubelet {
                         ContainerStatusRequest.newBuilder().setContainerId(c.getId()).build()));
             }
         }
+        windows.record("(relist)", System.nanoTime() - t);
     }
 
     /** What the kubelet's stats provider asks every 10 s. */
@@ -177,18 +184,24 @@ final class FakeKubelet {
             ExecSyncResponse r = call("ExecSync", pod.containerId, () -> cri.runtime().execSync(ExecSyncRequest.newBuilder()
                     .setContainerId(pod.containerId).addCmd("echo").addCmd("ok").setTimeout(PROBE_TIMEOUT_SECONDS).build()));
             if (r != null && (r.getExitCode() != 0 || !r.getStdout().toStringUtf8().equals("ok\n"))) {
-                windows.failure("ExecSync", "exit " + r.getExitCode() + " stdout '" + r.getStdout().toStringUtf8().strip() + "' stderr '"
-                        + r.getStderr().toStringUtf8().strip() + "'", retired.contains(pod.containerId));
+                windows.failure("ExecSync", "exit " + r.getExitCode() + " stdout '" + cut(r.getStdout().toStringUtf8()) + "' stderr '"
+                        + cut(r.getStderr().toStringUtf8()) + "'", retired.contains(pod.containerId));
             }
         } catch (RuntimeException e) {
             windows.failure("ExecSync", e.getClass().getSimpleName() + " in the driver", false);
         }
     }
 
+    /** Output of a failed probe, short and without runc's timestamps, so the same failure is counted under one key. */
+    private static String cut(String text) {
+        String t = text.replaceAll("time=\"[^\"]*\" ?", "").replaceAll("\\s+", " ").strip();
+        return t.length() <= 160 ? t : t.substring(0, 160) + "...";
+    }
+
     /** One pod worker's turn: the oldest pod goes, a new one comes. */
     void replaceOne(ScheduledExecutorService probeThreads) {
         long t = System.nanoTime();
-        Pod oldest = pods.values().stream().min(Comparator.comparingLong(p -> p.createdNanos)).orElse(null);
+        Pod oldest = takeOldest();
         if (oldest != null) {
             retire(oldest);
         }
@@ -197,8 +210,16 @@ final class FakeKubelet {
         windows.record("(pod replaced)", System.nanoTime() - t);
     }
 
-    /** Stops and removes a pod as the kubelet deletes one: container first, then the sandbox, then its logs. */
-    void retire(Pod pod) {
+    /** The oldest running pod, no longer counted as running (so two workers never pick the same). */
+    private synchronized Pod takeOldest() {
+        Pod oldest = pods.values().stream().min(Comparator.comparingLong(p -> p.createdNanos)).orElse(null);
+        if (oldest != null) {
+            forget(oldest);
+        }
+        return oldest;
+    }
+
+    private void forget(Pod pod) {
         retired.add(pod.id);
         retired.add(pod.containerId);
         pods.remove(pod.id);
@@ -206,6 +227,11 @@ final class FakeKubelet {
         if (probe != null) {
             probe.cancel(false);
         }
+    }
+
+    /** Stops and removes a pod as the kubelet deletes one: container first, then the sandbox, then its logs. */
+    void retire(Pod pod) {
+        forget(pod);
         call("StopContainer", null, () -> cri.runtime().stopContainer(
                 StopContainerRequest.newBuilder().setContainerId(pod.containerId).setTimeout(STOP_TIMEOUT_SECONDS).build()));
         call("StopPodSandbox", null, () -> cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.id).build()));

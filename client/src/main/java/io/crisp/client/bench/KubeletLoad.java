@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * --replace-every --window --warmup --report-dir}. Exit status 0 only with no error and no leak.
  */
 public final class KubeletLoad {
+    private static final int WORKERS = 4;
     private final KubeletLoadOptions o;
     private final StringBuilder log = new StringBuilder();
 
@@ -95,19 +98,52 @@ public final class KubeletLoad {
             loops.schedule(guard(() -> mark(marks, series, "after warm-up (" + o.warmup().toSeconds() + " s)", sampler.sample(true, true))),
                     o.warmup().toMillis(), TimeUnit.MILLISECONDS);
 
-            for (int i = 0; i < o.pods() && System.nanoTime() < end; i++) {
-                kubelet.start(probes);
+            // Pod workers: the kubelet starts and replaces pods concurrently, one goroutine per pod; here at most WORKERS at once.
+            ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+            List<Future<?>> starting = new ArrayList<>();
+            for (int i = 0; i < o.pods(); i++) {
+                starting.add(workers.submit(guard(() -> {
+                    if (System.nanoTime() < end) {
+                        kubelet.start(probes);
+                    }
+                })));
             }
-            say(String.format(Locale.ROOT, "%d pods running after %.1f s", kubelet.running(), (System.nanoTime() - loadStart) / 1e9));
+            for (Future<?> f : starting) {
+                f.get();
+            }
+            long rampedUp = System.nanoTime();
+            say(String.format(Locale.ROOT, "%d pods running after %.1f s", kubelet.running(), (rampedUp - loadStart) / 1e9));
             long every = o.replaceEvery().toMillis();
-            loops.scheduleAtFixedRate(guard(() -> kubelet.replaceOne(probes)), every, every, TimeUnit.MILLISECONDS);
+            AtomicInteger inFlight = new AtomicInteger();
+            AtomicInteger skipped = new AtomicInteger();
+            loops.scheduleAtFixedRate(guard(() -> {
+                if (inFlight.get() >= WORKERS) {
+                    skipped.incrementAndGet(); // every worker still busy replacing: the machine cannot keep this rate
+                    return;
+                }
+                inFlight.incrementAndGet();
+                workers.execute(guard(() -> {
+                    try {
+                        kubelet.replaceOne(probes);
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                }));
+            }), every, every, TimeUnit.MILLISECONDS);
 
             TimeUnit.NANOSECONDS.sleep(Math.max(0, end - System.nanoTime()));
             loops.shutdown();
+            boolean quiet = loops.awaitTermination(60, TimeUnit.SECONDS);
+            workers.shutdown();
+            quiet &= workers.awaitTermination(120, TimeUnit.SECONDS);
             probes.shutdown();
-            if (!loops.awaitTermination(120, TimeUnit.SECONDS) || !probes.awaitTermination(60, TimeUnit.SECONDS)) {
-                say("warning: load threads still busy 2 minutes after the end");
+            quiet &= probes.awaitTermination(60, TimeUnit.SECONDS);
+            if (!quiet) {
+                say("warning: load threads still busy minutes after the end");
             }
+            long expected = Math.max(0, (end - rampedUp) / o.replaceEvery().toNanos());
+            say(String.format(Locale.ROOT, "pods replaced: %d of the %d due (one every %.1f s after the ramp-up); %d turns skipped with"
+                    + " %d replacements already in flight", kubelet.replacements.get(), expected, every / 1e3, skipped.get(), WORKERS));
             LatencyWindows.Window last = windows.roll(System.nanoTime());
             if (!last.rows().isEmpty()) {
                 closed.add(last);
@@ -150,6 +186,7 @@ public final class KubeletLoad {
         StringBuilder m = new StringBuilder("daemon:");
         marks.forEach((name, s) -> m.append(String.format(Locale.ROOT, "%n  %-40s %s", name, s.line())));
         say(m.toString());
+        say(flatness(series.all(), o.warmup().toSeconds()));
         say(leakText.stripTrailing());
         say(String.format(Locale.ROOT, "result: %d errors, %d leaks", errorCount, leaks));
 
@@ -161,6 +198,24 @@ public final class KubeletLoad {
         Files.write(o.reportDir().resolve("daemon.csv"), daemon);
         Files.writeString(o.reportDir().resolve("summary.txt"), log);
         return errorCount == 0 && leaks == 0 ? 0 : 1;
+    }
+
+    /** Min and max of each figure over the samples between the warm-up and the end of the load (teardown excluded). */
+    private static String flatness(List<DaemonSampler.Sample> all, long warmupSeconds) {
+        double startOfSeries = all.isEmpty() ? 0 : all.get(0).seconds();
+        List<DaemonSampler.Sample> load = all.subList(0, Math.max(0, all.size() - 1)).stream()
+                .filter(s -> s.seconds() >= startOfSeries + warmupSeconds).toList();
+        if (load.isEmpty()) {
+            return "no samples after the warm-up";
+        }
+        java.util.LongSummaryStatistics rss = load.stream().mapToLong(DaemonSampler.Sample::rssKib).summaryStatistics();
+        java.util.IntSummaryStatistics threads = load.stream().mapToInt(DaemonSampler.Sample::threads).summaryStatistics();
+        java.util.IntSummaryStatistics fds = load.stream().mapToInt(DaemonSampler.Sample::fds).summaryStatistics();
+        java.util.LongSummaryStatistics heap = load.stream().mapToLong(DaemonSampler.Sample::heapUsedKib).filter(h -> h >= 0)
+                .summaryStatistics();
+        return String.format(Locale.ROOT, "from the warm-up to the end of the load (%d samples, %.0f-%.0f s): RSS %d..%d KiB, threads %d..%d,"
+                + " fds %d..%d, heap used %d..%d KiB", load.size(), load.get(0).seconds(), load.get(load.size() - 1).seconds(),
+                rss.getMin(), rss.getMax(), threads.getMin(), threads.getMax(), fds.getMin(), fds.getMax(), heap.getMin(), heap.getMax());
     }
 
     private void mark(Map<String, DaemonSampler.Sample> marks, DaemonSampler.Series series, String name, DaemonSampler.Sample s) {
