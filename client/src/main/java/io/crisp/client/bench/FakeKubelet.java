@@ -192,9 +192,9 @@ final class FakeKubelet {
         }
     }
 
-    /** Output of a failed probe, short and without runc's timestamps, so the same failure is counted under one key. */
+    /** Output of a failed probe, short, without runc's timestamps and with numbers (pids) as N, so the same failure is counted under one key. */
     private static String cut(String text) {
-        String t = text.replaceAll("time=\"[^\"]*\" ?", "").replaceAll("\\s+", " ").strip();
+        String t = text.replaceAll("time=\"[^\"]*\" ?", "").replaceAll("\\d+", "N").replaceAll("\\s+", " ").strip();
         return t.length() <= 160 ? t : t.substring(0, 160) + "...";
     }
 

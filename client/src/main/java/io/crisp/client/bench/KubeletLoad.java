@@ -213,9 +213,19 @@ public final class KubeletLoad {
         java.util.IntSummaryStatistics fds = load.stream().mapToInt(DaemonSampler.Sample::fds).summaryStatistics();
         java.util.LongSummaryStatistics heap = load.stream().mapToLong(DaemonSampler.Sample::heapUsedKib).filter(h -> h >= 0)
                 .summaryStatistics();
+        int fifth = Math.max(1, load.size() / 5);
+        List<DaemonSampler.Sample> first = load.subList(0, fifth);
+        List<DaemonSampler.Sample> last = load.subList(load.size() - fifth, load.size());
         return String.format(Locale.ROOT, "from the warm-up to the end of the load (%d samples, %.0f-%.0f s): RSS %d..%d KiB, threads %d..%d,"
-                + " fds %d..%d, heap used %d..%d KiB", load.size(), load.get(0).seconds(), load.get(load.size() - 1).seconds(),
-                rss.getMin(), rss.getMax(), threads.getMin(), threads.getMax(), fds.getMin(), fds.getMax(), heap.getMin(), heap.getMax());
+                + " fds %d..%d, heap used %d..%d KiB%n  averages, first fifth -> last fifth: RSS %.0f -> %.0f KiB, threads %.1f -> %.1f,"
+                + " fds %.1f -> %.1f", load.size(), load.get(0).seconds(), load.get(load.size() - 1).seconds(),
+                rss.getMin(), rss.getMax(), threads.getMin(), threads.getMax(), fds.getMin(), fds.getMax(), heap.getMin(), heap.getMax(),
+                avg(first, DaemonSampler.Sample::rssKib), avg(last, DaemonSampler.Sample::rssKib), avg(first, DaemonSampler.Sample::threads),
+                avg(last, DaemonSampler.Sample::threads), avg(first, DaemonSampler.Sample::fds), avg(last, DaemonSampler.Sample::fds));
+    }
+
+    private static double avg(List<DaemonSampler.Sample> samples, java.util.function.ToDoubleFunction<DaemonSampler.Sample> figure) {
+        return samples.stream().mapToDouble(figure).average().orElse(-1);
     }
 
     private void mark(Map<String, DaemonSampler.Sample> marks, DaemonSampler.Series series, String name, DaemonSampler.Sample s) {
