@@ -207,7 +207,15 @@ final class ShimV2IT {
                 assertEquals(List.of(), network.allocated(), "StopPodSandbox released the pod's IP");
                 Pods.removeAll(client);
                 Pods.await(() -> shims(podId).isEmpty(), 10, "the pod's shim to exit after RemovePodSandbox");
+                assertEquals(List.of(), filesNaming(second.state, podId), "the handler keeps no file of a removed pod");
             }
+        }
+    }
+
+    /** Files under {@code dir} whose name contains {@code id} (kubelet-load.sh found the shim's log copy kept per pod). */
+    private static List<Path> filesNaming(Path dir, String id) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().contains(id)).toList();
         }
     }
 

@@ -661,6 +661,8 @@ final class KataBackend implements RuntimeBackend {
         files.deletePod(pod.id);
         try {
             Files.deleteIfExists(pod.bundle.resolve("log"));
+            // The copy of the shim's log goes with the pod: kept, one file per pod ever run piles up.
+            Files.deleteIfExists(stateDir.resolve("logs").resolve(pod.id + ".log"));
         } catch (IOException e) {
             LOG.debug("sandbox {}: {}", pod.id, e.getMessage());
         }

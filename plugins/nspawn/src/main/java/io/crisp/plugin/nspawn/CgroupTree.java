@@ -131,7 +131,15 @@ final class CgroupTree {
                     } catch (java.nio.file.FileAlreadyExistsException raced) {
                         // Another pod created the shared parent meanwhile.
                     }
-                    if (h.cpuset()) {
+                }
+                if (h.cpuset()) {
+                    // Every level, not only those made here: another pod may have made a shared parent and
+                    // not filled it yet (kubelet-load.sh, pods started 4 at a time under a new parent: ENOSPC).
+                    List<Path> levels = new ArrayList<>();
+                    for (Path p = dir; p != null && p.startsWith(h.point) && !p.equals(h.point); p = p.getParent()) {
+                        levels.add(0, p);
+                    }
+                    for (Path p : levels) {
                         for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
                             if (read(p.resolve(f)).isBlank()) {
                                 Files.writeString(p.resolve(f), read(p.getParent().resolve(f)));

@@ -3,6 +3,7 @@ package io.crisp.plugin.nspawn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -69,6 +70,35 @@ final class CgroupTreeTest {
         }
         for (Path d : tree.dirs(path)) {
             assertFalse(Files.exists(d.getParent()), d.getParent().toString());
+        }
+    }
+
+    /** A shared parent another pod made but has not filled yet (a race of pods started at once): filled here too. */
+    @Test
+    void aSharedCpusetParentLeftEmptyByAnotherPodIsFilled() throws Exception {
+        NspawnTestHost.requireRoot();
+        CgroupTree tree = CgroupTree.system();
+        CgroupTree.Hierarchy cpuset = tree.hierarchies().stream().filter(CgroupTree.Hierarchy::cpuset).findFirst().orElse(null);
+        assumeTrue(cpuset != null, "only a cgroup v1 cpuset hierarchy has levels to fill");
+        String parent = "/crisp-nspawn-test-" + ProcessHandle.current().pid() + "-shared";
+        Path made = Files.createDirectory(cpuset.dir(parent)); // what the other pod did so far
+        try {
+            assertTrue(Files.readString(made.resolve("cpuset.mems")).isBlank(), "a new v1 cpuset starts empty");
+            tree.create(parent + "/c1");
+            for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+                String top = Files.readString(cpuset.point().resolve(f)).trim();
+                assertEquals(top, Files.readString(made.resolve(f)).trim(), f + " of the shared parent");
+                assertEquals(top, Files.readString(made.resolve("c1").resolve(f)).trim(), f + " of the new cgroup");
+            }
+            Process sleeper = new ProcessBuilder("sleep", "30").start();
+            try { // a member is refused (ENOSPC) while the cpuset is empty
+                Files.writeString(made.resolve("c1").resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+            } finally {
+                sleeper.destroyForcibly().waitFor();
+            }
+        } finally {
+            tree.remove(parent + "/c1");
+            tree.remove(parent);
         }
     }
 
