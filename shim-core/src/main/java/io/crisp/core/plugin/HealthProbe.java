@@ -3,14 +3,17 @@ package io.crisp.core.plugin;
 import io.crisp.core.config.CallLimits.Kind;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Durations;
+import io.crisp.spi.NodeCheck;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The plugin's {@code health()}, asked on the handler's pool one call at a time. Status waits for
+ * The plugin's {@code health()}, and when that is ready its {@code nodeChecks()}, asked on the
+ * handler's pool one probe at a time. Status waits for
  * a fresh answer up to {@link IsolatedBackend#HEALTH_WAIT} and otherwise reports the last one, so a
  * hung health check costs Status at most that once; a check still running past the QUERY deadline
  * makes the handler not ready. An answer in time half-opens a tripped {@link CallBreaker}.
@@ -21,6 +24,9 @@ final class HealthProbe {
     private long startedNanos;
     private boolean lateCounted;
     private volatile BackendHealth last = BackendHealth.healthy();
+    /** The node checks of the last probe that answered ready; null before one did, or after a failed one. */
+    private volatile List<NodeCheck> lastChecks;
+    private volatile boolean answeredOnce;
 
     HealthProbe(IsolatedBackend owner) {
         this.owner = owner;
@@ -32,12 +38,27 @@ final class HealthProbe {
     }
 
     BackendHealth check() {
+        return check(IsolatedBackend.HEALTH_WAIT);
+    }
+
+    /** Whether a probe ever answered: before that, its first answer is worth a longer wait. */
+    boolean answeredOnce() {
+        return answeredOnce;
+    }
+
+    /** The node checks the last probe found (it answered ready); null when there are none to tell. */
+    List<NodeCheck> lastChecks() {
+        return lastChecks;
+    }
+
+    /** {@link #check()}, waiting up to {@code wait} for a young probe. */
+    BackendHealth check(Duration wait) {
         CompletableFuture<BackendHealth> f;
         long waitNanos;
         synchronized (this) {
             f = launchIfIdle();
             // Wait for the probe only while it is young: one that already ran past the wait is not waited for again.
-            waitNanos = IsolatedBackend.HEALTH_WAIT.toNanos() - (System.nanoTime() - startedNanos);
+            waitNanos = wait.toNanos() - (System.nanoTime() - startedNanos);
         }
         if (f == null) {
             return BackendHealth.unhealthy(CallBreaker.REASON_TIMEOUT, "handler '" + owner.handler() + "' (plugin '" + owner.plugin()
@@ -91,9 +112,11 @@ final class HealthProbe {
         try {
             owner.pool().execute(() -> {
                 try {
-                    answered(f, started, owner.delegate().health(), null);
+                    BackendHealth h = owner.delegate().health();
+                    List<NodeCheck> checks = h != null && h.ready() ? owner.delegate().nodeChecks() : null;
+                    answered(f, started, h, checks, null);
                 } catch (Throwable t) {
-                    answered(f, started, null, t);
+                    answered(f, started, null, null, t);
                 } finally {
                     owner.slots().release();
                 }
@@ -105,7 +128,7 @@ final class HealthProbe {
         return f;
     }
 
-    private void answered(CompletableFuture<BackendHealth> f, long started, BackendHealth h, Throwable t) {
+    private void answered(CompletableFuture<BackendHealth> f, long started, BackendHealth h, List<NodeCheck> checks, Throwable t) {
         Duration deadline = owner.limits().timeout(Kind.QUERY);
         boolean inTime = System.nanoTime() - started <= deadline.toNanos();
         String prefix = "handler '" + owner.handler() + "' (plugin '" + owner.plugin() + "'): health ";
@@ -123,7 +146,9 @@ final class HealthProbe {
                 owner.breaker().probeSucceeded(owner.lateCalls());
             }
         }
+        lastChecks = t == null && h != null && checks != null ? List.copyOf(checks) : null;
         last = result;
+        answeredOnce = true;
         f.complete(result);
     }
 }

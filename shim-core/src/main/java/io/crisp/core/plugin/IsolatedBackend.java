@@ -290,16 +290,21 @@ public final class IsolatedBackend implements RuntimeBackend {
     }
 
     /**
-     * The plugin's node checks, on the pool within the query deadline like any other call (the
-     * kit's first answer may wait a few seconds for a version probe); before the plugin's create
-     * returned, its start problem as one check.
+     * The plugin's node checks, found by the same probe as {@link #health()} (on the pool, one at a
+     * time), so a hung check costs Status no more than a hung health does. The first answer is
+     * waited for up to the query deadline (the kit's first checks wait a few seconds for version
+     * probes; {@code crisp doctor} asks right after the start), later ones up to {@link #HEALTH_WAIT}.
+     * While the handler is not ready or no probe has answered ready, its health as one check.
      */
     @Override
     public List<NodeCheck> nodeChecks() {
         if (start.backend() == null) {
             return RuntimeBackend.super.nodeChecks();
         }
-        return call("nodeChecks", null, timeout(Kind.QUERY), false, true, () -> delegate().nodeChecks());
+        BackendHealth own = probe.check(probe.answeredOnce() ? HEALTH_WAIT : timeout(Kind.QUERY));
+        BackendHealth h = breaker.problem().orElse(own);
+        List<NodeCheck> checks = probe.lastChecks();
+        return h.ready() && checks != null ? checks : List.of(NodeCheck.of(h));
     }
 
     @Override

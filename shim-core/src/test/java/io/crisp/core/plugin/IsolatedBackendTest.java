@@ -17,6 +17,7 @@ import io.crisp.core.config.CallLimits.Kind;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
+import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.SandboxSpec;
@@ -351,5 +352,29 @@ class IsolatedBackendTest {
             }
         }
         assertEquals(List.of(), missing);
+    }
+
+    @Test
+    void nodeChecksComeFromTheHealthProbeAndAHungOneCostsStatusLittle() throws Exception {
+        wrap(4, 3);
+        List<NodeCheck> checks = List.of(NodeCheck.ok("OCI runtime", "/usr/sbin/runc (1.1)"), NodeCheck.warn("disk", "low", "free some"));
+        when(plugin.nodeChecks()).thenReturn(checks);
+        assertEquals(checks, isolated.nodeChecks(), "the plugin's own checks, not the SPI default's one check");
+        // The plugin's checks hang from now on: a later ask is answered from the last probe within HEALTH_WAIT.
+        when(plugin.nodeChecks()).thenAnswer(i -> {
+            release.await();
+            return List.of();
+        });
+        Thread.sleep(20);
+        long t0 = System.nanoTime();
+        List<NodeCheck> meanwhile = isolated.nodeChecks();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(tookMs < IsolatedBackend.HEALTH_WAIT.toMillis() + 500, "took " + tookMs + " ms");
+        // Here the query deadline (300 ms) is shorter than HEALTH_WAIT: the hung probe is past it, so
+        // the handler's checks are its timeout, named, rather than a stale OK.
+        assertEquals(1, meanwhile.size(), meanwhile.toString());
+        assertEquals(NodeCheck.Status.FAIL, meanwhile.get(0).status());
+        assertEquals(CallBreaker.REASON_TIMEOUT, meanwhile.get(0).reason());
+        assertTrue(meanwhile.get(0).detail().contains("plugin 'faulty'"), meanwhile.get(0).detail());
     }
 }
