@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The plugin's {@code health()}, and when that is ready its {@code nodeChecks()}, asked on the
- * handler's pool one probe at a time. Status waits for
+ * The plugin's {@code health()}, then its {@code nodeChecks()}, asked on the handler's pool one
+ * probe at a time. Status waits for
  * a fresh answer up to {@link IsolatedBackend#HEALTH_WAIT} and otherwise reports the last one, so a
  * hung health check costs Status at most that once; a check still running past the QUERY deadline
  * makes the handler not ready. An answer in time half-opens a tripped {@link CallBreaker}.
@@ -24,7 +24,7 @@ final class HealthProbe {
     private long startedNanos;
     private boolean lateCounted;
     private volatile BackendHealth last = BackendHealth.healthy();
-    /** The node checks of the last probe that answered ready; null before one did, or after a failed one. */
+    /** The node checks of the last probe that answered; null before one did, or after one that failed. */
     private volatile List<NodeCheck> lastChecks;
     private volatile boolean answeredOnce;
 
@@ -46,7 +46,7 @@ final class HealthProbe {
         return answeredOnce;
     }
 
-    /** The node checks the last probe found (it answered ready); null when there are none to tell. */
+    /** The node checks the last probe found; null when there are none to tell. */
     List<NodeCheck> lastChecks() {
         return lastChecks;
     }
@@ -113,7 +113,7 @@ final class HealthProbe {
             owner.pool().execute(() -> {
                 try {
                     BackendHealth h = owner.delegate().health();
-                    List<NodeCheck> checks = h != null && h.ready() ? owner.delegate().nodeChecks() : null;
+                    List<NodeCheck> checks = h != null ? owner.delegate().nodeChecks() : null;
                     answered(f, started, h, checks, null);
                 } catch (Throwable t) {
                     answered(f, started, null, null, t);

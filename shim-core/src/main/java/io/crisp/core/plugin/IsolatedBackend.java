@@ -294,7 +294,7 @@ public final class IsolatedBackend implements RuntimeBackend {
      * time), so a hung check costs Status no more than a hung health does. The first answer is
      * waited for up to the query deadline (the kit's first checks wait a few seconds for version
      * probes; {@code crisp doctor} asks right after the start), later ones up to {@link #HEALTH_WAIT}.
-     * While the handler is not ready or no probe has answered ready, its health as one check.
+     * While its calls are tripped, or the probe hangs or fails, that problem as one check.
      */
     @Override
     public List<NodeCheck> nodeChecks() {
@@ -302,9 +302,14 @@ public final class IsolatedBackend implements RuntimeBackend {
             return RuntimeBackend.super.nodeChecks();
         }
         BackendHealth own = probe.check(probe.answeredOnce() ? HEALTH_WAIT : timeout(Kind.QUERY));
-        BackendHealth h = breaker.problem().orElse(own);
+        var tripped = breaker.problem();
+        if (tripped.isPresent()) {
+            return List.of(NodeCheck.of(tripped.get()));
+        }
+        boolean probeFailed = !own.ready() && (own.reason().equals(CallBreaker.REASON_TIMEOUT) || own.reason().equals(CallBreaker.REASON_BROKEN));
         List<NodeCheck> checks = probe.lastChecks();
-        return h.ready() && checks != null ? checks : List.of(NodeCheck.of(h));
+        // A plugin that answered not ready explains why in its checks (what crisp doctor prints).
+        return probeFailed || checks == null ? List.of(NodeCheck.of(own)) : checks;
     }
 
     @Override
