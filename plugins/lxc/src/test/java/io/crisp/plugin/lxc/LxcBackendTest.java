@@ -119,6 +119,35 @@ final class LxcBackendTest {
     }
 
     @Test
+    void aContainerInThePodsPidNamespaceTakesWhatItLeftRunningWithItAndThePodStops() throws Exception {
+        Path sb = BusyboxBundles.sandbox(Files.createDirectories(dir.resolve("b/lxcb-s")), "lxcb-s");
+        SandboxState pod = backend.runSandbox(new SandboxSpec("lxcb-s", new PodIdentity("p", "default", "uid", 0), sb,
+                Optional.empty(), Optional.empty(), Map.of(), Map.of(), "/crisp-contract/lxcb-s"));
+        // The kubelet's default (NamespaceMode POD): the container joins the pod's pid namespace, and
+        // its shell ends on SIGTERM leaving its background job.
+        Path cb = BusyboxBundles.container(Files.createDirectories(dir.resolve("b/lxcb-c")), "lxcb-c", "lxcb-s", pod.pid(),
+                "trap 'exit 0' TERM; sleep 1000 & wait", false);
+        ObjectNode spec = (ObjectNode) JSON.readTree(cb.resolve("config.json").toFile());
+        ((ObjectNode) spec.get("linux").get("namespaces").get(0)).put("path", "/proc/" + pod.pid().orElseThrow() + "/ns/pid");
+        JSON.writeValue(cb.resolve("config.json").toFile(), spec);
+        backend.createContainer(new ContainerSpec("lxcb-c", "lxcb-s", "c", cb, Optional.of(dir.resolve("c.log")), false, false,
+                false, Map.of(), "/crisp-contract/lxcb-c"));
+        backend.startContainer("lxcb-c");
+        Path procs = Path.of("/sys/fs/cgroup/pids/crisp-contract/lxcb-c/cgroup.procs");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.readAllLines(procs).size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(3, Files.readAllLines(procs).size(), "init.lxc, sh and sleep run in the container's cgroup");
+        backend.stopContainer("lxcb-c", 15, Duration.ofSeconds(10));
+        assertEquals(0, backend.containerState("lxcb-c").exit().orElseThrow().code(), "the shell's trap ran");
+        assertFalse(Files.exists(procs), "the container's cgroup is gone with everything in it");
+        long t = System.nanoTime();
+        backend.stopSandbox("lxcb-s", Duration.ofSeconds(10));
+        assertTrue(System.nanoTime() - t < TimeUnit.SECONDS.toNanos(10), "the pod stopped at once");
+    }
+
+    @Test
     void readyWithLxcAndNotReadyNamingTheMissingTool() throws Exception {
         assertTrue(backend.health().ready(), () -> backend.health().message());
         assertTrue(backend.describe().get("lxc_version").matches("[0-9.]+|probing"), () -> backend.describe().toString());
