@@ -75,6 +75,7 @@ public final class ImageService {
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
     private volatile PullObserver pullObserver = PullObserver.NONE;
+    private volatile Supplier<ImagePins> pins = () -> ImagePins.NONE;
     private final Transfers transfers = new Transfers();
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
@@ -114,6 +115,16 @@ public final class ImageService {
 
     public void observePulls(PullObserver observer) {
         this.pullObserver = java.util.Objects.requireNonNull(observer, "observer is null");
+    }
+
+    /** Where the pinned images come from ({@code pause_image}, {@code pinned_images}); read on every answer, so a reload applies. */
+    public void pinning(Supplier<ImagePins> pins) {
+        this.pins = java.util.Objects.requireNonNull(pins, "pins is null");
+    }
+
+    /** Whether the image is pinned: reported to the kubelet, whose image GC then keeps it. */
+    public boolean isPinned(ImageRecord image) {
+        return pins.get().pinned(image);
     }
 
     /** Tells the service which image ids containers use, so RemoveImage can refuse them. */
