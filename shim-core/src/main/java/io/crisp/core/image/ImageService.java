@@ -203,7 +203,7 @@ public final class ImageService {
     private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull, Transfers.Transfer transfer) {
         long started = System.nanoTime();
         PullSettings s = settings.get();
-        RegistriesConf conf = RegistriesConf.loadIfExists(s.registriesConf());
+        RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
         conf.checkNotBlocked(ref);
         DockerAuthFile authFile = DockerAuthFile.load(s.authFile());
         RegistryClient client = new RegistryClient(s.stallTimeout());
