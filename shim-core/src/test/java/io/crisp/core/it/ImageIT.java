@@ -127,6 +127,36 @@ final class ImageIT {
     }
 
     @Test
+    void aRegistriesConfDropInReplacesTheMainFilesTableForTheSamePrefix() throws Exception {
+        try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"))) {
+            TestImages.BuiltImage image = TestImages.pushOci(registry, "dropin/library/busybox", "1.36");
+            // The main file sends docker.io names to a mirror nobody serves; only the drop-in's table works.
+            String unreachable = """
+                    [[registry]]
+                    prefix = "docker.io"
+                    location = "docker.io"
+                    [[registry.mirror]]
+                    location = "127.0.0.1:9/nothing"
+                    insecure = true
+                    """;
+            DaemonProcess configured = daemonFor(dir, registry, unreachable);
+            Files.createDirectories(dir.resolve("registries.conf.d"));
+            Files.writeString(dir.resolve("registries.conf.d/50-mirror.conf"), """
+                    [[registry]]
+                    prefix = "docker.io"
+                    location = "docker.io"
+                    [[registry.mirror]]
+                    location = "%s/dropin"
+                    insecure = true
+                    """.formatted(registry.host()));
+            Files.writeString(dir.resolve("registries.conf.d/60-ignored.conf.disabled"), "not toml [[[");
+            try (DaemonProcess daemon = configured.start()) {
+                assertEquals(image.config().digest(), daemon.client().images().pullImage(pull("busybox:1.36")).getImageRef());
+            }
+        }
+    }
+
+    @Test
     void basicAuthAcceptsRightCredentialsAndRefusesWrongOnesClearly() {
         try (TestRegistry registry = TestRegistry.startWithBasicAuth(dir.resolve("registry"), "alice", "s3cret-pw");
              DaemonProcess daemon = daemonFor(dir, registry, "").start()) {
