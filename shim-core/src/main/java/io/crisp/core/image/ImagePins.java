@@ -50,6 +50,28 @@ public final class ImagePins {
         return new ImagePins(exact, prefixes);
     }
 
+    /**
+     * Pins built from the current settings, rebuilt only when they change (a reload), so an entry
+     * that is no image name is logged once per change rather than on every ListImages.
+     */
+    public static java.util.function.Supplier<ImagePins> cached(java.util.function.Supplier<String> pauseImage,
+            java.util.function.Supplier<List<String>> patterns) {
+        java.util.concurrent.atomic.AtomicReference<java.util.Map.Entry<List<Object>, ImagePins>> last =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            String pause = pauseImage.get();
+            List<String> entries = patterns.get();
+            List<Object> key = List.of(pause, entries);
+            java.util.Map.Entry<List<Object>, ImagePins> seen = last.get();
+            if (seen != null && seen.getKey().equals(key)) {
+                return seen.getValue();
+            }
+            ImagePins pins = of(pause, entries);
+            last.set(java.util.Map.entry(key, pins));
+            return pins;
+        };
+    }
+
     /** The stored forms of a name: as a tag or digest reference, and by digest alone when it has both. */
     private static List<String> names(String text, String key) {
         ImageReference ref;

@@ -122,9 +122,9 @@ public final class ImageService {
         this.pins = java.util.Objects.requireNonNull(pins, "pins is null");
     }
 
-    /** Whether the image is pinned: reported to the kubelet, whose image GC then keeps it. */
-    public boolean isPinned(ImageRecord image) {
-        return pins.get().pinned(image);
+    /** Which images are pinned now (reported to the kubelet, whose image GC then keeps them); read once per answer. */
+    public Predicate<ImageRecord> pinned() {
+        return pins.get()::pinned;
     }
 
     /** Tells the service which image ids containers use, so RemoveImage can refuse them. */

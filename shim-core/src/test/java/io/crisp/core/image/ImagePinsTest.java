@@ -67,4 +67,15 @@ class ImagePinsTest {
         assertFalse(ImagePins.NONE.pinned(image(List.of("registry.k8s.io/pause:3.10"), List.of())));
         assertFalse(ImagePins.of("", List.of()).pinned(image(List.of("registry.k8s.io/pause:3.10"), List.of())));
     }
+
+    @Test
+    void cachedPinsFollowTheSettingsWhenTheyChange() {
+        java.util.concurrent.atomic.AtomicReference<List<String>> patterns = new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        java.util.function.Supplier<ImagePins> pins = ImagePins.cached(() -> "", patterns::get);
+        ImageRecord app = image(List.of("example.com/app:v1"), List.of());
+        assertFalse(pins.get().pinned(app));
+        assertTrue(pins.get() == pins.get(), "unchanged settings reuse the pins");
+        patterns.set(List.of("example.com/*"));
+        assertTrue(pins.get().pinned(app), "a reload that adds an entry applies to the next answer");
+    }
 }
