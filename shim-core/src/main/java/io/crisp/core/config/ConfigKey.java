@@ -50,6 +50,8 @@ public enum ConfigKey {
             "Platform picked from multi-platform images (OCI index, Docker manifest list)."),
     PAUSE_IMAGE("image", "pause_image", new ValueType.Text(), "registry.k8s.io/pause:3.10", true,
             "Image of every pod's infra process, which holds the pod's namespaces; pulled on first use."),
+    PINNED_IMAGES("image", "pinned_images", new ValueType.ImagePatterns(), "", true,
+            "Images reported as pinned (the kubelet's image GC keeps them), besides pause_image: exact names, or a prefix ending in '*'."),
     CNI_CONF_DIR("network", "cni_conf_dir", new ValueType.AbsolutePath(), "/etc/cni/net.d", false,
             "CNI network configs; the first valid .conflist/.conf in lexical order is used; watched for changes."),
     CNI_BIN_DIR("network", "cni_bin_dir", new ValueType.PathList(), "/opt/cni/bin:/usr/lib/cni", false,

@@ -128,6 +128,11 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (String) values.get(ConfigKey.PAUSE_IMAGE);
     }
 
+    @SuppressWarnings("unchecked")
+    public List<String> pinnedImages() {
+        return (List<String>) values.get(ConfigKey.PINNED_IMAGES);
+    }
+
     public String streamAddress() {
         return (String) values.get(ConfigKey.STREAM_ADDRESS);
     }

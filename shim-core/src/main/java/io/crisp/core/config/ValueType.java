@@ -9,7 +9,7 @@ import java.util.Locale;
  * The type of a configuration key: how a TOML value or a flag's text becomes a Java value, and what
  * the error says when it cannot.
  */
-public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.PathList, ValueType.Choice, ValueType.Size, ValueType.Span {
+public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath, ValueType.PathList, ValueType.ImagePatterns, ValueType.Choice, ValueType.Size, ValueType.Span {
     /** Converts a TOML node; returns null when the node has the wrong type. */
     Object fromToml(JsonNode node);
 
@@ -107,6 +107,60 @@ public sealed interface ValueType permits ValueType.Text, ValueType.AbsolutePath
         @Override
         public String expected() {
             return "absolute paths (an array, or one string separated by ':')";
+        }
+
+        @Override
+        public String toToml(Object value) {
+            StringBuilder out = new StringBuilder("[");
+            for (Object p : (List<?>) value) {
+                out.append(out.length() > 1 ? ", " : "").append(TomlText.quote(p.toString()));
+            }
+            return out.append(']').toString();
+        }
+    }
+
+    /**
+     * Image names, each exact or ending in one {@code *} (a prefix glob, as CRI-O's pinned_images):
+     * a TOML array of strings (may be empty), or in a flag one string separated by {@code ,}.
+     * The value is a {@code List<String>}.
+     */
+    record ImagePatterns() implements ValueType {
+        @Override
+        public Object fromToml(JsonNode node) {
+            if (!node.isArray()) {
+                return null;
+            }
+            List<String> patterns = new java.util.ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isTextual() || !valid(item.textValue())) {
+                    return null;
+                }
+                patterns.add(item.textValue());
+            }
+            return List.copyOf(patterns);
+        }
+
+        @Override
+        public Object fromText(String text) {
+            List<String> patterns = new java.util.ArrayList<>();
+            for (String part : text.split(",", -1)) {
+                if (!valid(part)) {
+                    return text.isEmpty() ? List.of() : null;
+                }
+                patterns.add(part);
+            }
+            return List.copyOf(patterns);
+        }
+
+        private static boolean valid(String pattern) {
+            int star = pattern.indexOf('*');
+            return !pattern.isEmpty() && pattern.chars().noneMatch(Character::isWhitespace)
+                    && (star < 0 || star == pattern.length() - 1);
+        }
+
+        @Override
+        public String expected() {
+            return "an array of image names, each exact or ending in one '*' (in a flag: separated by ',')";
         }
 
         @Override

@@ -17,6 +17,7 @@ import io.crisp.cri.v1.ListImagesResponse;
 import io.crisp.cri.v1.UInt64Value;
 import io.crisp.spi.BackendException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** CRI image messages to and from core image records. */
 public final class ImageResponses {
@@ -41,7 +42,13 @@ public final class ImageResponses {
     }
 
     public static Image toProto(ImageRecord image) {
+        return toProto(image, false);
+    }
+
+    /** The CRI image; {@code pinned} tells the kubelet's image GC to keep it. */
+    public static Image toProto(ImageRecord image, boolean pinned) {
         Image.Builder b = Image.newBuilder()
+                .setPinned(pinned)
                 .setId(image.id())
                 .addAllRepoTags(image.repoTags())
                 .addAllRepoDigests(image.repoDigests())
@@ -59,11 +66,15 @@ public final class ImageResponses {
     }
 
     public static ImageStatusResponse status(java.util.Optional<ImageRecord> image, boolean verbose) {
+        return status(image, verbose, i -> false);
+    }
+
+    public static ImageStatusResponse status(java.util.Optional<ImageRecord> image, boolean verbose, Predicate<ImageRecord> pinned) {
         // CRI: an absent image is an empty response, not an error.
         if (image.isEmpty()) {
             return ImageStatusResponse.getDefaultInstance();
         }
-        ImageStatusResponse.Builder b = ImageStatusResponse.newBuilder().setImage(toProto(image.get()));
+        ImageStatusResponse.Builder b = ImageStatusResponse.newBuilder().setImage(toProto(image.get(), pinned.test(image.get())));
         if (verbose) {
             ObjectNode info = JSON.createObjectNode();
             info.set("config", JSON.valueToTree(image.get().config()));
@@ -75,8 +86,12 @@ public final class ImageResponses {
     }
 
     public static ListImagesResponse list(List<ImageRecord> images) {
+        return list(images, i -> false);
+    }
+
+    public static ListImagesResponse list(List<ImageRecord> images, Predicate<ImageRecord> pinned) {
         ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
-        images.forEach(i -> b.addImages(toProto(i)));
+        images.forEach(i -> b.addImages(toProto(i, pinned.test(i))));
         return b.build();
     }
 

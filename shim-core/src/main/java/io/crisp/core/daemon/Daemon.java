@@ -110,6 +110,7 @@ public final class Daemon implements AutoCloseable {
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform());
         });
+        images.pinning(io.crisp.core.image.ImagePins.cached(() -> state.config().pauseImage(), () -> state.config().pinnedImages()));
         if (metrics != null) {
             images.observePulls(metrics.pullObserver());
         }

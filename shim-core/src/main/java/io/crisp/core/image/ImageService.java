@@ -75,6 +75,7 @@ public final class ImageService {
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
     private volatile PullObserver pullObserver = PullObserver.NONE;
+    private volatile Supplier<ImagePins> pins = () -> ImagePins.NONE;
     private final Transfers transfers = new Transfers();
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
@@ -114,6 +115,16 @@ public final class ImageService {
 
     public void observePulls(PullObserver observer) {
         this.pullObserver = java.util.Objects.requireNonNull(observer, "observer is null");
+    }
+
+    /** Where the pinned images come from ({@code pause_image}, {@code pinned_images}); read on every answer, so a reload applies. */
+    public void pinning(Supplier<ImagePins> pins) {
+        this.pins = java.util.Objects.requireNonNull(pins, "pins is null");
+    }
+
+    /** Which images are pinned now (reported to the kubelet, whose image GC then keeps them); read once per answer. */
+    public Predicate<ImageRecord> pinned() {
+        return pins.get()::pinned;
     }
 
     /** Tells the service which image ids containers use, so RemoveImage can refuse them. */
@@ -192,7 +203,7 @@ public final class ImageService {
     private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull, Transfers.Transfer transfer) {
         long started = System.nanoTime();
         PullSettings s = settings.get();
-        RegistriesConf conf = RegistriesConf.loadIfExists(s.registriesConf());
+        RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
         conf.checkNotBlocked(ref);
         DockerAuthFile authFile = DockerAuthFile.load(s.authFile());
         RegistryClient client = new RegistryClient(s.stallTimeout());

@@ -65,13 +65,14 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     @Override
     public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
         Rpc.unary(observer, "ImageStatus", () -> ImageResponses.status(
-                images.status(ImageResponses.imageName(request.hasImage(), request.getImage(), "image")), request.getVerbose()));
+                images.status(ImageResponses.imageName(request.hasImage(), request.getImage(), "image")), request.getVerbose(), images.pinned()));
     }
 
     @Override
     public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
         Rpc.unary(observer, "ListImages", () -> ImageResponses.list(images.list(
-                request.hasFilter() && request.getFilter().hasImage() ? Optional.of(request.getFilter().getImage().getImage()) : Optional.empty())));
+                request.hasFilter() && request.getFilter().hasImage() ? Optional.of(request.getFilter().getImage().getImage()) : Optional.empty()),
+                images.pinned()));
     }
 
     @Override

@@ -103,6 +103,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
         expected.put(ConfigKey.PLATFORM, "linux/amd64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
+        expected.put(ConfigKey.PINNED_IMAGES, List.of());
         expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/etc/cni/net.d"));
         expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni")));
         expected.put(ConfigKey.STREAM_ADDRESS, "127.0.0.1");
@@ -167,6 +168,7 @@ final class ConfigLoaderTest {
                 max_concurrent_downloads = 5
                 platform = "linux/arm64"
                 pause_image = "registry.example/pause:1"
+                pinned_images = ["registry.example/app:1", "registry.k8s.io/pause*"]
 
                 [network]
                 cni_conf_dir = "/srv/cni/conf"
@@ -209,6 +211,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.example/pause:1");
+        expected.put(ConfigKey.PINNED_IMAGES, List.of("registry.example/app:1", "registry.k8s.io/pause*"));
         expected.put(ConfigKey.CNI_CONF_DIR, Path.of("/srv/cni/conf"));
         expected.put(ConfigKey.CNI_BIN_DIR, List.of(Path.of("/srv/cni/bin"), Path.of("/opt/more")));
         expected.put(ConfigKey.STREAM_ADDRESS, "10.0.0.5");
@@ -699,5 +702,16 @@ final class ConfigLoaderTest {
         assertEquals(Path.of("/run/my crisp/x.sock"), CrispConfig.socketPathOf("unix:///run/my crisp/x.sock"));
         assertEquals(Path.of("/run/x.sock"), CrispConfig.socketPathOf("unix:///run/sub/../x.sock"));
         assertEquals(null, CrispConfig.socketPathOf("tcp://127.0.0.1:1234"));
+    }
+
+    @Test
+    void pinnedImagesTakeExactNamesAndATrailingStarOnly() throws IOException {
+        assertEquals(List.of("a.example/x:1", "b.example/*"), loadMain("[image]\npinned_images = [\"a.example/x:1\", \"b.example/*\"]\n").pinnedImages());
+        assertEquals(List.of(), loadMain("[image]\npinned_images = []\n").pinnedImages());
+        assertTrue(failMain("[image]\npinned_images = [\"a*b\"]\n").contains("pinned_images"));
+        assertTrue(failMain("[image]\npinned_images = \"registry.k8s.io/pause*\"\n").contains("an array of image names"));
+        write(mainFile(), "");
+        assertEquals(List.of("a.example/x:1", "b*"), loadFlags(Map.of(ConfigKey.PINNED_IMAGES, "a.example/x:1,b*")).pinnedImages());
+        assertThrows(ConfigException.class, () -> loadFlags(Map.of(ConfigKey.PINNED_IMAGES, "a,,b")));
     }
 }

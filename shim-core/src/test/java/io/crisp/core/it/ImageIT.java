@@ -127,6 +127,36 @@ final class ImageIT {
     }
 
     @Test
+    void aRegistriesConfDropInReplacesTheMainFilesTableForTheSamePrefix() throws Exception {
+        try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"))) {
+            TestImages.BuiltImage image = TestImages.pushOci(registry, "dropin/library/busybox", "1.36");
+            // The main file sends docker.io names to a mirror nobody serves; only the drop-in's table works.
+            String unreachable = """
+                    [[registry]]
+                    prefix = "docker.io"
+                    location = "docker.io"
+                    [[registry.mirror]]
+                    location = "127.0.0.1:9/nothing"
+                    insecure = true
+                    """;
+            DaemonProcess configured = daemonFor(dir, registry, unreachable);
+            Files.createDirectories(dir.resolve("registries.conf.d"));
+            Files.writeString(dir.resolve("registries.conf.d/50-mirror.conf"), """
+                    [[registry]]
+                    prefix = "docker.io"
+                    location = "docker.io"
+                    [[registry.mirror]]
+                    location = "%s/dropin"
+                    insecure = true
+                    """.formatted(registry.host()));
+            Files.writeString(dir.resolve("registries.conf.d/60-ignored.conf.disabled"), "not toml [[[");
+            try (DaemonProcess daemon = configured.start()) {
+                assertEquals(image.config().digest(), daemon.client().images().pullImage(pull("busybox:1.36")).getImageRef());
+            }
+        }
+    }
+
+    @Test
     void basicAuthAcceptsRightCredentialsAndRefusesWrongOnesClearly() {
         try (TestRegistry registry = TestRegistry.startWithBasicAuth(dir.resolve("registry"), "alice", "s3cret-pw");
              DaemonProcess daemon = daemonFor(dir, registry, "").start()) {
@@ -401,6 +431,39 @@ final class ImageIT {
         List<String> args = new java.util.ArrayList<>(List.of(first));
         args.addAll(daemon.flags());
         return args;
+    }
+
+    @Test
+    void pauseImageAndPinnedImagesGlobAreReportedPinnedAndOthersAreNot() {
+        try (TestRegistry registry = TestRegistry.start(dir.resolve("registry"))) {
+            TestImages.BuiltImage pause = TestImages.pushOci(registry, "crisp/pause", "3.10");
+            TestImages.BuiltImage agent = TestImages.pushOci(registry, "crisp/agent", "v1", 1, 64);
+            TestImages.BuiltImage other = TestImages.pushOci(registry, "crisp/other", "1", 2, 64);
+            String host = registry.host();
+            DaemonProcess configured = daemonFor(dir, registry, "").writeDropIn("50-pins.toml", "[image]\npause_image = \"" + host
+                    + "/crisp/pause:3.10\"\npinned_images = [\"" + host + "/crisp/agent*\"]\n");
+            try (DaemonProcess daemon = configured.start()) {
+                for (String name : List.of("/crisp/pause:3.10", "/crisp/agent:v1", "/crisp/other:1")) {
+                    daemon.client().images().pullImage(pull(host + name));
+                }
+                java.util.Map<String, Boolean> listed = new java.util.HashMap<>();
+                daemon.client().images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()
+                        .forEach(i -> listed.put(i.getId(), i.getPinned()));
+                assertEquals(java.util.Map.of(pause.config().digest(), true, agent.config().digest(), true, other.config().digest(), false),
+                        listed);
+                // ImageStatus says the same, whichever name asks: a tag, the repo digest, the id.
+                assertTrue(daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(host + "/crisp/pause:3.10")).build())
+                        .getImage().getPinned());
+                assertTrue(daemon.client().images().imageStatus(ImageStatusRequest.newBuilder()
+                        .setImage(spec(host + "/crisp/agent@" + agent.manifestDigest())).build()).getImage().getPinned());
+                assertFalse(daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(other.config().digest())).build())
+                        .getImage().getPinned());
+                // Pinning only reports: an explicit RemoveImage still removes a pinned image, as containerd does.
+                daemon.client().images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(host + "/crisp/agent:v1")).build());
+                assertFalse(daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(host + "/crisp/agent:v1")).build())
+                        .hasImage());
+            }
+        }
     }
 
     static long count(Path dir) {

@@ -119,11 +119,13 @@ public final class RegistriesConf {
      * defaults to the location), and {@code location} is empty only for a wildcard prefix, which
      * then keeps each image's own registry.
      *
-     * @param index the table's position in the file, counted from 1, for messages
+     * @param file the file the table is in (the main file or a drop-in), for messages
+     * @param index the table's position in that file, counted from 1, for messages
      */
-    public record Registry(int index, String prefix, Optional<String> location, boolean insecure, boolean blocked,
+    public record Registry(Path file, int index, String prefix, Optional<String> location, boolean insecure, boolean blocked,
                            boolean mirrorByDigestOnly, List<Mirror> mirrors) {
         public Registry {
+            requireNonNull(file, "file is null");
             requireNonNull(prefix, "prefix is null");
             requireNonNull(location, "location is null");
             mirrors = List.copyOf(requireNonNull(mirrors, "mirrors is null"));
@@ -159,11 +161,28 @@ public final class RegistriesConf {
     private final Optional<Path> file;
     private final List<Registry> registries;
     private final List<String> unqualifiedSearchRegistries;
+    /** Whether the file sets {@code unqualified-search-registries} (even to []), so a drop-in that does replaces it. */
+    private final boolean searchSet;
 
     private RegistriesConf(Optional<Path> file, List<Registry> registries, List<String> unqualifiedSearchRegistries) {
+        this(file, registries, unqualifiedSearchRegistries, !unqualifiedSearchRegistries.isEmpty());
+    }
+
+    private RegistriesConf(Optional<Path> file, List<Registry> registries, List<String> unqualifiedSearchRegistries, boolean searchSet) {
         this.file = file;
         this.registries = List.copyOf(registries);
         this.unqualifiedSearchRegistries = List.copyOf(unqualifiedSearchRegistries);
+        this.searchSet = searchSet;
+    }
+
+    /** A configuration merged from several files, checked as a whole; {@code file} is the main one. */
+    static RegistriesConf merged(Path file, List<Registry> registries, List<String> unqualifiedSearchRegistries) {
+        checkConflicts(registries);
+        return new RegistriesConf(Optional.of(file), registries, unqualifiedSearchRegistries, true);
+    }
+
+    boolean setsSearchRegistries() {
+        return searchSet;
     }
 
     /** No configuration: every image is fetched from its own registry over HTTPS. */
@@ -192,6 +211,16 @@ public final class RegistriesConf {
             throw new ConfigException(file + ": not valid TOML: " + e.getOriginalMessage(), e);
         }
         return parse(file, root);
+    }
+
+    /**
+     * Reads {@code file} if it exists, then the drop-in files {@code *.conf} of the directory
+     * {@code <file>.d} beside it (containers-registries.conf.d(5)) in lexical order.
+     *
+     * @throws ConfigException naming the file (main or drop-in), table and key at fault
+     */
+    public static RegistriesConf loadWithDropIns(Path file) {
+        return RegistriesConfDropIns.load(file);
     }
 
     /** Like {@link #load}, but a missing file means {@link #empty()}, as for the default path. */
@@ -243,7 +272,7 @@ public final class RegistriesConf {
         Optional<Registry> match = find(ref);
         if (match.isPresent() && match.get().blocked()) {
             throw BackendException.failedPrecondition("image %s: registry %s is blocked by %s (%s)",
-                    quote(ref.toString()), match.get().prefix(), source(), match.get().describe());
+                    quote(ref.toString()), match.get().prefix(), match.get().file(), match.get().describe());
         }
     }
 
@@ -291,7 +320,7 @@ public final class RegistriesConf {
         int slash = target.indexOf('/');
         if (slash < 0) {
             throw BackendException.failedPrecondition("image %s: %s in %s rewrites it to %s, which names no repository",
-                    quote(ref.toString()), registry.describe(), source(), quote(target));
+                    quote(ref.toString()), registry.describe(), registry.file(), quote(target));
         }
         ImageReference rewritten;
         try {
@@ -299,7 +328,7 @@ public final class RegistriesConf {
         } catch (BackendException e) {
             throw new BackendException(BackendException.Kind.FAILED_PRECONDITION, String.format(
                     "image %s: %s in %s rewrites it to an invalid name: %s",
-                    quote(ref.toString()), registry.describe(), source(), e.getMessage()), e);
+                    quote(ref.toString()), registry.describe(), registry.file(), e.getMessage()), e);
         }
         return endpoint(rewritten.registry(), rewritten.repository(), insecure, mirror);
     }
@@ -330,6 +359,7 @@ public final class RegistriesConf {
     private static RegistriesConf parse(Path file, JsonNode root) {
         List<Registry> registries = new ArrayList<>();
         List<String> unqualified = new ArrayList<>();
+        boolean searchSet = false;
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new RegistriesConf(Optional.of(file), registries, unqualified);
         }
@@ -345,6 +375,7 @@ public final class RegistriesConf {
                 }
             } else if (key.equals(UNQUALIFIED)) {
                 unqualified.addAll(readSearchRegistries(file, node));
+                searchSet = true;
             } else if (key.equals("registries")) {
                 throw new ConfigException(file + ": table [registries...] is the deprecated version 1 format, which crisp does not read;"
                         + " write [[registry]] tables (containers-registries.conf(5), version 2)");
@@ -353,8 +384,8 @@ public final class RegistriesConf {
                         + String.join(", ", TOP_LEVEL_KEYS) + ")");
             }
         }
-        checkConflicts(file, registries);
-        return new RegistriesConf(Optional.of(file), registries, unqualified);
+        checkConflicts(registries);
+        return new RegistriesConf(Optional.of(file), registries, unqualified, searchSet);
     }
 
     private static List<String> readSearchRegistries(Path file, JsonNode node) {
@@ -420,7 +451,7 @@ public final class RegistriesConf {
                 mirrors.add(readMirror(where + ", [[registry.mirror]] #" + (m + 1), mirrorNodes.get(m), byDigestOnly));
             }
         }
-        return new Registry(index, effectivePrefix, location, insecure, blocked, byDigestOnly, mirrors);
+        return new Registry(file, index, effectivePrefix, location, insecure, blocked, byDigestOnly, mirrors);
     }
 
     private static Mirror readMirror(String where, JsonNode table, boolean byDigestOnly) {
@@ -459,7 +490,7 @@ public final class RegistriesConf {
     }
 
     /** Two tables for the same location must agree on insecure and blocked, as containers/image requires. */
-    private static void checkConflicts(Path file, List<Registry> registries) {
+    private static void checkConflicts(List<Registry> registries) {
         Map<String, Registry> byLocation = new LinkedHashMap<>();
         for (Registry r : registries) {
             String key = r.location().orElse(r.prefix());
@@ -471,7 +502,10 @@ public final class RegistriesConf {
                 boolean a = setting.equals("insecure") ? first.insecure() : first.blocked();
                 boolean b = setting.equals("insecure") ? r.insecure() : r.blocked();
                 if (a != b) {
-                    throw new ConfigException(file + ": [[registry]] #" + first.index() + " and #" + r.index() + " both use location "
+                    String tables = first.file().equals(r.file())
+                            ? first.file() + ": [[registry]] #" + first.index() + " and #" + r.index()
+                            : first.file() + ": [[registry]] #" + first.index() + " and " + r.file() + ": [[registry]] #" + r.index();
+                    throw new ConfigException(tables + " both use location "
                             + quote(key) + " but disagree on '" + setting + "' (" + a + " and " + b + ")");
                 }
             }
