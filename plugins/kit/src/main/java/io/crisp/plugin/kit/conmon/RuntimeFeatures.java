@@ -2,17 +2,17 @@ package io.crisp.plugin.kit.conmon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.ShortRun;
 import io.crisp.spi.Capability;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The optional CRI features an OCI runtime CLI can honour, probed once per backend as containerd
@@ -103,19 +103,15 @@ public record RuntimeFeatures(Set<Capability> capabilities, Map<String, String> 
             return "!" + runtime + " is not executable";
         }
         try {
-            Process p = new ProcessBuilder(runtime.toString(), "features").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
-            }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            // Drained by another thread, so that a features that never exits fails at the deadline.
+            ShortRun.Result run = ShortRun.run(List.of(runtime.toString(), "features"), 1 << 20, Duration.ofSeconds(5), "features-probe");
+            if (!run.finished()) {
                 return "!'" + runtime.getFileName() + " features' did not finish in 5s";
             }
-            if (p.exitValue() != 0) {
+            String out = run.output();
+            if (run.exitCode() != 0) {
                 String first = out.lines().findFirst().orElse("").trim();
-                return "!'" + runtime.getFileName() + " features' failed (exit " + p.exitValue() + "): " + first;
+                return "!'" + runtime.getFileName() + " features' failed (exit " + run.exitCode() + "): " + first;
             }
             return out;
         } catch (IOException e) {

@@ -1,12 +1,13 @@
 package io.crisp.plugin.kit.node;
 
-import io.crisp.plugin.kit.CappedDrain;
+import io.crisp.plugin.kit.ShortRun;
 import io.crisp.spi.NodeCheck;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -88,25 +89,16 @@ public final class BinaryProbe {
             return NOT_EXECUTABLE + binary;
         }
         try {
-            String[] command = new String[args.length + 1];
-            command[0] = binary.toString();
-            System.arraycopy(args, 0, command, 1, args.length);
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
+            List<String> command = new ArrayList<>();
+            command.add(binary.toString());
+            command.addAll(List.of(args));
             // Drained by another thread: a program that never exits must not hold this one.
-            CompletableFuture<byte[]> drained = CappedDrain.start(process.getInputStream(), 4096, "version-probe");
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+            ShortRun.Result run = ShortRun.run(command, 4096, Duration.ofSeconds(5), "version-probe");
+            if (!run.finished()) {
                 return "unavailable: " + binary + " " + String.join(" ", args) + " did not finish in 5s";
             }
-            String output;
-            try {
-                output = new String(drained.get(2, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-            } catch (ExecutionException | TimeoutException e) {
-                return "unavailable: cannot read the output of " + binary + " " + String.join(" ", args);
-            }
-            java.util.List<String> lines = output.lines().map(l -> l.trim().replaceAll("\\s+", " ")).filter(l -> !l.isEmpty()).toList();
+            String output = run.output();
+            List<String> lines = output.lines().map(l -> l.trim().replaceAll("\\s+", " ")).filter(l -> !l.isEmpty()).toList();
             if (lines.isEmpty()) {
                 return "unknown";
             }

@@ -78,6 +78,21 @@ final class RuntimeFeaturesTest {
     }
 
     @Test
+    void aFeaturesThatNeverExitsFailsAtItsDeadline() throws Exception {
+        // Its output is read by another thread: reading it here first would wait for an EOF that
+        // never comes (the child keeps the pipe open), and the daemon's start with it.
+        Path stuck = dir.resolve("stuck-runtime");
+        Files.writeString(stuck, "#!/bin/sh\necho '{'\nsleep 60 &\nwait\n");
+        Files.setPosixFilePermissions(stuck, PosixFilePermissions.fromString("rwx------"));
+        long t0 = System.nanoTime();
+        RuntimeFeatures f = RuntimeFeatures.probe(stuck);
+        long tookMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(Set.of(), f.capabilities());
+        assertEquals("no: 'stuck-runtime features' did not finish in 5s", f.reasons().get("recursive_read_only_mounts"));
+        assertTrue(tookMs < 9000, "took " + tookMs + " ms");
+    }
+
+    @Test
     void kernelReleases() {
         assertTrue(RuntimeFeatures.atLeast("5.12.0", 5, 12));
         assertTrue(RuntimeFeatures.atLeast("6.1.0-13-amd64", 5, 12));
