@@ -53,10 +53,23 @@ final class HealthProbe {
 
     /** {@link #check()}, waiting up to {@code wait} for a young probe. */
     BackendHealth check(Duration wait) {
+        return check(wait, true);
+    }
+
+    /**
+     * The answer of the latest probe, waiting up to {@code wait} while it is young, without starting
+     * another once one has answered: Status asks {@code health()} first, whose probe already found the
+     * node checks, and asking again would run the plugin's checks twice per Status.
+     */
+    BackendHealth latest(Duration wait) {
+        return check(wait, !answeredOnce);
+    }
+
+    private BackendHealth check(Duration wait, boolean launch) {
         CompletableFuture<BackendHealth> f;
         long waitNanos;
         synchronized (this) {
-            f = launchIfIdle();
+            f = launch ? launchIfIdle() : inFlight;
             // Wait for the probe only while it is young: one that already ran past the wait is not waited for again.
             waitNanos = wait.toNanos() - (System.nanoTime() - startedNanos);
         }

@@ -291,7 +291,8 @@ public final class IsolatedBackend implements RuntimeBackend {
 
     /**
      * The plugin's node checks, found by the same probe as {@link #health()} (on the pool, one at a
-     * time), so a hung check costs Status no more than a hung health does. The first answer is
+     * time; this starts none once one answered, as Status asks health first), so a hung check costs
+     * Status no more than a hung health does. The first answer is
      * waited for up to the query deadline (the kit's first checks wait a few seconds for version
      * probes; {@code crisp doctor} asks right after the start), later ones up to {@link #HEALTH_WAIT}.
      * While its calls are tripped, or the probe hangs or fails, that problem as one check.
@@ -301,7 +302,7 @@ public final class IsolatedBackend implements RuntimeBackend {
         if (start.backend() == null) {
             return RuntimeBackend.super.nodeChecks();
         }
-        BackendHealth own = probe.check(probe.answeredOnce() ? HEALTH_WAIT : timeout(Kind.QUERY));
+        BackendHealth own = probe.latest(probe.answeredOnce() ? HEALTH_WAIT : timeout(Kind.QUERY));
         var tripped = breaker.problem();
         if (tripped.isPresent()) {
             return List.of(NodeCheck.of(tripped.get()));

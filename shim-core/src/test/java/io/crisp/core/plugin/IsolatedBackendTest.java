@@ -9,6 +9,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -360,13 +361,20 @@ class IsolatedBackendTest {
         List<NodeCheck> checks = List.of(NodeCheck.ok("OCI runtime", "/usr/sbin/runc (1.1)"), NodeCheck.warn("disk", "low", "free some"));
         when(plugin.nodeChecks()).thenReturn(checks);
         assertEquals(checks, isolated.nodeChecks(), "the plugin's own checks, not the SPI default's one check");
-        // The plugin's checks hang from now on: a later ask is answered from the last probe within HEALTH_WAIT.
+        // Status asks health, then the checks: one probe serves both, the plugin's checks run once.
+        assertTrue(isolated.health().ready());
+        assertEquals(checks, isolated.nodeChecks());
+        verify(plugin, timeout(1000).times(2)).nodeChecks();
+        Thread.sleep(100);
+        verify(plugin, times(2)).nodeChecks();
+        // The plugin's checks hang from now on: a Status (health, then checks) is answered within HEALTH_WAIT.
         when(plugin.nodeChecks()).thenAnswer(i -> {
             release.await();
             return List.of();
         });
         Thread.sleep(20);
         long t0 = System.nanoTime();
+        isolated.health(); // as Status does: its probe, which hangs in the checks, serves the next ask
         List<NodeCheck> meanwhile = isolated.nodeChecks();
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(tookMs < IsolatedBackend.HEALTH_WAIT.toMillis() + 500, "took " + tookMs + " ms");
