@@ -124,15 +124,19 @@ final class HealthProbe {
         long started = startedNanos;
         try {
             owner.pool().execute(() -> {
+                BackendHealth h = null;
+                List<NodeCheck> checks = null;
+                Throwable failure = null;
                 try {
-                    BackendHealth h = owner.delegate().health();
-                    List<NodeCheck> checks = h != null ? owner.delegate().nodeChecks() : null;
-                    answered(f, started, h, checks, null);
+                    h = owner.delegate().health();
+                    checks = h != null ? owner.delegate().nodeChecks() : null;
                 } catch (Throwable t) {
-                    answered(f, started, null, null, t);
+                    failure = t;
                 } finally {
+                    // Freed before the answer is told: a caller the answer wakes may launch the next probe at once.
                     owner.slots().release();
                 }
+                answered(f, started, h, checks, failure);
             });
         } catch (RuntimeException e) {
             owner.slots().release();
