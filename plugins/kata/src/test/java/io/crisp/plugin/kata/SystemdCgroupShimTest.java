@@ -11,8 +11,8 @@ import com.google.protobuf.Any;
 import io.crisp.plugin.kata.proto.runc.Options;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.CgroupDriver;
-import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.testing.TestContexts;
 import io.crisp.spi.model.PodIdentity;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.testing.BusyboxBundles;
@@ -74,27 +74,7 @@ final class SystemdCgroupShimTest {
     }
 
     private static RuntimeContext context() {
-        return new RuntimeContext() {
-            @Override
-            public String spiVersion() {
-                return "1.3.0";
-            }
-
-            @Override
-            public String handlerName() {
-                return "shim-systemd";
-            }
-
-            @Override
-            public ContainerEventSink events() {
-                return ContainerEventSink.discarding();
-            }
-
-            @Override
-            public CgroupDriver cgroupDriver() {
-                return CgroupDriver.SYSTEMD;
-            }
-        };
+        return TestContexts.of("shim-systemd", CgroupDriver.SYSTEMD);
     }
 
     private static String cmdline(long pid) {

@@ -3,7 +3,7 @@ package io.crisp.plugin.lxc;
 import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.plugin.kit.conmon.OciCliConfig;
 import io.crisp.spi.BackendException;
-import io.crisp.spi.CgroupDriver;
+import io.crisp.plugin.kit.CgroupfsOnly;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
@@ -23,12 +23,8 @@ import org.pf4j.Extension;
 public final class LxcPlugin implements RuntimePlugin {
     @Override
     public RuntimeBackend create(HandlerConfig config, RuntimeContext context) {
-        if (context.cgroupDriver() == CgroupDriver.SYSTEMD) {
-            // The adapter writes lxc.cgroup.dir from the cgroupfs path; it has no systemd scope support.
-            throw BackendException.invalidArgument("handler %s (plugin lxc): cgroup_driver = \"systemd\" is not supported:"
-                    + " the LXC adapter places containers by cgroupfs paths and cannot create systemd scopes; use"
-                    + " cgroup_driver = \"cgroupfs\" or remove this handler", context.handlerName());
-        }
+        // The adapter writes lxc.cgroup.dir from the cgroupfs path; it has no systemd scope support.
+        CgroupfsOnly.require(context, "lxc", "the LXC adapter places containers by cgroupfs paths and cannot create systemd scopes");
         return backend(LxcConfig.parse(config), config.stateDir(), context);
     }
 

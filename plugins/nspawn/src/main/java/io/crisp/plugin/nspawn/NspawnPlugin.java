@@ -3,7 +3,7 @@ package io.crisp.plugin.nspawn;
 import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.plugin.kit.conmon.OciCliConfig;
 import io.crisp.spi.BackendException;
-import io.crisp.spi.CgroupDriver;
+import io.crisp.plugin.kit.CgroupfsOnly;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
@@ -24,12 +24,9 @@ public final class NspawnPlugin implements RuntimePlugin {
 
     @Override
     public RuntimeBackend create(HandlerConfig config, RuntimeContext context) {
-        if (context.cgroupDriver() == CgroupDriver.SYSTEMD) {
-            // Pods run as cgroupfs subtrees the plugin manages itself (CgroupTree), not as systemd units.
-            throw BackendException.invalidArgument("handler %s (plugin nspawn): cgroup_driver = \"systemd\" is not supported:"
-                    + " the nspawn plugin builds each pod's cgroup tree itself under cgroupfs paths and does not register"
-                    + " machines with systemd; use cgroup_driver = \"cgroupfs\" or remove this handler", context.handlerName());
-        }
+        // Pods run as cgroupfs subtrees the plugin manages itself (CgroupTree), not as systemd units.
+        CgroupfsOnly.require(context, "nspawn", "the nspawn plugin builds each pod's cgroup tree itself under cgroupfs paths"
+                + " and does not register machines with systemd");
         NspawnConfig options = NspawnConfig.parse(config);
         Installation installation = new Installation(config.stateDir());
         CgroupTree cgroups = CgroupTree.system();

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.crisp.spi.BackendException;
 import io.crisp.spi.CgroupDriver;
-import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeContext;
+import io.crisp.spi.testing.TestContexts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,27 +22,7 @@ final class SystemdDriverRefusalTest {
     @Test
     void systemdDriverIsRefusedAtCreate() {
         HandlerConfig config = new HandlerConfig("my-nspawn", "nspawn", Map.of(), dir.resolve("root"), dir.resolve("state"));
-        RuntimeContext context = new RuntimeContext() {
-            @Override
-            public String spiVersion() {
-                return "1.3.0";
-            }
-
-            @Override
-            public String handlerName() {
-                return "my-nspawn";
-            }
-
-            @Override
-            public ContainerEventSink events() {
-                return ContainerEventSink.discarding();
-            }
-
-            @Override
-            public CgroupDriver cgroupDriver() {
-                return CgroupDriver.SYSTEMD;
-            }
-        };
+        RuntimeContext context = TestContexts.of("my-nspawn", CgroupDriver.SYSTEMD);
         BackendException e = assertThrows(BackendException.class, () -> new NspawnPlugin().create(config, context));
         assertEquals(BackendException.Kind.INVALID_ARGUMENT, e.kind());
         assertEquals(EXPECTED, e.getMessage());
