@@ -306,6 +306,9 @@ public final class ConmonBackend implements RuntimeBackend {
             prepare.run();
             t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
         } catch (RuntimeException e) {
+            // conmon exits by itself once it has reported a failed create; waiting for that first makes
+            // the cleanup a plain delete rather than a race between conmon's exit and a kill.
+            conmon.awaitOrKillConmon(t.id);
             cleanUpFailed(t);
             throw e;
         }
