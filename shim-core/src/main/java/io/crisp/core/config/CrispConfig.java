@@ -102,6 +102,10 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
     }
 
+    public java.time.Duration imagePullLogInterval() {
+        return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_LOG_INTERVAL);
+    }
+
     public int maxConcurrentDownloads() {
         return Math.toIntExact((Long) values.get(ConfigKey.MAX_CONCURRENT_DOWNLOADS));
     }

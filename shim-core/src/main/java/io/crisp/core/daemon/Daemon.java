@@ -111,6 +111,7 @@ public final class Daemon implements AutoCloseable {
                     c.maxConcurrentDownloads(), c.platform());
         });
         images.pinning(io.crisp.core.image.ImagePins.cached(() -> state.config().pauseImage(), () -> state.config().pinnedImages()));
+        images.logPullsEvery(() -> state.config().imagePullLogInterval());
         if (metrics != null) {
             images.observePulls(metrics.pullObserver());
         }

@@ -77,19 +77,23 @@ public final class ImageService {
     private volatile PullObserver pullObserver = PullObserver.NONE;
     private volatile Supplier<ImagePins> pins = () -> ImagePins.NONE;
     private final Transfers transfers = new Transfers();
+    private final PullProgressLog progressLog = new PullProgressLog();
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
     public interface PullObserver {
         PullObserver NONE = new PullObserver() {
             @Override
-            public void pulled(long bytes, long nanos) {}
+            public void pulled(String repository, long bytes, long nanos) {}
 
             @Override
             public void failed(long nanos) {}
         };
 
-        /** A pull stored an image of {@code bytes} (its compressed layers and config) in {@code nanos}. */
-        void pulled(long bytes, long nanos);
+        /**
+         * A pull stored an image of {@code bytes} (its compressed layers and config) in {@code nanos};
+         * {@code repository} is its name without tag or digest ({@code docker.io/library/busybox}).
+         */
+        void pulled(String repository, long bytes, long nanos);
 
         /** A pull failed or was cancelled after {@code nanos}. */
         void failed(long nanos);
@@ -115,6 +119,11 @@ public final class ImageService {
 
     public void observePulls(PullObserver observer) {
         this.pullObserver = java.util.Objects.requireNonNull(observer, "observer is null");
+    }
+
+    /** How often a running pull is logged ({@code image_pull_log_interval}); a pull shorter than that logs no progress. */
+    public void logPullsEvery(Supplier<Duration> interval) {
+        progressLog.every(interval);
     }
 
     /** Where the pinned images come from ({@code pause_image}, {@code pinned_images}); read on every answer, so a reload applies. */
@@ -161,8 +170,10 @@ public final class ImageService {
             f.waiters.incrementAndGet();
             if (existing == null) {
                 f.transfer = transfers.begin("pull", ref.toString(), f.received);
+                Runnable unwatch = progressLog.watch(f.transfer);
                 f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull, f.transfer), pulls);
                 f.result.whenComplete((r, e) -> {
+                    unwatch.run();
                     inFlight.remove(key, f);
                     transfers.end(f.transfer);
                 });
@@ -220,7 +231,7 @@ public final class ImageService {
                     ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, transfer, addedBlobs, addedLayers, touched);
                     log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
                             (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
-                    pullObserver.pulled(image.size(), System.nanoTime() - started);
+                    pullObserver.pulled(ref.name(), image.size(), System.nanoTime() - started);
                     return image;
                 } catch (BackendException e) {
                     if (pull.cancelled().isPresent() || !endpoint.mirror() || e.kind() == BackendException.Kind.INVALID_ARGUMENT) {
@@ -249,10 +260,11 @@ public final class ImageService {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
         long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
         transfer.expect(bytes, resolved.layers().size());
+        transfer.layers(resolved.layers());
         garbage.pin(touched, resolved.manifestDigest());
         garbage.pin(touched, resolved.config().digest());
         resolved.layers().forEach(l -> garbage.pin(touched, l.digest()));
-        fetch(client, endpoint, resolved.config(), credentials, pull, addedBlobs);
+        fetch(client, endpoint, resolved.config(), credentials, pull, transfer, addedBlobs, new AtomicLong());
         JsonNode config = readJson(resolved.config().digest(), ref);
         List<String> diffIds = new ArrayList<>();
         config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
@@ -291,20 +303,29 @@ public final class ImageService {
         for (int i = 0; i < layerBlobs.size(); i++) {
             Descriptor layer = layerBlobs.get(i);
             String diffId = diffIds.get(i);
+            Transfers.Layer progress = transfer.layer(i);
             tasks.add(CompletableFuture.runAsync(() -> {
                 try {
                     slots.acquireUninterruptibly();
                     try {
                         if (first.get() == null) {
-                            fetch(client, endpoint, layer, credentials, pull, addedBlobs);
+                            progress.state(blobs.has(layer.digest()) ? Transfers.Layer.State.PRESENT : Transfers.Layer.State.DOWNLOADING);
+                            fetch(client, endpoint, layer, credentials, pull, transfer, addedBlobs, progress.counter());
                         }
                     } finally {
                         slots.release();
+                    }
+                    boolean downloaded = progress.state() == Transfers.Layer.State.DOWNLOADING;
+                    if (downloaded) {
+                        progress.state(Transfers.Layer.State.UNPACKING);
                     }
                     if (first.get() == null && layers.unpack(layer.digest(), diffId)) {
                         synchronized (addedLayers) {
                             addedLayers.add(diffId);
                         }
+                    }
+                    if (downloaded) {
+                        progress.state(Transfers.Layer.State.DONE);
                     }
                     transfer.layerDone();
                 } catch (RuntimeException e) {
@@ -321,12 +342,14 @@ public final class ImageService {
         }
     }
 
+    /** Stores {@code blob} unless it is there; its bytes count into the pull's and into {@code blobBytes}. */
     private void fetch(RegistryClient client, Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, RegistryClient.Pull pull,
-            List<String> addedBlobs) {
+            Transfers.Transfer transfer, List<String> addedBlobs, AtomicLong blobBytes) {
         if (blobs.has(blob.digest())) {
+            transfer.addBytes(Math.max(0, blob.size())); // already here: done as far as progress goes
             return;
         }
-        client.fetchBlob(endpoint, blob, credentials, blobs, pull);
+        client.fetchBlob(endpoint, blob, credentials, blobs, pull, blobBytes);
         synchronized (addedBlobs) {
             addedBlobs.add(blob.digest());
         }

@@ -25,6 +25,7 @@ public final class Transfers {
         private volatile long bytesTotal = -1;
         private final AtomicInteger layersDone = new AtomicInteger();
         private volatile int layersTotal = -1;
+        private volatile List<Layer> layers = List.of();
 
         Transfer(String kind, String name, AtomicLong bytesDone) {
             this.kind = kind;
@@ -40,6 +41,21 @@ public final class Transfers {
 
         void layerDone() {
             layersDone.incrementAndGet();
+        }
+
+        /** A pull's layers, once its manifest is read; each starts {@link Layer.State#WAITING}. */
+        void layers(List<io.crisp.core.image.registry.Descriptor> descriptors) {
+            layers = descriptors.stream().map(d -> new Layer(d.digest(), d.size())).toList();
+        }
+
+        /** The layer at {@code index} of {@link #layers(List)}. */
+        Layer layer(int index) {
+            return layers.get(index);
+        }
+
+        /** The layers of a pull in the manifest's order; empty before the manifest and for an import. */
+        public List<Layer> layers() {
+            return layers;
         }
 
         /** Counts what is read through the result into this transfer's bytes. */
@@ -77,6 +93,67 @@ public final class Transfers {
 
         public int layersTotal() {
             return layersTotal;
+        }
+    }
+
+    /**
+     * One layer of a pull: its own bytes (counted by the same reads as the pull's) and where it is.
+     * Two volatile writes per state change and one counter per read: cheap enough for every pull.
+     */
+    public static final class Layer {
+        /** Where a layer is. */
+        public enum State {
+            WAITING("waiting"), DOWNLOADING("downloading"), UNPACKING("unpacking"), DONE("done"), PRESENT("present");
+
+            private final String text;
+
+            State(String text) {
+                this.text = text;
+            }
+
+            /** The word the admin API and the CLI show. */
+            public String text() {
+                return text;
+            }
+        }
+
+        private final String digest;
+        private final long bytesTotal;
+        private final AtomicLong bytesDone = new AtomicLong();
+        private volatile State state = State.WAITING;
+
+        Layer(String digest, long bytesTotal) {
+            this.digest = digest;
+            this.bytesTotal = bytesTotal;
+        }
+
+        /** Counts this layer's bytes while it downloads. */
+        AtomicLong counter() {
+            return bytesDone;
+        }
+
+        void state(State next) {
+            if (next == State.PRESENT) {
+                bytesDone.set(Math.max(0, bytesTotal));
+            }
+            state = next;
+        }
+
+        public String digest() {
+            return digest;
+        }
+
+        public long bytesDone() {
+            return bytesDone.get();
+        }
+
+        /** The manifest's size; -1 when it gives none. */
+        public long bytesTotal() {
+            return bytesTotal;
+        }
+
+        public State state() {
+            return state;
         }
     }
 

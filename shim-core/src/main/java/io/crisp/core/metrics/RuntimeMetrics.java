@@ -30,7 +30,11 @@ public final class RuntimeMetrics {
     public static final String RPC_ERRORS = "crisp.rpc.errors";
     /** Timer {@code crisp_plugin_call_duration_seconds{plugin,handler,method,outcome}}. */
     public static final String PLUGIN_CALL_DURATION = "crisp.plugin.call.duration";
-    /** Counter {@code crisp_image_pull_bytes_total}: bytes of the images pulled (compressed layers and config). */
+    /**
+     * Counter {@code crisp_image_pull_bytes_total{image}}: bytes of the images pulled (compressed layers and
+     * config), per repository. The label is the repository without tag or digest, so a node gets one
+     * series per repository it pulls from (not one per tag or digest, which grow with every release).
+     */
     public static final String IMAGE_PULL_BYTES = "crisp.image.pull.bytes";
     /** Timer {@code crisp_image_pull_duration_seconds{outcome}}. */
     public static final String IMAGE_PULL_DURATION = "crisp.image.pull.duration";
@@ -90,8 +94,9 @@ public final class RuntimeMetrics {
         return runtimeHandler == null || runtimeHandler.isEmpty() ? defaultHandler.get() : runtimeHandler;
     }
 
-    public void pullSucceeded(long bytes, long nanos) {
-        Counter.builder(IMAGE_PULL_BYTES).register(registry).increment(bytes);
+    /** A pull of {@code repository} ({@code docker.io/library/busybox}) stored an image of {@code bytes}. */
+    public void pullSucceeded(String repository, long bytes, long nanos) {
+        Counter.builder(IMAGE_PULL_BYTES).tag("image", repository).register(registry).increment(bytes);
         timer(registry, IMAGE_PULL_DURATION, "outcome", "ok").record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -113,8 +118,8 @@ public final class RuntimeMetrics {
     public ImageService.PullObserver pullObserver() {
         return new ImageService.PullObserver() {
             @Override
-            public void pulled(long bytes, long nanos) {
-                pullSucceeded(bytes, nanos);
+            public void pulled(String repository, long bytes, long nanos) {
+                pullSucceeded(repository, bytes, nanos);
             }
 
             @Override

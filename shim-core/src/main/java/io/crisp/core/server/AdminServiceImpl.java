@@ -33,9 +33,14 @@ public final class AdminServiceImpl extends AdminGrpc.AdminImplBase {
         Rpc.unary(observer, "ListTransfers", () -> {
             io.crisp.admin.v1.ListTransfersResponse.Builder response = io.crisp.admin.v1.ListTransfersResponse.newBuilder();
             for (io.crisp.core.image.Transfers.Transfer t : images.transfers()) {
-                response.addTransfers(io.crisp.admin.v1.Transfer.newBuilder().setKind(t.kind()).setName(t.name())
+                io.crisp.admin.v1.Transfer.Builder transfer = io.crisp.admin.v1.Transfer.newBuilder().setKind(t.kind()).setName(t.name())
                         .setBytesDone(t.bytesDone()).setBytesTotal(t.bytesTotal()).setLayersDone(t.layersDone())
-                        .setLayersTotal(t.layersTotal()).setStartedUnixMillis(t.startedMillis()));
+                        .setLayersTotal(t.layersTotal()).setStartedUnixMillis(t.startedMillis());
+                for (io.crisp.core.image.Transfers.Layer layer : t.layers()) {
+                    transfer.addLayers(io.crisp.admin.v1.TransferLayer.newBuilder().setDigest(layer.digest()).setBytesDone(layer.bytesDone())
+                            .setBytesTotal(layer.bytesTotal()).setState(layer.state().text()));
+                }
+                response.addTransfers(transfer);
             }
             return response.build();
         });

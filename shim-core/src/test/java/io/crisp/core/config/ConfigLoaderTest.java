@@ -100,6 +100,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
+        expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(10));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
         expected.put(ConfigKey.PLATFORM, "linux/amd64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.k8s.io/pause:3.10");
@@ -165,6 +166,7 @@ final class ConfigLoaderTest {
                 registries_conf = "/srv/crisp/registries.conf"
                 auth_file = "/srv/crisp/auth.json"
                 image_pull_progress_timeout = "1m30s"
+                image_pull_log_interval = "30s"
                 max_concurrent_downloads = 5
                 platform = "linux/arm64"
                 pause_image = "registry.example/pause:1"
@@ -208,6 +210,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
+        expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(30));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
         expected.put(ConfigKey.PAUSE_IMAGE, "registry.example/pause:1");

@@ -31,7 +31,9 @@ final class MetricsServerTest {
 
     @Test
     void servesTheScrapeOnMetricsAnd404Elsewhere() throws Exception {
-        metrics.pullSucceeded(1000, 2_000_000);
+        metrics.pullSucceeded("registry.example/team/app", 1000, 2_000_000);
+        metrics.pullSucceeded("registry.example/team/app", 500, 2_000_000);
+        metrics.pullSucceeded("docker.io/library/busybox", 700, 2_000_000);
         metrics.pullFailed(1_000_000);
         metrics.oomKilled("runc");
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, () -> metrics.scrape(registry))) {
@@ -40,7 +42,9 @@ final class MetricsServerTest {
             HttpResponse<String> ok = get(server, "/metrics");
             assertEquals(200, ok.statusCode());
             assertEquals(MetricsServer.CONTENT_TYPE, ok.headers().firstValue("content-type").orElse(""));
-            assertTrue(ok.body().contains("crisp_image_pull_bytes_total 1000.0"), ok.body());
+            assertTrue(ok.body().contains("crisp_image_pull_bytes_total{image=\"registry.example/team/app\"} 1500.0"), ok.body());
+            assertTrue(ok.body().contains("crisp_image_pull_bytes_total{image=\"docker.io/library/busybox\"} 700.0"), ok.body());
+            assertTrue(ok.body().contains("crisp_image_pull_duration_seconds_count{outcome=\"ok\"} 3"), ok.body());
             assertTrue(ok.body().contains("crisp_image_pull_duration_seconds_count{outcome=\"error\"} 1"), ok.body());
             assertTrue(ok.body().contains("crisp_oom_kills_total{handler=\"runc\"} 1.0"), ok.body());
             assertEquals(200, get(server, "/metrics?name[]=x").statusCode());

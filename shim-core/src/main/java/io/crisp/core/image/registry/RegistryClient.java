@@ -132,12 +132,17 @@ public final class RegistryClient {
      * @throws BackendException UNAVAILABLE when no byte arrives for the stall timeout
      */
     public void fetchBlob(Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, ContentStore store, Pull pull) {
+        fetchBlob(endpoint, blob, credentials, store, pull, new AtomicLong());
+    }
+
+    /** {@link #fetchBlob(Endpoint, Descriptor, RegistryCredentials, ContentStore, Pull)} also counting this blob's own bytes. */
+    public void fetchBlob(Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, ContentStore store, Pull pull, AtomicLong blobBytes) {
         if (store.has(blob.digest())) {
             pull.received.addAndGet(Math.max(0, blob.size()));
             return;
         }
         HttpURLConnection c = open(endpoint, "blobs/" + blob.digest(), "*/*", credentials, pull);
-        try (InputStream in = new CountingInputStream(c.getInputStream(), pull.received)) {
+        try (InputStream in = new CountingInputStream(new CountingInputStream(c.getInputStream(), pull.received), blobBytes)) {
             store.ingest(blob.digest(), blob.size(), in);
         } catch (SocketTimeoutException e) {
             throw stalled(endpoint, blob.digest());
