@@ -39,12 +39,15 @@ public final class ImagesCommand implements Callable<Integer> {
     Output output;
 
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
-            description = "pull, import: ${COMPLETION-CANDIDATES}; auto is bar on a terminal, lines otherwise")
+            description = "pull, import: ${COMPLETION-CANDIDATES}; auto is bar (each layer, redrawn in place) on a terminal, lines otherwise")
     TransferProgress.Mode progress;
 
-    @Option(names = "--progress-interval", hidden = true, defaultValue = "5s", converter = DurationConverter.class,
+    @Option(names = "--progress-interval", hidden = true, defaultValue = "2s", converter = DurationConverter.class,
             description = "how often lines are printed")
     Duration progressInterval;
+
+    @Option(names = {"-q", "--quiet"}, description = "pull, import: no progress, only the result (same as --progress none)")
+    boolean quiet;
 
     @Option(names = "--creds", description = "USER:PASSWORD for pull (prefer the auth file; this shows in ps)")
     String creds;
@@ -82,7 +85,7 @@ public final class ImagesCommand implements Callable<Integer> {
                         }
                         long started = System.nanoTime();
                         String ref;
-                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.pullOf(image), progress, progressInterval,
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.pullOf(image), progressMode(), progressInterval,
                                 System.err)) {
                             ref = cri.images().pullImage(request.build()).getImageRef();
                         }
@@ -104,7 +107,7 @@ public final class ImagesCommand implements Callable<Integer> {
                             throw new CriCall.UsageException(e.getMessage());
                         }
                         io.crisp.admin.v1.ImportImagesResponse response;
-                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.importOf(absolute), progress, progressInterval,
+                        try (TransferProgress shown = TransferProgress.start(cri, TransferProgress.importOf(absolute), progressMode(), progressInterval,
                                 System.err)) {
                             response = cri.admin().importImages(io.crisp.admin.v1.ImportImagesRequest.newBuilder().setPath(absolute).build());
                         }
@@ -117,6 +120,10 @@ public final class ImagesCommand implements Callable<Integer> {
             }
             return 0;
         });
+    }
+
+    private TransferProgress.Mode progressMode() {
+        return quiet ? TransferProgress.Mode.none : progress;
     }
 
     private List<String> requireImages() {

@@ -2,25 +2,33 @@ package io.crisp.client.cli;
 
 import io.crisp.admin.v1.ListTransfersRequest;
 import io.crisp.admin.v1.Transfer;
+import io.crisp.admin.v1.TransferLayer;
 import io.crisp.cri.client.CriClient;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * Shows how far a pull or import has come while its own call runs: the CRI's PullImage and the
  * admin ImportImages are unary, so this polls the daemon's ListTransfers (bytes and layers counted
- * where they really pass in the daemon) and prints it to stderr: one line redrawn in place on a
- * terminal (a bar, bytes, layers, rate), a plain line every few seconds otherwise. Nothing is
- * shown that the daemon did not report.
+ * where they really pass in the daemon) and prints it to stderr. On a terminal a block is redrawn in
+ * place (each layer's bytes and state, then the total with rate and elapsed time; {@link ProgressView});
+ * otherwise a line per layer that is through and a total line every interval while bytes arrive, so a
+ * CI log gets no repeated lines. Nothing is shown that the daemon did not report.
  */
 final class TransferProgress implements AutoCloseable {
     /** How progress is shown. */
     enum Mode {
         /** bar on a terminal, lines otherwise */
         auto,
-        /** one line redrawn in place */
+        /** a block redrawn in place */
         bar,
         /** a line every interval */
         lines,
@@ -29,21 +37,28 @@ final class TransferProgress implements AutoCloseable {
     }
 
     private static final Duration BAR_PERIOD = Duration.ofMillis(250);
+    /** How often lines mode looks, to tell of each layer soon after it is through. */
+    private static final Duration LINES_POLL = Duration.ofMillis(500);
 
     private final CriClient cri;
     private final Predicate<Transfer> mine;
     private final boolean bar;
-    private final Duration period;
+    private final Duration interval;
+    private final int width;
     private final PrintStream out;
     private final Thread thread;
+    private final Set<String> toldFinished = new HashSet<>();
     private volatile boolean done;
-    private boolean drawn;
+    private int drawnLines;
+    private long lastLineMillis;
+    private long lastLineBytes = -1;
 
-    private TransferProgress(CriClient cri, Predicate<Transfer> mine, boolean bar, Duration period, PrintStream out) {
+    private TransferProgress(CriClient cri, Predicate<Transfer> mine, boolean bar, Duration interval, int width, PrintStream out) {
         this.cri = cri;
         this.mine = mine;
         this.bar = bar;
-        this.period = period;
+        this.interval = interval;
+        this.width = width;
         this.out = out;
         this.thread = new Thread(this::poll, "crisp-progress");
         this.thread.setDaemon(true);
@@ -51,12 +66,35 @@ final class TransferProgress implements AutoCloseable {
 
     /** Starts showing the transfer {@code mine} selects; a no-op for {@link Mode#none}. */
     static TransferProgress start(CriClient cri, Predicate<Transfer> mine, Mode mode, Duration interval, PrintStream out) {
-        boolean bar = mode == Mode.bar || (mode == Mode.auto && System.console() != null);
-        TransferProgress progress = new TransferProgress(cri, mine, bar, bar ? BAR_PERIOD : interval, out);
+        boolean bar = mode == Mode.bar || (mode == Mode.auto && onTerminal());
+        TransferProgress progress = new TransferProgress(cri, mine, bar, interval, terminalWidth(), out);
         if (mode != Mode.none) {
             progress.thread.start();
         }
         return progress;
+    }
+
+    /** Whether stderr, where progress goes, is a terminal that takes cursor movement (a console, not TERM=dumb). */
+    static boolean onTerminal() {
+        if (System.console() == null || "dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** {@code $COLUMNS} when the shell exports it, else 80: lines are cut to fit, never wrapped. */
+    static int terminalWidth() {
+        try {
+            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80").trim());
+            return columns >= 20 ? columns : 80;
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 
     /** The transfer of a pull of {@code image} as the user typed it; the daemon lists it normalized. */
@@ -70,6 +108,7 @@ final class TransferProgress implements AutoCloseable {
     }
 
     private void poll() {
+        Duration period = bar ? BAR_PERIOD : (interval.compareTo(LINES_POLL) < 0 ? interval : LINES_POLL);
         try {
             while (!done) {
                 Thread.sleep(period.toMillis());
@@ -83,56 +122,61 @@ final class TransferProgress implements AutoCloseable {
                 } catch (RuntimeException e) {
                     return; // a daemon without ListTransfers, or going away: the call itself reports
                 }
-                transfer.ifPresent(t -> show(describe(t, System.currentTimeMillis())));
+                transfer.ifPresent(t -> show(t, System.currentTimeMillis()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private synchronized void show(String line) {
+    private synchronized void show(Transfer t, long nowMillis) {
         if (done) {
             return;
         }
         if (bar) {
-            out.print("\r" + line + "\033[K");
-            drawn = true;
+            out.print(redraw(ProgressView.block(t, nowMillis, width)));
         } else {
-            out.println(line);
+            for (TransferLayer layer : t.getLayersList()) {
+                if (ProgressView.finished(layer) && toldFinished.add(layer.getDigest())) {
+                    out.println(ProgressView.layerFinished(t, layer));
+                }
+            }
+            if (nowMillis - lastLineMillis >= interval.toMillis() && t.getBytesDone() != lastLineBytes) {
+                out.println(ProgressView.line(t, nowMillis));
+                lastLineMillis = nowMillis;
+                lastLineBytes = t.getBytesDone();
+            }
         }
         out.flush();
     }
 
-    /** {@code pull NAME: [=====>    ] 12.0 MiB / 40.0 MiB, 1/3 layers, 3.1 MiB/s}; the bar only with a known total. */
-    static String describe(Transfer t, long nowMillis) {
-        StringBuilder line = new StringBuilder(t.getKind()).append(' ').append(t.getName()).append(": ");
-        if (t.getBytesTotal() > 0) {
-            int width = 20;
-            int filled = (int) Math.min(width, t.getBytesDone() * width / t.getBytesTotal());
-            line.append('[').append("=".repeat(filled)).append(filled < width ? ">" : "").append(" ".repeat(Math.max(0, width - filled - 1)))
-                    .append("] ").append(StatusCommand.bytes(t.getBytesDone())).append(" / ").append(StatusCommand.bytes(t.getBytesTotal()));
-        } else {
-            line.append(StatusCommand.bytes(t.getBytesDone()));
+    /** Moves up over the block drawn last (ESC [ n F: start of the line n up), then writes each line and clears its rest. */
+    private String redraw(List<String> lines) {
+        StringBuilder text = new StringBuilder();
+        if (drawnLines > 0) {
+            text.append("\033[").append(drawnLines).append('F');
         }
-        if (t.getLayersTotal() >= 0) {
-            line.append(", ").append(t.getLayersDone()).append('/').append(t.getLayersTotal()).append(" layers");
+        for (String line : lines) {
+            text.append(line).append("\033[K\n");
         }
-        double seconds = Math.max(0.001, (nowMillis - t.getStartedUnixMillis()) / 1000.0);
-        line.append(", ").append(StatusCommand.bytes((long) (t.getBytesDone() / seconds))).append("/s");
-        return line.toString();
+        if (lines.size() < drawnLines) {
+            text.append("\033[J"); // a shorter block than before: clear what is left below
+        }
+        drawnLines = lines.size();
+        return text.toString();
     }
 
-    /** Stops polling and clears the bar, before the command prints its result. */
+    /** Stops polling and clears the block, before the command prints its result. */
     @Override
     public void close() {
         done = true;
         thread.interrupt();
         synchronized (this) {
-            if (drawn) {
-                out.print("\r\033[K");
+            if (drawnLines > 0) {
+                out.print("\033[" + drawnLines + "F\033[J");
                 out.flush();
+                drawnLines = 0;
             }
         }
     }
-
 }

@@ -13,14 +13,14 @@ final class TransferProgressTest {
         Transfer t = Transfer.newBuilder().setKind("pull").setName("docker.io/library/busybox:latest").setBytesDone(10L << 20)
                 .setBytesTotal(40L << 20).setLayersDone(1).setLayersTotal(3).setStartedUnixMillis(1_000).build();
         assertEquals("pull docker.io/library/busybox:latest: [=====>              ] 10.0 MiB / 40.0 MiB, 1/3 layers, 2.5 MiB/s",
-                TransferProgress.describe(t, 5_000));
+                ProgressView.line(t, 5_000));
     }
 
     @Test
     void beforeTheManifestOnlyTheBytesAreKnown() {
         Transfer t = Transfer.newBuilder().setKind("import").setName("/tmp/a.tar").setBytesDone(0).setBytesTotal(-1).setLayersTotal(-1)
                 .setStartedUnixMillis(1_000).build();
-        assertEquals("import /tmp/a.tar: 0 B, 0 B/s", TransferProgress.describe(t, 2_000));
+        assertEquals("import /tmp/a.tar: 0 B, 0 B/s", ProgressView.line(t, 2_000));
     }
 
     @Test
