@@ -67,7 +67,7 @@ final class TransferProgress implements AutoCloseable {
     /** Starts showing the transfer {@code mine} selects; a no-op for {@link Mode#none}. */
     static TransferProgress start(CriClient cri, Predicate<Transfer> mine, Mode mode, Duration interval, PrintStream out) {
         boolean bar = mode == Mode.bar || (mode == Mode.auto && onTerminal());
-        TransferProgress progress = new TransferProgress(cri, mine, bar, interval, terminalWidth(), out);
+        TransferProgress progress = new TransferProgress(cri, mine, bar, interval, bar ? terminalWidth() : 80, out);
         if (mode != Mode.none) {
             progress.thread.start();
         }
@@ -87,13 +87,36 @@ final class TransferProgress implements AutoCloseable {
         }
     }
 
-    /** {@code $COLUMNS} when the shell exports it, else 80: lines are cut to fit, never wrapped. */
+    /**
+     * The terminal's width: {@code $COLUMNS} when the shell exports it, else what {@code stty size}
+     * says of {@code /dev/tty}, else 80. Lines are cut to fit, never wrapped (a wrapped line would
+     * break the redraw).
+     */
     static int terminalWidth() {
+        Integer columns = columns(System.getenv("COLUMNS"));
+        if (columns == null && Files.isReadable(Path.of("/dev/tty"))) {
+            try {
+                Process stty = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String size = new String(stty.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+                if (stty.waitFor() == 0 && size.indexOf(' ') > 0) {
+                    columns = columns(size.substring(size.indexOf(' ') + 1));
+                }
+            } catch (IOException e) {
+                // no stty: the default
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return columns != null ? columns : 80;
+    }
+
+    private static Integer columns(String text) {
         try {
-            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80").trim());
-            return columns >= 20 ? columns : 80;
+            int columns = text == null ? 0 : Integer.parseInt(text.trim());
+            return columns >= 20 ? columns : null;
         } catch (NumberFormatException e) {
-            return 80;
+            return null;
         }
     }
 
