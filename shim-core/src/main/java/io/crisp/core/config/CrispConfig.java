@@ -98,6 +98,10 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (Path) values.get(ConfigKey.AUTH_FILE);
     }
 
+    public java.time.Duration credentialHelperTimeout() {
+        return (java.time.Duration) values.get(ConfigKey.CREDENTIAL_HELPER_TIMEOUT);
+    }
+
     public java.time.Duration imagePullProgressTimeout() {
         return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
     }

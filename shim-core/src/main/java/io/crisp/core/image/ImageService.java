@@ -2,6 +2,7 @@ package io.crisp.core.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.image.auth.RegistryAuth;
 import io.crisp.core.image.ref.DockerAuthFile;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
@@ -56,7 +57,13 @@ public final class ImageService {
     private static final Logger log = LoggerFactory.getLogger(ImageService.class);
 
     /** Settings a pull reads; re-read on every pull so a reload applies to the next one. */
-    public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {}
+    public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform,
+                               Duration credentialHelperTimeout) {
+        /** With the default credential helper timeout. */
+        public PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {
+            this(registriesConf, authFile, stallTimeout, maxConcurrentDownloads, platform, Duration.ofSeconds(5)); // credential_helper_timeout's default
+        }
+    }
 
     private final Path root;
     private final ContentStore blobs;
@@ -216,7 +223,7 @@ public final class ImageService {
         PullSettings s = settings.get();
         RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
         conf.checkNotBlocked(ref);
-        DockerAuthFile authFile = DockerAuthFile.load(s.authFile());
+        RegistryAuth auth = new RegistryAuth(DockerAuthFile.load(s.authFile()), s.credentialHelperTimeout()); // per pull: see RegistryAuth
         RegistryClient client = new RegistryClient(s.stallTimeout());
         List<String> addedBlobs = new ArrayList<>();
         List<String> addedLayers = new ArrayList<>();
@@ -224,10 +231,9 @@ public final class ImageService {
         try {
             RuntimeException lastFailure = null;
             for (Endpoint endpoint : conf.endpoints(ref)) {
-                RegistryCredentials credentials = requestCredentials.isEmpty()
-                        ? authFile.lookup(endpoint.host()).or(() -> authFile.lookup(ref.registry())).orElse(requestCredentials)
-                        : requestCredentials;
                 try {
+                    RegistryCredentials credentials = requestCredentials.isEmpty() ? auth.forEndpoint(endpoint.host(), ref.registry())
+                            : requestCredentials;
                     ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, transfer, addedBlobs, addedLayers, touched);
                     log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
                             (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());

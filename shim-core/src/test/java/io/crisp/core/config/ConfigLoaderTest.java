@@ -99,6 +99,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
+        expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofSeconds(5));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(10));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
@@ -165,6 +166,7 @@ final class ConfigLoaderTest {
                 [image]
                 registries_conf = "/srv/crisp/registries.conf"
                 auth_file = "/srv/crisp/auth.json"
+                credential_helper_timeout = "1500ms"
                 image_pull_progress_timeout = "1m30s"
                 image_pull_log_interval = "30s"
                 max_concurrent_downloads = 5
@@ -209,6 +211,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/srv/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
+        expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofMillis(1500));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(30));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);

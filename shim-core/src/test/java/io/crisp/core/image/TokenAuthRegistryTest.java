@@ -43,6 +43,7 @@ final class TokenAuthRegistryTest {
     private HttpServer server;
     private final Map<String, byte[]> content = new ConcurrentHashMap<>();
     private final List<String> tokenQueries = new CopyOnWriteArrayList<>();
+    private final List<String> tokenForms = new CopyOnWriteArrayList<>();
     private volatile String requiredBasic;
 
     @BeforeEach
@@ -64,6 +65,9 @@ final class TokenAuthRegistryTest {
 
     private void token(HttpExchange exchange) throws IOException {
         tokenQueries.add(exchange.getRequestURI().getRawQuery());
+        if (exchange.getRequestMethod().equals("POST")) {
+            tokenForms.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        }
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
         if (requiredBasic != null && !requiredBasic.equals(auth)) {
             respond(exchange, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes(), "application/json");
@@ -147,5 +151,18 @@ final class TokenAuthRegistryTest {
                 Optional.empty());
         assertEquals(image.config().digest(), pulled.id());
         assertEquals(List.of(), tokenQueries, "a registry token needs no token server");
+    }
+
+    /** What a credential helper's {@code <token>} answer becomes: an OAuth2 refresh token traded at the token server. */
+    @Test
+    void anIdentityTokenIsTradedAsARefreshTokenNeverSentAsBasic() throws IOException {
+        TestImages.BuiltImage image = publish();
+        RegistryCredentials identity = new RegistryCredentials(Optional.empty(), Optional.empty(), Optional.of("refresh-me-123"), Optional.empty());
+        ImageRecord pulled = service().pull(host() + "/crisp/tok:1", identity, Optional.empty());
+        assertEquals(image.config().digest(), pulled.id());
+        assertEquals(1, tokenForms.size(), "one POST to the token server: " + tokenForms);
+        String form = tokenForms.get(0);
+        assertTrue(form.contains("grant_type=refresh_token") && form.contains("refresh_token=refresh-me-123"), form);
+        assertTrue(form.contains("scope=repository%3Acrisp%2Ftok%3Apull") && form.contains("service=fake-registry"), form);
     }
 }

@@ -30,8 +30,13 @@ import java.util.Optional;
  * with a repository path but no scheme ({@code quay.io/team}, the repository-scoped form of
  * containers-auth.json(5)) are skipped: a registry-wide lookup must not widen them to the whole
  * registry. Entries without credentials (what {@code docker login} leaves when a
- * {@code credsStore} holds the secret) are skipped too; credential helpers are not run, and every
- * key other than {@code auths} is ignored, since the file belongs to other tools.
+ * {@code credsStore} holds the secret) are skipped too.
+ *
+ * <p>Credential helpers are named, not run, here: {@code credHelpers} maps a registry (its keys
+ * reduced like those of {@code auths}) to a helper name, {@code credsStore} names the default
+ * helper; a name is the {@code NAME} of a program {@code docker-credential-NAME} and must be a plain
+ * file name (letters, digits, {@code . _ -}). {@code image.auth.RegistryAuth} decides
+ * the order and runs them. Every other key is ignored, since the file belongs to other tools.
  *
  * <p>Secrets never appear in messages: a malformed file is reported by line and column only, and
  * a malformed {@code auth} by the registry key it belongs to; {@link RegistryCredentials} redacts
@@ -40,13 +45,26 @@ import java.util.Optional;
 public final class DockerAuthFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTHS = "auths";
+    private static final String CRED_HELPERS = "credHelpers";
+    private static final String CREDS_STORE = "credsStore";
+    /** A helper name becomes part of a program name looked up on PATH: no path separators, no options. */
+    private static final java.util.regex.Pattern HELPER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private final Optional<Path> file;
     private final Map<String, RegistryCredentials> byRegistry;
+    private final Map<String, String> helpers;
+    private final Optional<String> credsStore;
 
     private DockerAuthFile(Optional<Path> file, Map<String, RegistryCredentials> byRegistry) {
+        this(file, byRegistry, Map.of(), Optional.empty());
+    }
+
+    private DockerAuthFile(Optional<Path> file, Map<String, RegistryCredentials> byRegistry, Map<String, String> helpers,
+                           Optional<String> credsStore) {
         this.file = file;
         this.byRegistry = Map.copyOf(byRegistry);
+        this.helpers = Map.copyOf(helpers);
+        this.credsStore = credsStore;
     }
 
     /** No credentials: every pull is anonymous. */
@@ -85,9 +103,11 @@ public final class DockerAuthFile {
         if (!root.isObject()) {
             throw new ConfigException(file + ": expected a JSON object with an \"auths\" object, got a JSON " + root.getNodeType().name().toLowerCase(Locale.ROOT));
         }
+        Map<String, String> helpers = readHelpers(file, root.get(CRED_HELPERS));
+        Optional<String> store = readHelperName(file + ": key \"" + CREDS_STORE + "\"", root.get(CREDS_STORE));
         JsonNode auths = root.get(AUTHS);
         if (auths == null || auths.isNull()) {
-            return new DockerAuthFile(Optional.of(file), Map.of());
+            return new DockerAuthFile(Optional.of(file), Map.of(), helpers, store);
         }
         if (!auths.isObject()) {
             throw new ConfigException(file + ": key \"auths\": expected an object keyed by registry, got a JSON "
@@ -108,7 +128,7 @@ public final class DockerAuthFile {
         }
         Map<String, RegistryCredentials> merged = new LinkedHashMap<>(fromUrls);
         merged.putAll(plain);
-        return new DockerAuthFile(Optional.of(file), merged);
+        return new DockerAuthFile(Optional.of(file), merged, helpers, store);
     }
 
     /**
@@ -120,6 +140,28 @@ public final class DockerAuthFile {
         return Optional.ofNullable(byRegistry.get(canonicalHost(registry)));
     }
 
+    /**
+     * The helper {@code credHelpers} names for {@code registry} ({@code host[:port]}, spelt as for
+     * {@link #lookup}): the {@code NAME} of {@code docker-credential-NAME}.
+     */
+    public Optional<String> credentialHelper(String registry) {
+        requireNonNull(registry, "registry is null");
+        return Optional.ofNullable(helpers.get(canonicalHost(registry)));
+    }
+
+    /** The default helper, {@code credsStore}, if the file names one. */
+    public Optional<String> credentialsStore() {
+        return credsStore;
+    }
+
+    /**
+     * {@code host[:port]} as this file's keys are matched: lower case, Docker Hub's other names
+     * ({@code index.docker.io}, {@code registry-1.docker.io}) as {@code docker.io}.
+     */
+    public static String canonicalRegistry(String registry) {
+        return canonicalHost(requireNonNull(registry, "registry is null"));
+    }
+
     /** The file read; empty for {@link #empty()}. A file that did not exist is still named. */
     public Optional<Path> file() {
         return file;
@@ -127,10 +169,55 @@ public final class DockerAuthFile {
 
     @Override
     public String toString() {
-        return "DockerAuthFile[" + file.map(Path::toString).orElse("none") + ", registries=" + byRegistry.keySet().stream().sorted().toList() + "]";
+        return "DockerAuthFile[" + file.map(Path::toString).orElse("none") + ", registries=" + byRegistry.keySet().stream().sorted().toList()
+                + (helpers.isEmpty() ? "" : ", credHelpers=" + new java.util.TreeMap<>(helpers))
+                + credsStore.map(s -> ", credsStore=" + s).orElse("") + "]";
     }
 
     // ---- internals ----
+
+    private static Map<String, String> readHelpers(Path file, JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(file + ": key \"" + CRED_HELPERS + "\": expected an object mapping registries to helper names, got a JSON "
+                    + node.getNodeType().name().toLowerCase(Locale.ROOT));
+        }
+        Map<String, String> plain = new LinkedHashMap<>();
+        Map<String, String> fromUrls = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            String key = entry.getKey();
+            Optional<String> registry = registryOfKey(key);
+            Optional<String> helper = readHelperName(file + ": " + CRED_HELPERS + "." + quote(key), entry.getValue());
+            if (registry.isPresent() && helper.isPresent()) {
+                (isUrl(key) ? fromUrls : plain).putIfAbsent(registry.get(), helper.get());
+            }
+        }
+        Map<String, String> merged = new LinkedHashMap<>(fromUrls);
+        merged.putAll(plain);
+        return merged;
+    }
+
+    /** A helper name, or empty for null or {@code ""} (what tools write to mean none). */
+    private static Optional<String> readHelperName(String where, JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw new ConfigException(where + ": expected a credential helper name (a string), got a JSON "
+                    + node.getNodeType().name().toLowerCase(Locale.ROOT));
+        }
+        String name = node.textValue().strip();
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!HELPER_NAME.matcher(name).matches()) {
+            throw new ConfigException(where + ": " + quote(name) + " is not a credential helper name: expected the NAME of a program"
+                    + " docker-credential-NAME, made of letters, digits, '.', '_' and '-'");
+        }
+        return Optional.of(name);
+    }
 
     private static RegistryCredentials readEntry(String where, JsonNode entry) {
         if (!entry.isObject()) {

@@ -244,6 +244,10 @@ public final class RegistryClient {
         AuthChallenge challenge = AuthChallenge.parse(header).orElseThrow(() -> new BackendException(BackendException.Kind.PERMISSION_DENIED,
                 "registry " + endpoint.host() + " requires authentication but sent no WWW-Authenticate challenge"));
         if (challenge.scheme().equals("basic")) {
+            if (credentials.username().isEmpty() && credentials.identityToken().isPresent()) {
+                throw new BackendException(BackendException.Kind.PERMISSION_DENIED, "registry " + endpoint.host() + " asks for Basic authentication,"
+                        + " but the credentials are an identity token, which only a bearer token server takes; it is not sent as a password");
+            }
             if (credentials.username().isEmpty()) {
                 throw new BackendException(BackendException.Kind.PERMISSION_DENIED,
                         "registry " + endpoint.host() + " requires a username and password for " + endpoint.repository() + " and none were given");

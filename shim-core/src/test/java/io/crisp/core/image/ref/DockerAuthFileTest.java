@@ -116,6 +116,52 @@ final class DockerAuthFileTest {
         assertEquals(Optional.of(basic("alice", SECRET)), auth.lookup("docker.io"));
     }
 
+    // ---- credential helpers ----
+
+    @Test
+    void credHelpersAreFoundByEverySpellingOfTheirRegistry() throws IOException {
+        DockerAuthFile auth = load("""
+                {"credHelpers": {
+                  "https://index.docker.io/v1/": "hub",
+                  "Quay.io": "quay",
+                  "https://quay.io": "url-loses",
+                  "localhost:5000": "local",
+                  "quay.io/team": "scoped-is-skipped",
+                  "gcr.io": ""
+                 },
+                 "credsStore": "desktop"}""");
+        assertEquals(Optional.of("hub"), auth.credentialHelper("registry-1.docker.io"));
+        assertEquals(Optional.of("quay"), auth.credentialHelper("quay.io"));
+        assertEquals(Optional.of("local"), auth.credentialHelper("LOCALHOST:5000"));
+        assertEquals(Optional.empty(), auth.credentialHelper("localhost:5001"));
+        assertEquals(Optional.empty(), auth.credentialHelper("gcr.io"), "an empty name means no helper");
+        assertEquals(Optional.of("desktop"), auth.credentialsStore());
+        assertTrue(auth.toString().contains("credsStore=desktop"), auth.toString());
+    }
+
+    @Test
+    void noHelpersWhenTheFileNamesNone() throws IOException {
+        DockerAuthFile auth = load("{\"auths\": {}, \"credsStore\": \"\"}");
+        assertEquals(Optional.empty(), auth.credentialsStore());
+        assertEquals(Optional.empty(), auth.credentialHelper("quay.io"));
+        assertEquals(Optional.empty(), DockerAuthFile.empty().credentialsStore());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../bin/sh", "-rf", "a b", "/usr/bin/x"})
+    void aHelperNameThatIsNotAPlainProgramNameIsRefused(String name) throws IOException {
+        String message = fail("{\"credHelpers\": {\"quay.io\": \"" + name + "\"}}");
+        assertTrue(message.contains("credHelpers.\"quay.io\""), message);
+        assertTrue(message.contains("not a credential helper name"), message);
+        assertTrue(fail("{\"credsStore\": \"" + name + "\"}").contains("key \"credsStore\""));
+    }
+
+    @Test
+    void helperKeysOfTheWrongTypeAreRefused() throws IOException {
+        assertTrue(fail("{\"credHelpers\": [\"x\"]}").contains("key \"credHelpers\": expected an object"));
+        assertTrue(fail("{\"credsStore\": 5}").contains("expected a credential helper name (a string), got a JSON number"));
+    }
+
     // ---- entries ----
 
     @Test
