@@ -40,6 +40,8 @@ public enum ConfigKey {
             "Registry mirrors, insecure and blocked registries in containers-registries.conf(5) v2 format; missing means none."),
     AUTH_FILE("image", "auth_file", new ValueType.AbsolutePath(), "/etc/crisp/auth.json", true,
             "Registry credentials in Docker config.json format, used when a pull request carries none; missing means none."),
+    CERTS_DIRS("image", "certs_dirs", new ValueType.PathList(), "/etc/containers/certs.d:/etc/docker/certs.d", true,
+            "certs.d directories searched for <host[:port]>/ with a registry's CA (*.crt) and client certificates (*.cert + *.key); the first that has the host wins."),
     IMAGE_PULL_PROGRESS_TIMEOUT("image", "image_pull_progress_timeout",
             new ValueType.Span(java.time.Duration.ofSeconds(1), java.time.Duration.ofHours(24)), "5m", true,
             "A pull is cancelled when no bytes arrive for this long (not a limit on the whole pull)."),

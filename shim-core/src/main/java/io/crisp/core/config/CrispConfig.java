@@ -98,6 +98,11 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (Path) values.get(ConfigKey.AUTH_FILE);
     }
 
+    @SuppressWarnings("unchecked")
+    public List<Path> certsDirs() {
+        return (List<Path>) values.get(ConfigKey.CERTS_DIRS);
+    }
+
     public java.time.Duration imagePullProgressTimeout() {
         return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
     }

@@ -10,6 +10,8 @@ import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.image.registry.Descriptor;
 import io.crisp.core.image.registry.RegistryClient;
 import io.crisp.core.image.registry.ResolvedImage;
+import io.crisp.core.image.registry.transport.ProxyConfig;
+import io.crisp.core.image.registry.transport.Transport;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.FileTrees;
@@ -56,7 +58,12 @@ public final class ImageService {
     private static final Logger log = LoggerFactory.getLogger(ImageService.class);
 
     /** Settings a pull reads; re-read on every pull so a reload applies to the next one. */
-    public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {}
+    public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform,
+            List<Path> certsDirs) {
+        public PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {
+            this(registriesConf, authFile, stallTimeout, maxConcurrentDownloads, platform, List.of());
+        }
+    }
 
     private final Path root;
     private final ContentStore blobs;
@@ -77,6 +84,8 @@ public final class ImageService {
     private volatile PullObserver pullObserver = PullObserver.NONE;
     private volatile Supplier<ImagePins> pins = () -> ImagePins.NONE;
     private final Transfers transfers = new Transfers();
+    /** Proxies from the daemon's environment (HTTPS_PROXY, NO_PROXY, ...) and the TLS contexts built from certs.d. */
+    private final Transport.Shared transport = new Transport.Shared(ProxyConfig.fromEnvironment());
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
     public interface PullObserver {
@@ -206,7 +215,7 @@ public final class ImageService {
         RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
         conf.checkNotBlocked(ref);
         DockerAuthFile authFile = DockerAuthFile.load(s.authFile());
-        RegistryClient client = new RegistryClient(s.stallTimeout());
+        RegistryClient client = new RegistryClient(s.stallTimeout(), transport.forPull(s.certsDirs()));
         List<String> addedBlobs = new ArrayList<>();
         List<String> addedLayers = new ArrayList<>();
         Set<String> touched = ConcurrentHashMap.newKeySet();

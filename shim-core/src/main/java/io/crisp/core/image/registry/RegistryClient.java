@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.image.registry.transport.Transport;
+import io.crisp.core.image.registry.transport.TransportFailures;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.store.CountingInputStream;
 import io.crisp.spi.BackendException;
@@ -44,11 +46,18 @@ public final class RegistryClient {
     /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Duration stallTimeout;
+    private final Transport transport;
     /** Authorization header values by "host/repository", so a token is fetched once per pull scope. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
     public RegistryClient(Duration stallTimeout) {
+        this(stallTimeout, Transport.direct());
+    }
+
+    /** @param transport proxies and per-registry TLS for this pull's requests */
+    public RegistryClient(Duration stallTimeout, Transport transport) {
         this.stallTimeout = stallTimeout;
+        this.transport = transport;
     }
 
     /** One pull's connections, so that a cancelled or expired pull can abort its blocked reads. */
@@ -174,7 +183,7 @@ public final class RegistryClient {
         URI uri = URI.create(base(endpoint) + "/v2/" + endpoint.repository() + "/" + path);
         boolean retried = false;
         for (int redirects = 0; redirects <= MAX_REDIRECTS; ) {
-            HttpURLConnection c = connect(uri, accept, sameHost(uri, endpoint) ? authorizations.get(scope) : null, pull);
+            HttpURLConnection c = connect(uri, endpoint, accept, sameHost(uri, endpoint) ? authorizations.get(scope) : null, pull);
             int code;
             try {
                 code = c.getResponseCode();
@@ -216,9 +225,9 @@ public final class RegistryClient {
         throw BackendException.unavailable("registry %s: more than %d redirects for %s", endpoint.host(), MAX_REDIRECTS, path);
     }
 
-    private HttpURLConnection connect(URI uri, String accept, String authorization, Pull pull) {
+    private HttpURLConnection connect(URI uri, Endpoint endpoint, String accept, String authorization, Pull pull) {
         try {
-            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            HttpURLConnection c = transport.open(uri, endpoint.host());
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
             c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
@@ -230,7 +239,7 @@ public final class RegistryClient {
             pull.register(c);
             return c;
         } catch (IOException e) {
-            throw BackendException.unavailable("cannot connect to %s: %s", uri.getAuthority(), e.getMessage());
+            throw BackendException.unavailable("cannot connect to %s: %s", uri.getAuthority(), TransportFailures.describe(uri.getAuthority(), e));
         }
     }
 
@@ -270,7 +279,7 @@ public final class RegistryClient {
             HttpURLConnection c;
             if (credentials.identityToken().isPresent()) {
                 // OAuth2 refresh-token grant, as Docker's token servers accept identity tokens.
-                c = connect(URI.create(realm), "application/json", null, pull);
+                c = connect(URI.create(realm), endpoint, "application/json", null, pull);
                 c.setRequestMethod("POST");
                 c.setDoOutput(true);
                 c.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
@@ -280,7 +289,7 @@ public final class RegistryClient {
                     out.write(form.getBytes(StandardCharsets.UTF_8));
                 }
             } else {
-                c = connect(URI.create(realm + (realm.contains("?") ? "&" : "?") + query), "application/json",
+                c = connect(URI.create(realm + (realm.contains("?") ? "&" : "?") + query), endpoint, "application/json",
                         credentials.username().isPresent() ? basic(credentials) : null, pull);
             }
             try {
@@ -300,7 +309,8 @@ public final class RegistryClient {
                 pull.unregister(c);
             }
         } catch (IOException e) {
-            throw BackendException.unavailable("token server %s: %s", URI.create(realm).getAuthority(), e.getMessage());
+            throw BackendException.unavailable("token server %s: %s", URI.create(realm).getAuthority(),
+                    TransportFailures.describe(URI.create(realm).getAuthority(), e));
         }
     }
 
@@ -396,36 +406,6 @@ public final class RegistryClient {
             return new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
         }
         return new BackendException(BackendException.Kind.UNAVAILABLE,
-                String.format("registry %s: reading %s failed: %s", endpoint.host(), what, cause(endpoint, e)), e); // the cause tells a full disk
-    }
-
-    /** What went wrong, in the words an operator acts on, for the causes whose own message says little. */
-    static String cause(Endpoint endpoint, IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.UnknownHostException) {
-                return "cannot resolve host " + hostOnly(endpoint.host()) + " (DNS)";
-            }
-            if (t instanceof java.net.ConnectException) {
-                return "cannot connect to " + endpoint.host() + ": " + t.getMessage();
-            }
-            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("Unsupported or unrecognized SSL message")) {
-                return endpoint.host() + " answered plain HTTP to an HTTPS request: mark it insecure = true in registries.conf "
-                        + "if that is intended";
-            }
-            if (t instanceof javax.net.ssl.SSLHandshakeException) {
-                return "TLS handshake with " + endpoint.host() + " failed (is its certificate signed by a CA this node trusts?): "
-                        + t.getMessage();
-            }
-        }
-        return String.valueOf(e.getMessage());
-    }
-
-    private static String hostOnly(String hostAndPort) {
-        try {
-            String host = java.net.URI.create("//" + hostAndPort).getHost();
-            return host == null ? hostAndPort : host;
-        } catch (IllegalArgumentException e) {
-            return hostAndPort;
-        }
+                String.format("registry %s: reading %s failed: %s", endpoint.host(), what, TransportFailures.describe(endpoint.host(), e)), e); // the cause tells a full disk
     }
 }

@@ -1,0 +1,97 @@
+package io.crisp.core.image.registry.transport;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a registry request reaches its host: directly or through the proxy the environment names for it
+ * ({@link ProxyConfig}), with the TLS material of that host's certs.d directory ({@link CertsDirs}), or, when the
+ * request's host has none (a token server, a redirect to blob storage), the material of the registry it is for.
+ * Made per pull with that pull's certs.d directories; the proxy settings and built TLS contexts are shared.
+ */
+public final class Transport {
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    private static final int MAX_FACTORIES = 128;
+
+    /** What every pull shares: the daemon's proxy variables and the cache of TLS contexts. */
+    public static final class Shared {
+        private final ProxyConfig proxies;
+        private final CertsDirs certs = new CertsDirs();
+        /** One factory per (TLS context, proxy), so that kept-alive connections are reused only by their own kind. */
+        private final Map<Object, SSLSocketFactory> factories = new ConcurrentHashMap<>();
+
+        public Shared(ProxyConfig proxies) {
+            this.proxies = proxies;
+            if (!proxies.isEmpty()) {
+                log.info("Registry requests use proxies from the environment: {}", proxies);
+            }
+        }
+
+        public Transport forPull(List<Path> certsDirs) {
+            return new Transport(this, List.copyOf(certsDirs));
+        }
+    }
+
+    private final Shared shared;
+    private final List<Path> certsDirs;
+
+    private Transport(Shared shared, List<Path> certsDirs) {
+        this.shared = shared;
+        this.certsDirs = certsDirs;
+    }
+
+    /** A transport without proxies or certs.d, the JDK's defaults: for tests and tools. */
+    public static Transport direct() {
+        return new Shared(ProxyConfig.NONE).forPull(List.of());
+    }
+
+    /**
+     * An unconnected connection for {@code uri}, a request made for registry {@code registryHost}.
+     *
+     * @throws io.crisp.spi.BackendException FAILED_PRECONDITION for an unusable proxy variable or certs.d file
+     */
+    public HttpURLConnection open(URI uri, String registryHost) throws IOException {
+        Optional<ProxyConfig.Proxy> proxy = shared.proxies.proxyFor(uri);
+        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+        if (!https) {
+            if (proxy.isEmpty()) {
+                return (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+            }
+            ProxyConfig.Proxy p = proxy.get();
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(
+                    new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(p.host(), p.port())));
+            p.authorization().ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+            return c;
+        }
+        HttpsURLConnection c = (HttpsURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        Optional<SSLContext> own = shared.certs.contextFor(certsDirs, uri.getRawAuthority());
+        Optional<SSLContext> tls = own.isEmpty() && !registryHost.equalsIgnoreCase(uri.getRawAuthority())
+                ? shared.certs.contextFor(certsDirs, registryHost) : own;
+        SSLSocketFactory plain = tls.map(SSLContext::getSocketFactory).orElseGet(HttpsURLConnection::getDefaultSSLSocketFactory);
+        if (shared.factories.size() > MAX_FACTORIES) {
+            shared.factories.clear(); // TLS material changed many times; live connections keep theirs
+        }
+        SSLSocketFactory base = plain;
+        if (proxy.isPresent()) {
+            base = shared.factories.computeIfAbsent(List.of(tls.map(Object.class::cast).orElse("default"), proxy.get()),
+                    key -> new TunnelSocketFactory(plain, proxy.get()));
+        } else if (tls.isPresent()) {
+            base = shared.factories.computeIfAbsent(tls.get(), key -> plain);
+        }
+        c.setSSLSocketFactory(base);
+        return c;
+    }
+}
