@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Built on {@link HttpURLConnection} rather than java.net.http because the pull timeout is a
  * stall timeout: a socket read timeout is exactly "no byte arrived for that long", and
- * {@link Pull#cancel()} can abort a blocked read by disconnecting. Credentials never reach a log
- * line or an error message.
+ * {@link Pull#cancel()} can abort a blocked read by disconnecting. Connections come from a
+ * {@link Transport}: the proxy the environment names and the registry's certs.d TLS. Credentials
+ * never reach a log line or an error message.
  */
 public final class RegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
@@ -122,9 +123,9 @@ public final class RegistryClient {
             }
         });
         JsonNode node = parse(top.bytes, ref, endpoint);
-        String type = mediaType(node, top.contentType);
+        String type = Manifests.mediaType(node, top.contentType);
         if (MediaTypes.INDEXES.contains(type)) {
-            String chosen = choosePlatform(node, platform, ref);
+            String chosen = Manifests.choosePlatform(node, platform, ref);
             Fetched manifest = fetchManifest(endpoint, chosen, credentials, pull);
             if (!manifest.digest.equals(chosen)) {
                 throw BackendException.invalidArgument("image \"%s\": registry %s served manifest %s for digest %s", ref, endpoint.host(),
@@ -192,7 +193,7 @@ public final class RegistryClient {
                 throw stalled(endpoint, path);
             } catch (IOException e) {
                 pull.unregister(c);
-                throw failed(endpoint, path, e, pull);
+                throw failed(endpoint, path, transport.explain(uri, endpoint.host(), e), pull);
             }
             if (code == 200) {
                 return c;
@@ -319,51 +320,16 @@ public final class RegistryClient {
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String choosePlatform(JsonNode index, String platform, ImageReference ref) {
-        String[] wanted = platform.split("/");
-        List<String> offered = new ArrayList<>();
-        for (JsonNode m : index.path("manifests")) {
-            JsonNode p = m.path("platform");
-            String os = p.path("os").asText();
-            String arch = p.path("architecture").asText();
-            offered.add(os + "/" + arch + (p.hasNonNull("variant") ? "/" + p.path("variant").asText() : ""));
-            if (os.equals(wanted[0]) && arch.equals(wanted[1])
-                    && (wanted.length < 3 || wanted[2].equals(p.path("variant").asText()))) {
-                return m.path("digest").asText();
-            }
-        }
-        throw BackendException.notFound("image \"%s\" has no %s variant (it offers %s)", ref, platform, String.join(", ", offered));
-    }
-
     private ResolvedImage toImage(Fetched manifest, JsonNode node, ImageReference ref) {
-        String type = mediaType(node, manifest.contentType);
+        String type = Manifests.mediaType(node, manifest.contentType);
         if (!MediaTypes.MANIFESTS.contains(type)) {
             throw BackendException.invalidArgument("image \"%s\": unsupported manifest type \"%s\" (crisp reads OCI and Docker schema 2)", ref, type);
         }
         List<Descriptor> layers = new ArrayList<>();
         for (JsonNode layer : node.path("layers")) {
-            layers.add(descriptor(layer, ref));
+            layers.add(Manifests.descriptor(layer, ref));
         }
-        return new ResolvedImage(manifest.digest, type, manifest.bytes, descriptor(node.path("config"), ref), layers);
-    }
-
-    private static Descriptor descriptor(JsonNode node, ImageReference ref) {
-        String digest = node.path("digest").asText("");
-        if (!ContentStore.isDigest(digest)) {
-            throw BackendException.invalidArgument("image \"%s\": manifest names a blob with unsupported digest \"%s\"", ref, digest);
-        }
-        return new Descriptor(node.path("mediaType").asText(""), digest, node.path("size").asLong(-1));
-    }
-
-    private static String mediaType(JsonNode node, String contentType) {
-        String declared = node.path("mediaType").asText("");
-        if (!declared.isEmpty()) {
-            return declared;
-        }
-        if (node.has("manifests")) {
-            return MediaTypes.OCI_INDEX;
-        }
-        return contentType.isEmpty() ? MediaTypes.OCI_MANIFEST : contentType;
+        return new ResolvedImage(manifest.digest, type, manifest.bytes, Manifests.descriptor(node.path("config"), ref), layers);
     }
 
     private JsonNode parse(byte[] bytes, ImageReference ref, Endpoint endpoint) {
@@ -406,6 +372,7 @@ public final class RegistryClient {
             return new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
         }
         return new BackendException(BackendException.Kind.UNAVAILABLE,
-                String.format("registry %s: reading %s failed: %s", endpoint.host(), what, TransportFailures.describe(endpoint.host(), e)), e); // the cause tells a full disk
+                String.format("registry %s: reading %s failed: %s", endpoint.host(), what,
+                        TransportFailures.describe(endpoint.host(), e)), e); // the cause tells a full disk
     }
 }

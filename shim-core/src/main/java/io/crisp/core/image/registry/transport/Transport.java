@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Transport {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final int MAX_FACTORIES = 128;
+    private static final int PROBE_MILLIS = 5000;
 
     /** What every pull shares: the daemon's proxy variables and the cache of TLS contexts. */
     public static final class Shared {
@@ -93,5 +94,38 @@ public final class Transport {
         }
         c.setSSLSocketFactory(base);
         return c;
+    }
+
+    /**
+     * {@code failure} of a request to {@code uri}, explained when the JDK hid why: its "Error writing to server"
+     * drops the cause, which for TLS is often the registry's alert after the handshake (TLS 1.3 servers refuse a
+     * missing client certificate only then). One short probe with the same TLS settings finds the alert.
+     */
+    public IOException explain(URI uri, String registryHost, IOException failure) {
+        if (!"https".equalsIgnoreCase(uri.getScheme()) || !"Error writing to server".equals(failure.getMessage())) {
+            return failure;
+        }
+        try {
+            HttpsURLConnection c = (HttpsURLConnection) open(uri, registryHost);
+            javax.net.ssl.SSLSocketFactory factory = c.getSSLSocketFactory();
+            int port = uri.getPort() < 0 ? 443 : uri.getPort();
+            java.net.Socket raw = factory.createSocket();
+            try (raw) {
+                raw.connect(new InetSocketAddress(uri.getHost(), port), PROBE_MILLIS);
+                raw.setSoTimeout(PROBE_MILLIS);
+                java.net.Socket tls = raw instanceof javax.net.ssl.SSLSocket ? raw : factory.createSocket(raw, uri.getHost(), port, true);
+                try (tls) {
+                    tls.getOutputStream().write(("GET /v2/ HTTP/1.1\r\nHost: " + uri.getRawAuthority() + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    tls.getOutputStream().flush();
+                    tls.getInputStream().read();
+                }
+            }
+        } catch (javax.net.ssl.SSLException alert) {
+            return new IOException(failure.getMessage() + ": " + alert.getMessage(), alert);
+        } catch (IOException | RuntimeException probeFailed) {
+            // nothing more to learn
+        }
+        return failure;
     }
 }

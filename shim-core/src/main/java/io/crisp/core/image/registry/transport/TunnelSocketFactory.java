@@ -92,12 +92,14 @@ final class TunnelSocketFactory extends SSLSocketFactory {
             out.flush();
             String status = readHead(getInputStream());
             String[] parts = status.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/") || !parts[1].equals("200")) {
+            String code = parts.length >= 2 && parts[0].startsWith("HTTP/") ? parts[1] : "";
+            if (!code.equals("200")) {
                 close();
-                throw new IOException("proxy " + proxy + " refused to tunnel to " + authority + ": "
-                        + (parts.length >= 2 ? "HTTP " + String.join(" ", java.util.Arrays.copyOfRange(parts, 1, parts.length)) : status)
-                        + (status.contains(" 407") ? (proxy.authorization().isPresent() ? " (it refused the credentials in the proxy URL)"
-                                : " (it wants credentials: http://user:password@host:port)") : ""));
+                String answer = code.isEmpty() ? status : "HTTP " + code + (parts.length > 2 ? " " + parts[2] : "");
+                String hint = !code.equals("407") && !code.equals("401") ? ""
+                        : proxy.authorization().isPresent() ? " (it refused the credentials in the proxy URL)"
+                        : " (it wants credentials: http://user:password@host:port)";
+                throw new IOException("proxy " + proxy + " refused to tunnel to " + authority + ": " + answer + hint);
             }
         }
 
