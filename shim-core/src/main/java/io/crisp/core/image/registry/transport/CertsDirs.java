@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -94,10 +93,5 @@ public final class CertsDirs {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The files a host's TLS would be built from, for messages and {@code crisp doctor}-like checks. */
-    public static List<Path> filesFor(List<Path> dirs, String hostAndPort) {
-        return hostDir(dirs, hostAndPort).map(CertsDirs::files).orElse(new ArrayList<>());
     }
 }
