@@ -48,6 +48,8 @@ public final class Transport {
 
     private final Shared shared;
     private final List<Path> certsDirs;
+    /** The TLS context of each host this pull talks to: its certs.d files are read once per pull, not per request. */
+    private final Map<String, Optional<SSLContext>> contexts = new ConcurrentHashMap<>();
 
     private Transport(Shared shared, List<Path> certsDirs) {
         this.shared = shared;
@@ -78,9 +80,8 @@ public final class Transport {
             return c;
         }
         HttpsURLConnection c = (HttpsURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
-        Optional<SSLContext> own = shared.certs.contextFor(certsDirs, uri.getRawAuthority());
-        Optional<SSLContext> tls = own.isEmpty() && !registryHost.equalsIgnoreCase(uri.getRawAuthority())
-                ? shared.certs.contextFor(certsDirs, registryHost) : own;
+        Optional<SSLContext> own = context(uri.getRawAuthority());
+        Optional<SSLContext> tls = own.isEmpty() && !registryHost.equalsIgnoreCase(uri.getRawAuthority()) ? context(registryHost) : own;
         SSLSocketFactory plain = tls.map(SSLContext::getSocketFactory).orElseGet(HttpsURLConnection::getDefaultSSLSocketFactory);
         if (shared.factories.size() > MAX_FACTORIES) {
             shared.factories.clear(); // TLS material changed many times; live connections keep theirs
@@ -94,6 +95,10 @@ public final class Transport {
         }
         c.setSSLSocketFactory(base);
         return c;
+    }
+
+    private Optional<SSLContext> context(String hostAndPort) {
+        return contexts.computeIfAbsent(hostAndPort, host -> shared.certs.contextFor(certsDirs, host));
     }
 
     /**
