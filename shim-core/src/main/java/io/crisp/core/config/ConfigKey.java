@@ -43,6 +43,8 @@ public enum ConfigKey {
     CREDENTIAL_HELPER_TIMEOUT("image", "credential_helper_timeout",
             new ValueType.Span(java.time.Duration.ofMillis(100), java.time.Duration.ofMinutes(10)), "5s", true,
             "A credential helper (docker-credential-NAME from auth_file's credHelpers or credsStore) that runs longer is killed and the pull fails."),
+    CERTS_DIRS("image", "certs_dirs", new ValueType.PathList(), "/etc/containers/certs.d:/etc/docker/certs.d", true,
+            "certs.d directories searched for <host[:port]>/ with a registry's CA (*.crt) and client certificates (*.cert + *.key); the first that has the host wins."),
     IMAGE_PULL_PROGRESS_TIMEOUT("image", "image_pull_progress_timeout",
             new ValueType.Span(java.time.Duration.ofSeconds(1), java.time.Duration.ofHours(24)), "5m", true,
             "A pull is cancelled when no bytes arrive for this long (not a limit on the whole pull)."),

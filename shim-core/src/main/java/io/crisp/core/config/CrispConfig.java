@@ -102,6 +102,11 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (java.time.Duration) values.get(ConfigKey.CREDENTIAL_HELPER_TIMEOUT);
     }
 
+    @SuppressWarnings("unchecked")
+    public List<Path> certsDirs() {
+        return (List<Path>) values.get(ConfigKey.CERTS_DIRS);
+    }
+
     public java.time.Duration imagePullProgressTimeout() {
         return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
     }

@@ -108,7 +108,7 @@ public final class Daemon implements AutoCloseable {
         ImageService images = new ImageService(config.root(), () -> {
             CrispConfig c = state.config();
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
-                    c.maxConcurrentDownloads(), c.platform(), c.credentialHelperTimeout());
+                    c.maxConcurrentDownloads(), c.platform(), c.credentialHelperTimeout(), c.certsDirs());
         });
         images.pinning(io.crisp.core.image.ImagePins.cached(() -> state.config().pauseImage(), () -> state.config().pinnedImages()));
         images.logPullsEvery(() -> state.config().imagePullLogInterval());

@@ -11,6 +11,8 @@ import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.image.registry.Descriptor;
 import io.crisp.core.image.registry.RegistryClient;
 import io.crisp.core.image.registry.ResolvedImage;
+import io.crisp.core.image.registry.transport.ProxyConfig;
+import io.crisp.core.image.registry.transport.Transport;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.FileTrees;
@@ -58,10 +60,11 @@ public final class ImageService {
 
     /** Settings a pull reads; re-read on every pull so a reload applies to the next one. */
     public record PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform,
-                               Duration credentialHelperTimeout) {
-        /** With the default credential helper timeout. */
+                               Duration credentialHelperTimeout, List<Path> certsDirs) {
+        /** With the default credential helper timeout and no certs.d directories. */
         public PullSettings(Path registriesConf, Path authFile, Duration stallTimeout, int maxConcurrentDownloads, String platform) {
-            this(registriesConf, authFile, stallTimeout, maxConcurrentDownloads, platform, Duration.ofSeconds(5)); // credential_helper_timeout's default
+            this(registriesConf, authFile, stallTimeout, maxConcurrentDownloads, platform,
+                    Duration.ofSeconds(5), List.of()); // credential_helper_timeout's default
         }
     }
 
@@ -85,6 +88,8 @@ public final class ImageService {
     private volatile Supplier<ImagePins> pins = () -> ImagePins.NONE;
     private final Transfers transfers = new Transfers();
     private final PullProgressLog progressLog = new PullProgressLog();
+    /** Proxies from the daemon's environment (HTTPS_PROXY, NO_PROXY, ...) and the TLS contexts built from certs.d. */
+    private final Transport.Shared transport = new Transport.Shared(ProxyConfig.fromEnvironment());
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
     public interface PullObserver {
@@ -224,7 +229,7 @@ public final class ImageService {
         RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
         conf.checkNotBlocked(ref);
         RegistryAuth auth = new RegistryAuth(DockerAuthFile.load(s.authFile()), s.credentialHelperTimeout()); // per pull: see RegistryAuth
-        RegistryClient client = new RegistryClient(s.stallTimeout());
+        RegistryClient client = new RegistryClient(s.stallTimeout(), transport.forPull(s.certsDirs()));
         List<String> addedBlobs = new ArrayList<>();
         List<String> addedLayers = new ArrayList<>();
         Set<String> touched = ConcurrentHashMap.newKeySet();

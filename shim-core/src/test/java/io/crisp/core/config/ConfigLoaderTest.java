@@ -100,6 +100,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
         expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofSeconds(5));
+        expected.put(ConfigKey.CERTS_DIRS, List.of(Path.of("/etc/containers/certs.d"), Path.of("/etc/docker/certs.d")));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(10));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
@@ -167,6 +168,7 @@ final class ConfigLoaderTest {
                 registries_conf = "/srv/crisp/registries.conf"
                 auth_file = "/srv/crisp/auth.json"
                 credential_helper_timeout = "1500ms"
+                certs_dirs = ["/srv/crisp/certs.d"]
                 image_pull_progress_timeout = "1m30s"
                 image_pull_log_interval = "30s"
                 max_concurrent_downloads = 5
@@ -212,6 +214,7 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
         expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofMillis(1500));
+        expected.put(ConfigKey.CERTS_DIRS, List.of(Path.of("/srv/crisp/certs.d")));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(30));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.image.registry.transport.Transport;
+import io.crisp.core.image.registry.transport.TransportFailures;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.store.CountingInputStream;
 import io.crisp.spi.BackendException;
@@ -33,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Built on {@link HttpURLConnection} rather than java.net.http because the pull timeout is a
  * stall timeout: a socket read timeout is exactly "no byte arrived for that long", and
- * {@link Pull#cancel()} can abort a blocked read by disconnecting. Credentials never reach a log
- * line or an error message.
+ * {@link Pull#cancel()} can abort a blocked read by disconnecting. Connections come from a
+ * {@link Transport}: the proxy the environment names and the registry's certs.d TLS. Credentials
+ * never reach a log line or an error message.
  */
 public final class RegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
@@ -44,11 +47,18 @@ public final class RegistryClient {
     /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Duration stallTimeout;
+    private final Transport transport;
     /** Authorization header values by "host/repository", so a token is fetched once per pull scope. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
     public RegistryClient(Duration stallTimeout) {
+        this(stallTimeout, Transport.direct());
+    }
+
+    /** @param transport proxies and per-registry TLS for this pull's requests */
+    public RegistryClient(Duration stallTimeout, Transport transport) {
         this.stallTimeout = stallTimeout;
+        this.transport = transport;
     }
 
     /** One pull's connections, so that a cancelled or expired pull can abort its blocked reads. */
@@ -113,9 +123,9 @@ public final class RegistryClient {
             }
         });
         JsonNode node = parse(top.bytes, ref, endpoint);
-        String type = mediaType(node, top.contentType);
+        String type = Manifests.mediaType(node, top.contentType);
         if (MediaTypes.INDEXES.contains(type)) {
-            String chosen = choosePlatform(node, platform, ref);
+            String chosen = Manifests.choosePlatform(node, platform, ref);
             Fetched manifest = fetchManifest(endpoint, chosen, credentials, pull);
             if (!manifest.digest.equals(chosen)) {
                 throw BackendException.invalidArgument("image \"%s\": registry %s served manifest %s for digest %s", ref, endpoint.host(),
@@ -179,7 +189,7 @@ public final class RegistryClient {
         URI uri = URI.create(base(endpoint) + "/v2/" + endpoint.repository() + "/" + path);
         boolean retried = false;
         for (int redirects = 0; redirects <= MAX_REDIRECTS; ) {
-            HttpURLConnection c = connect(uri, accept, sameHost(uri, endpoint) ? authorizations.get(scope) : null, pull);
+            HttpURLConnection c = connect(uri, endpoint, accept, sameHost(uri, endpoint) ? authorizations.get(scope) : null, pull);
             int code;
             try {
                 code = c.getResponseCode();
@@ -188,7 +198,7 @@ public final class RegistryClient {
                 throw stalled(endpoint, path);
             } catch (IOException e) {
                 pull.unregister(c);
-                throw failed(endpoint, path, e, pull);
+                throw failed(endpoint, path, transport.explain(uri, endpoint.host(), e), pull);
             }
             if (code == 200) {
                 return c;
@@ -221,9 +231,9 @@ public final class RegistryClient {
         throw BackendException.unavailable("registry %s: more than %d redirects for %s", endpoint.host(), MAX_REDIRECTS, path);
     }
 
-    private HttpURLConnection connect(URI uri, String accept, String authorization, Pull pull) {
+    private HttpURLConnection connect(URI uri, Endpoint endpoint, String accept, String authorization, Pull pull) {
         try {
-            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            HttpURLConnection c = transport.open(uri, endpoint.host());
             c.setInstanceFollowRedirects(false);
             c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
             c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
@@ -235,7 +245,7 @@ public final class RegistryClient {
             pull.register(c);
             return c;
         } catch (IOException e) {
-            throw BackendException.unavailable("cannot connect to %s: %s", uri.getAuthority(), e.getMessage());
+            throw BackendException.unavailable("cannot connect to %s: %s", uri.getAuthority(), TransportFailures.describe(uri.getAuthority(), e));
         }
     }
 
@@ -279,7 +289,7 @@ public final class RegistryClient {
             HttpURLConnection c;
             if (credentials.identityToken().isPresent()) {
                 // OAuth2 refresh-token grant, as Docker's token servers accept identity tokens.
-                c = connect(URI.create(realm), "application/json", null, pull);
+                c = connect(URI.create(realm), endpoint, "application/json", null, pull);
                 c.setRequestMethod("POST");
                 c.setDoOutput(true);
                 c.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
@@ -289,7 +299,7 @@ public final class RegistryClient {
                     out.write(form.getBytes(StandardCharsets.UTF_8));
                 }
             } else {
-                c = connect(URI.create(realm + (realm.contains("?") ? "&" : "?") + query), "application/json",
+                c = connect(URI.create(realm + (realm.contains("?") ? "&" : "?") + query), endpoint, "application/json",
                         credentials.username().isPresent() ? basic(credentials) : null, pull);
             }
             try {
@@ -309,7 +319,8 @@ public final class RegistryClient {
                 pull.unregister(c);
             }
         } catch (IOException e) {
-            throw BackendException.unavailable("token server %s: %s", URI.create(realm).getAuthority(), e.getMessage());
+            throw BackendException.unavailable("token server %s: %s", URI.create(realm).getAuthority(),
+                    TransportFailures.describe(URI.create(realm).getAuthority(), e));
         }
     }
 
@@ -318,51 +329,16 @@ public final class RegistryClient {
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String choosePlatform(JsonNode index, String platform, ImageReference ref) {
-        String[] wanted = platform.split("/");
-        List<String> offered = new ArrayList<>();
-        for (JsonNode m : index.path("manifests")) {
-            JsonNode p = m.path("platform");
-            String os = p.path("os").asText();
-            String arch = p.path("architecture").asText();
-            offered.add(os + "/" + arch + (p.hasNonNull("variant") ? "/" + p.path("variant").asText() : ""));
-            if (os.equals(wanted[0]) && arch.equals(wanted[1])
-                    && (wanted.length < 3 || wanted[2].equals(p.path("variant").asText()))) {
-                return m.path("digest").asText();
-            }
-        }
-        throw BackendException.notFound("image \"%s\" has no %s variant (it offers %s)", ref, platform, String.join(", ", offered));
-    }
-
     private ResolvedImage toImage(Fetched manifest, JsonNode node, ImageReference ref) {
-        String type = mediaType(node, manifest.contentType);
+        String type = Manifests.mediaType(node, manifest.contentType);
         if (!MediaTypes.MANIFESTS.contains(type)) {
             throw BackendException.invalidArgument("image \"%s\": unsupported manifest type \"%s\" (crisp reads OCI and Docker schema 2)", ref, type);
         }
         List<Descriptor> layers = new ArrayList<>();
         for (JsonNode layer : node.path("layers")) {
-            layers.add(descriptor(layer, ref));
+            layers.add(Manifests.descriptor(layer, ref));
         }
-        return new ResolvedImage(manifest.digest, type, manifest.bytes, descriptor(node.path("config"), ref), layers);
-    }
-
-    private static Descriptor descriptor(JsonNode node, ImageReference ref) {
-        String digest = node.path("digest").asText("");
-        if (!ContentStore.isDigest(digest)) {
-            throw BackendException.invalidArgument("image \"%s\": manifest names a blob with unsupported digest \"%s\"", ref, digest);
-        }
-        return new Descriptor(node.path("mediaType").asText(""), digest, node.path("size").asLong(-1));
-    }
-
-    private static String mediaType(JsonNode node, String contentType) {
-        String declared = node.path("mediaType").asText("");
-        if (!declared.isEmpty()) {
-            return declared;
-        }
-        if (node.has("manifests")) {
-            return MediaTypes.OCI_INDEX;
-        }
-        return contentType.isEmpty() ? MediaTypes.OCI_MANIFEST : contentType;
+        return new ResolvedImage(manifest.digest, type, manifest.bytes, Manifests.descriptor(node.path("config"), ref), layers);
     }
 
     private JsonNode parse(byte[] bytes, ImageReference ref, Endpoint endpoint) {
@@ -405,36 +381,7 @@ public final class RegistryClient {
             return new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
         }
         return new BackendException(BackendException.Kind.UNAVAILABLE,
-                String.format("registry %s: reading %s failed: %s", endpoint.host(), what, cause(endpoint, e)), e); // the cause tells a full disk
-    }
-
-    /** What went wrong, in the words an operator acts on, for the causes whose own message says little. */
-    static String cause(Endpoint endpoint, IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.UnknownHostException) {
-                return "cannot resolve host " + hostOnly(endpoint.host()) + " (DNS)";
-            }
-            if (t instanceof java.net.ConnectException) {
-                return "cannot connect to " + endpoint.host() + ": " + t.getMessage();
-            }
-            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("Unsupported or unrecognized SSL message")) {
-                return endpoint.host() + " answered plain HTTP to an HTTPS request: mark it insecure = true in registries.conf "
-                        + "if that is intended";
-            }
-            if (t instanceof javax.net.ssl.SSLHandshakeException) {
-                return "TLS handshake with " + endpoint.host() + " failed (is its certificate signed by a CA this node trusts?): "
-                        + t.getMessage();
-            }
-        }
-        return String.valueOf(e.getMessage());
-    }
-
-    private static String hostOnly(String hostAndPort) {
-        try {
-            String host = java.net.URI.create("//" + hostAndPort).getHost();
-            return host == null ? hostAndPort : host;
-        } catch (IllegalArgumentException e) {
-            return hostAndPort;
-        }
+                String.format("registry %s: reading %s failed: %s", endpoint.host(), what,
+                        TransportFailures.describe(endpoint.host(), e)), e); // the cause tells a full disk
     }
 }
