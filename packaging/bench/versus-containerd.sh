@@ -25,8 +25,10 @@
 # It prints one table: operation, containerd median, crisp median, crisp/containerd; then memory.
 #   --quick          a smoke run: 1 round, 3 iterations, 3 pods, critest sized 6 pods/containers
 #   --report-dir D   keep the samples, critest's data and both daemons' logs in D
-# Environment: as critest.sh (CRITEST, CRITOOLS_CACHE, CRISP_CONFORMANCE_KIT). Everything it starts
-# is stopped and removed on exit: pods, daemons, registry, mounts, bridges, iptables rules, cgroups.
+# Environment: CONTAINERD (default: containerd on PATH); as critest.sh: CRITEST, CRICTL,
+# CRITOOLS_CACHE, CRISP_CONFORMANCE_KIT. A missing prerequisite stops it first with a message; exit 0
+# when every step ran. Everything it starts is stopped and removed on exit: pods, daemons, registry,
+# mounts, bridges, iptables rules, cgroups.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
         --pods) [ $# -ge 2 ] || die "--pods needs a number"; pods=$2; shift 2 ;;
         --quick) rounds=1 iterations=3 pods=3 bench_n=6 bench_images=4; shift ;;
         --report-dir) [ $# -ge 2 ] || die "--report-dir needs a directory"; report_dir=$2; shift 2 ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -50,7 +52,9 @@ for n in "$rounds" "$iterations" "$pods"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "--rounds, --iterations and --pods take a positive number, got $n"
 done
 [ "$(id -u)" = 0 ] || die "must run as root (it starts two runtimes)"
-containerd_bin=$(command -v containerd) || die "no containerd binary on PATH (Debian: apt-get install containerd)"
+containerd_bin=${CONTAINERD:-$(command -v containerd || true)}
+[ -n "$containerd_bin" ] && [ -x "$containerd_bin" ] \
+    || die "no containerd binary${CONTAINERD:+ at $CONTAINERD} (Debian: apt-get install containerd; or set CONTAINERD)"
 command -v containerd-shim-runc-v2 >/dev/null || die "no containerd-shim-runc-v2 on PATH (Debian's containerd package ships it)"
 runc_bin=$(command -v runc) || die "no runc on PATH"
 command -v conmon >/dev/null || die "no conmon on PATH (crisp's runc handler needs it)"
@@ -342,21 +346,21 @@ median() {  # median EP OP, of the recorded values
         | awk '{a[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 count() { awk -F'\t' -v e="$1" -v o="$2" '$1 == e && $2 == o' "$samples" | wc -l; }
-row() {  # row OP LABEL DIVISOR UNIT
+row() {  # row OP LABEL DIVISOR: medians in the unit of the samples divided by DIVISOR
     local d c
     d=$(median containerd "$1"); c=$(median crisp "$1")
     awk -v l="$2" -v d="$d" -v c="$c" -v k="$3" -v n="$(count crisp "$1")/$(count containerd "$1")" 'BEGIN {
         if (d == "" || c == "") { printf "%-44s %10s %10s %8s\n", l, (d == "" ? "-" : d / k), (c == "" ? "-" : c / k), "-"; exit }
         printf "%-44s %10.1f %10.1f %8s   n=%s\n", l, d / k, c / k, (d > 0 ? sprintf("%.2f", c / d) : "-"), n }'
 }
-sum_row() {  # sum_row LABEL OP...: sum of medians
-    local label=$1 ep op total; shift
+sum_row() {  # sum_row LABEL DIVISOR OP...: sums of medians
+    local label=$1 k=$2 ep op; shift 2
     declare -A s=([crisp]=0 [containerd]=0)
     for ep in crisp containerd; do
         for op in "$@"; do s[$ep]=$(awk -v a="${s[$ep]}" -v b="$(median "$ep" "$op")" 'BEGIN {print a + b}'); done
     done
     awk -v l="$label" -v d="${s[containerd]}" -v c="${s[crisp]}" \
-        'BEGIN {printf "%-44s %10.1f %10.1f %8s\n", l, d / 1000, c / 1000, (d > 0 ? sprintf("%.2f", c / d) : "-")}'
+-v k="$k" 'BEGIN {printf "%-44s %10.1f %10.1f %8s\n", l, d / k, c / k, (d > 0 ? sprintf("%.2f", c / d) : "-")}'
 }
 echo
 echo "crisp $(git -C "$repo" describe --always --dirty 2>/dev/null) versus $("$containerd_bin" --version | awk '{print $1, $3}') (CRI plugin), same runc, images, registry"
@@ -366,12 +370,12 @@ for op in CreatePod StatusPod StopPod RemovePod CreateContainer StartContainer S
           RemoveContainer PullImage StatusImage RemoveImage ListImages; do
     row "critest $op" "critest $op" 1000
 done
-sum_row "critest lifecycle sum (7 operations)" "critest CreatePod" "critest StopPod" "critest RemovePod" \
+sum_row "critest lifecycle sum (7 operations)" 1000 "critest CreatePod" "critest StopPod" "critest RemovePod" \
     "critest CreateContainer" "critest StartContainer" "critest StopContainer" "critest RemoveContainer"
 steps=(runp create start "exec -s" inspectp inspect pods ps inspecti images stop rm stopp rmp)
 for op in "--version (floor)" "${steps[@]}"; do row "crictl $op" "crictl $op" 1000; done
 cycle=(); for op in runp create start stop rm stopp rmp; do cycle+=("crictl $op"); done
-sum_row "crictl cycle runp..rmp (7 calls)" "${cycle[@]}"
+sum_row "crictl cycle runp..rmp (7 calls)" 1000 "${cycle[@]}"
 row "start $pods pods in sequence" "start $pods pods in sequence" 1000
 row "remove $pods pods (crictl rmp -fa)" "remove $pods pods (crictl rmp -fa)" 1000
 row "restart to ready, $pods pods (kill -9)" "restart to ready, $pods pods (kill -9)" 1000
@@ -384,10 +388,7 @@ row "mem:with $pods pods monitors PSS" "monitors PSS, with $pods pods" 1024
 for ep in containerd crisp; do
     echo "  monitors with $pods pods on $ep: $(awk -F'\t' -v e="$ep" -v o="mem:with $pods pods monitor names" '$1 == e && $2 == o {print $3}' "$samples")"
 done
-awk -v l="daemon + monitors PSS, with $pods pods" \
-    -v d="$(( $(median containerd "mem:with $pods pods daemon PSS") + $(median containerd "mem:with $pods pods monitors PSS") ))" \
-    -v c="$(( $(median crisp "mem:with $pods pods daemon PSS") + $(median crisp "mem:with $pods pods monitors PSS") ))" \
-    'BEGIN {printf "%-44s %10.1f %10.1f %8.2f\n", l, d / 1024, c / 1024, c / d}'
+sum_row "daemon + monitors PSS, with $pods pods" 1024 "mem:with $pods pods daemon PSS" "mem:with $pods pods monitors PSS"
 [ -e "$work/failed" ] && status=1
 [ "$status" = 0 ] || echo "some steps failed (see the log lines above); their samples are missing"
 exit "$status"
