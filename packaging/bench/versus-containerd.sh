@@ -275,8 +275,13 @@ for r in $(seq 1 "$rounds"); do
                 -benchmarking-output-dir "$out" -benchmarking-params-file "$work/benchmark-params.yaml" > "$out/critest.log" 2>&1; then
             log "critest -benchmark failed on $ep (round $r):"; tail -n 30 "$out/critest.log" >&2; status=1
         fi
-        # critest leaves the pods of its last parallel samples behind: they go, untimed, before the next step.
-        cc "$ep" rmp -fa >/dev/null 2>&1 || true
+        # critest leaves the pods of its last parallel samples behind, and a RunPodSandbox it sent before
+        # exiting may still finish: they go, untimed, once no pod is left 2 s after a removal.
+        for _ in 1 2 3 4 5; do
+            cc "$ep" rmp -fa >/dev/null 2>&1 || true
+            sleep 2
+            [ "$(cc "$ep" pods -q 2>/dev/null | wc -l)" = 0 ] && break
+        done
         for f in "$out"/*_benchmark_data.json; do
             [ -f "$f" ] || continue
             jq -r --arg ep "$ep" '. as $r | range(0; $r.operationsNames | length) as $i
