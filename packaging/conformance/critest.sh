@@ -30,9 +30,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-launcher="$repo/packaging/bin/crisp"
-die() { echo "critest.sh: $*" >&2; exit 2; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+prog=critest.sh
+# shellcheck source=packaging/conformance/lib.sh
+. "$here/lib.sh"
 
 handlers=() endpoint="" registry="" expect="" benchmark=false report_dir="" extra=()
 while [ $# -gt 0 ]; do
@@ -52,183 +52,56 @@ done
 [ "$(id -u)" = 0 ] || die "must run as root (it starts a runtime)"
 case $endpoint in ''|unix:///*) ;; *) die "--endpoint must be unix:///PATH, got $endpoint" ;; esac
 
-kit=${CRISP_CONFORMANCE_KIT:-}
-if [ -z "$kit" ]; then
-    for k in "$repo/../shared/conformance" /work/shared/conformance; do
-        if [ -f "$k/build-critools.sh" ]; then kit=$(cd "$k" && pwd); break; fi
-    done
-fi
-
 # ---- critest ----
-critest=${CRITEST:-$(command -v critest || true)}
-if [ -z "$critest" ]; then
-    cache=${CRITOOLS_CACHE:-/var/cache/crisp-ci/critools}
-    [ -n "$kit" ] || die "no critest: put it on PATH, set CRITEST, or set CRISP_CONFORMANCE_KIT to the cri-tools kit"
-    if [ ! -x "$cache/critest" ] || [ ! -x "$cache/crictl" ]; then
-        log "building critest and crictl into $cache (once, about 80 s)"
-        bash "$kit/build-critools.sh" "$cache" >&2
-    fi
-    critest=$cache/critest
-fi
-[ -x "$critest" ] || die "critest at $critest is not executable"
-crictl=${CRICTL:-$(dirname "$critest")/crictl}
-[ -x "$crictl" ] || crictl=$(command -v crictl || true)
+conf_find_critools
 command -v jq >/dev/null || { log "installing jq"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq >&2; }
 
 work=$(mktemp -d /tmp/crisp-critest.XXXXXX)
 report_dir=${report_dir:-$work/reports}
 mkdir -p "$report_dir"
 report_dir=$(cd "$report_dir" && pwd)
-daemon_pid="" registry_pid="" bridge=""
+crisp_pid="" registry_pid="" bridge=""
 
 cleanup() {
     set +e
-    if [ -n "$daemon_pid" ]; then
+    if [ -n "$crisp_pid" ]; then
         # Pods critest left behind (a failed spec's cleanup) go first, while the daemon can still stop them.
         if [ -n "$crictl" ]; then
             "$crictl" -r "unix://$work/crisp.sock" -i "unix://$work/crisp.sock" -t 60s rmp -fa >/dev/null 2>&1
         fi
-        kill -TERM "$daemon_pid" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$daemon_pid" 2>/dev/null
+        conf_stop "$crisp_pid"
         cp -f "$work/crisp.log" "$report_dir/crisp.log" 2>/dev/null
     fi
-    if [ -n "$registry_pid" ]; then
-        kill -TERM "$registry_pid" 2>/dev/null
-        wait "$registry_pid" 2>/dev/null
-    fi
+    conf_stop "$registry_pid"
     # Whatever still runs from this daemon's directories (monitors, shims, containers).
-    for pid in $(grep -ls -- "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-        [ "$pid" = $$ ] || kill -KILL "$pid" 2>/dev/null
-    done
-    [ -d "$work/state/runc" ] && for c in $(runc --root "$work/state/runc" list -q 2>/dev/null); do
-        runc --root "$work/state/runc" delete -f "$c" >/dev/null 2>&1
-    done
-    awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l 2>/dev/null
+    conf_kill_under "$work"
+    conf_runc_delete_all "$work/state/runc"
+    conf_umount_under "$work"
     [ -n "$bridge" ] && ip link del "$bridge" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for p in $(shuf -i 20000-29999 -n 50); do
-        if ! ss -Hltn "sport = :$p" | grep -q .; then echo "$p"; return; fi
-    done
-    die "no free loopback port"
-}
-
 # ---- registry with critest's images ----
 if [ -z "$registry" ] && [ -z "$endpoint" ]; then
-    [ -n "$kit" ] || die "no --registry given and no conformance kit to build the images (CRISP_CONFORMANCE_KIT)"
-    if ! command -v docker-registry >/dev/null; then
-        log "installing docker-registry"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >&2
-    fi
-    port=$(free_port)
-    registry=127.0.0.1:$port
-    mkdir -p "$work/registry"
-    cat > "$work/registry/config.yml" <<EOF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry/data
-http:
-  addr: $registry
-log:
-  level: warn
-EOF
-    docker-registry serve "$work/registry/config.yml" > "$work/registry/log" 2>&1 &
-    registry_pid=$!
-    for _ in $(seq 1 100); do curl -sf "http://$registry/v2/" >/dev/null && break; sleep 0.1; done
-    curl -sf "http://$registry/v2/" >/dev/null || die "docker-registry did not answer on $registry: $(cat "$work/registry/log")"
-    log "pushing critest's images to $registry"
-    IMAGES_WORK=$work/images bash "$kit/images/build-images.sh" "$registry" >"$work/images.log" 2>&1 \
-        || die "building critest's images failed: $(tail -n 20 "$work/images.log")"
+    conf_start_registry "$work"
 fi
 
 # ---- a fresh daemon ----
 if [ -z "$endpoint" ]; then
     home=$(cd "$repo/shim-core/target/crisp" 2>/dev/null && pwd) || die "build first: mvn -B -DskipTests package"
     bridge=cc$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-    net=""
-    for third in $(shuf -i 0-255); do
-        if ! ip -4 route | grep -q "^10\\.198\\.$third\\."; then net="10.198.$third"; break; fi
-    done
-    [ -n "$net" ] || die "no free 10.198.x.0/24 subnet"
-    mkdir -p "$work/net.d" "$work/root" "$work/state"
-    cat > "$work/net.d/10-critest.conflist" <<EOF
-{"cniVersion": "1.0.0", "name": "crisp-critest", "plugins": [
-  {"type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": true, "hairpinMode": true,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$net.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}],
-            "dataDir": "$work/ipam"}},
-  {"type": "portmap", "capabilities": {"portMappings": true}}]}
-EOF
-    {
-        for r in registry.k8s.io gcr.io docker.io k8s.gcr.io quay.io; do
-            printf '[[registry]]\nprefix = "%s"\nlocation = "%s"\ninsecure = true\n\n' "$r" "$registry"
-        done
-    } > "$work/registries.conf"
-    echo '{}' > "$work/auth.json"
-    cat > "$work/crisp.toml" <<EOF
-root = "$work/root"
-state = "$work/state"
-[api]
-listen = "unix://$work/crisp.sock"
-[runtime]
-default_runtime = "runc"
-plugins_dir = "$home/plugins"
-[image]
-registries_conf = "$work/registries.conf"
-auth_file = "$work/auth.json"
-pause_image = "registry.k8s.io/pause:3.6"
-[network]
-cni_conf_dir = "$work/net.d"
-[runtimes.runc]
-plugin = "runc"
-runtime_root = "$work/state/runc"
-[runtimes.shimv2-runc]
-plugin = "kata"
-shim_path = "$(command -v containerd-shim-runc-v2 || echo /usr/bin/containerd-shim-runc-v2)"
-[runtimes.nspawn]
-plugin = "nspawn"
-[runtimes.lxc]
-plugin = "lxc"
-EOF
-    log "starting crisp (config $work/crisp.toml, log $work/crisp.log)"
-    "$launcher" serve --config "$work/crisp.toml" --config-dir "$work/crisp.toml.d" > "$work/crisp.log" 2>&1 &
-    daemon_pid=$!
+    net=$(conf_free_subnet 10.198)
+    conf_write_cni "$work/net.d/10-critest.conflist" crisp-critest "$bridge" "$net" "$work/ipam"
+    conf_write_crisp_config "$work" "$registry" "$home" "$work/net.d"
+    conf_launch_crisp "$work"
     endpoint=unix://$work/crisp.sock
-    for _ in $(seq 1 300); do
-        [ -S "$work/crisp.sock" ] && break
-        kill -0 "$daemon_pid" 2>/dev/null || die "crisp exited: $(tail -n 20 "$work/crisp.log")"
-        sleep 0.1
-    done
-    [ -S "$work/crisp.sock" ] || die "crisp did not listen within 30 s: $(tail -n 20 "$work/crisp.log")"
 fi
 
-# critest's benchmark sizes (all zero without a file): 40 pods and 40 containers, 2 at a time;
-# -benchmarking-params-file after -- replaces them. The image benchmark pulls and removes an image no
-# other benchmark runs: once, its RemoveImage of busybox met a busybox container an earlier benchmark
-# still had (crisp refuses to remove an image a container uses; the container benchmarks report 38
-# of their 40 samples, so their last ones may still be finishing).
-cat > "$work/benchmark-params.yaml" <<EOF
-containersNumber: 40
-containersNumberParallel: 2
-containerBenchmarkTimeoutSeconds: 600
-podsNumber: 40
-podsNumberParallel: 2
-podBenchmarkTimeoutSeconds: 600
-imagesNumber: 20
-imagesNumberParallel: 2
-imageBenchmarkTimeoutSeconds: 600
-imagePullingBenchmarkImage: gcr.io/k8s-staging-cri-tools/test-image-1:latest
-imageListingBenchmarkImages:
-  - registry.k8s.io/e2e-test-images/busybox:1.29-2
-  - registry.k8s.io/e2e-test-images/nginx:1.14-2
-podContainerStartBenchmarkTimeoutSeconds: 120
-EOF
+# critest's benchmark sizes: 40 pods and 40 containers, 2 at a time, 20 images (see lib.sh);
+# -benchmarking-params-file after -- replaces them.
+conf_write_benchmark_params "$work/benchmark-params.yaml" 40 2 20
 
 # ---- the suite, once per handler ----
 label() { [ -z "$1" ] || [ "$1" = default ] && echo default || echo "$1"; }
