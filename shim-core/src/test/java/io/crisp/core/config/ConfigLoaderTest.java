@@ -99,6 +99,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/etc/containers/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
+        expected.put(ConfigKey.SIGNATURE_POLICY, Path.of("/etc/containers/policy.json"));
+        expected.put(ConfigKey.REGISTRIES_D, Path.of("/etc/containers/registries.d"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
         expected.put(ConfigKey.PLATFORM, "linux/amd64");
@@ -164,6 +166,8 @@ final class ConfigLoaderTest {
                 [image]
                 registries_conf = "/srv/crisp/registries.conf"
                 auth_file = "/srv/crisp/auth.json"
+                signature_policy = "/srv/crisp/policy.json"
+                registries_d = "/srv/crisp/registries.d"
                 image_pull_progress_timeout = "1m30s"
                 max_concurrent_downloads = 5
                 platform = "linux/arm64"
@@ -207,6 +211,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.CDI_SPEC_DIRS, List.of(Path.of("/srv/cdi")));
         expected.put(ConfigKey.REGISTRIES_CONF, Path.of("/srv/crisp/registries.conf"));
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
+        expected.put(ConfigKey.SIGNATURE_POLICY, Path.of("/srv/crisp/policy.json"));
+        expected.put(ConfigKey.REGISTRIES_D, Path.of("/srv/crisp/registries.d"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
         expected.put(ConfigKey.PLATFORM, "linux/arm64");
