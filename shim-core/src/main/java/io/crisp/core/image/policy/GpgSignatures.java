@@ -32,20 +32,19 @@ final class GpgSignatures {
     /** The trusted keys of a requirement. */
     static PGPPublicKeyRingCollection keys(Requirement.KeySource source) throws IOException {
         List<org.bouncycastle.openpgp.PGPPublicKeyRing> rings = new ArrayList<>();
-        List<byte[]> blobs = new ArrayList<>(source.data());
-        for (String path : source.paths()) {
-            blobs.add(Files.readAllBytes(Path.of(path)));
-        }
-        for (byte[] blob : blobs) {
+        for (int i = 0; i < source.paths().size() + source.data().size(); i++) {
+            boolean file = i < source.paths().size();
+            String name = file ? source.paths().get(i) : "keyData";
+            byte[] blob = file ? Files.readAllBytes(Path.of(name)) : source.data().get(i - source.paths().size());
             try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(blob))) {
                 PGPPublicKeyRingCollection collection = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
                 collection.getKeyRings().forEachRemaining(rings::add);
-            } catch (PGPException | RuntimeException e) {
-                throw new IOException("not an OpenPGP public keyring: " + e.getMessage(), e);
+            } catch (PGPException | IOException | RuntimeException e) {
+                throw new IOException(name + " is not an OpenPGP public keyring: " + e.getMessage(), e);
             }
         }
         if (rings.isEmpty()) {
-            throw new IOException("holds no OpenPGP public key");
+            throw new IOException(source.describe() + " holds no OpenPGP public key");
         }
         return new PGPPublicKeyRingCollection(rings);
     }

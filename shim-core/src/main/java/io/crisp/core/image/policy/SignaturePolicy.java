@@ -169,8 +169,8 @@ public final class SignaturePolicy {
     }
 
     private BackendException keyProblem(Requirement requirement, IOException e) {
-        String what = e instanceof NoSuchFileException ? "does not exist" : e.getMessage();
-        return BackendException.failedPrecondition("signature policy %s: the keys of requirement %s cannot be used: %s %s", file,
-                requirement.describe(), e instanceof NoSuchFileException ? e.getMessage() : "key", what);
+        String why = e instanceof NoSuchFileException ? e.getMessage() + " does not exist" : e.getMessage();
+        return BackendException.failedPrecondition("signature policy %s: the keys of requirement %s cannot be used: %s", file,
+                requirement.describe(), why);
     }
 }

@@ -24,13 +24,16 @@ final class SigstoreSignatures {
 
     /** The public keys of a requirement. */
     static List<PublicKey> keys(Requirement.KeySource source) throws IOException {
-        List<byte[]> blobs = new ArrayList<>(source.data());
-        for (String path : source.paths()) {
-            blobs.add(Files.readAllBytes(Path.of(path)));
-        }
         List<PublicKey> keys = new ArrayList<>();
-        for (byte[] blob : blobs) {
-            keys.add(publicKey(new String(blob, StandardCharsets.US_ASCII)));
+        for (int i = 0; i < source.paths().size() + source.data().size(); i++) {
+            boolean file = i < source.paths().size();
+            String name = file ? source.paths().get(i) : "keyData";
+            byte[] blob = file ? Files.readAllBytes(Path.of(name)) : source.data().get(i - source.paths().size());
+            try {
+                keys.add(publicKey(new String(blob, StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
+                throw new IOException(name + " " + e.getMessage(), e);
+            }
         }
         return keys;
     }

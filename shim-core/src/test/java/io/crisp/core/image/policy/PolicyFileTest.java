@@ -89,6 +89,25 @@ final class PolicyFileTest {
     }
 
     @Test
+    void aKeyThatCannotBeReadRefusesOnlyThePullsOfItsScope() throws Exception {
+        Path policy = dir.resolve("policy.json");
+        Path key = dir.resolve("missing.gpg");
+        Files.writeString(policy, """
+                {"default": [{"type": "insecureAcceptAnything"}],
+                 "transports": {"docker": {"r.example/signed": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}],
+                                           "r.example/cosign": [{"type": "sigstoreSigned", "keyData": "bm90IGEga2V5"}]}}}
+                """.formatted(key));
+        SignaturePolicy loaded = SignaturePolicy.load(policy, dir.resolve("none"), Duration.ofSeconds(1));
+        String digest = "sha256:" + "d".repeat(64);
+        loaded.check(ref("r.example/open/app:1"), digest, Attachments.NONE);
+        BackendException e = assertThrows(BackendException.class, () -> loaded.check(ref("r.example/signed/app:1"), digest, Attachments.NONE));
+        assertEquals(BackendException.Kind.FAILED_PRECONDITION, e.kind());
+        assertTrue(e.getMessage().endsWith("signedBy (GPGKeys, keyPath " + key + ") cannot be used: " + key + " does not exist"), e.getMessage());
+        e = assertThrows(BackendException.class, () -> loaded.check(ref("r.example/cosign/app:1"), digest, Attachments.NONE));
+        assertTrue(e.getMessage().endsWith("cannot be used: keyData holds no PEM PUBLIC KEY block"), e.getMessage());
+    }
+
+    @Test
     void signedIdentitiesFollowThePolicyFormat() throws Exception {
         ImageReference tagged = ref("r.example/ns/app:1");
         ImageReference digested = ref("r.example/ns/app@sha256:" + "b".repeat(64));
