@@ -133,6 +133,10 @@ final class SignaturePolicyIT {
                         "the signed identity " + host + "/signed/elsewhere:1 does not match " + host + "/signed/renamed:1");
                 // Only the manifest was read: no blob, layer or record of any refused image.
                 assertEquals(List.of(), storeContents(running), "a refused pull leaves nothing in the store");
+                for (String repository : List.of("plain/app", "signed/other", "signed/banned", "signed/renamed")) {
+                    neverFetched(registry, repository, plain.config().digest());
+                }
+                neverFetched(registry, "signed/moved", moved.config().digest());
                 assertEquals(0, running.client().images().listImages(ListImagesRequest.getDefaultInstance()).getImagesCount());
 
                 for (String accepted : List.of("/signed/app:1", "/signed/app@" + digest, "/open/app:1", "/ed/app:1", "/web/app:1")) {
@@ -205,6 +209,7 @@ final class SignaturePolicyIT {
                 refused(running, host + "/elsewhere/app:1", Status.Code.PERMISSION_DENIED, "sigstoreSigned (keyData)",
                         "sets use-sigstore-attachments: true for " + host + "/elsewhere/app");
                 assertEquals(List.of(), storeContents(running), "a refused pull leaves nothing in the store, signatures neither");
+                neverFetched(registry, "cosign/moved", moved.config().digest());
 
                 assertEquals(app.config().digest(), running.client().images().pullImage(pull(host + "/cosign/app:1")).getImageRef());
                 assertEquals(app.config().digest(), running.client().images().pullImage(pull(host + "/cosign/app@" + digest)).getImageRef());
@@ -243,6 +248,17 @@ final class SignaturePolicyIT {
                 + "\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":" + payload.length + ",\"digest\":\"" + payloadDigest
                 + "\",\"annotations\":{\"dev.cosignproject.cosign/signature\":\"" + signature + "\"}}]}").getBytes(StandardCharsets.UTF_8);
         registry.pushManifest(repository, digest.replace(':', '-') + ".sig", TestImages.OCI_MANIFEST, manifest);
+    }
+
+    /**
+     * The registry's access log shows the daemon (user agent "crisp"; skopeo, which copied the
+     * images, has its own) read the manifest and never the config: refused from the manifest alone.
+     */
+    private static void neverFetched(TestRegistry registry, String repository, String blob) {
+        List<String> daemon = registry.log().lines().filter(l -> l.contains("\"crisp\"")).toList();
+        assertTrue(daemon.stream().anyMatch(l -> l.contains("/v2/" + repository + "/manifests/")),
+                "the access log lists the daemon's manifest reads of " + repository + ":\n" + registry.log());
+        assertTrue(daemon.stream().noneMatch(l -> l.contains("/v2/" + repository + "/blobs/" + blob)), repository + ": a refused image's blob was downloaded");
     }
 
     private static void refused(DaemonProcess daemon, String image, Status.Code code, String... fragments) {
