@@ -95,6 +95,17 @@ final class ArchitectureTest {
         assertEquals(List.of(), offenders, "the daemon reaches plugins through pf4j and io.crisp.spi only");
     }
 
+    /** OpenPGP (Bouncy Castle) is the signature policy's business: the rest of the daemon verifies nothing with it. */
+    @Test
+    void onlyTheSignaturePolicyUsesBouncyCastle() throws IOException {
+        List<String> offenders = javaFiles(CORE)
+                .filter(f -> !CORE.relativize(f).startsWith(Path.of("image/policy")))
+                .filter(f -> imports(f, "import org.bouncycastle.", "import static org.bouncycastle."))
+                .map(Path::toString).toList();
+        assertEquals(List.of(), offenders, "signature verification lives in io.crisp.core.image.policy");
+        assertTrue(javaFiles(CORE.resolve("image/policy")).anyMatch(f -> imports(f, "import org.bouncycastle.")), "the policy package moved");
+    }
+
     @Test
     void thePluginContractUsesJdkTypesOnly() throws IOException {
         List<String> offenders = javaFiles(SPI)

@@ -107,6 +107,14 @@ public record CrispConfig(Map<ConfigKey, Object> values, Map<String, RuntimeTabl
         return (List<Path>) values.get(ConfigKey.CERTS_DIRS);
     }
 
+    public Path signaturePolicy() {
+        return (Path) values.get(ConfigKey.SIGNATURE_POLICY);
+    }
+
+    public Path registriesD() {
+        return (Path) values.get(ConfigKey.REGISTRIES_D);
+    }
+
     public java.time.Duration imagePullProgressTimeout() {
         return (java.time.Duration) values.get(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT);
     }

@@ -110,6 +110,8 @@ public final class Daemon implements AutoCloseable {
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
                     c.maxConcurrentDownloads(), c.platform(), c.credentialHelperTimeout(), c.certsDirs());
         });
+        images.signaturePolicy(() -> java.util.Optional.of(io.crisp.core.image.policy.SignaturePolicy.load(state.config().signaturePolicy(),
+                state.config().registriesD(), state.config().imagePullProgressTimeout())));
         images.pinning(io.crisp.core.image.ImagePins.cached(() -> state.config().pauseImage(), () -> state.config().pinnedImages()));
         images.logPullsEvery(() -> state.config().imagePullLogInterval());
         if (metrics != null) {

@@ -3,6 +3,8 @@ package io.crisp.core.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.auth.RegistryAuth;
+import io.crisp.core.image.policy.RegistryAttachments;
+import io.crisp.core.image.policy.SignaturePolicy;
 import io.crisp.core.image.ref.DockerAuthFile;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.image.ref.RegistriesConf.Endpoint;
@@ -49,6 +51,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Concurrent pulls of one name share one download; each caller waits with its own deadline.
  *       When the last waiter gives up, the pull is cancelled.</li>
  *   <li>Mirrors from registries.conf are tried in order, then the registry itself.</li>
+ *   <li>The signature policy (policy.json, registries.d) is checked on the manifest, before any
+ *       blob is fetched: a refused image leaves nothing.</li>
  *   <li>Layers download in parallel ({@code max_concurrent_downloads}); each is verified against
  *       its digest while streamed and against its diff_id while unpacked.</li>
  *   <li>The image record is written last. A pull that fails or is cancelled deletes every blob and
@@ -90,6 +94,8 @@ public final class ImageService {
     private final PullProgressLog progressLog = new PullProgressLog();
     /** Proxies from the daemon's environment (HTTPS_PROXY, NO_PROXY, ...) and the TLS contexts built from certs.d. */
     private final Transport.Shared transport = new Transport.Shared(ProxyConfig.fromEnvironment());
+    /** Empty: no signature policy is enforced (embedders and tests that construct the service); the daemon always sets one. */
+    private volatile Supplier<Optional<SignaturePolicy>> signaturePolicy = Optional::empty;
 
     /** Told when a pull (the shared download, not each waiter) ends; for metrics. Must not throw. */
     public interface PullObserver {
@@ -141,6 +147,14 @@ public final class ImageService {
     /** Where the pinned images come from ({@code pause_image}, {@code pinned_images}); read on every answer, so a reload applies. */
     public void pinning(Supplier<ImagePins> pins) {
         this.pins = java.util.Objects.requireNonNull(pins, "pins is null");
+    }
+
+    /**
+     * The signature policy every pull must satisfy, read at the start of each pull (so a changed
+     * policy.json applies to the next pull); it is checked on the manifest, before any blob is stored.
+     */
+    public void signaturePolicy(Supplier<Optional<SignaturePolicy>> policy) {
+        this.signaturePolicy = java.util.Objects.requireNonNull(policy, "policy is null");
     }
 
     /** Which images are pinned now (reported to the kubelet, whose image GC then keeps them); read once per answer. */
@@ -230,6 +244,7 @@ public final class ImageService {
         conf.checkNotBlocked(ref);
         RegistryAuth auth = new RegistryAuth(DockerAuthFile.load(s.authFile()), s.credentialHelperTimeout()); // per pull: see RegistryAuth
         RegistryClient client = new RegistryClient(s.stallTimeout(), transport.forPull(s.certsDirs()));
+        Optional<SignaturePolicy> policy = signaturePolicy.get();
         List<String> addedBlobs = new ArrayList<>();
         List<String> addedLayers = new ArrayList<>();
         Set<String> touched = ConcurrentHashMap.newKeySet();
@@ -239,7 +254,8 @@ public final class ImageService {
                 try {
                     RegistryCredentials credentials = requestCredentials.isEmpty() ? auth.forEndpoint(endpoint.host(), ref.registry())
                             : requestCredentials;
-                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, pull, transfer, addedBlobs, addedLayers, touched);
+                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, policy, pull, transfer, addedBlobs, addedLayers,
+                            touched);
                     log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
                             (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
                     pullObserver.pulled(ref.name(), image.size(), System.nanoTime() - started);
@@ -266,9 +282,11 @@ public final class ImageService {
     }
 
     private ImageRecord pullFrom(Endpoint endpoint, ImageReference ref, RegistryCredentials credentials, RegistryClient client,
-            PullSettings s, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs, List<String> addedLayers,
-            Set<String> touched) {
+            PullSettings s, Optional<SignaturePolicy> policy, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs,
+            List<String> addedLayers, Set<String> touched) {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
+        // Before anything is stored: a refused image leaves nothing behind.
+        policy.ifPresent(p -> p.check(ref, resolved.manifestDigest(), new RegistryAttachments(client, endpoint, ref, credentials, pull)));
         long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
         transfer.expect(bytes, resolved.layers().size());
         transfer.layers(resolved.layers());

@@ -101,6 +101,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.AUTH_FILE, Path.of("/etc/crisp/auth.json"));
         expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofSeconds(5));
         expected.put(ConfigKey.CERTS_DIRS, List.of(Path.of("/etc/containers/certs.d"), Path.of("/etc/docker/certs.d")));
+        expected.put(ConfigKey.SIGNATURE_POLICY, Path.of("/etc/containers/policy.json"));
+        expected.put(ConfigKey.REGISTRIES_D, Path.of("/etc/containers/registries.d"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofMinutes(5));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(10));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 3L);
@@ -169,6 +171,8 @@ final class ConfigLoaderTest {
                 auth_file = "/srv/crisp/auth.json"
                 credential_helper_timeout = "1500ms"
                 certs_dirs = ["/srv/crisp/certs.d"]
+                signature_policy = "/srv/crisp/policy.json"
+                registries_d = "/srv/crisp/registries.d"
                 image_pull_progress_timeout = "1m30s"
                 image_pull_log_interval = "30s"
                 max_concurrent_downloads = 5
@@ -215,6 +219,8 @@ final class ConfigLoaderTest {
         expected.put(ConfigKey.AUTH_FILE, Path.of("/srv/crisp/auth.json"));
         expected.put(ConfigKey.CREDENTIAL_HELPER_TIMEOUT, java.time.Duration.ofMillis(1500));
         expected.put(ConfigKey.CERTS_DIRS, List.of(Path.of("/srv/crisp/certs.d")));
+        expected.put(ConfigKey.SIGNATURE_POLICY, Path.of("/srv/crisp/policy.json"));
+        expected.put(ConfigKey.REGISTRIES_D, Path.of("/srv/crisp/registries.d"));
         expected.put(ConfigKey.IMAGE_PULL_PROGRESS_TIMEOUT, java.time.Duration.ofSeconds(90));
         expected.put(ConfigKey.IMAGE_PULL_LOG_INTERVAL, java.time.Duration.ofSeconds(30));
         expected.put(ConfigKey.MAX_CONCURRENT_DOWNLOADS, 5L);
