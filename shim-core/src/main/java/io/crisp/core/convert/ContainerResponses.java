@@ -111,8 +111,7 @@ public final class ContainerResponses {
             info.put("sandboxID", c.sandboxId());
             info.put("pid", c.pid());
             info.put("stopSignal", c.stopSignal());
-            ociSpec.ifPresent(spec -> info.set("runtimeSpec", parse(spec)));
-            response.putInfo("info", info.toString());
+            response.putInfo("info", withSpec(info, ociSpec));
         }
         return response.build();
     }
@@ -127,6 +126,25 @@ public final class ContainerResponses {
         r.hugepageLimits().forEach((size, limit) -> linux.addHugepageLimits(
                 io.crisp.cri.v1.HugepageLimit.newBuilder().setPageSize(size).setLimit(limit)));
         return linux.build();
+    }
+
+    /**
+     * {@code info} as JSON, with the OCI spec under "runtimeSpec". The spec is the bundle's
+     * config.json, which crisp wrote (atomically) itself: it goes in as it is, not parsed and
+     * written again, which was most of a verbose status's work. Text that is no JSON object goes in
+     * as a string.
+     */
+    static String withSpec(ObjectNode info, Optional<String> ociSpec) {
+        if (ociSpec.isEmpty()) {
+            return info.toString();
+        }
+        String spec = ociSpec.get().strip();
+        if (!spec.startsWith("{") || !spec.endsWith("}")) {
+            info.set("runtimeSpec", parse(spec));
+            return info.toString();
+        }
+        String fields = info.toString();
+        return fields.substring(0, fields.length() - 1) + (info.isEmpty() ? "" : ",") + "\"runtimeSpec\":" + spec + "}";
     }
 
     static JsonNode parse(String json) {

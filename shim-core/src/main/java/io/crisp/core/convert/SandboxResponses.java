@@ -86,8 +86,7 @@ public final class SandboxResponses {
             info.put("pid", s.pid());
             info.put("runtimeHandler", s.handler());
             info.put("pauseImageId", s.pauseImageId());
-            ociSpec.ifPresent(spec -> info.set("runtimeSpec", ContainerResponses.parse(spec)));
-            response.putInfo("info", info.toString());
+            response.putInfo("info", ContainerResponses.withSpec(info, ociSpec));
         }
         return response.build();
     }

@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CRI gRPC server on a Unix domain socket, with Netty's native epoll transport (grpc-java has no
- * JDK Unix socket transport). One boss thread accepts; one worker thread does the socket I/O; RPC
- * bodies run on a pool that grows while calls block so a slow backend call never blocks the event loop.
+ * JDK Unix socket transport). One boss thread accepts; one worker thread does the socket I/O and runs
+ * the calls that answer from memory ({@link InlineCalls}); every other RPC body runs on a pool that
+ * grows while calls block, so a slow backend call never blocks the event loop.
  */
 public final class CriServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CriServer.class);
@@ -109,8 +110,10 @@ public final class CriServer implements AutoCloseable {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(executor)
-                .callExecutor(new InlineCalls())
+                // gRPC finds a call's method (and asks InlineCalls for its executor) on this executor:
+                // with the pool here every call, inline or not, would first hop to a pool thread.
+                .directExecutor()
+                .callExecutor(new InlineCalls(executor))
                 .maxInboundMessageSize(maxInboundMessageSize)
                 // gRPC turns on SO_KEEPALIVE for accepted channels; Unix sockets reject it with a
                 // warning per connection. A null value removes the option.
@@ -165,13 +168,14 @@ public final class CriServer implements AutoCloseable {
 
     /**
      * Runs the RPCs that answer from memory (the ones the kubelet polls every second or so) right
-     * on the I/O thread: a hand-off to the pool would cost more than the work. Everything else goes
-     * to the pool, as its handler may block on a backend.
+     * on the I/O thread: a hand-off to the pool would cost more than the work (on a loaded node, a
+     * wait for the pool thread to be scheduled, and another for the I/O thread to write the answer).
+     * Everything else goes to the pool, as its handler may block on a backend. Status is not inline:
+     * it waits up to a second for the handlers' health probes.
      */
     static final class InlineCalls implements ServerCallExecutorSupplier {
         static final Set<String> FROM_MEMORY = Set.of(
                 "runtime.v1.RuntimeService/Version",
-                "runtime.v1.RuntimeService/Status",
                 "runtime.v1.RuntimeService/RuntimeConfig",
                 "runtime.v1.RuntimeService/ListPodSandbox",
                 "runtime.v1.RuntimeService/PodSandboxStatus",
@@ -180,9 +184,16 @@ public final class CriServer implements AutoCloseable {
                 "runtime.v1.ImageService/ImageStatus",
                 "runtime.v1.ImageService/ListImages");
 
+        private final Executor pool;
+
+        InlineCalls(Executor pool) {
+            this.pool = pool;
+        }
+
+        /** Null keeps the call on the thread that looked its method up: the I/O thread. */
         @Override
         public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
-            return FROM_MEMORY.contains(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
+            return FROM_MEMORY.contains(call.getMethodDescriptor().getFullMethodName()) ? null : pool;
         }
     }
 }
