@@ -109,11 +109,8 @@ public final class ContainerRpcs implements RuntimeRpcs {
 
     /** The archive goes to {@code location}; {@code timeout} is in seconds, 0 for the handler's default. */
     private CheckpointContainerResponse checkpoint(CheckpointContainerRequest request) {
-        if (request.getTimeout() < 0) {
-            throw io.crisp.spi.BackendException.invalidArgument("timeout: must not be negative, got %d", request.getTimeout());
-        }
-        containers.checkpoints().checkpoint(ContainerRequests.containerId(request.getContainerId()), request.getLocation(),
-                java.time.Duration.ofSeconds(request.getTimeout()));
+        ContainerRequests.Checkpoint checkpoint = ContainerRequests.checkpoint(request);
+        containers.checkpoints().checkpoint(checkpoint.containerId(), checkpoint.location(), checkpoint.timeout());
         return CheckpointContainerResponse.getDefaultInstance();
     }
 

@@ -112,12 +112,23 @@ final class CheckpointIT {
         }
     }
 
+    /** A CRIU that is not there is FAILED_PRECONDITION naming it; a handler that cannot checkpoint (lxc) is UNIMPLEMENTED naming it. */
     @Test
-    void missingCriuIsAFailedPreconditionNamingIt() throws Exception {
+    void missingCriuIsAFailedPreconditionAndAHandlerWithoutTheCapabilityUnimplemented() throws Exception {
         Pods.requirePrerequisites();
+        Crisp.requireExecutable(Path.of("/usr/bin/lxc-execute"), "for the lxc handler (package lxc)");
+        String dropIn = handlers(dir.resolve("d").resolve("state")) + "[runtimes.lxc]\nplugin = \"lxc\"\n";
         try (TestNetwork network = TestNetwork.create(dir);
-                DaemonProcess daemon = Pods.daemon(dir.resolve("d"), network, handlers(dir.resolve("d").resolve("state")))) {
+                DaemonProcess daemon = Pods.daemon(dir.resolve("d"), network, dropIn, Crisp.LXC_PLUGIN)) {
             CriClient client = daemon.client();
+            PodSandboxConfig lxcPod = Pods.pod("lxc", dir.resolve("lxc-logs")).build();
+            String lxcPodId = Pods.run(client, lxcPod, "lxc");
+            String onLxc = Pods.createAndStart(client, lxcPodId, lxcPod, Pods.container("sleeper", "sleep", "600").build());
+            StatusRuntimeException lxc = assertThrows(StatusRuntimeException.class, () -> client.runtime().checkpointContainer(
+                    CheckpointContainerRequest.newBuilder().setContainerId(onLxc).setLocation(dir.resolve("lxc.tar").toString()).build()));
+            assertEquals(Status.Code.UNIMPLEMENTED, lxc.getStatus().getCode(), lxc.getStatus().toString());
+            assertTrue(lxc.getStatus().getDescription().contains("'lxc'"), lxc.getStatus().getDescription());
+
             PodSandboxConfig pod = Pods.pod("nocriu", dir.resolve("logs")).build();
             String podId = Pods.run(client, pod, "nocriu");
             String id = Pods.createAndStart(client, podId, pod, counter(Pods.BUSYBOX).build());

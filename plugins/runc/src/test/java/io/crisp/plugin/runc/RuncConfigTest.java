@@ -48,7 +48,7 @@ final class RuncConfigTest {
     @Test
     void unknownKeyRefusedNamingTable() {
         BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime", "/usr/bin/crun"))));
-        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path)", e.getMessage());
+        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path, criu_path)", e.getMessage());
     }
 
     @Test
