@@ -81,6 +81,7 @@ public final class CheckpointService {
                 throw BackendException.failedPrecondition("container_id: container %s is not running", c.id());
             }
             Path work = newWorkDir(c.id());
+            Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
             try {
                 Path images = Files.createDirectory(work.resolve(CheckpointArchive.IMAGES));
                 Instant at = Instant.now();
@@ -88,7 +89,6 @@ public final class CheckpointService {
                 Files.copy(bundles.bundle(c.id()).resolve("config.json"), work.resolve(CheckpointArchive.SPEC_DUMP));
                 JSON.writeValue(work.resolve(CheckpointArchive.CONFIG_DUMP).toFile(), configDump(c, handler.name(), at));
                 CheckpointArchive.writeRootfsDiff(bundles.writableLayer(c.id()).directory(), work);
-                Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
                 CheckpointArchive.pack(work, partial);
                 Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 log.info("Checkpointed container {} ({}) to {}", c.id(), c.settings().name(), archive);
@@ -96,6 +96,7 @@ public final class CheckpointService {
                 throw new UncheckedIOException("container " + c.id() + ": cannot write the checkpoint archive " + archive + ": " + e.getMessage(), e);
             } finally {
                 deleteQuietly(work);
+                deleteQuietly(partial); // gone after the rename; left by a failure otherwise
             }
         });
     }
