@@ -29,5 +29,10 @@ public enum Capability {
     /** Pulls images inside the guest instead of using the host's image store (VM backends). */
     GUEST_IMAGE_PULL,
     /** Runs a whole pod as one unit rather than one process tree per container (nspawn, LXC). */
-    POD_LEVEL_RUNTIME
+    POD_LEVEL_RUNTIME,
+    /**
+     * Checkpoints a running container's processes to CRIU images and restores a container from them
+     * (CRI {@code CheckpointContainer}; CreateContainer from a checkpoint archive). SPI 1.4.
+     */
+    CHECKPOINT_RESTORE
 }

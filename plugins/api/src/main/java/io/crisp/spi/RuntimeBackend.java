@@ -1,5 +1,6 @@
 package io.crisp.spi;
 
+import io.crisp.spi.model.CheckpointSpec;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;
@@ -219,6 +220,30 @@ public interface RuntimeBackend extends AutoCloseable {
     @Experimental(settledBy = "issue 4: pod and container lifecycle")
     default void reopenContainerLog(String containerId) {
         throw BackendException.unimplemented(getClass().getSimpleName(), "ReopenContainerLog");
+    }
+
+    /**
+     * Writes the processes of a running container as CRIU images into {@code spec.imageDir()} (an
+     * empty directory the core made), with the tool's logs in {@code spec.workDir()}. The core adds
+     * the container's spec, metadata and root filesystem changes and writes the archive. Needs
+     * {@link Capability#CHECKPOINT_RESTORE} (SPI 1.4).
+     *
+     * @throws BackendException NOT_FOUND if unknown, FAILED_PRECONDITION if not running or when the
+     *     node cannot checkpoint (the checkpoint tool is missing or refuses this kernel: say what fails)
+     */
+    default void checkpointContainer(CheckpointSpec spec) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "CheckpointContainer");
+    }
+
+    /**
+     * Creates a container from CRIU images that {@link #checkpointContainer} wrote (now in
+     * {@code imageDir}) and restores its processes: on return it runs, as after
+     * {@link #createContainer} and {@link #startContainer}. {@code spec} is as for createContainer; its
+     * root filesystem already holds the checkpointed container's changes. Needs
+     * {@link Capability#CHECKPOINT_RESTORE} (SPI 1.4). On failure leave nothing running.
+     */
+    default ContainerState restoreContainer(ContainerSpec spec, java.nio.file.Path imageDir) {
+        throw BackendException.unimplemented(getClass().getSimpleName(), "restore of a checkpoint");
     }
 
     /**

@@ -56,6 +56,9 @@ final class ContainerRecovery {
 
     private void refresh(String id) {
         Container latest = containers.find(id).orElseThrow();
+        if (latest.state() == Container.State.CREATED && java.nio.file.Files.isDirectory(bundles.bundle(id).resolve(CheckpointArchive.IMAGES))) {
+            return; // created from a checkpoint: the backend knows it only once StartContainer restored it
+        }
         Optional<Handler> handler = sandboxes.handler(latest.sandboxId());
         if (handler.isEmpty()) {
             containers.put(latest.withState(Container.State.UNKNOWN));

@@ -62,6 +62,7 @@ public final class ContainerService implements PodContainers {
     private final KeyedLocks locks;
     private final CdiRegistry cdi;
     private final ImageVolumes volumes;
+    private final CheckpointService checkpoints;
     /** Told of each transition after it is recorded, under the container's lock. */
     private final ContainerEventListener events;
     /** Image ids of containers being created, which RemoveImage must not delete meanwhile. */
@@ -74,9 +75,11 @@ public final class ContainerService implements PodContainers {
     /**
      * @param cdi the node's CDI spec files, which CDI devices are resolved from
      * @param volumesDir where image volumes live ({@code <root>/volumes})
+     * @param checkpointsDir where checkpoint archives are assembled and unpacked ({@code <root>/checkpoints})
      */
     public ContainerService(SandboxStore sandboxes, ContainerStore containers, Bundles bundles, ImageService images, OciSpecs specs,
-            KeyedLocks locks, ContainerEventListener events, CdiRegistry cdi, Path volumesDir) {
+            KeyedLocks locks, ContainerEventListener events, CdiRegistry cdi, Path volumesDir, Path checkpointsDir) {
+        this.checkpoints = new CheckpointService(sandboxes, containers, bundles, locks, checkpointsDir);
         this.cdi = cdi;
         this.volumes = new ImageVolumes(volumesDir);
         this.events = events;
@@ -90,6 +93,10 @@ public final class ContainerService implements PodContainers {
 
     public ContainerStore store() {
         return containers;
+    }
+
+    public CheckpointService checkpoints() {
+        return checkpoints;
     }
 
     @Override
@@ -129,15 +136,30 @@ public final class ContainerService implements PodContainers {
         }
         Handler handler = handlerOf(sandbox);
         requireRecursiveReadOnly(handler, settings);
-        ImageRecord image = images.status(settings.image()).orElseThrow(() -> BackendException.notFound(
-                "config.image.image: image %s is not present; pull it first", settings.image()));
-        String id = Ids.random();
-        // The whole create holds the container's lock: a Remove (or Start) of the listed, CREATED
-        // container waits until the backend has created it.
-        return locks.with(id, () -> createLocked(id, sandbox, handler, image, settings));
+        // An image that is the path of a checkpoint archive restores it (as CRI-O does), onto the image it was made from.
+        Optional<Path> archive = checkpoints.archiveOf(settings.image());
+        if (archive.isPresent() && !handler.supports(Capability.CHECKPOINT_RESTORE)) {
+            throw BackendException.unimplemented(handler.name(), "restore of a checkpoint");
+        }
+        CheckpointService.Unpacked restore = archive.map(checkpoints::unpack).orElse(null);
+        try {
+            String imageName = restore == null ? settings.image() : restore.image();
+            ImageRecord image = images.status(imageName).orElseThrow(() -> BackendException.notFound(
+                    "config.image.image: image %s is not present; pull it first", imageName));
+            String id = Ids.random();
+            // The whole create holds the container's lock: a Remove (or Start) of the listed, CREATED
+            // container waits until the backend has created it.
+            return locks.with(id, () -> createLocked(id, sandbox, handler, image, settings, restore));
+        } finally {
+            if (restore != null) {
+                checkpoints.discard(restore);
+            }
+        }
     }
 
-    private String createLocked(String id, Sandbox sandbox, Handler handler, ImageRecord image, ContainerSettings settings) {
+    /** @param restore the unpacked checkpoint archive to restore, null for a plain create */
+    private String createLocked(String id, Sandbox sandbox, Handler handler, ImageRecord image, ContainerSettings settings,
+            CheckpointService.Unpacked restore) {
         String name = Container.reservedName(sandbox.id(), settings.name(), settings.attempt());
         containers.reserve(name, id);
         creating.merge(image.id(), 1, Integer::sum);
@@ -165,9 +187,12 @@ public final class ContainerService implements PodContainers {
             CdiEdits.apply(spec, cdiDevices);
             handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);
+            if (restore != null) {
+                checkpoints.prepareRestore(restore, rootfs, bundle);
+            }
             int stopSignal = Signals.number(settings.stopSignal().isEmpty() ? image.config().stopSignal() : settings.stopSignal());
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
-            Container container = new Container(id, sandbox.id(), settings, settings.image(), image.id(), imageRef,
+            Container container = new Container(id, sandbox.id(), settings, restore == null ? settings.image() : restore.imageName(), image.id(), imageRef,
                     Container.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", logPath.map(Path::toString).orElse(""), stopSignal, 0,
                     settings.resources(), ProcessUser.of(spec));
             // Recorded under the pod's lock, and only while the pod is ready: a StopPodSandbox or
@@ -183,7 +208,9 @@ public final class ContainerService implements PodContainers {
             Optional<ExitStatus> exitedMeanwhile;
             inCreate.begin(id);
             try {
-                state = handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
+                // A restore creates nothing in the backend yet: StartContainer restores (CheckpointService.restore).
+                state = restore != null ? new ContainerState(id, ContainerState.Phase.CREATED, java.util.OptionalLong.empty(), Optional.empty(),
+                        Optional.empty()) : handler.backend().createContainer(new ContainerSpec(id, sandbox.id(), settings.name(), bundle,
                         logPath, settings.stdin(), settings.stdinOnce(), settings.tty(), settings.annotations(),
                         spec.path("linux").path("cgroupsPath").asText("")));
             } finally {
@@ -246,7 +273,7 @@ public final class ContainerService implements PodContainers {
                 throw BackendException.failedPrecondition("container_id: container %s is %s, only a created container can start",
                         c.id(), c.state().name().toLowerCase(java.util.Locale.ROOT));
             }
-            ContainerState state = backendOf(c).startContainer(c.id());
+            ContainerState state = checkpoints.restoring(c) ? checkpoints.restore(c, handlerOf(c)) : backendOf(c).startContainer(c.id());
             Container started = c.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()), state.pid().orElse(c.pid()));
             boolean exitedAlready = state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent();
             if (exitedAlready) {

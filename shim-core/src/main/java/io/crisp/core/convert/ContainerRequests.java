@@ -28,6 +28,9 @@ public final class ContainerRequests {
     /** A checked ExecSync request. */
     public record ExecSync(String containerId, List<String> command, Duration timeout) {}
 
+    /** A checked CheckpointContainer request: the archive's path as given (CheckpointService checks it), a timeout of 0 for none. */
+    public record Checkpoint(String containerId, String location, Duration timeout) {}
+
     /** A checked UpdateContainerResources request. */
     public record Update(String containerId, ResourceSettings resources) {}
 
@@ -53,6 +56,10 @@ public final class ContainerRequests {
     public static Stop stop(StopContainerRequest request) {
         Duration timeout = timeout(request.getTimeout());
         return new Stop(containerId(request.getContainerId()), timeout);
+    }
+
+    public static Checkpoint checkpoint(io.crisp.cri.v1.CheckpointContainerRequest request) {
+        return new Checkpoint(containerId(request.getContainerId()), request.getLocation(), timeout(request.getTimeout()));
     }
 
     public static ExecSync execSync(ExecSyncRequest request) {

@@ -55,7 +55,8 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         ContainerEvents lifecycleEvents = new ContainerEvents(sandboxStore, containerStore);
         OciSpecs specs = new OciSpecs(config.cgroupDriver().equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS);
         ContainerService containers = new ContainerService(sandboxStore, containerStore, bundles, images, specs, locks,
-                lifecycleEvents, new CdiRegistry(config.cdiSpecDirs()), config.root().resolve("volumes"));
+                lifecycleEvents, new CdiRegistry(config.cdiSpecDirs()), config.root().resolve("volumes"),
+                config.root().resolve("checkpoints"));
         PodNetworking networking = new PodNetworking(new NetworkNamespaces(config.state().resolve("netns")),
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
         SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents);

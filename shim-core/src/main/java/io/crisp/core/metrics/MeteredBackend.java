@@ -8,6 +8,7 @@ import io.crisp.spi.Capability;
 import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.StdioSession;
+import io.crisp.spi.model.CheckpointSpec;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;
@@ -173,6 +174,16 @@ public final class MeteredBackend implements RuntimeBackend {
     @Override
     public void reopenContainerLog(String containerId) {
         timed("reopenContainerLog", () -> delegate.reopenContainerLog(containerId));
+    }
+
+    @Override
+    public void checkpointContainer(CheckpointSpec spec) {
+        timed("checkpointContainer", () -> delegate.checkpointContainer(spec));
+    }
+
+    @Override
+    public ContainerState restoreContainer(ContainerSpec spec, java.nio.file.Path imageDir) {
+        return timed("restoreContainer", () -> delegate.restoreContainer(spec, imageDir));
     }
 
     @Override

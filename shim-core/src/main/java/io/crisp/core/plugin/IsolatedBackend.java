@@ -11,6 +11,7 @@ import io.crisp.spi.Durations;
 import io.crisp.spi.NodeCheck;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.StdioSession;
+import io.crisp.spi.model.CheckpointSpec;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;
@@ -409,6 +410,16 @@ public final class IsolatedBackend implements RuntimeBackend {
     @Override
     public void reopenContainerLog(String containerId) {
         run("reopenContainerLog", containerId, timeout(Kind.QUERY), false, () -> delegate().reopenContainerLog(containerId));
+    }
+
+    @Override
+    public void checkpointContainer(CheckpointSpec spec) {
+        run("checkpointContainer", spec.containerId(), plus(Kind.CREATE, spec.timeout()), false, () -> delegate().checkpointContainer(spec));
+    }
+
+    @Override
+    public ContainerState restoreContainer(ContainerSpec spec, java.nio.file.Path imageDir) {
+        return call("restoreContainer", spec.id(), timeout(Kind.CREATE), false, false, () -> delegate().restoreContainer(spec, imageDir));
     }
 
     /** Closes the plugin's backend, waiting up to the REMOVE deadline; then the pool (its threads are daemons). */

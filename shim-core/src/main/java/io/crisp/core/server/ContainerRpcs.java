@@ -6,6 +6,8 @@ import io.crisp.core.container.ContainerFilter;
 import io.crisp.core.container.ContainerService;
 import io.crisp.core.convert.ContainerRequests;
 import io.crisp.core.convert.ContainerResponses;
+import io.crisp.cri.v1.CheckpointContainerRequest;
+import io.crisp.cri.v1.CheckpointContainerResponse;
 import io.crisp.cri.v1.ContainerStatusRequest;
 import io.crisp.cri.v1.ContainerStatusResponse;
 import io.crisp.cri.v1.CreateContainerRequest;
@@ -32,7 +34,7 @@ import java.util.Optional;
 /**
  * Container RPCs: CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers
  * (the unfiltered answer sent as cached bytes, see {@link ListCache}), ContainerStatus,
- * UpdateContainerResources, ReopenContainerLog, ExecSync.
+ * UpdateContainerResources, ReopenContainerLog, ExecSync, CheckpointContainer.
  */
 public final class ContainerRpcs implements RuntimeRpcs {
     private final ContainerService containers;
@@ -56,7 +58,8 @@ public final class ContainerRpcs implements RuntimeRpcs {
                 Rpc.unary(RuntimeServiceGrpc.getContainerStatusMethod(), this::status),
                 Rpc.unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(), this::updateResources),
                 Rpc.unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), this::reopenLog),
-                Rpc.unary(RuntimeServiceGrpc.getExecSyncMethod(), this::execSync));
+                Rpc.unary(RuntimeServiceGrpc.getExecSyncMethod(), this::execSync),
+                Rpc.unary(RuntimeServiceGrpc.getCheckpointContainerMethod(), this::checkpoint));
     }
 
     private CreateContainerResponse create(CreateContainerRequest request) {
@@ -102,6 +105,13 @@ public final class ContainerRpcs implements RuntimeRpcs {
     private ReopenContainerLogResponse reopenLog(ReopenContainerLogRequest request) {
         containers.reopenLog(ContainerRequests.containerId(request.getContainerId()));
         return ReopenContainerLogResponse.getDefaultInstance();
+    }
+
+    /** The archive goes to {@code location}; {@code timeout} is in seconds, 0 for the handler's default. */
+    private CheckpointContainerResponse checkpoint(CheckpointContainerRequest request) {
+        ContainerRequests.Checkpoint checkpoint = ContainerRequests.checkpoint(request);
+        containers.checkpoints().checkpoint(checkpoint.containerId(), checkpoint.location(), checkpoint.timeout());
+        return CheckpointContainerResponse.getDefaultInstance();
     }
 
     private ExecSyncResponse execSync(ExecSyncRequest request) {

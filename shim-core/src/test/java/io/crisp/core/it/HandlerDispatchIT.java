@@ -102,10 +102,14 @@ final class HandlerDispatchIT {
     @Test
     void rpcsNotBuiltYetAnswerUnimplementedNamingTheMethod() {
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            StatusRuntimeException unbuilt = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
+                    .updatePodSandboxResources(io.crisp.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId("x").build()));
+            assertEquals(Status.Code.UNIMPLEMENTED, unbuilt.getStatus().getCode());
+            assertTrue(unbuilt.getStatus().getDescription().contains("UpdatePodSandboxResources"), unbuilt.getStatus().getDescription());
+            // CheckpointContainer is built: an unknown container is NOT_FOUND
             StatusRuntimeException checkpoint = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
-                    .checkpointContainer(io.crisp.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("x").build()));
-            assertEquals(Status.Code.UNIMPLEMENTED, checkpoint.getStatus().getCode());
-            assertTrue(checkpoint.getStatus().getDescription().contains("CheckpointContainer"), checkpoint.getStatus().getDescription());
+                    .checkpointContainer(io.crisp.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("x").setLocation("/tmp/x.tar").build()));
+            assertEquals(Status.Code.NOT_FOUND, checkpoint.getStatus().getCode());
             // the stats calls are built: an unknown container is NOT_FOUND
             StatusRuntimeException stats = assertThrows(StatusRuntimeException.class, () -> daemon.client().runtime()
                     .containerStats(ContainerStatsRequest.newBuilder().setContainerId("x").build()));

@@ -318,10 +318,15 @@ final class RuntimeServiceImplTest {
     @Test
     void methodsNotImplementedAnswerUnimplemented() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> stub.checkpointContainer(io.crisp.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("abc").build()));
+                () -> stub.updatePodSandboxResources(io.crisp.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId("abc").build()));
 
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("CheckpointContainer"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("UpdatePodSandboxResources"), e.getStatus().getDescription());
+        // CheckpointContainer is built: an unknown container is NOT_FOUND naming the field
+        StatusRuntimeException checkpoint = assertThrows(StatusRuntimeException.class,
+                () -> stub.checkpointContainer(io.crisp.cri.v1.CheckpointContainerRequest.newBuilder().setContainerId("abc").setLocation("/tmp/x.tar").build()));
+        assertEquals(Status.Code.NOT_FOUND, checkpoint.getStatus().getCode());
+        assertTrue(checkpoint.getStatus().getDescription().contains("container_id"), checkpoint.getStatus().getDescription());
     }
 
     @Test

@@ -19,18 +19,28 @@ import java.util.Map;
  * @param runtimeRoot the runtime's own state directory ({@code --root}): by default {@code runc} in the
  *     daemon's state directory, so it follows {@code state} and two daemons never share it
  * @param monitorPath conmon, the per-container monitor that holds stdio and writes the CRI log
+ * @param criuPath CRIU, which runc checkpoints and restores with ({@code --criu}); Debian's package puts it
+ *     at {@code /usr/sbin/criu}. A checkpoint with a CRIU that is missing or fails {@code criu check}
+ *     here answers FAILED_PRECONDITION with what fails.
  *
  * <p>{@code vm_annotations} (CRI-O's keys for legacy VM runtimes) and the other generic handler keys
  * are the core's: it applies them to config.json before the bundle gets here.
  */
-public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath, Path criuPath) {
     static final Path DEFAULT_RUNTIME = Path.of("/usr/sbin/runc");
     static final Path DEFAULT_MONITOR = Path.of("/usr/bin/conmon");
+    static final Path DEFAULT_CRIU = Path.of("/usr/sbin/criu");
 
     public RuncConfig {
         requireNonNull(runtimePath, "runtimePath is null");
         requireNonNull(runtimeRoot, "runtimeRoot is null");
         requireNonNull(monitorPath, "monitorPath is null");
+        requireNonNull(criuPath, "criuPath is null");
+    }
+
+    /** With Debian's CRIU. */
+    public RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
+        this(runtimePath, runtimeRoot, monitorPath, DEFAULT_CRIU);
     }
 
     /** The defaults of a handler whose state directory is {@code handlerStateDir}. */
@@ -64,14 +74,15 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         RuncConfig parsed = new RuncConfig(
                 options.path("runtime_path", DEFAULT_RUNTIME),
                 options.path("runtime_root", defaultRoot(config.stateDir())),
-                options.path("monitor_path", DEFAULT_MONITOR));
+                options.path("monitor_path", DEFAULT_MONITOR),
+                options.path("criu_path", DEFAULT_CRIU));
         options.finish();
         return parsed;
     }
 
     /** What the kit's conmon backend drives: this runtime, its root and conmon. */
     public OciCliConfig toCli() {
-        return new OciCliConfig(runtimePath, runtimeRoot, monitorPath);
+        return new OciCliConfig(runtimePath, runtimeRoot, monitorPath).withCriu(criuPath);
     }
 
     public Map<String, Object> toOptions() {
@@ -80,6 +91,7 @@ public record RuncConfig(Path runtimePath, Path runtimeRoot, Path monitorPath) {
         options.put("runtime_path", runtimePath.toString());
         options.put("runtime_root", runtimeRoot.toString());
         options.put("monitor_path", monitorPath.toString());
+        options.put("criu_path", criuPath.toString());
         return options;
     }
 }

@@ -26,7 +26,9 @@ final class RuncBackendContractTest extends BaseBackendContractTest {
     @Override
     protected Set<Capability> supportedCapabilities() {
         Set<Capability> caps = EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
-                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS);
+                Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS,
+                // runc checkpoints and restores with CRIU (criu_path); CheckpointIT drives it with a real CRIU.
+                Capability.CHECKPOINT_RESTORE);
         // And what runc's own features document and the kernel prove (RuntimeFeaturesTest covers the reading).
         caps.addAll(io.crisp.plugin.kit.conmon.RuntimeFeatures.probe(TestBundles.RUNC).capabilities());
         return caps;

@@ -32,9 +32,12 @@ final class RuncConfigTest {
                 "runtime_type", "oci",
                 "runtime_path", "/usr/bin/crun",
                 "runtime_root", "/run/crun",
-                "monitor_path", "/usr/local/bin/conmon");
+                "monitor_path", "/usr/local/bin/conmon",
+                "criu_path", "/opt/criu/bin/criu");
         RuncConfig config = RuncConfig.parse(table(options));
-        assertEquals(new RuncConfig(Path.of("/usr/bin/crun"), Path.of("/run/crun"), Path.of("/usr/local/bin/conmon")), config);
+        assertEquals(new RuncConfig(Path.of("/usr/bin/crun"), Path.of("/run/crun"), Path.of("/usr/local/bin/conmon"),
+                Path.of("/opt/criu/bin/criu")), config);
+        assertEquals(java.util.Optional.of(Path.of("/opt/criu/bin/criu")), config.toCli().criuPath(), "runc is given this CRIU");
         assertEquals(options, config.toOptions());
     }
 
@@ -48,7 +51,7 @@ final class RuncConfigTest {
     @Test
     void unknownKeyRefusedNamingTable() {
         BackendException e = assertThrows(BackendException.class, () -> RuncConfig.parse(table(Map.of("runtime", "/usr/bin/crun"))));
-        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path)", e.getMessage());
+        assertEquals("[runtimes.runc]: unknown key 'runtime' (known keys: runtime_type, runtime_path, runtime_root, monitor_path, criu_path)", e.getMessage());
     }
 
     @Test

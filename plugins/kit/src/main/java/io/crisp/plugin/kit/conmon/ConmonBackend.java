@@ -11,6 +11,7 @@ import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.StdioSession;
 import io.crisp.plugin.kit.cgroup.CgroupStats;
+import io.crisp.spi.model.CheckpointSpec;
 import io.crisp.spi.model.ContainerSpec;
 import io.crisp.spi.model.ContainerState;
 import io.crisp.spi.model.ContainerStatsSample;
@@ -71,6 +72,8 @@ public final class ConmonBackend implements RuntimeBackend {
     private final ContainerStatsReader stats;
     private final Optional<ConmonHooks.StatsSource> statsSource;
     private final RuntimeFeatures features;
+    /** Present when the program checkpoints with CRIU ({@link OciCliConfig#criuPath()}). */
+    private final Optional<CriuCheckpoints> checkpoints;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
@@ -87,6 +90,7 @@ public final class ConmonBackend implements RuntimeBackend {
                 : RuntimeFeatures.none(config.runtimePath().getFileName() + " is an adapter that honours neither");
         this.files = new ContainerFiles(stateDir);
         this.cli = new RuntimeCli(config);
+        this.checkpoints = config.criuPath().map(criu -> new CriuCheckpoints(cli, criu));
         this.conmon = new ConmonLauncher(config, files);
         this.exec = new ExecRunner(cli);
         this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values());
@@ -109,6 +113,9 @@ public final class ConmonBackend implements RuntimeBackend {
         Set<Capability> caps = EnumSet.noneOf(Capability.class);
         caps.addAll(hooks.capabilities());
         caps.addAll(features.capabilities());
+        if (checkpoints.isPresent()) {
+            caps.add(Capability.CHECKPOINT_RESTORE);
+        }
         return caps;
     }
 
@@ -135,6 +142,7 @@ public final class ConmonBackend implements RuntimeBackend {
         facts.put("feature.recursive_read_only_mounts", features.reasons().get(RuntimeFeatures.RRO));
         facts.put("feature.user_namespaces", features.reasons().get(RuntimeFeatures.IDMAP));
         facts.put("state_dir", files.exitDir().getParent().toString());
+        config.criuPath().ifPresent(criu -> facts.put("criu_path", criu.toString()));
         hooks.describe().forEach(facts::putIfAbsent);
         return facts;
     }
@@ -143,7 +151,7 @@ public final class ConmonBackend implements RuntimeBackend {
     public SandboxState runSandbox(SandboxSpec spec) {
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
         Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
-        launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()));
+        launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()), Optional.empty());
         start(t);
         return t.sandboxState();
     }
@@ -167,6 +175,34 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public ContainerState createContainer(ContainerSpec spec) {
+        return create(spec, Optional.empty());
+    }
+
+    /** runtime {@code checkpoint} with the handler's CRIU (SPI 1.4); see {@link CriuCheckpoints}. */
+    @Override
+    public void checkpointContainer(CheckpointSpec spec) {
+        CriuCheckpoints criu = checkpoints.orElseThrow(() -> BackendException.unimplemented(getClass().getSimpleName(), "CheckpointContainer"));
+        Tracked t = requireRunning(spec.containerId(), "checkpoint");
+        criu.checkpoint(t.id, spec);
+    }
+
+    /** conmon {@code --restore}: the runtime's {@code restore} instead of {@code create}; the container runs on return. */
+    @Override
+    public ContainerState restoreContainer(ContainerSpec spec, Path imageDir) {
+        CriuCheckpoints criu = checkpoints.orElseThrow(() -> BackendException.unimplemented(getClass().getSimpleName(), "restore of a checkpoint"));
+        criu.requireUsableForRestore(spec.id());
+        try {
+            create(spec, Optional.of(imageDir));
+        } catch (BackendException e) {
+            // runc writes CRIU's restore.log beside the images: its end says why.
+            throw new BackendException(e.kind(), e.getMessage() + CriuCheckpoints.logTail(imageDir, "restore.log"), e);
+        }
+        Tracked t = require(spec.id(), "container");
+        recordStart(t);
+        return t.containerState();
+    }
+
+    private ContainerState create(ContainerSpec spec, Optional<Path> restoreFrom) {
         Tracked sandbox = require(spec.sandboxId(), "sandbox");
         exits.refresh(sandbox);
         if (!sandbox.running()) {
@@ -175,7 +211,7 @@ public final class ConmonBackend implements RuntimeBackend {
         }
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
-        launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()));
+        launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()), restoreFrom);
         return t.containerState();
     }
 
@@ -301,10 +337,10 @@ public final class ConmonBackend implements RuntimeBackend {
     }
 
     /** The plugin's prepare hook, then conmon + runtime create; on failure nothing of the container is left. */
-    private void launch(Tracked t, Runnable prepare) {
+    private void launch(Tracked t, Runnable prepare, Optional<Path> restoreFrom) {
         try {
             prepare.run();
-            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio));
+            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio, restoreFrom));
         } catch (RuntimeException e) {
             // conmon exits by itself once it has reported a failed create; waiting for that first makes
             // the cleanup a plain delete rather than a race between conmon's exit and a kill.
@@ -321,6 +357,10 @@ public final class ConmonBackend implements RuntimeBackend {
             throw new BackendException(Kind.INTERNAL, "container " + t.id + ": runtime start failed (exit "
                     + result.exitCode() + "): " + result.output());
         }
+        recordStart(t);
+    }
+
+    private void recordStart(Tracked t) {
         Instant now = Instant.now();
         t.started(now);
         try {

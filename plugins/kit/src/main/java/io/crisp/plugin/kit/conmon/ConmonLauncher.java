@@ -49,6 +49,14 @@ final class ConmonLauncher {
 
     /** The conmon command line for {@code id}; the sync fd is 3, opened by the wrapping shell. */
     List<String> command(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio) {
+        return command(id, name, bundle, logPath, stdio, Optional.empty());
+    }
+
+    /**
+     * As above; with {@code restoreFrom}, conmon runs the runtime's {@code restore} from those CRIU
+     * images instead of {@code create} (the container then runs at once), with the handler's CRIU.
+     */
+    List<String> command(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio, Optional<Path> restoreFrom) {
         List<String> c = new ArrayList<>();
         c.add(config.monitorPath().toString());
         c.add("--api-version");
@@ -83,6 +91,10 @@ final class ConmonLauncher {
         add(c, "--runtime-arg", "--root=" + config.runtimeRoot());
         add(c, "--runtime-arg", "--log=" + files.runtimeLog(id));
         add(c, "--runtime-arg", "--log-format=json");
+        if (restoreFrom.isPresent()) {
+            config.criuPath().ifPresent(criu -> add(c, "--runtime-arg", "--criu=" + criu));
+            add(c, "--restore", restoreFrom.get().toString());
+        }
         return c;
     }
 
@@ -91,6 +103,11 @@ final class ConmonLauncher {
      * pid. On failure conmon has exited; the exception carries the runtime's error.
      */
     long launch(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio) {
+        return launch(id, name, bundle, logPath, stdio, Optional.empty());
+    }
+
+    /** As above; with {@code restoreFrom} the runtime restores the container from those CRIU images (see {@link #command}). */
+    long launch(String id, String name, Path bundle, Path logPath, Tracked.Stdio stdio, Optional<Path> restoreFrom) {
         long began = System.nanoTime();
         Path sync = files.syncFile(id);
         List<String> command = new ArrayList<>();
@@ -100,7 +117,7 @@ final class ConmonLauncher {
         command.add("sync=$1; shift; exec \"$@\" 3>>\"$sync\"");
         command.add("conmon-launch");
         command.add(sync.toString());
-        command.addAll(command(id, name, bundle, logPath, stdio));
+        command.addAll(command(id, name, bundle, logPath, stdio, restoreFrom));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(files.conmonOutput(id).toFile()))

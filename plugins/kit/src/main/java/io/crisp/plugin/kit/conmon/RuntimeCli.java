@@ -76,9 +76,28 @@ final class RuntimeCli {
         return run(id, resourcesJson.getBytes(StandardCharsets.UTF_8), "update", "--resources", "-", id);
     }
 
+    /**
+     * {@code runtime --root R --criu C checkpoint --image-path I --work-path W [--leave-running] ID},
+     * waiting up to {@code timeout} (zero: the usual command timeout).
+     */
+    Result checkpoint(String id, Path criu, Path imageDir, Path workDir, boolean leaveRunning, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of("checkpoint", "--image-path", imageDir.toString(), "--work-path", workDir.toString()));
+        if (leaveRunning) {
+            args.add("--leave-running");
+        }
+        args.add(id);
+        return run(id, null, timeout.isZero() ? COMMAND_TIMEOUT : timeout, List.of("--criu=" + criu), args.toArray(String[]::new));
+    }
+
     /** Runs {@code runtime --root R ARGS...}, feeding {@code stdin} when given. */
     Result run(String id, byte[] stdin, String... args) {
+        return run(id, stdin, COMMAND_TIMEOUT, List.of(), args);
+    }
+
+    /** Runs {@code runtime --root R GLOBALS... ARGS...} within {@code timeout}, feeding {@code stdin} when given. */
+    private Result run(String id, byte[] stdin, Duration timeout, List<String> globals, String... args) {
         List<String> command = base();
+        command.addAll(globals);
         command.addAll(List.of(args));
         long began = System.nanoTime();
         Process process;
@@ -97,10 +116,10 @@ final class RuntimeCli {
             LOG.debug("container {}: runtime {} did not take its input: {}", id, args[0], e.getMessage());
         }
         try {
-            if (!process.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new BackendException(Kind.DEADLINE_EXCEEDED, "container " + id + ": " + config.runtimePath()
-                        + " " + args[0] + " did not finish in " + COMMAND_TIMEOUT.toSeconds() + "s");
+                        + " " + args[0] + " did not finish in " + timeout.toSeconds() + "s");
             }
             String text = new String(output.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8).trim();
             LOG.debug("container {}: {} {} exited {} in {} ms", id, config.runtimePath().getFileName(), String.join(" ", args),
