@@ -20,7 +20,8 @@
 #   --benchmark        run critest's benchmark specs instead, print one median per operation
 #   --report-dir DIR   keep the JSON reports, the daemon log and benchmark data there
 #
-# Environment: CRITEST (default: critest on PATH, else built from the kit into CRITOOLS_CACHE),
+# Environment: CRISP_SERVE_ARGS (extra flags of `crisp serve`, e.g. --log-level=debug for the RPC
+# timings in the daemon log), CRITEST (default: critest on PATH, else built from the kit into CRITOOLS_CACHE),
 # CRITOOLS_CACHE (/var/cache/crisp-ci/critools), CRISP_CONFORMANCE_KIT (the cri-tools kit: its
 # build-critools.sh and images/build-images.sh; default ../shared/conformance beside the checkout,
 # then /work/shared/conformance). Runs as root; prints the ginkgo summary and one line per spec
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
         --benchmark) benchmark=true; shift ;;
         --report-dir) [ $# -ge 2 ] || die "--report-dir needs a directory"; report_dir=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -197,7 +198,7 @@ plugin = "nspawn"
 plugin = "lxc"
 EOF
     log "starting crisp (config $work/crisp.toml, log $work/crisp.log)"
-    "$launcher" serve --config "$work/crisp.toml" --config-dir "$work/crisp.toml.d" > "$work/crisp.log" 2>&1 &
+    "$launcher" serve --config "$work/crisp.toml" --config-dir "$work/crisp.toml.d" ${CRISP_SERVE_ARGS:-} > "$work/crisp.log" 2>&1 &
     daemon_pid=$!
     endpoint=unix://$work/crisp.sock
     for _ in $(seq 1 300); do
