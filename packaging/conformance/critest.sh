@@ -20,7 +20,8 @@
 #   --benchmark        run critest's benchmark specs instead, print one median per operation
 #   --report-dir DIR   keep the JSON reports, the daemon log and benchmark data there
 #
-# Environment: CRITEST (default: critest on PATH, else built from the kit into CRITOOLS_CACHE),
+# Environment: CRISP_SERVE_ARGS (extra flags of `crisp serve`, e.g. --log-level=debug for the RPC
+# timings in the daemon log), CRITEST (default: critest on PATH, else built from the kit into CRITOOLS_CACHE),
 # CRITOOLS_CACHE (/var/cache/crisp-ci/critools), CRISP_CONFORMANCE_KIT (the cri-tools kit: its
 # build-critools.sh and images/build-images.sh; default ../shared/conformance beside the checkout,
 # then /work/shared/conformance). Runs as root; prints the ginkgo summary and one line per spec
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
         --benchmark) benchmark=true; shift ;;
         --report-dir) [ $# -ge 2 ] || die "--report-dir needs a directory"; report_dir=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done

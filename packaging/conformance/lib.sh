@@ -151,7 +151,8 @@ EOF
 conf_launch_crisp() {
     local dir=$1 _
     log "starting crisp (config $dir/crisp.toml, log $dir/crisp.log)"
-    "$repo/packaging/bin/crisp" serve --config "$dir/crisp.toml" --config-dir "$dir/crisp.toml.d" >> "$dir/crisp.log" 2>&1 &
+    # shellcheck disable=SC2086 # CRISP_SERVE_ARGS is a list of flags
+    "$repo/packaging/bin/crisp" serve --config "$dir/crisp.toml" --config-dir "$dir/crisp.toml.d" ${CRISP_SERVE_ARGS:-} >> "$dir/crisp.log" 2>&1 &
     crisp_pid=$!
     for _ in $(seq 1 300); do
         [ -S "$dir/crisp.sock" ] && return 0

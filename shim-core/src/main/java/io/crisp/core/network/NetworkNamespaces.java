@@ -2,6 +2,7 @@ package io.crisp.core.network;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.os.Mounts;
 import io.crisp.core.state.HostCommand;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
@@ -138,14 +139,10 @@ public final class NetworkNamespaces {
                         + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
             }
             try {
-                HostCommand.run("umount", point);
-            } catch (IOException busy) {
-                try {
-                    HostCommand.run("umount", "-l", point);
-                } catch (IOException e) {
-                    throw new BackendException(Kind.INTERNAL, "cannot unmount the network namespace of sandbox "
-                            + sandboxId + " at " + point + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
-                }
+                Mounts.unmountOrDetach(point);
+            } catch (IOException e) {
+                throw new BackendException(Kind.INTERNAL, "cannot unmount the network namespace of sandbox "
+                        + sandboxId + " at " + point + ": " + e.getMessage(), e);
             }
         }
         try {

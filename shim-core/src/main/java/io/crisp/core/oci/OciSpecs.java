@@ -218,7 +218,7 @@ public final class OciSpecs {
 
     /** Writes {@code bundleDir/config.json} atomically. */
     public static void write(Path bundleDir, ObjectNode spec) throws IOException {
-        AtomicFiles.write(bundleDir.resolve("config.json"), JSON.writeValueAsBytes(spec));
+        AtomicFiles.replace(bundleDir.resolve("config.json"), JSON.writeValueAsBytes(spec)); // bundles live in the state directory
     }
 
     /**

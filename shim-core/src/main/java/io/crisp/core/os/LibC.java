@@ -5,7 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 
 /**
- * The few libc calls the JDK lacks (namespaces, AF_UNIX datagram sockets), bound once for the
+ * The few libc calls the JDK lacks (namespaces, AF_UNIX datagram sockets, mounts), bound once for the
  * daemon. {@code size_t}/{@code ssize_t} map to {@code long}: Linux on 64-bit targets only.
  */
 public interface LibC extends Library {
@@ -18,6 +18,9 @@ public interface LibC extends Library {
     int SO_RCVTIMEO = 20;
     int MSG_NOSIGNAL = 0x4000;
     int EAGAIN = 11;
+    int EBUSY = 16;
+    long MS_RDONLY = 1;
+    int MNT_DETACH = 2;
 
     int open(String path, int flags) throws LastErrorException;
 
@@ -34,4 +37,8 @@ public interface LibC extends Library {
     long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
 
     int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+
+    int mount(String source, String target, String type, long flags, String data) throws LastErrorException;
+
+    int umount2(String target, int flags) throws LastErrorException;
 }

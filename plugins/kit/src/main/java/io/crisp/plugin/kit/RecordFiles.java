@@ -29,12 +29,21 @@ public final class RecordFiles {
 
     /** Replaces {@code file} with {@code record} plus {@value #VERSION} = {@code version}. */
     public static void write(Path file, int version, Map<String, String> record) throws IOException {
+        AtomicFiles.writeAtomically(file, bytes(version, record));
+    }
+
+    /** As {@link #write}, without the fsyncs ({@link AtomicFiles#replace}): for records in the state directory. */
+    public static void replace(Path file, int version, Map<String, String> record) throws IOException {
+        AtomicFiles.replace(file, bytes(version, record));
+    }
+
+    private static byte[] bytes(int version, Map<String, String> record) throws IOException {
         Properties p = new Properties();
         p.putAll(record);
         p.setProperty(VERSION, Integer.toString(version));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         p.store(bytes, null);
-        AtomicFiles.writeAtomically(file, bytes.toByteArray());
+        return bytes.toByteArray();
     }
 
     /** The record in {@code file}, {@value #VERSION} included when it has one; empty when missing. */

@@ -89,12 +89,19 @@ final class RuncLifecycleTest {
         assertTrue(log.stream().anyMatch(l -> l.matches("\\S+ stderr F oops")), log.toString());
 
         backend.stopContainer(c, 15, Duration.ofSeconds(1)); // already exited: no error
+        // Like containerd's task delete at exit: once stopped, runc has forgotten the container
+        // (state and cgroup gone), while its exit stays known until the removal.
+        String state = RuncFixture.runc(fx.config, "state", c);
+        assertTrue(state.contains("does not exist"), state);
+        assertEquals(3, backend.containerState(c).exit().orElseThrow().code());
         backend.removeContainer(c);
         backend.removeContainer(c); // idempotent
         assertEquals(Kind.NOT_FOUND, assertThrows(BackendException.class, () -> backend.containerState(c)).kind());
 
         backend.stopSandbox(sb, Duration.ofSeconds(10));
         assertFalse(backend.sandboxState(sb).ready());
+        String stopped = RuncFixture.runc(fx.config, "list", "-q");
+        assertFalse(stopped.contains(sb), "deleted from runc by the stop: " + stopped);
         backend.stopSandbox(sb, Duration.ofSeconds(10));
         backend.removeSandbox(sb);
         backend.removeSandbox(sb);

@@ -2,8 +2,8 @@ package io.crisp.core.image.snapshot;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.os.Mounts;
 import io.crisp.core.state.FileTrees;
-import io.crisp.core.state.HostCommand;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -53,7 +53,11 @@ public final class SnapshotService {
     /** Stacked mounts on one rootfs are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SnapshotService.class);
+
     private final Path root;
+    /** Whether writable snapshots are mounted volatile; cleared once if the kernel's overlay refuses it. */
+    private volatile boolean volatileMounts = true;
 
     /** Creates the snapshots root if needed; its real path is used, since mountinfo shows real paths. */
     public SnapshotService(Path snapshotsRoot) {
@@ -124,13 +128,13 @@ public final class SnapshotService {
                     Files.createDirectory(layout.empty());
                     lowerTopFirst.add(layout.empty());
                 }
-                options = "ro,lowerdir=" + joined(lowerTopFirst);
+                options = "lowerdir=" + joined(lowerTopFirst);
             } else {
                 Files.createDirectory(layout.upper());
                 Files.createDirectory(layout.work());
                 options = "lowerdir=" + joined(lowerTopFirst) + ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
             }
-            HostCommand.run("mount", "-t", "overlay", "overlay", "-o", options, layout.rootfs().toString());
+            mountOverlay(layout.rootfs().toString(), options, readOnly);
             return layout.rootfs();
         } catch (IOException | RuntimeException e) {
             String undo = undoPrepare(containerId, layout);
@@ -140,10 +144,34 @@ public final class SnapshotService {
     }
 
     /**
+     * A writable snapshot is mounted {@code volatile} where the kernel has it (5.10+): unmounting an
+     * overlay otherwise syncs the whole file system its upper directory is on, every dirty page of
+     * every process on the node, which made RemoveContainer take as long as the node's write-back.
+     * volatile only gives up what a container's writable layer never had under the CRI: surviving a
+     * crash of the node (its containers are created anew after a reboot, and a snapshot whose mount
+     * is gone is replaced, see {@link #prepare}).
+     */
+    private void mountOverlay(String rootfs, String options, boolean readOnly) throws IOException {
+        if (!readOnly && volatileMounts) {
+            try {
+                Mounts.overlay(rootfs, options + ",volatile", false);
+                return;
+            } catch (IOException withVolatile) {
+                Mounts.overlay(rootfs, options, false); // the real error, if it was not the option
+                volatileMounts = false;
+                log.info("overlay refuses the volatile option ({}); snapshots are mounted without it, and unmounting one"
+                        + " syncs its file system", withVolatile.getMessage());
+                return;
+            }
+        }
+        Mounts.overlay(rootfs, options, readOnly);
+    }
+
+    /**
      * Unmounts and deletes a container's snapshot; a snapshot that does not exist is not an error.
      *
-     * <p>A plain {@code umount} comes first. If it fails (usually {@code EBUSY}: a process that
-     * outlived its container still has its cwd or a file open in the rootfs), {@code umount -l}
+     * <p>A plain unmount comes first. If it fails with {@code EBUSY} (a process that outlived its
+     * container still has its cwd or a file open in the rootfs), a lazy unmount ({@code MNT_DETACH})
      * detaches the mount anyway: it disappears from the namespace at once, so the directory can be
      * deleted, while the kernel keeps the filesystem alive for whoever still uses it until they let
      * go. Those late users then see an overlay whose upper directory is being deleted under them;
@@ -291,14 +319,10 @@ public final class SnapshotService {
                         + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
             }
             try {
-                HostCommand.run("umount", rootfs);
-            } catch (IOException busy) {
-                try {
-                    HostCommand.run("umount", "-l", rootfs);
-                } catch (IOException e) {
-                    throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
-                            + " at " + rootfs + ": " + busy.getMessage() + "; lazily: " + e.getMessage(), e);
-                }
+                Mounts.unmountOrDetach(rootfs);
+            } catch (IOException e) {
+                throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
+                        + " at " + rootfs + ": " + e.getMessage(), e);
             }
         }
         String prefix = layout.dir() + "/";

@@ -143,6 +143,25 @@ final class SnapshotServiceTest {
         assertFalse(Files.exists(bottom.resolve("etc/new")));
     }
 
+    @Test
+    void writableSnapshotsAreVolatileSoThatUnmountingThemSyncsNothing() throws IOException {
+        Path rw = snapshots.prepare("rw1", List.of(bottom, top), false);
+        Path ro = snapshots.prepare("ro1", List.of(bottom, top), true);
+
+        // mountinfo: "... mount-point mount-options - fstype source super-options"
+        String escaped = rw.toString().replace(" ", "\\040");
+        String line = mountinfo().lines().filter(l -> l.contains(" " + escaped + " ")).findFirst().orElseThrow();
+        List<String> superOptions = List.of(line.substring(line.indexOf(" - ")).split("[ ,]"));
+        // Kernels from 6.6 on show it as fsync=volatile.
+        assertTrue(superOptions.contains("volatile") || superOptions.contains("fsync=volatile"), line);
+        String roLine = mountinfo().lines().filter(l -> l.contains(" " + ro.toString().replace(" ", "\\040") + " "))
+                .findFirst().orElseThrow();
+        assertFalse(roLine.contains("volatile"), roLine);
+        write(rw.resolve("etc/new"), "n");
+        snapshots.remove("rw1");
+        assertFalse(Files.exists(snapshotsRoot.resolve("rw1"), NOFOLLOW_LINKS));
+    }
+
     // ---- removal ----
 
     @Test

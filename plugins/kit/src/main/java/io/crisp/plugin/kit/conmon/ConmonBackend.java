@@ -56,6 +56,8 @@ public final class ConmonBackend implements RuntimeBackend {
     private static final int SIGKILL = 9;
     /** How long to wait for an exit after SIGKILL: generous, the kernel may be slow to reap a big process. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** How long a stop waits for the runtime's delete that follows the exit ({@link RuntimeDeleter}). */
+    private static final Duration DELETE_WAIT = Duration.ofSeconds(30);
     /** conmon's control fifo message type "reopen log files" (ctrl.c; the size fields are ignored). */
     private static final String REOPEN_LOGS = "2 0 0\n";
 
@@ -68,6 +70,7 @@ public final class ConmonBackend implements RuntimeBackend {
     private final ExecRunner exec;
     private final Map<String, Tracked> objects = new ConcurrentHashMap<>();
     private final ExitTracker exits;
+    private final RuntimeDeleter deleter;
     private final ExitWatcher watcher;
     private final ContainerStatsReader stats;
     private final Optional<ConmonHooks.StatsSource> statsSource;
@@ -93,7 +96,8 @@ public final class ConmonBackend implements RuntimeBackend {
         this.checkpoints = config.criuPath().map(criu -> new CriuCheckpoints(cli, criu));
         this.conmon = new ConmonLauncher(config, files);
         this.exec = new ExecRunner(cli);
-        this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values());
+        this.deleter = new RuntimeDeleter(cli, context.handlerName());
+        this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values(), deleter::exitRecorded);
         this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
         try {
             files.createLayout();
@@ -301,6 +305,7 @@ public final class ConmonBackend implements RuntimeBackend {
     @Override
     public void close() {
         watcher.close();
+        deleter.close();
     }
 
     /** @param cgroupsPath the spec's linux.cgroupsPath as the core gave it; empty: none (no stats) */
@@ -379,7 +384,17 @@ public final class ConmonBackend implements RuntimeBackend {
         }
     }
 
+    /**
+     * Stops the container and, like containerd, returns once its runtime state is deleted too (the
+     * delete after the exit, {@link RuntimeDeleter}): its resources go at the stop, and the removal
+     * that follows has nothing left to wait for.
+     */
     private void stop(Tracked t, int signal, Duration timeout) {
+        awaitExit(t, signal, timeout);
+        deleter.awaitDeleted(t, DELETE_WAIT);
+    }
+
+    private void awaitExit(Tracked t, int signal, Duration timeout) {
         try {
             if (exits.refresh(t)) {
                 return;
@@ -412,9 +427,11 @@ public final class ConmonBackend implements RuntimeBackend {
         if (t.pid().isPresent() || conmon.conmonAlive(t.id)) {
             stop(t, SIGKILL, Duration.ZERO);
         }
-        RuntimeCli.Result r = cli.delete(t.id);
-        if (!r.ok() && !r.saysGoneOrStopped()) {
-            RuntimeCli.check(r, t.id, "delete");
+        if (!deleter.awaitDeleted(t, DELETE_WAIT)) {
+            RuntimeCli.Result r = cli.delete(t.id);
+            if (!r.ok() && !r.saysGoneOrStopped()) {
+                RuntimeCli.check(r, t.id, "delete");
+            }
         }
         conmon.awaitOrKillConmon(t.id);
         ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);

@@ -153,7 +153,9 @@ final class ConmonLauncher {
 
     private long awaitSync(String id, Path sync) throws IOException {
         long deadline = System.nanoTime() + CREATE_TIMEOUT.toNanos();
-        long pause = TimeUnit.MILLISECONDS.toNanos(2);
+        // runtime create takes tens of milliseconds: a short, flat pause keeps the wait close to it
+        // (a pause doubling to 20 ms added up to that much to every CreateContainer).
+        long pause = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             String text = Files.readString(sync);
             int newline = text.indexOf('\n');
@@ -173,7 +175,7 @@ final class ConmonLauncher {
                         + tail(files.conmonOutput(id)) + runtimeError(id).map(e -> "; runtime log: " + e).orElse(""));
             }
             LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(4));
         }
     }
 

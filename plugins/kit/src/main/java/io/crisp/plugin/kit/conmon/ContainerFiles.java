@@ -138,7 +138,7 @@ final class ContainerFiles {
     void writeMeta(String id, Properties meta) throws IOException {
         Map<String, String> record = new TreeMap<>();
         meta.stringPropertyNames().forEach(k -> record.put(k, meta.getProperty(k)));
-        RecordFiles.write(meta(id), META_VERSION, record);
+        RecordFiles.replace(meta(id), META_VERSION, record); // the state directory: tmpfs
     }
 
     Optional<Properties> readMeta(String id) throws IOException {
@@ -150,7 +150,7 @@ final class ContainerFiles {
     }
 
     void writeStarted(String id, Instant at) throws IOException {
-        AtomicFiles.writeAtomically(started(id), at.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.replace(started(id), at.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<Instant> readStarted(String id) throws IOException {

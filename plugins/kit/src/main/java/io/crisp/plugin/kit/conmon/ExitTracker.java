@@ -32,9 +32,17 @@ final class ExitTracker implements ExitWatcher.Listener {
     private final ContainerEventSink events;
     private final Function<String, Optional<Tracked>> lookup;
     private final Collection<Tracked> all;
+    /** Told of each exit when it is recorded (once per object and backend instance). */
+    private final java.util.function.Consumer<Tracked> recorded;
 
     ExitTracker(ContainerFiles files, ConmonLauncher conmon, ContainerEventSink events,
             Function<String, Optional<Tracked>> lookup, Collection<Tracked> all) {
+        this(files, conmon, events, lookup, all, t -> { });
+    }
+
+    ExitTracker(ContainerFiles files, ConmonLauncher conmon, ContainerEventSink events,
+            Function<String, Optional<Tracked>> lookup, Collection<Tracked> all, java.util.function.Consumer<Tracked> recorded) {
+        this.recorded = recorded;
         this.files = files;
         this.conmon = conmon;
         this.events = events;
@@ -72,6 +80,7 @@ final class ExitTracker implements ExitWatcher.Listener {
         status.ifPresent(s -> {
             if (t.exited(s)) {
                 LOG.debug("container {}: exited with {} ({})", t.id, s.code(), s.reason().orElse(""));
+                recorded.accept(t);
             }
         });
         return t.exit().isPresent();

@@ -140,11 +140,14 @@ final class Processes {
     /** Waits until {@code pid} is gone (or a zombie); true if it went within {@code timeout}. */
     static boolean awaitGone(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // conmon exits a millisecond or two after its container: a first short pause catches that.
+        long pause = TimeUnit.MILLISECONDS.toNanos(1);
         while (alive(pid)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(10));
         }
         return true;
     }

@@ -42,6 +42,8 @@ final class Tracked {
     private Instant startedAt;
     private ExitStatus exit;
     private boolean exitReported;
+    /** The runtime's delete, started once the exit was recorded; completes with whether it deleted. */
+    private java.util.concurrent.CompletableFuture<Boolean> runtimeDeletion;
 
     Tracked(String id, boolean sandbox, String name, Path bundle, Path logPath, Stdio stdio) {
         this(id, sandbox, name, bundle, logPath, stdio, Optional.empty());
@@ -131,6 +133,18 @@ final class Tracked {
         }
         exitReported = true;
         return true;
+    }
+
+    /** Starts the runtime's delete with {@code start} unless it was started already. */
+    synchronized void deleteRuntimeOnce(java.util.function.Supplier<java.util.concurrent.CompletableFuture<Boolean>> start) {
+        if (runtimeDeletion == null) {
+            runtimeDeletion = start.get();
+        }
+    }
+
+    /** The runtime's delete started after the exit; empty when none was. */
+    synchronized Optional<java.util.concurrent.CompletableFuture<Boolean>> runtimeDeletion() {
+        return Optional.ofNullable(runtimeDeletion);
     }
 
     synchronized boolean running() {

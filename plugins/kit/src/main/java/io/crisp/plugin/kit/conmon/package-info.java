@@ -51,8 +51,10 @@
  * never-started container sends only the latter.</dd>
  * <dt>{@code PROG --root ROOT delete --force ID}</dt>
  * <dd>Forget the container: kill what is left and remove everything the program keeps for it. Run
- * on every removal, also for a container whose create failed or never ran; an unknown {@code ID}
- * is not an error (exit 0, or say "does not exist").</dd>
+ * as soon as the container's exit is recorded (in the background; a stop returns once it is done),
+ * and on every removal whose container was not deleted so already, also for a container whose
+ * create failed or never ran. It may thus run twice for one {@code ID}: an unknown {@code ID} is not
+ * an error (exit 0, or say "does not exist").</dd>
  * <dt>{@code PROG --root ROOT exec [--tty] --pid-file FILE ID ARG...}</dt>
  * <dd>Run {@code ARG...} in the running container with its {@code config.json}'s user, environment
  * and working directory; no {@code --process}, {@code --env}, {@code --cwd} or {@code --user} is
