@@ -286,7 +286,8 @@ public final class ImageService {
             List<String> addedLayers, Set<String> touched) {
         ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
         // Before anything is stored: a refused image leaves nothing behind.
-        policy.ifPresent(p -> p.check(ref, resolved.manifestDigest(), new RegistryAttachments(client, endpoint, ref, credentials, pull)));
+        // Signatures are over what the reference names (a multi-platform image's index), as in containers/image.
+        policy.ifPresent(p -> p.check(ref, resolved.topDigest(), new RegistryAttachments(client, endpoint, ref, credentials, pull)));
         long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
         transfer.expect(bytes, resolved.layers().size());
         transfer.layers(resolved.layers());

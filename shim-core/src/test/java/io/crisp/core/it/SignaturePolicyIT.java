@@ -108,6 +108,11 @@ final class SignaturePolicyIT {
             skopeoCopy(registriesD, source, host + "/signed/renamed:1", "--sign-by", trusted, "--sign-identity", host + "/signed/elsewhere:1");
             skopeoCopy(registriesD, source, host + "/ed/app:1", "--sign-by", edwards);
             skopeoCopy(registriesD, source, host + "/web/app:1", "--sign-by", trusted);
+            // A multi-platform image: skopeo --all signs the index, the digest the reference names.
+            TestImages.BuiltIndex multi = TestImages.pushIndex(registry, "plain/multi", "1", false);
+            skopeoCopy(registriesD, "docker://" + host + "/plain/multi:1", host + "/signed/multi:1", "--all", "--sign-by", trusted);
+            assertTrue(Files.isRegularFile(lookaside.resolve("signed/multi@" + multi.indexDigest().replace(':', '=') + "/signature-1")),
+                    "skopeo --all signed the index");
             String digest = plain.manifestDigest(); // skopeo copies the manifest unchanged: every copy has this digest
             assertTrue(Files.isRegularFile(lookaside.resolve("signed/app@" + digest.replace(':', '=') + "/signature-1")), "skopeo signed");
             assertTrue(Files.isRegularFile(webSigs.resolve("web/app@" + digest.replace(':', '=') + "/signature-1")), "skopeo signed to staging");
@@ -146,6 +151,8 @@ final class SignaturePolicyIT {
                             .hasImage(), accepted);
                 }
                 assertTrue(running.logs().contains("accepts " + host + "/web/app:1"), "the http:// lookaside was used");
+                String multiId = running.client().images().pullImage(pull(host + "/signed/multi:1")).getImageRef();
+                assertEquals(multi.amd64().config().digest(), multiId, "the index's signature admits its linux/amd64 image");
 
                 // policy.json is read on every pull: without it every pull is refused, naming the file.
                 Files.delete(policy);

@@ -131,9 +131,9 @@ public final class RegistryClient {
                 throw BackendException.invalidArgument("image \"%s\": registry %s served manifest %s for digest %s", ref, endpoint.host(),
                         manifest.digest, chosen);
             }
-            return toImage(manifest, parse(manifest.bytes, ref, endpoint), ref);
+            return toImage(manifest, parse(manifest.bytes, ref, endpoint), ref, top.digest);
         }
-        return toImage(top, node, ref);
+        return toImage(top, node, ref, top.digest);
     }
 
     /**
@@ -329,7 +329,7 @@ public final class RegistryClient {
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
     }
 
-    private ResolvedImage toImage(Fetched manifest, JsonNode node, ImageReference ref) {
+    private ResolvedImage toImage(Fetched manifest, JsonNode node, ImageReference ref, String topDigest) {
         String type = Manifests.mediaType(node, manifest.contentType);
         if (!MediaTypes.MANIFESTS.contains(type)) {
             throw BackendException.invalidArgument("image \"%s\": unsupported manifest type \"%s\" (crisp reads OCI and Docker schema 2)", ref, type);
@@ -338,7 +338,7 @@ public final class RegistryClient {
         for (JsonNode layer : node.path("layers")) {
             layers.add(Manifests.descriptor(layer, ref));
         }
-        return new ResolvedImage(manifest.digest, type, manifest.bytes, Manifests.descriptor(node.path("config"), ref), layers);
+        return new ResolvedImage(manifest.digest, type, manifest.bytes, Manifests.descriptor(node.path("config"), ref), layers, topDigest);
     }
 
     private JsonNode parse(byte[] bytes, ImageReference ref, Endpoint endpoint) {
