@@ -90,8 +90,9 @@ final class DebPackageIT {
         assertTrue(debVersion.equals(VERSION) || VERSION.endsWith("-SNAPSHOT") && debVersion.startsWith(release + "~"), debVersion);
         assertEquals("crisp_" + debVersion + "_all.deb", deb.getFileName().toString());
         assertEquals("all", field("Architecture"));
-        assertEquals("runc, conmon, default-jre-headless (>= 2:1.17) | java17-runtime-headless, containernetworking-plugins, iptables",
-                field("Depends"));
+        // golang-github-containers-common: /etc/containers/policy.json, without which every pull is refused (as in CRI-O).
+        assertEquals("runc, conmon, default-jre-headless (>= 2:1.17) | java17-runtime-headless, containernetworking-plugins, iptables,"
+                + " golang-github-containers-common", field("Depends"));
         assertEquals("containerd", field("Recommends"));
         assertEquals("/etc/crisp/crisp.toml", dpkgDeb("--info", deb.toString(), "conffiles").strip());
         for (String script : List.of("postinst", "prerm", "postrm")) {
