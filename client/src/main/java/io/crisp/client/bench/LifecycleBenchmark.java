@@ -215,25 +215,25 @@ public final class LifecycleBenchmark {
         removeAll(cri);
     }
 
-    private static void removeAll(CriClient cri) {
+    static void removeAll(CriClient cri) {
         for (PodSandbox pod : cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
             cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
         }
     }
 
-    private static PodSandboxConfig pod(String name, Path work) {
+    static PodSandboxConfig pod(String name, Path work) {
         return PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid(name + "-" + System.nanoTime()))
                 .setHostname(name).setLogDirectory(work.resolve("logs").resolve(name).toString()).build();
     }
 
-    private static PodSandboxConfig hostNetwork(PodSandboxConfig pod) {
+    static PodSandboxConfig hostNetwork(PodSandboxConfig pod) {
         PodSandboxConfig.Builder b = pod.toBuilder();
         b.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(io.crisp.cri.v1.NamespaceMode.NODE);
         return b.build();
     }
 
-    private static ContainerConfig container(String name) {
+    static ContainerConfig container(String name) {
         return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
                 .setImage(ImageSpec.newBuilder().setImage(BUSYBOX)).addCommand("sleep").addCommand("100000")
                 .setLogPath(name + ".log").build();

@@ -1,9 +1,12 @@
 package io.crisp.client.bench;
 
+import static io.crisp.client.bench.LifecycleBenchmark.container;
+import static io.crisp.client.bench.LifecycleBenchmark.hostNetwork;
+import static io.crisp.client.bench.LifecycleBenchmark.pod;
+import static io.crisp.client.bench.LifecycleBenchmark.removeAll;
+
 import io.crisp.admin.v1.ImportImagesRequest;
 import io.crisp.cri.client.CriClient;
-import io.crisp.cri.v1.ContainerConfig;
-import io.crisp.cri.v1.ContainerMetadata;
 import io.crisp.cri.v1.ContainerStatusRequest;
 import io.crisp.cri.v1.CreateContainerRequest;
 import io.crisp.cri.v1.ImageSpec;
@@ -11,11 +14,8 @@ import io.crisp.cri.v1.ImageStatusRequest;
 import io.crisp.cri.v1.ListContainersRequest;
 import io.crisp.cri.v1.ListImagesRequest;
 import io.crisp.cri.v1.ListPodSandboxRequest;
-import io.crisp.cri.v1.PodSandbox;
 import io.crisp.cri.v1.PodSandboxConfig;
-import io.crisp.cri.v1.PodSandboxMetadata;
 import io.crisp.cri.v1.PodSandboxStatusRequest;
-import io.crisp.cri.v1.RemovePodSandboxRequest;
 import io.crisp.cri.v1.RunPodSandboxRequest;
 import io.crisp.cri.v1.StartContainerRequest;
 import java.io.IOException;
@@ -189,29 +189,5 @@ public final class StatusCallsBenchmark {
         System.out.printf(Locale.ROOT, "daemon memory %s: RSS %d KiB, PSS %d KiB (anon %d, file %d)%n", when,
                 kib.getOrDefault("Rss", -1L), kib.getOrDefault("Pss", -1L), kib.getOrDefault("Pss_Anon", -1L),
                 kib.getOrDefault("Pss_File", -1L));
-    }
-
-    private static void removeAll(CriClient cri) {
-        for (PodSandbox pod : cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-            cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
-        }
-    }
-
-    private static PodSandboxConfig pod(String name, Path work) {
-        return PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid(name + "-" + System.nanoTime()))
-                .setHostname(name).setLogDirectory(work.resolve("logs").resolve(name).toString()).build();
-    }
-
-    private static PodSandboxConfig hostNetwork(PodSandboxConfig pod) {
-        PodSandboxConfig.Builder b = pod.toBuilder();
-        b.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(io.crisp.cri.v1.NamespaceMode.NODE);
-        return b.build();
-    }
-
-    private static ContainerConfig container(String name) {
-        return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(ImageSpec.newBuilder().setImage(BUSYBOX)).addCommand("sleep").addCommand("100000")
-                .setLogPath(name + ".log").build();
     }
 }
