@@ -12,7 +12,7 @@ import org.pf4j.Extension;
 
 /**
  * pf4j glue for the runc plugin: parses the handler's options and creates its backend, the kit's
- * {@link ConmonBackend} driving runc (or crun, runsc) directly, with no hooks.
+ * {@link ConmonBackend} driving runc (or crun, runsc) directly, with its create deferred to the start.
  */
 @Extension
 public final class RuncPlugin implements RuntimePlugin {
@@ -21,9 +21,20 @@ public final class RuncPlugin implements RuntimePlugin {
         return backend(RuncConfig.parse(config), config.stateDir(), context);
     }
 
-    /** runc needs nothing beyond the base: no files of its own in the bundle, cgroup stats, every capability. */
+    /**
+     * runc needs little beyond the base: no files of its own in the bundle, cgroup stats, every
+     * capability. Its create runs at StartContainer, as containerd's does: CreateContainer only
+     * records the container.
+     */
+    static final ConmonHooks HOOKS = new ConmonHooks() {
+        @Override
+        public boolean deferCreateToStart() {
+            return true;
+        }
+    };
+
     static ConmonBackend backend(RuncConfig config, Path stateDir, RuntimeContext context) {
-        return new ConmonBackend(config.toCli(), stateDir, context, ConmonHooks.NONE);
+        return new ConmonBackend(config.toCli(), stateDir, context, HOOKS);
     }
 
     @Override

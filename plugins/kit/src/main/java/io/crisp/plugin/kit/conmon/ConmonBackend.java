@@ -77,6 +77,8 @@ public final class ConmonBackend implements RuntimeBackend {
     private final RuntimeFeatures features;
     /** Present when the program checkpoints with CRIU ({@link OciCliConfig#criuPath()}). */
     private final Optional<CriuCheckpoints> checkpoints;
+    /** CreateContainer's conmon and runtime create moved to StartContainer, when the hooks ask for it. */
+    private final DeferredCreates deferred;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
@@ -99,6 +101,7 @@ public final class ConmonBackend implements RuntimeBackend {
         this.deleter = new RuntimeDeleter(cli, context.handlerName());
         this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values(), deleter::exitRecorded);
         this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
+        this.deferred = new DeferredCreates(hooks.deferCreateToStart(), files, conmon, cli, exits);
         try {
             files.createLayout();
             // Watch first, then load: an exit between the two is seen by one or the other.
@@ -213,6 +216,7 @@ public final class ConmonBackend implements RuntimeBackend {
             // Its namespaces are gone with its infra process: runc would fail to join them.
             throw BackendException.failedPrecondition("container %s: sandbox %s is not running", spec.id(), spec.sandboxId());
         }
+        deferred.check(spec, restoreFrom);
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
         launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()), restoreFrom);
@@ -224,6 +228,12 @@ public final class ConmonBackend implements RuntimeBackend {
         Tracked t = require(containerId, "container");
         if (t.startedAt().isPresent()) {
             throw BackendException.failedPrecondition("container %s was started already", containerId);
+        }
+        if (exits.refresh(t)) {
+            throw BackendException.failedPrecondition("container %s has exited; cannot start it", containerId);
+        }
+        if (deferred.unlaunched(t)) {
+            deferred.launch(t);
         }
         start(t);
         return t.containerState();
@@ -288,7 +298,9 @@ public final class ConmonBackend implements RuntimeBackend {
         if (t.exit().isPresent()) {
             throw BackendException.failedPrecondition("container %s has exited; cannot update its resources", containerId);
         }
-        if (!hooks.updateResources(t.id, t.bundle, t.cgroupsPath, linuxResourcesJson)) {
+        if (deferred.unlaunched(t)) {
+            deferred.updateBundle(t, linuxResourcesJson);
+        } else if (!hooks.updateResources(t.id, t.bundle, t.cgroupsPath, linuxResourcesJson)) {
             RuntimeCli.check(cli.update(containerId, linuxResourcesJson), containerId, "update of resources");
         }
     }
@@ -345,7 +357,9 @@ public final class ConmonBackend implements RuntimeBackend {
     private void launch(Tracked t, Runnable prepare, Optional<Path> restoreFrom) {
         try {
             prepare.run();
-            t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio, restoreFrom));
+            if (!deferred.defers(t, restoreFrom)) {
+                t.pid(conmon.launch(t.id, t.name, t.bundle, t.logPath, t.stdio, restoreFrom));
+            }
         } catch (RuntimeException e) {
             // conmon exits by itself once it has reported a failed create; waiting for that first makes
             // the cleanup a plain delete rather than a race between conmon's exit and a kill.
@@ -358,9 +372,14 @@ public final class ConmonBackend implements RuntimeBackend {
     private void start(Tracked t) {
         RuntimeCli.Result result = cli.start(t.id);
         if (!result.ok()) {
-            cleanUpFailed(t);
-            throw new BackendException(Kind.INTERNAL, "container " + t.id + ": runtime start failed (exit "
+            BackendException failure = new BackendException(Kind.INTERNAL, "container " + t.id + ": runtime start failed (exit "
                     + result.exitCode() + "): " + result.output());
+            if (deferred.defers(t, Optional.empty())) {
+                deferred.recordStartError(t, failure.getMessage());
+            } else {
+                cleanUpFailed(t);
+            }
+            throw failure;
         }
         recordStart(t);
     }
@@ -390,6 +409,10 @@ public final class ConmonBackend implements RuntimeBackend {
      * that follows has nothing left to wait for.
      */
     private void stop(Tracked t, int signal, Duration timeout) {
+        if (deferred.unlaunched(t)) {
+            deferred.stopUnlaunched(t);
+            return;
+        }
         awaitExit(t, signal, timeout);
         deleter.awaitDeleted(t, DELETE_WAIT);
     }
@@ -427,7 +450,7 @@ public final class ConmonBackend implements RuntimeBackend {
         if (t.pid().isPresent() || conmon.conmonAlive(t.id)) {
             stop(t, SIGKILL, Duration.ZERO);
         }
-        if (!deleter.awaitDeleted(t, DELETE_WAIT)) {
+        if (!deleter.awaitDeleted(t, DELETE_WAIT) && deferred.mayBeKnownToRuntime(t)) {
             RuntimeCli.Result r = cli.delete(t.id);
             if (!r.ok() && !r.saysGoneOrStopped()) {
                 RuntimeCli.check(r, t.id, "delete");
@@ -475,7 +498,7 @@ public final class ConmonBackend implements RuntimeBackend {
      * this was noticed).
      */
     private void adoptUnrecordedStart(Tracked t) {
-        if (t.startedAt().isPresent() || t.containerState().phase() != ContainerState.Phase.CREATED) {
+        if (t.startedAt().isPresent() || t.pid().isEmpty() || t.containerState().phase() != ContainerState.Phase.CREATED) {
             return;
         }
         RuntimeCli.Result r = cli.state(t.id);

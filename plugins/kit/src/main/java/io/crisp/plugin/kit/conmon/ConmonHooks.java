@@ -131,6 +131,18 @@ public interface ConmonHooks {
         return true;
     }
 
+    /**
+     * Whether CreateContainer only checks and records a container and StartContainer runs conmon,
+     * the program's {@code create} and then its {@code start} (containerd creates its task at start
+     * too): a CreateContainer that costs no process, at the price of a create error surfacing at
+     * StartContainer (the container then exits with reason {@code StartError}, code 128, as in
+     * containerd). False (the default): conmon and {@code create} run in CreateContainer.
+     * Sandboxes and restores of checkpoints are never deferred. See {@link DeferredCreates}.
+     */
+    default boolean deferCreateToStart() {
+        return false;
+    }
+
     /** Entries added to the backend's {@code describe()} after its own (runtime_path, runtime_version, ...). */
     default Map<String, String> describe() {
         return Map.of();

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  *     runtime.log            runc --log, JSON lines
  *     conmon.out             conmon's own stdout/stderr before it daemonises
  *     exit / oom             written by conmon: exit code, and an empty file on an OOM kill
+ *     start-error            the error of a deferred create or start that failed ({@link DeferredCreates})
  *     console.log            CRI log of a sandbox or of a container without a log path
  * </pre>
  */
@@ -113,6 +114,10 @@ final class ContainerFiles {
 
     Path oomFile(String id) {
         return dir(id).resolve("oom");
+    }
+
+    Path startErrorFile(String id) {
+        return dir(id).resolve("start-error");
     }
 
     Path defaultLog(String id) {

@@ -132,14 +132,19 @@ final class ExitTracker implements ExitWatcher.Listener {
     private void markLost(Tracked t) {
         LOG.warn("container {}: conmon and the container are gone without an exit file; recording exit {}", t.id,
                 MONITOR_LOST_CODE);
+        writeExit(t, MONITOR_LOST_CODE);
+    }
+
+    /** Writes the exit file conmon did not (or cannot: nothing ran) write; read back by {@link #refresh}. */
+    void writeExit(Tracked t, int code) {
         try {
             Path tmp = files.dir(t.id).resolve("exit.lost");
-            Files.writeString(tmp, Integer.toString(MONITOR_LOST_CODE));
+            Files.writeString(tmp, Integer.toString(code));
             Files.move(tmp, files.exitFile(t.id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             // A full disk: the exit is kept in memory so the caller's wait ends; the file is written on the next restart's look.
             LOG.warn("container {}: cannot write its exit file {}: {}; the exit is kept in memory", t.id, files.exitFile(t.id), e.toString());
-            t.exited(new ExitStatus(MONITOR_LOST_CODE, Instant.now(), Optional.of("Error")));
+            t.exited(new ExitStatus(code, Instant.now(), Optional.of(reason(t.id, code))));
         }
     }
 
@@ -168,7 +173,13 @@ final class ExitTracker implements ExitWatcher.Listener {
         if (conmonPid.isPresent() && Processes.aliveWithArg(conmonPid, id)) {
             Processes.awaitGone(conmonPid.getAsLong(), Duration.ofSeconds(2));
         }
-        String reason = Files.exists(files.oomFile(id)) ? OOM_KILLED : code == 0 ? "Completed" : "Error";
-        return Optional.of(new ExitStatus(code, finishedAt, Optional.of(reason)));
+        return Optional.of(new ExitStatus(code, finishedAt, Optional.of(reason(id, code))));
+    }
+
+    private String reason(String id, int code) {
+        if (Files.exists(files.startErrorFile(id))) {
+            return DeferredCreates.START_ERROR;
+        }
+        return Files.exists(files.oomFile(id)) ? OOM_KILLED : code == 0 ? "Completed" : "Error";
     }
 }
