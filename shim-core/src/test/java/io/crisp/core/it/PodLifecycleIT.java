@@ -217,6 +217,44 @@ final class PodLifecycleIT {
         assertEquals(rotatedSize, Files.size(rotated), "nothing is written to the rotated file any more");
     }
 
+    /**
+     * runc's create runs at StartContainer: a container created and not started takes resource
+     * updates, stops and is removed without ever running; one whose create fails fails its start,
+     * clearly, and is exited (StartError, as in containerd) and removable.
+     */
+    @Test
+    void createdContainersUpdateStopAndFailAtTheStart() {
+        PodSandboxConfig pod = pod("deferred");
+        String podId = Pods.run(client, pod);
+        var sleeper = Pods.container("resized", "sleep", "1000");
+        sleeper.getLinuxBuilder().getResourcesBuilder().setMemoryLimitInBytes(48L << 20);
+        String resized = Pods.create(client, podId, pod, sleeper.build());
+        client.runtime().updateContainerResources(io.crisp.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId(resized)
+                .setLinux(io.crisp.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L << 20)).build());
+        client.runtime().startContainer(io.crisp.cri.v1.StartContainerRequest.newBuilder().setContainerId(resized).build());
+        assertEquals(String.valueOf(64L << 20), exec(resized, 10, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+                .getStdout().toStringUtf8().trim(), "the update made before the start is in force");
+
+        String neverRun = Pods.create(client, podId, pod, Pods.container("never", "sleep", "1000").build());
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(neverRun).setTimeout(10).build());
+        assertEquals(CONTAINER_EXITED, Pods.status(client, neverRun).getState());
+        assertRefused(Status.Code.FAILED_PRECONDITION, neverRun, () -> client.runtime().startContainer(
+                io.crisp.cri.v1.StartContainerRequest.newBuilder().setContainerId(neverRun).build()));
+        client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(neverRun).build());
+        assertRefused(Status.Code.NOT_FOUND, neverRun, () -> Pods.status(client, neverRun));
+
+        String broken = Pods.create(client, podId, pod, Pods.container("broken", "/no/such/program").build());
+        assertEquals(CONTAINER_CREATED, Pods.status(client, broken).getState());
+        StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> client.runtime().startContainer(
+                io.crisp.cri.v1.StartContainerRequest.newBuilder().setContainerId(broken).build()));
+        assertTrue(String.valueOf(failed.getStatus().getDescription()).contains("/no/such/program"), failed.getStatus().toString());
+        ContainerStatus exited = Pods.awaitState(client, broken, CONTAINER_EXITED, 20);
+        assertEquals("StartError", exited.getReason(), exited.toString());
+        assertEquals(128, exited.getExitCode());
+        client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(broken).build());
+        assertRefused(Status.Code.NOT_FOUND, broken, () -> Pods.status(client, broken));
+    }
+
     private ExecSyncResponse exec(String id, long timeout, String... cmd) {
         return client.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(timeout).addAllCmd(List.of(cmd)).build());
     }

@@ -46,6 +46,7 @@ final class RecoveryIT {
         String podId;
         String ticker;
         String shortLived;
+        String waiting;
         // A plugin handler is a drop-in, which the second daemon reads again from the same directory.
         String dropIn = handler.isEmpty() ? "" : "[runtimes." + handler + "]\nplugin = \"" + handler + "\"\n";
         Path[] plugins = switch (handler) {
@@ -58,6 +59,9 @@ final class RecoveryIT {
             ticker = Pods.createAndStart(first.client(), podId, pod, Pods.container("ticker", "sh", "-c",
                     "while :; do echo tick; sleep 0.2; done").build());
             shortLived = Pods.createAndStart(first.client(), podId, pod, Pods.container("brief", "sh", "-c", "sleep 3; exit 5").build());
+            // Killed between its CreateContainer and its StartContainer (runc's create runs at the start).
+            waiting = Pods.create(first.client(), podId, pod, Pods.container("waiting", "sh", "-c",
+                    "echo started late; sleep 1000").build());
             Pods.awaitState(first.client(), ticker, CONTAINER_RUNNING, 20);
             first.signal("KILL");
             first.waitForExit(java.time.Duration.ofSeconds(10));
@@ -73,8 +77,15 @@ final class RecoveryIT {
                     .getItemsList().stream().map(p -> p.getId()).toList());
             assertEquals(PodSandboxState.SANDBOX_READY, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
                     .getItems(0).getState());
-            assertEquals(2, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+            assertEquals(3, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
             assertEquals(CONTAINER_RUNNING, Pods.status(client, ticker).getState());
+            assertEquals(io.crisp.cri.v1.ContainerState.CONTAINER_CREATED, Pods.status(client, waiting).getState(),
+                    "a container created before the kill is still created");
+            client.runtime().startContainer(io.crisp.cri.v1.StartContainerRequest.newBuilder().setContainerId(waiting).build());
+            assertEquals(CONTAINER_RUNNING, Pods.status(client, waiting).getState());
+            Path waitingLog = dir.resolve("logs/waiting/0.log");
+            Pods.await(() -> java.nio.file.Files.exists(waitingLog) && Pods.read(waitingLog).contains("started late"), 10,
+                    "the output of the container started after the restart");
             String ip = client.runtime().podSandboxStatus(io.crisp.cri.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
                     .getStatus().getNetwork().getIp();
             assertTrue(ip.startsWith(network.subnetPrefix), "the pod keeps its IP across the restart: " + ip);
@@ -92,7 +103,7 @@ final class RecoveryIT {
             Pods.removeAll(client);
         }
         assertEquals(List.of(), network.veths(), "no veth is left on the bridge");
-        assertEquals(List.of(), monitorsOf(podId, ticker, shortLived), "no conmon is left behind");
+        assertEquals(List.of(), monitorsOf(podId, ticker, shortLived, waiting), "no conmon is left behind");
     }
 
     private static List<String> monitorsOf(String... ids) {

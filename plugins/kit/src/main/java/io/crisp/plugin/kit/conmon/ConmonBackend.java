@@ -27,7 +27,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +78,7 @@ public final class ConmonBackend implements RuntimeBackend {
     private final Optional<CriuCheckpoints> checkpoints;
     /** CreateContainer's conmon and runtime create moved to StartContainer, when the hooks ask for it. */
     private final DeferredCreates deferred;
+    private final StartRecords starts;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
@@ -101,6 +101,7 @@ public final class ConmonBackend implements RuntimeBackend {
         this.deleter = new RuntimeDeleter(cli, context.handlerName());
         this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values(), deleter::exitRecorded);
         this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
+        this.starts = new StartRecords(files, cli);
         this.deferred = new DeferredCreates(hooks.deferCreateToStart(), files, conmon, cli, exits);
         try {
             files.createLayout();
@@ -205,7 +206,7 @@ public final class ConmonBackend implements RuntimeBackend {
             throw new BackendException(e.kind(), e.getMessage() + CriuCheckpoints.logTail(imageDir, "restore.log"), e);
         }
         Tracked t = require(spec.id(), "container");
-        recordStart(t);
+        starts.record(t);
         return t.containerState();
     }
 
@@ -381,17 +382,7 @@ public final class ConmonBackend implements RuntimeBackend {
             }
             throw failure;
         }
-        recordStart(t);
-    }
-
-    private void recordStart(Tracked t) {
-        Instant now = Instant.now();
-        t.started(now);
-        try {
-            files.writeStarted(t.id, now);
-        } catch (IOException e) {
-            LOG.warn("container {}: cannot record its start; after a restart it will show as created", t.id, e);
-        }
+        starts.record(t);
     }
 
     private void cleanUpFailed(Tracked t) {
@@ -492,37 +483,6 @@ public final class ConmonBackend implements RuntimeBackend {
         return find(id).orElseThrow(() -> BackendException.notFound("%s %s not found in handler state", kind, id));
     }
 
-    /**
-     * A daemon killed between the runtime's start and the record of it leaves a container that runs
-     * but whose files say created: the runtime's own state settles it (the start time is then when
-     * this was noticed).
-     */
-    private void adoptUnrecordedStart(Tracked t) {
-        if (t.startedAt().isPresent() || t.pid().isEmpty() || t.containerState().phase() != ContainerState.Phase.CREATED) {
-            return;
-        }
-        RuntimeCli.Result r = cli.state(t.id);
-        if (!r.ok()) {
-            return;
-        }
-        try {
-            if (!"running".equals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output()).path("status").asText())) {
-                return;
-            }
-        } catch (IOException e) {
-            LOG.debug("container {}: runtime state printed no JSON: {}", t.id, e.getMessage());
-            return;
-        }
-        Instant now = Instant.now();
-        t.started(now);
-        try {
-            files.writeStarted(t.id, now);
-        } catch (IOException e) {
-            LOG.warn("container {}: cannot record its start", t.id, e);
-        }
-        LOG.info("container {}: runs, but its start was not recorded (the daemon was killed during it); taken as started", t.id);
-    }
-
     /** The object from memory, or rebuilt from its files (after a restart); empty if unknown. */
     private Optional<Tracked> find(String id) {
         Tracked known = objects.get(id);
@@ -540,7 +500,7 @@ public final class ConmonBackend implements RuntimeBackend {
                 return Optional.of(raced);
             }
             exits.refresh(t);
-            adoptUnrecordedStart(t);
+            starts.adoptUnrecorded(t);
             return Optional.of(t);
         } catch (IOException | RuntimeException e) {
             throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "

@@ -24,7 +24,11 @@
  * <dl>
  * <dt>{@code PROG --root=ROOT --log=S/objects/ID/runtime.log --log-format=json create --bundle BUNDLE
  *     --pid-file S/objects/ID/pid [--console-socket SOCKET] ID}</dt>
- * <dd>Run by conmon (its child; conmon is a child subreaper). Create the container from
+ * <dd>Run by conmon (its child; conmon is a child subreaper), in CreateContainer; or in StartContainer,
+ * right before {@code start}, when the plugin defers the create
+ * ({@link io.crisp.plugin.kit.conmon.ConmonHooks#deferCreateToStart}: CreateContainer then calls
+ * nothing, and a resource update before the start is written into {@code BUNDLE/config.json}'s
+ * {@code linux.resources} instead of calling {@code update}). Create the container from
  * {@code BUNDLE/config.json} with its init process in place but not yet running the user's program
  * (OCI "created"), write the init process's pid (host pid namespace, decimal) to the pid file, exit
  * 0. The init process must stay a descendant of this call (no handing it to another daemon): conmon
@@ -43,17 +47,20 @@
  * {@code winsz}: do not use those names.</dd>
  * <dt>{@code PROG --root ROOT start ID}</dt>
  * <dd>Start the user's program in the created container; exit 0 once it runs. Non-zero: the call
- * fails with {@code runtime start failed (exit N): OUTPUT} and the container is removed.</dd>
+ * fails with {@code runtime start failed (exit N): OUTPUT} and the container is removed; with a
+ * deferred create, a failed create or start instead leaves the container exited (code 128, reason
+ * {@code StartError}) after {@code kill --all ID 9} and {@code delete}, until it is removed.</dd>
  * <dt>{@code PROG --root ROOT kill ID SIGNAL} and {@code PROG --root ROOT kill --all ID 9}</dt>
  * <dd>{@code SIGNAL} is a number (15, or the image's stop signal). Without {@code --all}: signal the
  * init process. With it: SIGKILL every process of the container. Stop sends SIGNAL, waits the
  * timeout for the exit file, then sends {@code kill --all ID 9}; a stop with timeout 0 or of a
- * never-started container sends only the latter.</dd>
+ * never-started container sends only the latter (none, when its create was deferred and never ran:
+ * it is recorded as exited with 137).</dd>
  * <dt>{@code PROG --root ROOT delete --force ID}</dt>
  * <dd>Forget the container: kill what is left and remove everything the program keeps for it. Run
  * as soon as the container's exit is recorded (in the background; a stop returns once it is done),
  * and on every removal whose container was not deleted so already, also for a container whose
- * create failed or never ran. It may thus run twice for one {@code ID}: an unknown {@code ID} is not
+ * create failed or never ran (not for one whose deferred create never began). It may thus run twice for one {@code ID}: an unknown {@code ID} is not
  * an error (exit 0, or say "does not exist").</dd>
  * <dt>{@code PROG --root ROOT exec [--tty] --pid-file FILE ID ARG...}</dt>
  * <dd>Run {@code ARG...} in the running container with its {@code config.json}'s user, environment
