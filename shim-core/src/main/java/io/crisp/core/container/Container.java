@@ -15,7 +15,7 @@ import io.crisp.core.oci.ResourceSettings;
  * @param logPath the absolute CRI log file, empty when the pod has no log directory
  * @param stopSignal the Linux signal number StopContainer sends first (the image's StopSignal, else SIGTERM)
  * @param pid the container's init process on the host, 0 when not known
- * @param reason for an exited container: {@code Completed}, {@code Error}, {@code OOMKilled}
+ * @param reason for an exited container: {@code Completed}, {@code Error}, {@code OOMKilled}, {@code StartError}
  * @param resources the resources in force: the config's, then each UpdateContainerResources'
  * @param user the uid, gid and groups of the container's process; null in records written before it was kept
  */

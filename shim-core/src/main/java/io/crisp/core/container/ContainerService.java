@@ -273,7 +273,13 @@ public final class ContainerService implements PodContainers {
                 throw BackendException.failedPrecondition("container_id: container %s is %s, only a created container can start",
                         c.id(), c.state().name().toLowerCase(java.util.Locale.ROOT));
             }
-            ContainerState state = checkpoints.restoring(c) ? checkpoints.restore(c, handlerOf(c)) : backendOf(c).startContainer(c.id());
+            ContainerState state;
+            try {
+                state = checkpoints.restoring(c) ? checkpoints.restore(c, handlerOf(c)) : backendOf(c).startContainer(c.id());
+            } catch (RuntimeException e) {
+                recordFailedStart(c);
+                throw e;
+            }
             Container started = c.started(state.startedAt().map(Ids::nanos).orElse(Ids.nowNanos()), state.pid().orElse(c.pid()));
             boolean exitedAlready = state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent();
             if (exitedAlready) {
@@ -285,6 +291,23 @@ public final class ContainerService implements PodContainers {
                 events.changed(ContainerEventType.STOPPED, c.id(), c.sandboxId());
             }
         });
+    }
+
+    /**
+     * A failed start may leave the container exited in the backend (a runtime create at the start
+     * that failed: reason StartError, as in containerd): recorded before the error is returned, not
+     * only when the exit event comes. A container the backend still holds as created stays so.
+     */
+    private void recordFailedStart(Container c) {
+        try {
+            ContainerState state = backendOf(c).containerState(c.id());
+            if (state.phase() == ContainerState.Phase.EXITED && state.exit().isPresent()) {
+                containers.put(applyExit(c, state.exit().get()));
+                events.changed(ContainerEventType.STOPPED, c.id(), c.sandboxId());
+            }
+        } catch (RuntimeException e) {
+            log.debug("Container {}: no state after its failed start: {}", c.id(), e.getMessage());
+        }
     }
 
     /** Stops the container; an exited, unknown or removed container is fine (CRI: idempotent). */

@@ -67,6 +67,20 @@ final class ContainerServiceTest {
     }
 
     @Test
+    void aStartThatFailsLeavingTheContainerExitedRecordsTheExitBeforeItReturns() throws Exception {
+        String id = containers.create(pod, CriRequests.container("app"));
+        core.backend.failNext("startContainerExited");
+        assertThrows(BackendException.class, () -> containers.start(id));
+        Container failed = containers.status(id);
+        assertEquals(Container.State.EXITED, failed.state());
+        assertEquals(128, failed.exitCode());
+        assertEquals("StartError", failed.reason());
+        assertThrows(BackendException.class, () -> containers.start(id), "an exited container does not start");
+        containers.remove(id);
+        assertEquals(Set.of(), core.backend.containerIds());
+    }
+
+    @Test
     void removingThePodRemovesItsContainersAndAllFiles() throws Exception {
         String id = containers.create(pod, CriRequests.container("app"));
         containers.start(id);

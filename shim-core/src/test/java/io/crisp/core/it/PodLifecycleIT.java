@@ -248,7 +248,8 @@ final class PodLifecycleIT {
         StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> client.runtime().startContainer(
                 io.crisp.cri.v1.StartContainerRequest.newBuilder().setContainerId(broken).build()));
         assertTrue(String.valueOf(failed.getStatus().getDescription()).contains("/no/such/program"), failed.getStatus().toString());
-        ContainerStatus exited = Pods.awaitState(client, broken, CONTAINER_EXITED, 20);
+        ContainerStatus exited = Pods.status(client, broken);
+        assertEquals(CONTAINER_EXITED, exited.getState(), "recorded before StartContainer returned");
         assertEquals("StartError", exited.getReason(), exited.toString());
         assertEquals(128, exited.getExitCode());
         client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(broken).build());

@@ -62,7 +62,11 @@ public final class InMemoryBackend implements RuntimeBackend {
         }
     }
 
-    /** The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL. */
+    /**
+     * The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL;
+     * "startContainerExited": the next start fails leaving the container exited (128, StartError), as a create
+     * deferred to the start does.
+     */
     public void failNext(String operation) {
         failing.add(operation);
     }
@@ -128,6 +132,11 @@ public final class InMemoryBackend implements RuntimeBackend {
     @Override
     public ContainerState startContainer(String containerId) {
         ContainerState c = containerState(containerId);
+        if (failing.remove("startContainerExited")) {
+            containers.put(containerId, new ContainerState(containerId, Phase.EXITED, OptionalLong.empty(), Optional.empty(),
+                    Optional.of(new ExitStatus(128, Instant.now(), Optional.of("StartError")))));
+            throw new BackendException(BackendException.Kind.INTERNAL, "start of " + containerId + " failed (as the test asked)");
+        }
         maybeFail("startContainer", containerId);
         ContainerState running = new ContainerState(c.id(), Phase.RUNNING, OptionalLong.of(4343), Optional.of(Instant.now()),
                 Optional.empty());
