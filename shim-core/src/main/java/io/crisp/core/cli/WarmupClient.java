@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * warm-up records holds the daemon's classes and none of the client's.
  */
 final class WarmupClient {
+    /** Where the warm-up pulls from: nothing listens there. */
+    static final String REGISTRY = "127.0.0.1:1";
+
     private WarmupClient() {}
 
     /** Runs {@link #main} in a child JVM against {@code socket}; a failed child only makes the archive smaller. */
@@ -70,7 +73,7 @@ final class WarmupClient {
             cri.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
             try {
                 // Nothing listens on port 1: the pull path up to the first request gets archived.
-                cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage("127.0.0.1:1/warmup/none:1")).build());
+                cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(REGISTRY + "/warmup/none:1")).build());
             } catch (StatusRuntimeException expected) {
                 // UNAVAILABLE: connection refused
             }

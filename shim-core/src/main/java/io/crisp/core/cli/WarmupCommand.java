@@ -38,6 +38,13 @@ final class WarmupCommand implements Callable<Integer> {
             flags.put(ConfigKey.LISTEN, "unix://" + socket);
             flags.put(ConfigKey.ROOT, dir.resolve("root").toString());
             flags.put(ConfigKey.STATE, dir.resolve("state").toString());
+            // The warm-up's pulls (its own and the pod's pause image) go to a registry marked insecure,
+            // i.e. plain HTTP: the JDK's TLS stack (some 450 classes, 4 MB of the archive) is left to
+            // load on a daemon's first TLS pull; an idle daemon, or one pulling over HTTP, never maps it.
+            Path registries = dir.resolve("registries.conf");
+            Files.writeString(registries, "[[registry]]\nlocation = \"" + WarmupClient.REGISTRY + "\"\ninsecure = true\n");
+            flags.put(ConfigKey.REGISTRIES_CONF, registries.toString());
+            flags.put(ConfigKey.PAUSE_IMAGE, WarmupClient.REGISTRY + "/warmup/pause:1");
             Path config = dir.resolve("crisp.toml");
             Files.writeString(config, "log_level = \"error\"\n[runtimes.runc]\nplugin = \"runc\"\n");
             CrispConfig loaded = new ConfigLoader(ConfigFlags.crispHome()).load(config, true, dir.resolve("crisp.toml.d"), flags);

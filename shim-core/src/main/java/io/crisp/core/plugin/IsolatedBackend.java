@@ -28,8 +28,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,7 +77,8 @@ public final class IsolatedBackend implements RuntimeBackend {
         this.limits = requireNonNull(limits, "limits is null");
         this.slots = new Semaphore(limits.concurrency());
         AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newCachedThreadPool(r -> {
+        // A cached pool whose threads retire after 10 s idle, as the RPC threads do (CriServer).
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "backend-" + handler + "-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -103,8 +103,9 @@ public final class CriServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-accept", true), EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("crisp-io", true), EpollIoHandler.newFactory());
         // Two threads stay; more are made while calls block (a long StopContainer, a pull) and
-        // retire after a minute idle.
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        // retire after 10 s idle: a burst's threads (stacks, buffer caches: 150 KiB or more each)
+        // do not outlive it by a minute.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new DefaultThreadFactory("crisp-rpc", true));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
