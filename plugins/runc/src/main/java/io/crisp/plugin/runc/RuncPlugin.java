@@ -12,7 +12,7 @@ import org.pf4j.Extension;
 
 /**
  * pf4j glue for the runc plugin: parses the handler's options and creates its backend, the kit's
- * {@link ConmonBackend} driving runc (or crun, runsc) directly, with no hooks.
+ * {@link ConmonBackend} driving runc (or crun, runsc) directly; its one hook allows pods without an infra process.
  */
 @Extension
 public final class RuncPlugin implements RuntimePlugin {
@@ -21,9 +21,19 @@ public final class RuncPlugin implements RuntimePlugin {
         return backend(RuncConfig.parse(config), config.stateDir(), context);
     }
 
-    /** runc needs nothing beyond the base: no files of its own in the bundle, cgroup stats, every capability. */
+    /**
+     * runc needs nothing beyond the base: no files of its own in the bundle, cgroup stats, every
+     * capability; it joins namespace files named in a spec, so it runs pods without an infra process.
+     */
+    static final ConmonHooks HOOKS = new ConmonHooks() {
+        @Override
+        public boolean podsWithoutInfra() {
+            return true;
+        }
+    };
+
     static ConmonBackend backend(RuncConfig config, Path stateDir, RuntimeContext context) {
-        return new ConmonBackend(config.toCli(), stateDir, context, ConmonHooks.NONE);
+        return new ConmonBackend(config.toCli(), stateDir, context, HOOKS);
     }
 
     @Override
