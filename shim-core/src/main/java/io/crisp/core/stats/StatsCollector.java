@@ -236,7 +236,7 @@ public final class StatsCollector implements AutoCloseable {
         boolean ready = s.state() == Sandbox.State.READY;
         List<StatsReports.ContainerReport> reports = new ArrayList<>();
         List<ContainerFigures> parts = new ArrayList<>();
-        if (ready) {
+        if (ready && s.hasInfra()) {
             ContainerFigures infra = infras.getOrDefault(s.id(), ContainerFigures.empty(s.id()));
             parts.add(infra.sample().isEmpty() ? onDemand(infras, infra, s.id(), false) : infra);
         }

@@ -88,6 +88,15 @@ final class PinnedNamespacesTest {
     }
 
     @Test
+    void withoutAHostnameTheUtsNamespaceKeepsTheNodesName() throws Exception {
+        open();
+        PinnedNamespaces.Pins made = pins.create("no-name", new PinnedNamespaces.Request(true, true, "", Map.of(), null));
+        assertEquals(Files.readString(Path.of("/proc/sys/kernel/hostname")).trim(),
+                output("nsenter", "--uts=" + made.uts(), "cat", "/proc/sys/kernel/hostname").trim());
+        assertNotEquals(inode(Path.of("/proc/self/ns/uts")), inode(made.uts()));
+    }
+
+    @Test
     void aSysctlOutsideThePodsNamespacesIsRefusedAndNothingIsLeft() throws Exception {
         open();
         BackendException e = assertThrows(BackendException.class, () -> pins.create("bad", new PinnedNamespaces.Request(true, true, "",
