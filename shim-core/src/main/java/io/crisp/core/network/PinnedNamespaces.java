@@ -1,6 +1,5 @@
 package io.crisp.core.network;
 
-import com.sun.jna.LastErrorException;
 import io.crisp.core.os.LibC;
 import io.crisp.core.os.Mounts;
 import io.crisp.core.state.FileTrees;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,29 +96,14 @@ public final class PinnedNamespaces {
             undo(sandboxId);
             throw new BackendException(Kind.INTERNAL, "cannot create the namespace files of pod sandbox " + sandboxId + ": " + e, e);
         }
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread pinner = new Thread(() -> {
-            try {
-                pinOnThisThread(pins, request, sysctls);
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }, "crisp-pin-" + sandboxId.substring(0, Math.min(12, sandboxId.length())));
-        pinner.start();
         try {
-            pinner.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            awaitQuietly(pinner);
-            failure.compareAndSet(null, e);
-        }
-        Throwable t = failure.get();
-        if (t != null) {
-            String undo = undo(sandboxId);
-            if (t instanceof BackendException b) {
-                throw new BackendException(b.kind(), b.getMessage() + undo, b);
-            }
-            throw new BackendException(Kind.INTERNAL, "cannot pin the IPC/UTS namespaces of pod sandbox " + sandboxId + ": " + t + undo, t);
+            NamespaceThreads.run("crisp-pin-" + sandboxId.substring(0, Math.min(12, sandboxId.length())),
+                    () -> pinOnThisThread(pins, request, sysctls));
+        } catch (BackendException e) {
+            throw new BackendException(e.kind(), e.getMessage() + undo(sandboxId), e);
+        } catch (Exception e) {
+            throw new BackendException(Kind.INTERNAL, "cannot pin the IPC/UTS namespaces of pod sandbox " + sandboxId + ": "
+                    + e.getMessage() + undo(sandboxId), e);
         }
         LOG.debug("pinned namespaces of pod sandbox {} under {}", sandboxId, dir.resolve(sandboxId));
         return pins;
@@ -130,16 +113,17 @@ public final class PinnedNamespaces {
     private static void pinOnThisThread(Pins pins, Request request, Map<String, Path> sysctls) throws IOException {
         int flags = (pins.ipc() != null ? LibC.CLONE_NEWIPC : 0) | (pins.uts() != null ? LibC.CLONE_NEWUTS : 0);
         if (flags != 0) {
-            call("unshare", () -> LibC.INSTANCE.unshare(flags));
+            NamespaceThreads.call("unshare", () -> LibC.INSTANCE.unshare(flags));
         }
         if (pins.uts() != null && !request.hostname().isEmpty()) {
             byte[] name = request.hostname().getBytes(StandardCharsets.UTF_8);
-            call("sethostname " + request.hostname(), () -> LibC.INSTANCE.sethostname(name, name.length));
+            NamespaceThreads.call("sethostname " + request.hostname(), () -> LibC.INSTANCE.sethostname(name, name.length));
         }
         if (request.netns() != null && request.sysctls().keySet().stream().anyMatch(k -> k.startsWith("net."))) {
-            int fd = call("open " + request.netns(), () -> LibC.INSTANCE.open(request.netns().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC));
+            int fd = NamespaceThreads.call("open " + request.netns(),
+                    () -> LibC.INSTANCE.open(request.netns().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC));
             try {
-                call("setns " + request.netns(), () -> LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET));
+                NamespaceThreads.call("setns " + request.netns(), () -> LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET));
             } finally {
                 LibC.INSTANCE.close(fd);
             }
@@ -153,11 +137,11 @@ public final class PinnedNamespaces {
             }
         }
         if (pins.ipc() != null) {
-            call("bind mount of the IPC namespace on " + pins.ipc(),
+            NamespaceThreads.call("bind mount of the IPC namespace on " + pins.ipc(),
                     () -> LibC.INSTANCE.mount("/proc/thread-self/ns/ipc", pins.ipc().toString(), null, LibC.MS_BIND, null));
         }
         if (pins.uts() != null) {
-            call("bind mount of the UTS namespace on " + pins.uts(),
+            NamespaceThreads.call("bind mount of the UTS namespace on " + pins.uts(),
                     () -> LibC.INSTANCE.mount("/proc/thread-self/ns/uts", pins.uts().toString(), null, LibC.MS_BIND, null));
         }
     }
@@ -272,32 +256,6 @@ public final class PinnedNamespaces {
             return "";
         } catch (RuntimeException e) {
             return " (and undoing it failed: " + e.getMessage() + ")";
-        }
-    }
-
-    private static void awaitQuietly(Thread t) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private interface Call {
-        int run() throws LastErrorException;
-    }
-
-    private static int call(String what, Call call) throws IOException {
-        try {
-            return call.run();
-        } catch (LastErrorException e) {
-            throw new IOException(what + " failed: " + e.getMessage(), e);
         }
     }
 
