@@ -27,7 +27,8 @@
 # It prints one table: operation, containerd median, crisp median, crisp/containerd; then memory.
 #   --quick          a smoke run: 1 round, 3 iterations, 3 pods, critest sized 6 pods/containers
 #   --report-dir D   keep the samples, critest's data and both daemons' logs in D
-# Environment: CONTAINERD (default: containerd on PATH); as critest.sh: CRITEST, CRICTL,
+# Environment: CONTAINERD (default: containerd on PATH); CRISP_DROP_IN (TOML, printf %b escapes, written to
+# crisp's crisp.toml.d: "[runtimes.runc]\ndrop_infra_ctr = false" measures pods with infra processes); as critest.sh: CRITEST, CRICTL,
 # CRITOOLS_CACHE, CRISP_CONFORMANCE_KIT. A missing prerequisite stops it first with a message; exit 0
 # when every step ran. Everything it starts is stopped and removed on exit: pods, daemons, registry,
 # mounts, bridges, iptables rules, cgroups.
@@ -145,6 +146,9 @@ conf_start_registry "$work"
 conf_write_cni "$C/net.d/10-versus.conflist" crisp-versus "$cbridge" "$cnet" "$C/ipam"
 conf_write_cni "$D/net.d/10-versus.conflist" containerd-versus "$dbridge" "$dnet" "$D/ipam"
 conf_write_crisp_config "$C" "$registry" "$home" "$C/net.d" runc  # the one handler containerd has too
+if [ -n "${CRISP_DROP_IN:-}" ]; then  # e.g. "[runtimes.runc]\ndrop_infra_ctr = false" to compare a setting
+    mkdir -p "$C/crisp.toml.d" && printf '%b\n' "$CRISP_DROP_IN" > "$C/crisp.toml.d/50-versus.toml"
+fi
 for r in registry.k8s.io gcr.io docker.io k8s.gcr.io quay.io; do
     mkdir -p "$D/certs.d/$r"
     printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
