@@ -15,6 +15,8 @@
 #       parallel, as critest.sh --benchmark);
 #   (b) a crictl lifecycle loop, N iterations (default 20), one cycle on each daemon per iteration:
 #       runp, create, start, exec -s, inspectp, inspect, pods, ps, inspecti, images, stop, rm, stopp, rmp
+#       (its pods, and those of (c) and (d), are what the kubelet asks for without shareProcessNamespace:
+#       a PID namespace per container, so crisp runs them without an infra process, drop_infra_ctr)
 #       (each timed around the crictl process; "crictl --version" is the floor a call cannot go under);
 #   (c) memory: each daemon's RSS and PSS (/proc/PID/smaps_rollup) idle (images pulled, before a
 #       warm-up of 2 uncounted cycles each), with P running pods (default 20; one busybox `sleep`
@@ -25,7 +27,8 @@
 # It prints one table: operation, containerd median, crisp median, crisp/containerd; then memory.
 #   --quick          a smoke run: 1 round, 3 iterations, 3 pods, critest sized 6 pods/containers
 #   --report-dir D   keep the samples, critest's data and both daemons' logs in D
-# Environment: CONTAINERD (default: containerd on PATH); as critest.sh: CRITEST, CRICTL,
+# Environment: CONTAINERD (default: containerd on PATH); CRISP_DROP_IN (TOML, printf %b escapes, written to
+# crisp's crisp.toml.d: "[runtimes.runc]\ndrop_infra_ctr = false" measures pods with infra processes); as critest.sh: CRITEST, CRICTL,
 # CRITOOLS_CACHE, CRISP_CONFORMANCE_KIT. A missing prerequisite stops it first with a message; exit 0
 # when every step ran. Everything it starts is stopped and removed on exit: pods, daemons, registry,
 # mounts, bridges, iptables rules, cgroups.
@@ -143,6 +146,9 @@ conf_start_registry "$work"
 conf_write_cni "$C/net.d/10-versus.conflist" crisp-versus "$cbridge" "$cnet" "$C/ipam"
 conf_write_cni "$D/net.d/10-versus.conflist" containerd-versus "$dbridge" "$dnet" "$D/ipam"
 conf_write_crisp_config "$C" "$registry" "$home" "$C/net.d" runc  # the one handler containerd has too
+if [ -n "${CRISP_DROP_IN:-}" ]; then  # e.g. "[runtimes.runc]\ndrop_infra_ctr = false" to compare a setting
+    mkdir -p "$C/crisp.toml.d" && printf '%b\n' "$CRISP_DROP_IN" > "$C/crisp.toml.d/50-versus.toml"
+fi
 for r in registry.k8s.io gcr.io docker.io k8s.gcr.io quay.io; do
     mkdir -p "$D/certs.d/$r"
     printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
@@ -236,12 +242,14 @@ memory() {  # memory EP LABEL: daemon RSS and PSS, monitors' PSS (kB)
     ps -o pid,ppid,etimes,rss,args -p "$(monitor_pids "$ep" | paste -sd, -)" > "$work/monitors/$ep-${2// /-}.txt" 2>&1 || true
     record "$ep" "mem:$2 monitor names" "$(tr ' ' '\n' <<<"$names" | sed '/^$/d' | sort | uniq -c | awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')"
 }
-pod_json() {  # pod_json EP NAME
+pod_json() {  # pod_json EP NAME: as the kubelet asks for a pod without shareProcessNamespace (pid CONTAINER)
     mkdir -p "$work/logs/$1/$2"
     printf '{"metadata": {"name": "%s", "uid": "%s-%s", "namespace": "versus", "attempt": 0},
- "log_directory": "%s", "linux": {"cgroup_parent": "/%s"}}\n' "$2" "$2" "$hex" "$work/logs/$1/$2" "$cgparent" > "$work/cfg/$1-$2.pod.json"
+ "log_directory": "%s", "linux": {"cgroup_parent": "/%s", "security_context": {"namespace_options": {"pid": 1}}}}\n' \
+        "$2" "$2" "$hex" "$work/logs/$1/$2" "$cgparent" > "$work/cfg/$1-$2.pod.json"
 }
-printf '{"metadata": {"name": "sleeper"}, "image": {"image": "%s"}, "command": ["sleep", "3600"], "log_path": "sleeper.log", "linux": {}}\n' \
+printf '{"metadata": {"name": "sleeper"}, "image": {"image": "%s"}, "command": ["sleep", "3600"], "log_path": "sleeper.log",
+ "linux": {"security_context": {"namespace_options": {"pid": 1}}}}\n' \
     "$busybox" > "$work/cfg/container.json"
 start_pod() {  # start_pod EP NAME [OP-PREFIX]: a pod with one container; prints the pod id
     local pid cid

@@ -34,5 +34,13 @@ public enum Capability {
      * Checkpoints a running container's processes to CRIU images and restores a container from them
      * (CRI {@code CheckpointContainer}; CreateContainer from a checkpoint archive). SPI 1.4.
      */
-    CHECKPOINT_RESTORE
+    CHECKPOINT_RESTORE,
+    /**
+     * Runs a pod without an infra process when the core asks ({@link io.crisp.spi.model.SandboxSpec#infra()}
+     * false): the core pins the pod's network, IPC and UTS namespaces to files and writes them into each
+     * container's spec; the backend records the sandbox, runs nothing for it, and runs its containers in
+     * those namespaces (CRI-O's {@code drop_infra_ctr}). The core asks only for pods whose containers do
+     * not share one PID namespace. SPI 1.5.
+     */
+    PODS_WITHOUT_INFRA
 }

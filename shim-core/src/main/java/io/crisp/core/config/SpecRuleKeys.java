@@ -24,6 +24,12 @@ public final class SpecRuleKeys {
     public static final String IGNORE_IMAGE_DEFINED_VOLUMES = "ignore_image_defined_volumes";
     public static final String DEFAULT_ULIMITS = "default_ulimits";
     /**
+     * Pods whose containers do not share one PID namespace run without an infra process: the core pins
+     * their namespaces to files (CRI-O's key of the same name). Unset: on when the handler's backend
+     * can ({@code PODS_WITHOUT_INFRA}: runc), off otherwise.
+     */
+    public static final String DROP_INFRA_CTR = "drop_infra_ctr";
+    /**
      * The rlimits of a handler that does not set {@code default_ulimits}: systemd's default since v240
      * (DefaultLimitNOFILE=1024:524288). A soft 1024 keeps programs that use select(2), whose fd_set
      * holds descriptors below 1024 only, from overflowing it; a hard 524288 lets a program that needs
@@ -38,7 +44,7 @@ public final class SpecRuleKeys {
     }
 
     public static final Set<String> KEYS = Set.of(POD_ANNOTATIONS, CONTAINER_ANNOTATIONS, PRIVILEGED_WITHOUT_HOST_DEVICES,
-            VM_ANNOTATIONS, DEFAULT_ULIMITS, IGNORE_IMAGE_DEFINED_VOLUMES);
+            VM_ANNOTATIONS, DEFAULT_ULIMITS, IGNORE_IMAGE_DEFINED_VOLUMES, DROP_INFRA_CTR);
 
     private SpecRuleKeys() {}
 
@@ -58,6 +64,16 @@ public final class SpecRuleKeys {
                 bool(origin, VM_ANNOTATIONS, value(options, pluginDefaults, VM_ANNOTATIONS)),
                 ulimits(origin, value(options, pluginDefaults, DEFAULT_ULIMITS)),
                 bool(origin, IGNORE_IMAGE_DEFINED_VOLUMES, value(options, pluginDefaults, IGNORE_IMAGE_DEFINED_VOLUMES)));
+    }
+
+    /**
+     * The table's {@code drop_infra_ctr}; empty when it does not set it.
+     *
+     * @throws ConfigException naming the table and the key when it is not a boolean
+     */
+    public static Optional<Boolean> dropInfra(String origin, Map<String, Object> options) {
+        Object value = options.get(DROP_INFRA_CTR);
+        return value == null ? Optional.empty() : Optional.of(bool(origin, DROP_INFRA_CTR, value));
     }
 
     private static List<Ulimit> ulimits(String origin, Object value) {

@@ -183,7 +183,7 @@ public final class ContainerService implements PodContainers {
                     : volumes.prepare(sandbox.id(), settings.name(), image.config().volumes(), settings.mounts(), rootfs);
             var extras = new ContainerExtras(!handler.specRules().privilegedWithoutHostDevices(), imageVolumes);
             var spec = specs.container(id, sandbox.id(), sandbox.settings(), settings, image.config(), rootfs,
-                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.pid(), targetPid, extras);
+                    PodFiles.at(bundles.podFiles(sandbox.id())), sandbox.namespacePaths(), targetPid, extras);
             CdiEdits.apply(spec, cdiDevices);
             handler.specRules().applyToContainer(spec, settings.annotations().keySet());
             OciSpecs.write(bundle, spec);

@@ -86,6 +86,10 @@ public final class SandboxResponses {
             info.put("pid", s.pid());
             info.put("runtimeHandler", s.handler());
             info.put("pauseImageId", s.pauseImageId());
+            if (!s.hasInfra()) { // no infra process: the namespace files its containers join
+                ObjectNode pinned = info.putObject("pinnedNamespaces");
+                pinned.put("network", s.pinned().network()).put("ipc", s.pinned().ipc()).put("uts", s.pinned().uts());
+            }
             response.putInfo("info", ContainerResponses.withSpec(info, ociSpec));
         }
         return response.build();

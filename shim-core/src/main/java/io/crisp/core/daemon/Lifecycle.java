@@ -11,6 +11,7 @@ import io.crisp.core.image.snapshot.SnapshotService;
 import io.crisp.core.metrics.RuntimeMetrics;
 import io.crisp.core.metrics.state.StateGauges;
 import io.crisp.core.network.NetworkNamespaces;
+import io.crisp.core.network.PinnedNamespaces;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.network.cni.CniNetwork;
 import io.crisp.core.oci.CgroupDriver;
@@ -31,7 +32,8 @@ import java.util.Set;
 /**
  * The pod and container services wired together: stores under {@code <root>/pods} and
  * {@code <root>/containers}, rootfs snapshots under {@code <root>/snapshots}, bundles under
- * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns}, CNI results under
+ * {@code <state>/bundles}, pod network namespaces under {@code <state>/netns} (the IPC and UTS ones of pods
+ * without an infra process under {@code <state>/podns}), CNI results under
  * {@code <root>/cni/results}. {@link #start} also recovers what a previous daemon left: records are
  * adopted, each backend is asked what happened meanwhile, and files no record names are removed.
  * The streaming server starts last; a container's or pod's exit ends its streaming sessions. The
@@ -59,7 +61,9 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
                 config.root().resolve("checkpoints"));
         PodNetworking networking = new PodNetworking(new NetworkNamespaces(config.state().resolve("netns")),
                 new CniNetwork(config.cniConfDir(), config.cniBinDirs(), config.root().resolve("cni").resolve("results")), state.node());
-        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents);
+        PinnedNamespaces pins = new PinnedNamespaces(config.state().resolve("podns"));
+        SandboxService sandboxes = new SandboxService(state, sandboxStore, containers, bundles, images, specs, locks, networking, lifecycleEvents,
+                pins);
         images.usedBy(imageId -> containers.usesImage(imageId) || sandboxes.usesImage(imageId));
         BackendExitRouter exits = new BackendExitRouter(containers, sandboxes, sandboxStore, metrics);
         events.deliverTo(exits);
@@ -74,6 +78,15 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         bundles.removeLeftovers(known);
         containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
         networking.removeLeftovers(known);
+        for (String id : pins.list()) {
+            if (!known.contains(id)) {
+                try {
+                    pins.remove(id);
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Lifecycle.class).warn("Cannot remove the pinned namespaces of {}: {}", id, e.getMessage());
+                }
+            }
+        }
         Streaming streaming;
         try {
             streaming = Streaming.start(config, containers, sandboxes);

@@ -2,6 +2,7 @@ package io.crisp.core.network;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.crisp.core.os.LibC;
 import io.crisp.core.os.Mounts;
 import io.crisp.core.state.HostCommand;
 import io.crisp.core.state.MountInfo;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Network namespaces pinned by a bind mount at {@code <dir>/<sandboxId>} (no process keeps them
  * alive), as {@code ip netns} does under {@code /run/netns}.
  *
- * <p>Pinning: an empty regular file is created, then {@code unshare --net=<file> true} makes a new
- * network namespace, bind-mounts its {@code /proc/<pid>/ns/net} onto the file and exits. The kernel
+ * <p>Pinning: an empty regular file is created, then a fresh thread unshares a new network namespace,
+ * bind-mounts its {@code /proc/thread-self/ns/net} onto the file and ends, as
+ * {@code unshare --net=<file> true} would without starting a process ({@link NamespaceThreads}). The kernel
  * keeps the namespace alive as long as that bind mount exists; {@code umount <file>} drops it (once
  * nothing else, such as a process inside it or an open descriptor, holds it).
  *
@@ -103,16 +105,15 @@ public final class NetworkNamespaces {
                     + sandboxId + ": " + e.getMessage(), e);
         }
         try {
-            HostCommand.run("unshare", "--net=" + file, "true");
-        } catch (IOException e) {
+            NamespaceThreads.run("crisp-netns-" + sandboxId.substring(0, Math.min(12, sandboxId.length())), () -> {
+                NamespaceThreads.call("unshare(CLONE_NEWNET)", () -> LibC.INSTANCE.unshare(LibC.CLONE_NEWNET));
+                NamespaceThreads.call("bind mount of the network namespace on " + file,
+                        () -> LibC.INSTANCE.mount("/proc/thread-self/ns/net", file.toString(), null, LibC.MS_BIND, null));
+            });
+        } catch (Exception e) {
             String undo = undoCreate(sandboxId);
             throw new BackendException(Kind.INTERNAL, "cannot pin a new network namespace for sandbox " + sandboxId
                     + " at " + file + ": " + e.getMessage() + undo, e);
-        }
-        if (!exists(sandboxId)) {
-            String undo = undoCreate(sandboxId);
-            throw new BackendException(Kind.INTERNAL, "unshare --net=" + file + " succeeded but " + file
-                    + " is not an nsfs mount point" + undo);
         }
         LOG.debug("pinned network namespace of sandbox {} at {}", sandboxId, file);
         return file;

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The infra (pause) process creates the pod's namespaces and carries the pod's sysctls (all of them:
  * the namespaced sysctls belong to the net, ipc and uts namespaces the containers join); containers join
- * its namespaces through /proc/&lt;infraPid&gt;/ns/*.
+ * its namespaces through /proc/&lt;infraPid&gt;/ns/*. A pod without an infra process has its namespaces
+ * pinned to files instead ({@link PodNamespacePaths}), with the hostname and sysctls applied there.
  */
 public final class OciSpecs {
     private static final Logger log = LoggerFactory.getLogger(OciSpecs.class);
@@ -149,6 +150,13 @@ public final class OciSpecs {
     /** As above, with what the handler and the image add (host devices, image volumes). */
     public ObjectNode container(String containerId, String sandboxId, PodSettings pod, ContainerSettings container,
             ImageConfigSummary image, Path rootfs, PodFiles files, long infraPid, long targetPid, ContainerExtras extras) {
+        return container(containerId, sandboxId, pod, container, image, rootfs, files, PodNamespacePaths.ofInfra(infraPid), targetPid,
+                extras);
+    }
+
+    /** As above, joining the pod's namespaces at {@code podNamespaces} (an infra process's, or pinned files). */
+    public ObjectNode container(String containerId, String sandboxId, PodSettings pod, ContainerSettings container,
+            ImageConfigSummary image, Path rootfs, PodFiles files, PodNamespacePaths podNamespaces, long targetPid, ContainerExtras extras) {
         ContainerSecurity sec = container.security();
         String field = "config.linux.security_context";
         ObjectNode spec = base(rootfs, sec.readonlyRootfs());
@@ -175,15 +183,14 @@ public final class OciSpecs {
         ObjectNode linux = spec.putObject("linux");
         ArrayNode ns = linux.putArray("namespaces");
         ns.addObject().put("type", "mount");
-        String proc = "/proc/" + infraPid + "/ns/";
         if (pod.networkMode() != NamespaceMode.NODE) {
-            ns.addObject().put("type", "network").put("path", proc + "net");
-            ns.addObject().put("type", "uts").put("path", proc + "uts");
+            ns.addObject().put("type", "network").put("path", podNamespaces.network());
+            ns.addObject().put("type", "uts").put("path", podNamespaces.uts());
         }
         if (pod.ipcMode() != NamespaceMode.NODE) {
-            ns.addObject().put("type", "ipc").put("path", proc + "ipc");
+            ns.addObject().put("type", "ipc").put("path", podNamespaces.ipc());
         }
-        pidNamespace(ns, pod, container, proc, targetPid);
+        pidNamespace(ns, pod, container, podNamespaces.pid(), targetPid);
         if (host.cgroupV2()) {
             ns.addObject().put("type", "cgroup");
         }
@@ -251,7 +258,7 @@ public final class OciSpecs {
         return (int) score;
     }
 
-    private static void pidNamespace(ArrayNode ns, PodSettings pod, ContainerSettings container, String proc,
+    private static void pidNamespace(ArrayNode ns, PodSettings pod, ContainerSettings container, String podPid,
             long targetPid) {
         switch (container.pidMode()) {
             case NODE -> { }
@@ -269,8 +276,10 @@ public final class OciSpecs {
                 }
                 if (pod.pidMode() == NamespaceMode.CONTAINER) {
                     ns.addObject().put("type", "pid");
+                } else if (podPid == null) {
+                    throw BackendException.failedPrecondition("the pod has no infra process whose PID namespace its containers could share");
                 } else {
-                    ns.addObject().put("type", "pid").put("path", proc + "pid");
+                    ns.addObject().put("type", "pid").put("path", podPid);
                 }
             }
         }

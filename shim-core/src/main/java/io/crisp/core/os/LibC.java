@@ -21,6 +21,12 @@ public interface LibC extends Library {
     int EBUSY = 16;
     long MS_RDONLY = 1;
     int MNT_DETACH = 2;
+    long MS_BIND = 4096;
+    int CLONE_NEWUTS = 0x04000000;
+    int CLONE_NEWIPC = 0x08000000;
+    int CLONE_NEWNET = 0x40000000;
+    int O_RDONLY = 0;
+    int O_CLOEXEC = 0x80000;
 
     int open(String path, int flags) throws LastErrorException;
 
@@ -41,4 +47,9 @@ public interface LibC extends Library {
     int mount(String source, String target, String type, long flags, String data) throws LastErrorException;
 
     int umount2(String target, int flags) throws LastErrorException;
+
+    /** Namespaces of the calling thread only (IPC, UTS and network are per thread). */
+    int unshare(int flags) throws LastErrorException;
+
+    int sethostname(byte[] name, long length) throws LastErrorException;
 }

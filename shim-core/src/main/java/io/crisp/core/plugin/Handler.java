@@ -3,6 +3,8 @@ package io.crisp.core.plugin;
 import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.config.RuntimeTable;
+import io.crisp.core.config.SpecRuleKeys;
+import io.crisp.spi.BackendException;
 import io.crisp.core.oci.SpecRules;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
@@ -66,6 +68,23 @@ public final class Handler {
     /** The table's generic keys (pod_annotations, ...), with the plugin's defaults: applied to every spec the core builds. */
     public SpecRules specRules() {
         return specRules;
+    }
+
+    /**
+     * Whether a pod whose containers do not share one PID namespace runs without an infra process:
+     * the table's {@code drop_infra_ctr}, by default whether the backend can
+     * ({@link Capability#PODS_WITHOUT_INFRA}).
+     *
+     * @throws BackendException FAILED_PRECONDITION when the table asks for it and the backend cannot
+     */
+    public boolean podsWithoutInfra() {
+        boolean can = supports(Capability.PODS_WITHOUT_INFRA);
+        boolean wanted = SpecRuleKeys.dropInfra(table.origin(), table.options()).orElse(can);
+        if (wanted && !can) {
+            throw BackendException.failedPrecondition("%s sets %s = true, but plugin '%s' cannot run pods without an infra process;"
+                    + " remove the key", table.origin(), SpecRuleKeys.DROP_INFRA_CTR, plugin.id());
+        }
+        return wanted;
     }
 
     /** What the backend offers; for an isolated backend whose plugin has not created it yet (or failed to), nothing. */

@@ -90,6 +90,7 @@ public final class HandlerRegistry implements AutoCloseable {
                     continue;
                 }
                 SpecRules rules = SpecRuleKeys.read(table.origin(), table.options(), plugin.extension().defaultOptions());
+                SpecRuleKeys.dropInfra(table.origin(), table.options()); // a wrong type fails the load, naming table and key
                 Handler handler = new Handler(table, plugin, create(config, table, plugin), rules);
                 created.add(handler);
                 handlers.put(table.name(), handler);

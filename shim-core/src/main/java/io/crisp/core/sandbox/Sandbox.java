@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.crisp.core.network.cni.PodNetworkStatus;
 import io.crisp.core.network.cni.PortMapping;
+import io.crisp.core.oci.PodNamespacePaths;
 import io.crisp.core.oci.PodSettings;
 import io.crisp.spi.model.PodIdentity;
 import java.util.List;
@@ -21,10 +22,12 @@ import java.util.Map;
  * @param pauseImageId the image id of the infra process's image
  * @param portMappings the pod's port mappings, handed to CNI
  * @param network what CNI gave the pod (IPs); {@link #NO_NETWORK} for hostNetwork pods and once stopped
+ * @param pinned for a pod without an infra process, the namespace files the core pinned, which its
+ *     containers join; null for a pod with one (and in records written before pods could do without)
  */
 public record Sandbox(String id, PodIdentity pod, State state, long createdAtNanos, Map<String, String> labels,
         Map<String, String> annotations, String handler, PodSettings settings, String logDirectory, long pid,
-        String pauseImageId, List<PortMapping> portMappings, PodNetworkStatus network) {
+        String pauseImageId, List<PortMapping> portMappings, PodNetworkStatus network, PodNamespacePaths pinned) {
     public static final PodNetworkStatus NO_NETWORK = new PodNetworkStatus("", "", "", List.of());
 
     /** CRI {@code PodSandboxState}. */
@@ -47,14 +50,32 @@ public record Sandbox(String id, PodIdentity pod, State state, long createdAtNan
         network = network == null ? NO_NETWORK : network;
     }
 
+    /** A pod with an infra process. */
+    public Sandbox(String id, PodIdentity pod, State state, long createdAtNanos, Map<String, String> labels,
+            Map<String, String> annotations, String handler, PodSettings settings, String logDirectory, long pid,
+            String pauseImageId, List<PortMapping> portMappings, PodNetworkStatus network) {
+        this(id, pod, state, createdAtNanos, labels, annotations, handler, settings, logDirectory, pid, pauseImageId, portMappings,
+                network, null);
+    }
+
+    /** Whether the pod has an infra process (else its namespaces are {@link #pinned()}). */
+    public boolean hasInfra() {
+        return pinned == null;
+    }
+
+    /** Where the pod's containers join its namespaces. */
+    public PodNamespacePaths namespacePaths() {
+        return pinned == null ? PodNamespacePaths.ofInfra(pid) : pinned;
+    }
+
     public Sandbox withState(State next, long nextPid) {
         return new Sandbox(id, pod, next, createdAtNanos, labels, annotations, handler, settings, logDirectory, nextPid, pauseImageId,
-                portMappings, network);
+                portMappings, network, pinned);
     }
 
     public Sandbox withNetwork(PodNetworkStatus next) {
         return new Sandbox(id, pod, state, createdAtNanos, labels, annotations, handler, settings, logDirectory, pid, pauseImageId,
-                portMappings, next);
+                portMappings, next, pinned);
     }
 
     /** The name reserved for this pod: metadata name, namespace, uid and attempt (as CRI-O and containerd key it). */

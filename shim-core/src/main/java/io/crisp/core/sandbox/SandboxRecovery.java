@@ -1,6 +1,7 @@
 package io.crisp.core.sandbox;
 
 import io.crisp.core.bundle.Bundles;
+import io.crisp.core.network.PinnedNamespaces;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.plugin.Handler;
@@ -26,8 +27,10 @@ final class SandboxRecovery {
     private final SandboxStore store;
     private final Bundles bundles;
     private final PodNetworking networking;
+    private final PinnedNamespaces pins;
 
-    SandboxRecovery(SandboxDefaults state, SandboxStore store, Bundles bundles, PodNetworking networking) {
+    SandboxRecovery(SandboxDefaults state, SandboxStore store, Bundles bundles, PodNetworking networking, PinnedNamespaces pins) {
+        this.pins = pins;
         this.state = state;
         this.store = store;
         this.bundles = bundles;
@@ -64,6 +67,12 @@ final class SandboxRecovery {
     }
 
     private void check(Sandbox s, Handler handler) {
+        boolean netnsGone = s.settings().networkMode() != NamespaceMode.NODE && networking.namespaceOf(s.id()).isEmpty();
+        if (!s.hasInfra() && (!namespacesPinned(s) || netnsGone)) {
+            log.warn("Pod sandbox {}: its pinned namespaces are gone (the node rebooted?); marking it not ready", s.id());
+            store.put(s.withState(Sandbox.State.NOT_READY, s.pid()));
+            return;
+        }
         try {
             SandboxState now = handler.backend().sandboxState(s.id());
             if (!now.ready()) {
@@ -75,18 +84,24 @@ final class SandboxRecovery {
         }
     }
 
+    /** Whether the IPC and UTS namespaces of a pod without an infra process are pinned (its network namespace is checked apart). */
+    private boolean namespacesPinned(Sandbox s) {
+        return pins.exists(s.id(), s.pinned().ipc() != null, s.pinned().uts() != null);
+    }
+
     /** A pod whose RunPodSandbox was cut short: finished if all of it is there, otherwise rolled back. */
     private void settle(Sandbox s, Handler handler) {
         boolean ownNetwork = s.settings().networkMode() != NamespaceMode.NODE;
-        boolean complete = !s.pauseImageId().isEmpty() && (!ownNetwork || networking.namespaceOf(s.id()).isPresent());
+        boolean complete = (s.hasInfra() ? !s.pauseImageId().isEmpty() : namespacesPinned(s))
+                && (!ownNetwork || networking.namespaceOf(s.id()).isPresent());
         if (complete) {
             try {
                 SandboxState now = handler.backend().sandboxState(s.id());
-                if (now.ready() && now.pid().orElse(0) > 0) {
-                    store.put(s.withState(Sandbox.State.READY, now.pid().getAsLong()));
+                if (now.ready() && (!s.hasInfra() || now.pid().orElse(0) > 0)) {
+                    store.put(s.withState(Sandbox.State.READY, now.pid().orElse(0)));
                     store.endCreate(s.id());
-                    log.info("Pod sandbox {}: its start was cut short by a restart, but its infra process (pid {}) runs; it is ready",
-                            s.id(), now.pid().getAsLong());
+                    log.info("Pod sandbox {}: its start was cut short by a restart, but {}; it is ready", s.id(),
+                            s.hasInfra() ? "its infra process (pid " + now.pid().getAsLong() + ") runs" : "its namespaces are pinned");
                     return;
                 }
             } catch (BackendException e) {
@@ -108,6 +123,11 @@ final class SandboxRecovery {
             } catch (RuntimeException e) {
                 log.warn("Pod sandbox {}: cannot take down its network: {}", s.id(), e.getMessage());
             }
+        }
+        try {
+            pins.remove(s.id());
+        } catch (RuntimeException e) {
+            log.warn("Pod sandbox {}: cannot remove its pinned namespaces: {}", s.id(), e.getMessage());
         }
         if (!backendGone) {
             store.put(s.withState(Sandbox.State.NOT_READY, 0).withNetwork(Sandbox.NO_NETWORK));

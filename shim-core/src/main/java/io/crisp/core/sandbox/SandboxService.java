@@ -8,10 +8,13 @@ import io.crisp.core.events.api.ContainerEventType;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.network.PinnedNamespaces;
 import io.crisp.core.network.PodNetworking;
 import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
+import io.crisp.core.oci.PodNamespacePaths;
+import io.crisp.core.oci.PodSettings;
 import io.crisp.core.plugin.Handler;
 import io.crisp.core.state.CallsInFlight;
 import io.crisp.core.state.IdPrefixes;
@@ -48,13 +51,16 @@ public final class SandboxService {
     private final OciSpecs specs;
     private final KeyedLocks locks;
     private final PodNetworking networking;
+    /** IPC and UTS namespaces of pods without an infra process. */
+    private final PinnedNamespaces pins;
     /** Pods whose runSandbox is in flight, and whether their infra process exited meanwhile. */
     private final CallsInFlight<Boolean> running = new CallsInFlight<>();
     /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
     private final ContainerEventListener events;
 
     public SandboxService(SandboxDefaults state, SandboxStore store, PodContainers containers, Bundles bundles, ImageService images,
-            OciSpecs specs, KeyedLocks locks, PodNetworking networking, ContainerEventListener events) {
+            OciSpecs specs, KeyedLocks locks, PodNetworking networking, ContainerEventListener events, PinnedNamespaces pins) {
+        this.pins = pins;
         this.events = events;
         this.networking = networking;
         this.state = state;
@@ -103,7 +109,8 @@ public final class SandboxService {
     }
 
     private String runLocked(String id, Handler handler, PodSandboxRequest request) {
-        String pauseImage = state.pauseImage();
+        // Without an infra process when the containers do not share one PID namespace (CRI-O's drop_infra_ctr).
+        boolean infra = request.settings().pidMode() == NamespaceMode.POD || !handler.podsWithoutInfra();
         Sandbox sandbox = null;
         boolean reserved = false;
         Sandbox draft = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, Ids.nowNanos(), request.labels(), request.annotations(),
@@ -114,34 +121,42 @@ public final class SandboxService {
             store.reserve(draft);
             reserved = true;
             store.beginCreate(id); // a daemon killed from here on leaves a mark: the restart finishes or undoes the pod
-            ImageRecord pause = images.status(pauseImage).orElseGet(() -> pullPause(pauseImage));
+            ImageRecord pause = infra ? images.status(state.pauseImage()).orElseGet(() -> pullPause(state.pauseImage())) : null;
             PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
-            Path rootfs = bundles.mountRootfs(id, pause);
+            Path rootfs = infra ? bundles.mountRootfs(id, pause) : null;
             Path bundle = bundles.bundle(id);
             PodNetworking.Attached network = null;
             if (ownNetwork) {
                 network = networking.attach(id, request.settings(), request.portMappings());
                 networked = true;
             }
-            ObjectNode spec = specs.sandbox(id, request.settings(), pause.config(), rootfs, files, network == null ? null : network.netns());
-            List<String> dropped = handler.specRules().applyToSandbox(spec, request.annotations().keySet());
-            if (!dropped.isEmpty()) {
-                log.debug("Pod sandbox {}: annotations {} are not in handler '{}''s pod_annotations; left out of its spec", id, dropped,
-                        handler.name());
+            Path netns = network == null ? null : network.netns();
+            String cgroupsPath = "";
+            PodNamespacePaths pinned = null;
+            if (infra) {
+                ObjectNode spec = specs.sandbox(id, request.settings(), pause.config(), rootfs, files, netns);
+                List<String> dropped = handler.specRules().applyToSandbox(spec, request.annotations().keySet());
+                if (!dropped.isEmpty()) {
+                    log.debug("Pod sandbox {}: annotations {} are not in handler '{}''s pod_annotations; left out of its spec", id, dropped,
+                            handler.name());
+                }
+                OciSpecs.write(bundle, spec);
+                cgroupsPath = spec.path("linux").path("cgroupsPath").asText("");
+            } else {
+                pinned = pin(id, request.settings(), netns);
             }
-            OciSpecs.write(bundle, spec);
             sandbox = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, draft.createdAtNanos(), request.labels(), request.annotations(),
-                    handler.name(), request.settings(), request.logDirectory(), 0, pause.id(), request.portMappings(),
-                    network == null ? Sandbox.NO_NETWORK : network.status());
+                    handler.name(), request.settings(), request.logDirectory(), 0, infra ? pause.id() : "", request.portMappings(),
+                    network == null ? Sandbox.NO_NETWORK : network.status(), pinned);
             store.put(sandbox);
             store.bind(id, handler);
             SandboxState started;
             boolean exitedMeanwhile;
             running.begin(id);
             try {
-                started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.empty(),
+                started = handler.backend().runSandbox(new SandboxSpec(id, request.pod(), bundle, Optional.ofNullable(netns),
                         request.logDirectory().isEmpty() ? Optional.empty() : Optional.of(Path.of(request.logDirectory())),
-                        request.labels(), request.annotations(), spec.path("linux").path("cgroupsPath").asText("")));
+                        request.labels(), request.annotations(), cgroupsPath, infra));
             } finally {
                 exitedMeanwhile = running.finish(id).isPresent();
             }
@@ -155,8 +170,8 @@ public final class SandboxService {
                 log.info("Infra process of pod sandbox {} exited while it started; the pod is not ready", id);
             }
             endCreate(id);
-            log.info("Pod sandbox {} ({}/{}) ready on handler '{}', infra pid {}", id, request.pod().namespace(), request.pod().name(),
-                    handler.name(), ready.pid());
+            log.info("Pod sandbox {} ({}/{}) ready on handler '{}', {}", id, request.pod().namespace(), request.pod().name(),
+                    handler.name(), infra ? "infra pid " + ready.pid() : "no infra process (namespaces pinned)");
             return id;
         } catch (IOException e) {
             undoRun(handler, id, draft, sandbox, reserved, networked);
@@ -165,6 +180,15 @@ public final class SandboxService {
             undoRun(handler, id, draft, sandbox, reserved, networked);
             throw e;
         }
+    }
+
+    /** Pins the IPC and UTS namespaces of a pod without an infra process, with its hostname and sysctls applied. */
+    private PodNamespacePaths pin(String id, PodSettings pod, Path netns) {
+        boolean ownNetwork = pod.networkMode() != NamespaceMode.NODE;
+        boolean ownIpc = pod.ipcMode() != NamespaceMode.NODE;
+        PinnedNamespaces.Pins made = pins.create(id, new PinnedNamespaces.Request(ownIpc, ownNetwork, pod.hostname(), pod.sysctls(), netns));
+        return new PodNamespacePaths(netns == null ? null : netns.toString(), made.ipc() == null ? null : made.ipc().toString(),
+                made.uts() == null ? null : made.uts().toString(), null);
     }
 
     private ImageRecord pullPause(String pauseImage) {
@@ -183,6 +207,11 @@ public final class SandboxService {
             } catch (RuntimeException e) {
                 log.warn("Cleaning up failed pod sandbox {}: {}", id, e.getMessage());
             }
+        }
+        try {
+            pins.remove(id);
+        } catch (RuntimeException e) {
+            log.warn("Cleaning up the namespaces of failed pod sandbox {}: {}", id, e.getMessage());
         }
         if (networked) {
             try {
@@ -262,6 +291,9 @@ public final class SandboxService {
             if (now.get().settings().networkMode() != NamespaceMode.NODE) {
                 networking.detach(id); // CNI DEL once (then its cache is gone), and the namespace
             }
+            if (!now.get().hasInfra()) {
+                pins.remove(id); // its IPC and UTS namespaces go as an infra process's would with its exit
+            }
             if (now.get().state() != Sandbox.State.NOT_READY || !now.get().network().ip().isEmpty()) {
                 store.put(now.get().withState(Sandbox.State.NOT_READY, now.get().pid()).withNetwork(Sandbox.NO_NETWORK));
                 if (now.get().state() == Sandbox.State.READY) {
@@ -297,6 +329,7 @@ public final class SandboxService {
             if (now.get().settings().networkMode() != NamespaceMode.NODE) {
                 networking.detach(id);
             }
+            pins.remove(id);
             bundles.remove(id);
             store.remove(now.get()).ifPresent(Handler::release);
             events.changed(ContainerEventType.DELETED, id, id);
@@ -323,7 +356,7 @@ public final class SandboxService {
      * processes, and finishes or rolls back the pods whose RunPodSandbox a killed daemon left half done.
      */
     public void recover() {
-        new SandboxRecovery(state, store, bundles, networking).recover();
+        new SandboxRecovery(state, store, bundles, networking, pins).recover();
     }
 
     private Optional<Sandbox> findForIdempotentCall(String idOrPrefix) {

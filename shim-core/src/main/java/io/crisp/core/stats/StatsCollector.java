@@ -144,7 +144,9 @@ public final class StatsCollector implements AutoCloseable {
         Set<String> ready = new HashSet<>();
         for (Sandbox s : sources.readySandboxes()) {
             ready.add(s.id());
-            infras.put(s.id(), sampled(infras.getOrDefault(s.id(), ContainerFigures.empty(s.id())), s.id(), s.id()));
+            if (s.hasInfra()) { // a pod without an infra process is the sum of its containers
+                infras.put(s.id(), sampled(infras.getOrDefault(s.id(), ContainerFigures.empty(s.id())), s.id(), s.id()));
+            }
             readNetwork(s);
         }
         infras.keySet().retainAll(ready);
@@ -234,7 +236,7 @@ public final class StatsCollector implements AutoCloseable {
         boolean ready = s.state() == Sandbox.State.READY;
         List<StatsReports.ContainerReport> reports = new ArrayList<>();
         List<ContainerFigures> parts = new ArrayList<>();
-        if (ready) {
+        if (ready && s.hasInfra()) {
             ContainerFigures infra = infras.getOrDefault(s.id(), ContainerFigures.empty(s.id()));
             parts.add(infra.sample().isEmpty() ? onDemand(infras, infra, s.id(), false) : infra);
         }

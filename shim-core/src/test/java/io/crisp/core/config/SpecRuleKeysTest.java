@@ -71,6 +71,16 @@ final class SpecRuleKeysTest {
     }
 
     @Test
+    void dropInfraCtrIsTheCoresUnsetByDefaultAndABoolean() {
+        assertEquals(java.util.Optional.empty(), SpecRuleKeys.dropInfra(ORIGIN, Map.of()));
+        assertEquals(java.util.Optional.of(false), SpecRuleKeys.dropInfra(ORIGIN, Map.of("drop_infra_ctr", false)));
+        assertEquals(List.of("runtime_path"), List.copyOf(SpecRuleKeys.pluginOptions(Map.of("drop_infra_ctr", true,
+                "runtime_path", "/usr/sbin/runc")).keySet()), "the plugin never sees it");
+        ConfigException e = assertThrows(ConfigException.class, () -> SpecRuleKeys.dropInfra(ORIGIN, Map.of("drop_infra_ctr", "yes")));
+        assertTrue(e.getMessage().startsWith(ORIGIN + " key 'drop_infra_ctr': expected a boolean"), e.getMessage());
+    }
+
+    @Test
     void badValuesNameTheTableAndTheKey() {
         assertMessage(Map.of("pod_annotations", "io.katacontainers.*"),
                 ORIGIN + " key 'pod_annotations': expected a list of annotation patterns");

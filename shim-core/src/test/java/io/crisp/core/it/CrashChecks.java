@@ -12,6 +12,7 @@ import io.crisp.cri.v1.ListPodSandboxRequest;
 import io.crisp.cri.v1.PodSandbox;
 import io.crisp.cri.v1.PodSandboxState;
 import io.crisp.cri.v1.PodSandboxStatusRequest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +34,18 @@ final class CrashChecks {
         Set<String> containerIds = containers.stream().map(Container::getId).collect(Collectors.toCollection(TreeSet::new));
         Set<String> all = new TreeSet<>(podIds);
         all.addAll(containerIds);
+        Set<String> pinned = CrashHost.idsIn(daemon.state.resolve("podns"));
         for (PodSandbox pod : pods) {
             String real = runc.get(pod.getId());
-            if (pod.getState() == PodSandboxState.SANDBOX_READY) {
+            io.crisp.cri.v1.NamespaceMode pid = client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(pod.getId()).build()).getStatus().getLinux().getNamespaces().getOptions().getPid();
+            if (pid == io.crisp.cri.v1.NamespaceMode.CONTAINER) {
+                // no infra process: a READY pod has its IPC and UTS namespaces pinned (stop and remove undo them)
+                assertEquals(null, real, "pod " + pod.getId() + " without an infra process has a runc container");
+                if (pod.getState() == PodSandboxState.SANDBOX_READY) {
+                    assertTrue(pinnedNamespaces(daemon, pod.getId()), "READY pod " + pod.getId() + ": its namespaces must be pinned");
+                }
+            } else if (pod.getState() == PodSandboxState.SANDBOX_READY) {
                 assertEquals("running", real, "READY pod " + pod.getId() + ": its infra process must run (runc says " + real + ")");
             } else {
                 assertNotEquals("running", real, "NOT_READY pod " + pod.getId() + ": its infra process still runs");
@@ -58,6 +68,7 @@ final class CrashChecks {
         owned("cgroups", host.cgroups(), all);
         Set<String> netns = CrashHost.idsIn(daemon.state.resolve("netns"));
         owned("network namespaces", netns, podIds);
+        owned("pinned IPC/UTS namespaces", pinned, podIds);
         owned("bundles", CrashHost.idsIn(daemon.state.resolve("bundles")), all);
         owned("pod files", CrashHost.idsIn(daemon.state.resolve("pods")), podIds);
         owned("snapshots", CrashHost.idsIn(daemon.root.resolve("snapshots")), all);
@@ -74,6 +85,22 @@ final class CrashChecks {
         owned("IPs host-local holds", new TreeSet<>(network.allocated()), ips);
         assertTrue(network.veths().size() <= netns.size(), "veths " + network.veths() + " for " + netns.size() + " network namespaces");
         images(daemon, host);
+    }
+
+    /** Whether the pod's IPC and UTS namespaces are both pinned (nsfs mounts on their files). */
+    private static boolean pinnedNamespaces(DaemonProcess daemon, String podId) {
+        try {
+            Path dir = daemon.state.resolve("podns").resolve(podId);
+            if (!Files.isDirectory(dir)) {
+                return false;
+            }
+            String real = dir.toRealPath().toString();
+            List<String> nsfs = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .filter(l -> l.contains(" - nsfs ")).map(l -> l.split(" ")[4]).toList();
+            return nsfs.contains(real + "/ipc") && nsfs.contains(real + "/uts");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The image store: whole layers only, each referenced by a record; blobs referenced; no ingest leftovers. */
@@ -99,6 +126,7 @@ final class CrashChecks {
         assertEquals(Set.of(), host.mounts(), "mounts");
         assertEquals(Set.of(), host.cgroups(), "cgroups");
         assertEquals(Set.of(), CrashHost.idsIn(daemon.state.resolve("netns")), "network namespaces");
+        assertEquals(Set.of(), CrashHost.idsIn(daemon.state.resolve("podns")), "pinned IPC/UTS namespaces");
         assertEquals(List.of(), network.allocated(), "IPs");
         assertEquals(List.of(), network.veths(), "veths");
         for (Path p : List.of(daemon.state.resolve("bundles"), daemon.state.resolve("pods"), daemon.root.resolve("snapshots"),

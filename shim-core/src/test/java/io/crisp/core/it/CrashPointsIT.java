@@ -36,8 +36,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Crash points: a real daemon (runc, CNI on the test's own bridge, a local docker-registry) is
  * killed with SIGKILL at a random moment 0-300 ms into one call, restarted, and must come back
- * consistent: every listed pod and container matches runc (a READY pod's infra runs, a RUNNING
- * container's process runs, a NOT_READY pod's infra does not), no creation is left half done, and
+ * consistent: every listed pod and container matches runc (a READY pod's infra runs or, for every
+ * other pod, which has none, its namespaces are pinned; a RUNNING container's process runs, a
+ * NOT_READY pod's infra does not), no creation is left half done, and
  * nothing exists that no listed object owns (runc containers, conmon monitors, mounts, network
  * namespaces, cgroups, IPs, veths, records, bundles, snapshots, layers, blobs). Then every pod is
  * removed through the CRI and nothing at all may be left. An image is complete or absent.
@@ -221,8 +222,12 @@ final class CrashPointsIT {
 
     private PodSandboxConfig pod() {
         pods++;
-        lastPod = Pods.pod("crash" + pods, dir.resolve("logs").resolve("crash" + pods))
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent)).build();
+        LinuxPodSandboxConfig.Builder linux = LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent);
+        if (pods % 2 == 0) { // every other pod as the kubelet asks for most: a PID namespace per container, so no infra process
+            linux.setSecurityContext(io.crisp.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                    io.crisp.cri.v1.NamespaceOption.newBuilder().setPid(io.crisp.cri.v1.NamespaceMode.CONTAINER)));
+        }
+        lastPod = Pods.pod("crash" + pods, dir.resolve("logs").resolve("crash" + pods)).setLinux(linux).build();
         return lastPod;
     }
 

@@ -154,6 +154,31 @@ final class HandlerRegistryTest {
     }
 
     @Test
+    void dropInfraCtrIsRefusedWhereThePluginCannotRunPodsWithoutInfra() throws Exception {
+        Handler plain = registry.apply(config("infra", """
+                [runtimes.demo]
+                plugin = "example"
+                """), catalog).handlers().get("demo");
+        assertFalse(plain.supports(Capability.PODS_WITHOUT_INFRA));
+        assertFalse(plain.podsWithoutInfra(), "unset: only where the backend can");
+
+        Handler asked = registry.apply(config("infra", """
+                [runtimes.demo]
+                plugin = "example"
+                drop_infra_ctr = true
+                """), catalog).handlers().get("demo");
+        io.crisp.spi.BackendException e = assertThrows(io.crisp.spi.BackendException.class, asked::podsWithoutInfra);
+        assertEquals(io.crisp.spi.BackendException.Kind.FAILED_PRECONDITION, e.kind());
+        assertTrue(e.getMessage().contains("drop_infra_ctr") && e.getMessage().contains("[runtimes.demo]"), e.getMessage());
+
+        assertThrows(io.crisp.core.config.ConfigException.class, () -> registry.apply(config("infra", """
+                [runtimes.demo]
+                plugin = "example"
+                drop_infra_ctr = "yes"
+                """), catalog));
+    }
+
+    @Test
     void aChangedOptionMakesANewHandlerAndRetiresTheOld() throws Exception {
         HandlerTable first = registry.apply(config("crisp", DEMO_AND_OTHER), catalog);
         Handler oldDemo = first.handlers().get("demo");

@@ -69,6 +69,33 @@ public abstract class LifecycleContract extends BackendContractFixture {
         assertTrue(backend.sandboxState(sb).ready(), "the first sandbox is untouched");
     }
 
+    /**
+     * SPI 1.5: a sandbox without an infra process (its namespaces are the core's pinned files) runs
+     * nothing, is ready until stopped, and is known to a new backend on the same state.
+     */
+    @Test
+    void aSandboxWithoutInfraRunsNoProcessAndOutlivesTheBackend() throws Exception {
+        requires(Capability.PODS_WITHOUT_INFRA);
+        String sb = harness.sandboxId();
+        io.crisp.spi.model.SandboxSpec spec = new io.crisp.spi.model.SandboxSpec(sb,
+                new io.crisp.spi.model.PodIdentity("contract", "default", "uid-" + sb, 0), harness.bundleDir(sb), Optional.empty(),
+                Optional.empty(), java.util.Map.of(), java.util.Map.of(), "", false);
+        SandboxState ready = backend.runSandbox(spec);
+        assertTrue(ready.ready());
+        assertTrue(ready.pid().isEmpty(), "no infra process");
+        assertKind(Kind.ALREADY_EXISTS, () -> backend.runSandbox(spec));
+        backend.close();
+        RuntimeBackend second = harness.newBackend();
+        backend = second;
+        assertTrue(second.sandboxState(sb).ready());
+        second.stopSandbox(sb, LONG);
+        second.stopSandbox(sb, LONG);
+        assertFalse(second.sandboxState(sb).ready(), "a stopped sandbox is not ready");
+        second.removeSandbox(sb);
+        second.removeSandbox(sb);
+        assertKind(Kind.NOT_FOUND, () -> second.sandboxState(sb));
+    }
+
     // ---- containers ---------------------------------------------------------------------------
 
     @Test

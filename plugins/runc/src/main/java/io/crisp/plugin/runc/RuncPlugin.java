@@ -12,7 +12,8 @@ import org.pf4j.Extension;
 
 /**
  * pf4j glue for the runc plugin: parses the handler's options and creates its backend, the kit's
- * {@link ConmonBackend} driving runc (or crun, runsc) directly, with its create deferred to the start.
+ * {@link ConmonBackend} driving runc (or crun, runsc) directly, with its create deferred to the start;
+ * its hooks also allow pods without an infra process.
  */
 @Extension
 public final class RuncPlugin implements RuntimePlugin {
@@ -24,11 +25,17 @@ public final class RuncPlugin implements RuntimePlugin {
     /**
      * runc needs little beyond the base: no files of its own in the bundle, cgroup stats, every
      * capability. Its create runs at StartContainer, as containerd's does: CreateContainer only
-     * records the container.
+     * records the container. It joins namespace files named in a spec, so it runs pods without an
+     * infra process.
      */
     static final ConmonHooks HOOKS = new ConmonHooks() {
         @Override
         public boolean deferCreateToStart() {
+            return true;
+        }
+
+        @Override
+        public boolean podsWithoutInfra() {
             return true;
         }
     };

@@ -28,7 +28,9 @@ final class RuncBackendContractTest extends BaseBackendContractTest {
         Set<Capability> caps = EnumSet.of(Capability.POD_LIFECYCLE, Capability.EXEC_SYNC, Capability.EXEC, Capability.ATTACH,
                 Capability.UPDATE_RESOURCES, Capability.REOPEN_LOG, Capability.STATS,
                 // runc checkpoints and restores with CRIU (criu_path); CheckpointIT drives it with a real CRIU.
-                Capability.CHECKPOINT_RESTORE);
+                Capability.CHECKPOINT_RESTORE,
+                // runc joins namespace files the core pinned (RuncPodWithoutInfraTest, PodWithoutInfraIT).
+                Capability.PODS_WITHOUT_INFRA);
         // And what runc's own features document and the kernel prove (RuntimeFeaturesTest covers the reading).
         caps.addAll(io.crisp.plugin.kit.conmon.RuntimeFeatures.probe(TestBundles.RUNC).capabilities());
         return caps;

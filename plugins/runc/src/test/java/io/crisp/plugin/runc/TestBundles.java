@@ -40,6 +40,16 @@ final class TestBundles {
 
     /** A bundle {@code dir} whose process runs {@code sh -c script}; joins {@code sandboxPid}'s net/ipc if given. */
     static Path bundle(Path dir, String id, String script, OptionalLong sandboxPid, long memoryLimit) throws IOException {
+        String ns = sandboxPid.isPresent()
+                ? "{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
+                        + "{\"type\":\"ipc\",\"path\":\"/proc/" + sandboxPid.getAsLong() + "/ns/ipc\"},"
+                        + "{\"type\":\"network\",\"path\":\"/proc/" + sandboxPid.getAsLong() + "/ns/net\"}"
+                : "{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}";
+        return bundle(dir, id, script, ns, memoryLimit);
+    }
+
+    /** As above, with {@code ns} the entries of {@code linux.namespaces} as JSON (without the brackets). */
+    static Path bundle(Path dir, String id, String script, String ns, long memoryLimit) throws IOException {
         Path rootfs = dir.resolve("rootfs");
         Files.createDirectories(rootfs.resolve("bin"));
         for (String d : List.of("proc", "dev", "sys", "tmp")) {
@@ -49,11 +59,6 @@ final class TestBundles {
         for (String applet : APPLETS) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
         }
-        String ns = sandboxPid.isPresent()
-                ? "{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
-                        + "{\"type\":\"ipc\",\"path\":\"/proc/" + sandboxPid.getAsLong() + "/ns/ipc\"},"
-                        + "{\"type\":\"network\",\"path\":\"/proc/" + sandboxPid.getAsLong() + "/ns/net\"}"
-                : "{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}";
         String resources = memoryLimit > 0 ? ",\"resources\":{\"memory\":{\"limit\":" + memoryLimit + "}}" : "";
         String config = "{\"ociVersion\":\"1.0.2\","
                 + "\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"

@@ -79,6 +79,8 @@ public final class ConmonBackend implements RuntimeBackend {
     /** CreateContainer's conmon and runtime create moved to StartContainer, when the hooks ask for it. */
     private final DeferredCreates deferred;
     private final StartRecords starts;
+    /** Sandboxes without an infra process (SPI 1.5), when the hooks allow them. */
+    private final PinnedSandboxes pinned;
 
     /**
      * A backend of handler {@code context.handlerName()} that keeps its files under {@code stateDir}
@@ -105,6 +107,7 @@ public final class ConmonBackend implements RuntimeBackend {
         this.deferred = new DeferredCreates(hooks.deferCreateToStart(), files, conmon, cli, exits);
         try {
             files.createLayout();
+            this.pinned = new PinnedSandboxes(stateDir);
             // Watch first, then load: an exit between the two is seen by one or the other.
             this.watcher = new ExitWatcher(files.exitDir(), context.handlerName(), exits);
             for (String id : files.knownIds()) {
@@ -123,6 +126,9 @@ public final class ConmonBackend implements RuntimeBackend {
         caps.addAll(features.capabilities());
         if (checkpoints.isPresent()) {
             caps.add(Capability.CHECKPOINT_RESTORE);
+        }
+        if (hooks.podsWithoutInfra()) {
+            caps.add(Capability.PODS_WITHOUT_INFRA);
         }
         return caps;
     }
@@ -157,6 +163,12 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public SandboxState runSandbox(SandboxSpec spec) {
+        if (!spec.infra()) {
+            if (!hooks.podsWithoutInfra()) {
+                throw BackendException.unimplemented(getClass().getSimpleName(), "pods without an infra process on this handler");
+            }
+            return pinned.run(spec);
+        }
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
         Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
         launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()), Optional.empty());
@@ -166,6 +178,9 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public SandboxState sandboxState(String sandboxId) {
+        if (pinned.contains(sandboxId)) {
+            return pinned.state(sandboxId);
+        }
         Tracked t = require(sandboxId, "sandbox");
         refreshAndReport(t);
         return t.sandboxState();
@@ -173,11 +188,13 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public void stopSandbox(String sandboxId, Duration timeout) {
+        pinned.stop(sandboxId);
         find(sandboxId).ifPresent(t -> stop(t, SIGTERM, timeout));
     }
 
     @Override
     public void removeSandbox(String sandboxId) {
+        pinned.remove(sandboxId);
         find(sandboxId).ifPresent(this::remove);
     }
 
@@ -211,17 +228,28 @@ public final class ConmonBackend implements RuntimeBackend {
     }
 
     private ContainerState create(ContainerSpec spec, Optional<Path> restoreFrom) {
-        Tracked sandbox = require(spec.sandboxId(), "sandbox");
-        exits.refresh(sandbox);
-        if (!sandbox.running()) {
-            // Its namespaces are gone with its infra process: runc would fail to join them.
-            throw BackendException.failedPrecondition("container %s: sandbox %s is not running", spec.id(), spec.sandboxId());
-        }
+        requireSandboxRunning(spec);
         deferred.check(spec, restoreFrom);
         Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
         launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()), restoreFrom);
         return t.containerState();
+    }
+
+    /** The container's sandbox runs: its infra process, or (without one) it was not stopped. */
+    private void requireSandboxRunning(ContainerSpec spec) {
+        boolean running;
+        if (pinned.contains(spec.sandboxId())) {
+            running = pinned.state(spec.sandboxId()).ready();
+        } else {
+            Tracked sandbox = require(spec.sandboxId(), "sandbox");
+            exits.refresh(sandbox);
+            running = sandbox.running();
+        }
+        if (!running) {
+            // Its namespaces are gone with its infra process (or its stop): runc would fail to join them.
+            throw BackendException.failedPrecondition("container %s: sandbox %s is not running", spec.id(), spec.sandboxId());
+        }
     }
 
     @Override

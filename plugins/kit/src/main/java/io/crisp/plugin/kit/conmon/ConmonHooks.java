@@ -143,6 +143,16 @@ public interface ConmonHooks {
         return false;
     }
 
+    /**
+     * Whether the handler runs pods without an infra process when the core asks (the capability
+     * {@link Capability#PODS_WITHOUT_INFRA}): the program must join the namespace files the core
+     * names in each container's spec, as an OCI runtime does. False by default: an adapter that
+     * maps a pod onto one unit of its own (an LXC container, say) needs the infra's bundle.
+     */
+    default boolean podsWithoutInfra() {
+        return false;
+    }
+
     /** Entries added to the backend's {@code describe()} after its own (runtime_path, runtime_version, ...). */
     default Map<String, String> describe() {
         return Map.of();
