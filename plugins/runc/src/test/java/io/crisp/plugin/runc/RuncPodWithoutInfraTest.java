@@ -94,13 +94,15 @@ final class RuncPodWithoutInfraTest {
         Path bundle = TestBundles.bundle(fx.base.resolve(c), c, "cat /proc/sys/kernel/hostname; sleep 30", ns, 0);
         Path config = bundle.resolve("config.json");
         Files.writeString(config, Files.readString(config).replace("\"hostname\":\"t\",", ""));
-        ContainerState created = backend.createContainer(new ContainerSpec(c, sb, "c-" + c, bundle, Optional.of(fx.log(c)),
+        backend.createContainer(new ContainerSpec(c, sb, "c-" + c, bundle, Optional.of(fx.log(c)),
                 false, false, false, Map.of(), TestBundles.cgroupsPath(c)));
-        long pid = created.pid().orElseThrow();
+        // runc's create runs at StartContainer (deferred create): the process exists from then on.
+        ContainerState started = backend.startContainer(c);
+        assertEquals(Phase.RUNNING, started.phase());
+        long pid = started.pid().orElseThrow();
         for (String name : List.of("ipc", "uts", "net")) {
             assertEquals(inode(pins.resolve(name)), inode(Path.of("/proc/" + pid + "/ns/" + name)), name + " namespace of the container");
         }
-        assertEquals(Phase.RUNNING, backend.startContainer(c).phase());
         RuncFixture.await("the hostname in the log", () -> logHas(c, "pinned-pod"));
 
         // A daemon restart: a new backend on the same state finds the sandbox again.
