@@ -66,20 +66,30 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         if (metrics != null) {
             StateGauges.register(metrics, sandboxStore::all, containers.store()::all, () -> state.handlers().table().handlers().keySet());
         }
-        sandboxes.recover();
-        containers.recover();
-        Set<String> known = new HashSet<>();
-        sandboxStore.all().forEach(s -> known.add(s.id()));
-        containers.store().all().forEach(c -> known.add(c.id()));
-        bundles.removeLeftovers(known);
-        containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
-        networking.removeLeftovers(known);
+        // The streaming server binds while the records are recovered: no URL of it is handed out before the CRI socket serves.
+        StartStep<Streaming> streamingStarted = StartStep.begin("streaming", () -> {
+            try {
+                return Streaming.start(config, containers, sandboxes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        });
         Streaming streaming;
         try {
-            streaming = Streaming.start(config, containers, sandboxes);
-        } catch (IOException e) {
+            sandboxes.recover();
+            containers.recover();
+            Set<String> known = new HashSet<>();
+            sandboxStore.all().forEach(s -> known.add(s.id()));
+            containers.store().all().forEach(c -> known.add(c.id()));
+            bundles.removeLeftovers(known);
+            containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
+            networking.removeLeftovers(known);
+            streaming = streamingStarted.join();
+        } catch (RuntimeException | Error e) {
+            streamingStarted.settle();
+            streamingStarted.closeIfMade(Streaming::close);
             networking.close();
-            throw new UncheckedIOException(e.getMessage(), e);
+            throw e;
         }
         exits.endStreamsThrough(streaming.bridge());
         DaemonStatsSources statsSources = new DaemonStatsSources(sandboxStore, containers.store(), bundles, networking);
