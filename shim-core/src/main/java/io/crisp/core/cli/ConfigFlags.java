@@ -55,13 +55,31 @@ final class ConfigFlags {
 
     /** Loads files and applies the flags given to this command. */
     static CrispConfig load(CommandSpec spec) {
-        Path explicit = spec.findOption("--config").getValue();
-        Path config = explicit == null ? DEFAULT_CONFIG : explicit.toAbsolutePath();
-        Path dir = spec.findOption("--config-dir").getValue();
-        Path dropIns = dir == null ? config.resolveSibling(config.getFileName() + ".d") : dir.toAbsolutePath();
-        Map<ConfigKey, String> flags = new EnumMap<>(ConfigKey.class);
+        Map<String, String> given = new java.util.HashMap<>();
+        for (String name : java.util.List.of("--config", "--config-dir")) {
+            Path value = spec.findOption(name).getValue();
+            if (value != null) {
+                given.put(name, value.toString());
+            }
+        }
         for (ConfigKey key : ConfigKey.values()) {
             String value = spec.findOption(key.flag()).getValue();
+            if (value != null) {
+                given.put(key.flag(), value);
+            }
+        }
+        return load(given);
+    }
+
+    /** Loads files and applies {@code given}, flag name to value ({@code --config}, {@code --root}, ...). */
+    static CrispConfig load(Map<String, String> given) {
+        String explicit = given.get("--config");
+        Path config = explicit == null ? DEFAULT_CONFIG : Path.of(explicit).toAbsolutePath();
+        String dir = given.get("--config-dir");
+        Path dropIns = dir == null ? config.resolveSibling(config.getFileName() + ".d") : Path.of(dir).toAbsolutePath();
+        Map<ConfigKey, String> flags = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey key : ConfigKey.values()) {
+            String value = given.get(key.flag());
             if (value != null) {
                 flags.put(key, value);
             }

@@ -37,6 +37,10 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals("serve")) {
             // Start-up work that does not depend on the flags runs beside their parsing.
             CriServer.preload();
+            java.util.Optional<java.util.Map<String, String>> flags = ServeArgs.read(args);
+            if (flags.isPresent()) {
+                System.exit(ServeCommand.serve(() -> ConfigFlags.load(flags.get())));
+            }
         }
         System.exit(commandLine(args).execute(args));
     }

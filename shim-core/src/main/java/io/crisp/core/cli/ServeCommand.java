@@ -26,6 +26,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return serve(() -> ConfigFlags.load(spec));
+    }
+
+    /**
+     * Runs the daemon on the configuration {@code config} loads (again on every reload) until
+     * SIGTERM or SIGINT; the exit code.
+     */
+    static int serve(java.util.function.Supplier<io.crisp.core.config.CrispConfig> config) {
         // Signals are handled from the first moment: the socket answers before Daemon.start
         // returns, and the JVM's default for SIGHUP would be to shut down.
         AtomicReference<Daemon> running = new AtomicReference<>();
@@ -56,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
         Daemon daemon;
         service.status("starting: loading configuration, plugins and state");
         try {
-            daemon = Daemon.start(() -> ConfigFlags.load(spec));
+            daemon = Daemon.start(config);
         } catch (ConfigException e) {
             System.err.println("crisp: configuration refused: " + e.getMessage());
             service.status("configuration refused: " + e.getMessage());

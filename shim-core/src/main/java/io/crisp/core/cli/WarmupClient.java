@@ -1,5 +1,6 @@
 package io.crisp.core.cli;
 
+import io.crisp.admin.v1.ImportImagesRequest;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.ImageFsInfoRequest;
 import io.crisp.cri.v1.ImageSpec;
@@ -32,11 +33,14 @@ final class WarmupClient {
 
     private WarmupClient() {}
 
-    /** Runs {@link #main} in a child JVM against {@code socket}; a failed child only makes the archive smaller. */
-    static void runAgainst(Path socket) throws IOException {
+    /**
+     * Runs {@link #main} in a child JVM against {@code socket}, first importing the OCI layout
+     * {@code image}; a failed child only makes the archive smaller.
+     */
+    static void runAgainst(Path socket, Path image) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), WarmupClient.class.getName(), socket.toString()))
+                "-cp", System.getProperty("java.class.path"), WarmupClient.class.getName(), socket.toString(), image.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             if (!child.waitFor(2, TimeUnit.MINUTES)) {
@@ -50,6 +54,11 @@ final class WarmupClient {
 
     public static void main(String[] args) {
         try (CriClient cri = CriClient.connect(Path.of(args[0]), Duration.ofSeconds(10))) {
+            try {
+                cri.admin().importImages(ImportImagesRequest.newBuilder().setPath(args[1]).build());
+            } catch (StatusRuntimeException e) {
+                // the restart then finds no image record to read: a smaller archive, no failure
+            }
             for (int i = 0; i < 50; i++) {
                 cri.runtime().version(VersionRequest.getDefaultInstance());
                 cri.runtime().status(StatusRequest.newBuilder().setVerbose(i % 2 == 0).build());

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
  * {@code crisp cds-warmup} (hidden): a short daemon run that walks the start path and the common
  * RPCs, for the launcher to record a class-data-sharing archive from. With the archive a daemon
  * starts in about half the time. Uses a private temp directory; touches nothing of a running daemon.
+ * A second daemon then starts over the first one's directories, as a restart after a crash does.
  * The calls come from another JVM ({@link WarmupClient}): made from this one, the archive held
  * gRPC's client side too, which a daemon never loads and which took its share of every daemon's
  * memory (the JVM maps and touches the whole archive).
@@ -50,9 +51,11 @@ final class WarmupCommand implements Callable<Integer> {
             CrispConfig loaded = new ConfigLoader(ConfigFlags.crispHome()).load(config, true, dir.resolve("crisp.toml.d"), flags);
             ConfigPrinter.print(loaded, Map.of(), Map.of());
             try (Daemon daemon = Daemon.start(() -> loaded)) {
-                WarmupClient.runAgainst(socket);
+                WarmupClient.runAgainst(socket, WarmupImage.write(dir.resolve("image")));
                 daemon.reload();
             }
+            // A restart over what the first run left, as after a crash: it reads the image record back.
+            Daemon.start(() -> loaded).close();
             return 0;
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

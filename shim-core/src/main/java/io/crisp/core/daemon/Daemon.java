@@ -101,10 +101,6 @@ public final class Daemon implements AutoCloseable {
             metrics = RuntimeMetrics.prometheus(() -> state.config().defaultRuntime());
             registry.measureWith(metrics.registry());
         }
-        catalog.scan(config.pluginsDir());
-        registry.apply(config, catalog);
-        state.config(config);
-        state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
         ImageService images = new ImageService(config.root(), () -> {
             CrispConfig c = state.config();
             return new ImageService.PullSettings(c.registriesConf(), c.authFile(), c.imagePullProgressTimeout(),
@@ -117,7 +113,18 @@ public final class Daemon implements AutoCloseable {
         if (metrics != null) {
             images.observePulls(metrics.pullObserver());
         }
-        images.start();
+        // The image store loads while the plugins load and the handlers recover their containers.
+        StartStep<Void> imagesLoaded = StartStep.begin("images", images::start);
+        try {
+            catalog.scan(config.pluginsDir());
+            registry.apply(config, catalog);
+        } catch (RuntimeException | Error e) {
+            imagesLoaded.settle();
+            throw e;
+        }
+        state.config(config);
+        state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
+        imagesLoaded.join();
         lifecycle = Lifecycle.start(state, config, images, events, metrics);
         PodNetworking networking = lifecycle.networking();
         Lifecycle running = lifecycle;

@@ -70,29 +70,31 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         if (metrics != null) {
             StateGauges.register(metrics, sandboxStore::all, containers.store()::all, () -> state.handlers().table().handlers().keySet());
         }
-        sandboxes.recover();
-        containers.recover();
-        Set<String> known = new HashSet<>();
-        sandboxStore.all().forEach(s -> known.add(s.id()));
-        containers.store().all().forEach(c -> known.add(c.id()));
-        bundles.removeLeftovers(known);
-        containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
-        networking.removeLeftovers(known);
-        for (String id : pins.list()) {
-            if (!known.contains(id)) {
-                try {
-                    pins.remove(id);
-                } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(Lifecycle.class).warn("Cannot remove the pinned namespaces of {}: {}", id, e.getMessage());
-                }
+        // The streaming server binds while the records are recovered: no URL of it is handed out before the CRI socket serves.
+        StartStep<Streaming> streamingStarted = StartStep.begin("streaming", () -> {
+            try {
+                return Streaming.start(config, containers, sandboxes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
             }
-        }
+        });
         Streaming streaming;
         try {
-            streaming = Streaming.start(config, containers, sandboxes);
-        } catch (IOException e) {
+            sandboxes.recover();
+            containers.recover();
+            Set<String> known = new HashSet<>();
+            sandboxStore.all().forEach(s -> known.add(s.id()));
+            containers.store().all().forEach(c -> known.add(c.id()));
+            bundles.removeLeftovers(known);
+            containers.removeVolumeLeftovers(sandboxStore.all().stream().map(s -> s.id()).collect(java.util.stream.Collectors.toSet()));
+            networking.removeLeftovers(known);
+            removeLeftoverPins(pins, known);
+            streaming = streamingStarted.join();
+        } catch (RuntimeException | Error e) {
+            streamingStarted.settle();
+            streamingStarted.closeIfMade(Streaming::close);
             networking.close();
-            throw new UncheckedIOException(e.getMessage(), e);
+            throw e;
         }
         exits.endStreamsThrough(streaming.bridge());
         DaemonStatsSources statsSources = new DaemonStatsSources(sandboxStore, containers.store(), bundles, networking);
@@ -109,5 +111,18 @@ public record Lifecycle(SandboxService sandboxes, ContainerService containers, B
         events.close();
         streaming.close();
         networking.close();
+    }
+
+    /** Pinned pod namespaces whose pod is gone (a crash between pinning and recording it). */
+    private static void removeLeftoverPins(PinnedNamespaces pins, Set<String> known) {
+        for (String id : pins.list()) {
+            if (!known.contains(id)) {
+                try {
+                    pins.remove(id);
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Lifecycle.class).warn("Cannot remove the pinned namespaces of {}: {}", id, e.getMessage());
+                }
+            }
+        }
     }
 }
