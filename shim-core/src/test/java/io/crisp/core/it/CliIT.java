@@ -126,9 +126,15 @@ final class CliIT {
             Crisp.Run started = Crisp.run(run);
             assertEquals(0, started.exitCode(), started.all());
             String id = started.stdout().lines().reduce((a, b) -> b).orElseThrow().trim();
-            assertTrue(Files.isDirectory(daemon.state.resolve("runc").resolve(id)),
+            // The pod has no infra process (its containers do not share a PID namespace): a container is what runc runs.
+            List<String> container = new ArrayList<>(List.of("containers", "run", id, "--name", "c", "--image", Pods.BUSYBOX, "sleep", "60"));
+            container.addAll(daemon.flags());
+            Crisp.Run ran = Crisp.run(container);
+            assertEquals(0, ran.exitCode(), ran.all());
+            String cid = ran.stdout().lines().reduce((a, b) -> b).orElseThrow().trim();
+            assertTrue(Files.isDirectory(daemon.state.resolve("runc").resolve(cid)),
                     "runc's --root follows --state: " + daemon.state);
-            assertFalse(Files.exists(Path.of("/run/crisp/runc").resolve(id)), "never the fixed /run/crisp/runc");
+            assertFalse(Files.exists(Path.of("/run/crisp/runc").resolve(cid)), "never the fixed /run/crisp/runc");
             List<String> rm = new ArrayList<>(List.of("pods", "rm", id));
             rm.addAll(daemon.flags());
             assertEquals(0, Crisp.run(rm).exitCode());
