@@ -151,8 +151,9 @@ final class FakeKubelet {
         long t = System.nanoTime();
         ListPodSandboxResponse sandboxes = call("ListPodSandbox", null,
                 () -> cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
-        ListContainersResponse containers = call("ListContainers", null,
-                () -> cri.runtime().listContainers(ListContainersRequest.getDefaultInstance()));
+        // The kubelet asks for all containers with an empty filter (getKubeletContainers), for all pods with none.
+        ListContainersResponse containers = call("ListContainers", null, () -> cri.runtime().listContainers(
+                ListContainersRequest.newBuilder().setFilter(io.crisp.cri.v1.ContainerFilter.getDefaultInstance()).build()));
         if (sandboxes != null) {
             for (PodSandbox s : sandboxes.getItemsList()) {
                 call("PodSandboxStatus", s.getId(), () -> cri.runtime().podSandboxStatus(

@@ -41,7 +41,8 @@ import java.util.function.IntConsumer;
  * <li>RSS and PSS with the P pods running;
  * <li>the same calls (and both lists) N times each in a row: p50 and p99 of a warm daemon, and the
  *     daemon's CPU and context switches per call;
- * <li>ListContainers and ListPodSandbox with C created containers present;
+ * <li>ListContainers (with no filter, and with the empty filter the kubelet's relist sends) and
+ *     ListPodSandbox with C created containers present;
  * <li>RSS and PSS after every pod is removed.
  * </ol>
  * Run through {@code packaging/bench/status-calls.sh}; arguments: launcher, work directory (holding
@@ -151,6 +152,9 @@ public final class StatusCallsBenchmark {
             cri.runtime().listPodSandbox(podsRequest);
         }
         report(pid, "ListContainers (" + present + ")", calls, i -> cri.runtime().listContainers(containersRequest));
+        // What the kubelet's relist sends: an empty filter, not none.
+        ListContainersRequest kubelet = ListContainersRequest.newBuilder().setFilter(io.crisp.cri.v1.ContainerFilter.getDefaultInstance()).build();
+        report(pid, "ListContainers (" + present + ", {})", calls, i -> cri.runtime().listContainers(kubelet));
         report(pid, "ListPodSandbox (" + podCount + ")", calls, i -> cri.runtime().listPodSandbox(podsRequest));
         removeAll(cri);
     }

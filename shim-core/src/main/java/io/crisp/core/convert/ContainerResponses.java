@@ -1,9 +1,9 @@
 package io.crisp.core.convert;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerFilter;
 import io.crisp.core.oci.MountSettings;
@@ -17,6 +17,9 @@ import io.crisp.cri.v1.ListContainersResponse;
 import io.crisp.cri.v1.Mount;
 import io.crisp.cri.v1.MountPropagation;
 import io.crisp.spi.BackendException;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -107,11 +110,11 @@ public final class ContainerResponses {
         }
         ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder().setStatus(status);
         if (verbose) {
-            ObjectNode info = JSON.createObjectNode();
-            info.put("sandboxID", c.sandboxId());
-            info.put("pid", c.pid());
-            info.put("stopSignal", c.stopSignal());
-            response.putInfo("info", withSpec(info, ociSpec));
+            response.putInfo("info", info(json -> {
+                json.writeStringField("sandboxID", c.sandboxId());
+                json.writeNumberField("pid", c.pid());
+                json.writeNumberField("stopSignal", c.stopSignal());
+            }, ociSpec));
         }
         return response.build();
     }
@@ -128,23 +131,36 @@ public final class ContainerResponses {
         return linux.build();
     }
 
+    /** The fields of a verbose info object before its spec, written by a generator (no tree built and serialised again). */
+    interface InfoFields {
+        void write(JsonGenerator json) throws IOException;
+    }
+
     /**
-     * {@code info} as JSON, with the OCI spec under "runtimeSpec". The spec is the bundle's
-     * config.json, which crisp wrote (atomically) itself: it goes in as it is, not parsed and
-     * written again, which was most of a verbose status's work. Text that is no JSON object goes in
-     * as a string.
+     * The verbose {@code info} JSON: {@code fields}, then the OCI spec under "runtimeSpec". The spec
+     * is the bundle's config.json, which crisp wrote (atomically) itself: it goes in as it is, not
+     * parsed and written again, which was most of a verbose status's work. Text that is no JSON
+     * object goes in parsed when it is JSON, as a string otherwise.
      */
-    static String withSpec(ObjectNode info, Optional<String> ociSpec) {
-        if (ociSpec.isEmpty()) {
-            return info.toString();
+    static String info(InfoFields fields, Optional<String> ociSpec) {
+        StringWriter out = new StringWriter(128 + ociSpec.map(String::length).orElse(0));
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            fields.write(json);
+            if (ociSpec.isPresent()) {
+                String spec = ociSpec.get().strip();
+                json.writeFieldName("runtimeSpec");
+                if (spec.startsWith("{") && spec.endsWith("}")) {
+                    json.writeRawValue(spec);
+                } else {
+                    json.writeTree(parse(spec));
+                }
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a verbose status: " + e.getMessage(), e);
         }
-        String spec = ociSpec.get().strip();
-        if (!spec.startsWith("{") || !spec.endsWith("}")) {
-            info.set("runtimeSpec", parse(spec));
-            return info.toString();
-        }
-        String fields = info.toString();
-        return fields.substring(0, fields.length() - 1) + (info.isEmpty() ? "" : ",") + "\"runtimeSpec\":" + spec + "}";
+        return out.toString();
     }
 
     static JsonNode parse(String json) {

@@ -57,12 +57,26 @@ public final class ImageResponses {
         // CRI: uid when the image's user is numeric (alone or uid:gid), username otherwise.
         String user = image.config().user();
         String name = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
-        if (name.matches("\\d+")) {
+        if (isUid(name)) {
             b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(name)));
         } else {
             b.setUsername(name);
         }
         return b.build();
+    }
+
+    /** Decimal digits only ({@code \d+}), checked without a regular expression: ListImages asks it of every image. */
+    private static boolean isUid(String user) {
+        if (user.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < user.length(); i++) {
+            char c = user.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static ImageStatusResponse status(java.util.Optional<ImageRecord> image, boolean verbose) {

@@ -1,7 +1,5 @@
 package io.crisp.core.convert;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.sandbox.Sandbox;
 import io.crisp.core.sandbox.SandboxFilter;
@@ -24,8 +22,6 @@ import java.util.Optional;
 
 /** Sandbox list and status requests and answers between CRI and core. */
 public final class SandboxResponses {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private SandboxResponses() {}
 
     public static RunPodSandboxResponse ran(String podSandboxId) {
@@ -82,15 +78,18 @@ public final class SandboxResponses {
         PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder().setStatus(status)
                 .setTimestamp(io.crisp.core.state.Ids.nowNanos());
         if (verbose) {
-            ObjectNode info = JSON.createObjectNode();
-            info.put("pid", s.pid());
-            info.put("runtimeHandler", s.handler());
-            info.put("pauseImageId", s.pauseImageId());
-            if (!s.hasInfra()) { // no infra process: the namespace files its containers join
-                ObjectNode pinned = info.putObject("pinnedNamespaces");
-                pinned.put("network", s.pinned().network()).put("ipc", s.pinned().ipc()).put("uts", s.pinned().uts());
-            }
-            response.putInfo("info", ContainerResponses.withSpec(info, ociSpec));
+            response.putInfo("info", ContainerResponses.info(json -> {
+                json.writeNumberField("pid", s.pid());
+                json.writeStringField("runtimeHandler", s.handler());
+                json.writeStringField("pauseImageId", s.pauseImageId());
+                if (!s.hasInfra()) { // no infra process: the namespace files its containers join
+                    json.writeObjectFieldStart("pinnedNamespaces");
+                    json.writeStringField("network", s.pinned().network());
+                    json.writeStringField("ipc", s.pinned().ipc());
+                    json.writeStringField("uts", s.pinned().uts());
+                    json.writeEndObject();
+                }
+            }, ociSpec));
         }
         return response.build();
     }

@@ -4,7 +4,6 @@ import io.crisp.core.image.ref.ImageReference;
 import io.crisp.spi.BackendException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Which stored images are pinned: the CRI {@code Image.pinned} flag, which tells the kubelet's image
@@ -86,8 +85,23 @@ public final class ImagePins {
         return names;
     }
 
+    /** Plain loops: ListImages asks this of every image, and the kubelet lists images often. */
     public boolean pinned(ImageRecord image) {
-        return Stream.concat(image.repoTags().stream(), image.repoDigests().stream())
-                .anyMatch(name -> exact.contains(name) || prefixes.stream().anyMatch(name::startsWith));
+        return anyPinned(image.repoTags()) || anyPinned(image.repoDigests());
+    }
+
+    private boolean anyPinned(List<String> names) {
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            if (exact.contains(name)) {
+                return true;
+            }
+            for (int p = 0; p < prefixes.size(); p++) {
+                if (name.startsWith(prefixes.get(p))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

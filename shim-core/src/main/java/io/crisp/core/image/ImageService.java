@@ -162,6 +162,16 @@ public final class ImageService {
         return pins.get()::pinned;
     }
 
+    /** The pins in force now: the same instance until the settings they come from change (see {@link ImagePins#cached}). */
+    public ImagePins pins() {
+        return pins.get();
+    }
+
+    /** Changes whenever an image is stored, re-tagged or removed: an answer built from {@link #list} holds until it does. */
+    public long version() {
+        return images.version();
+    }
+
     /** Tells the service which image ids containers use, so RemoveImage can refuse them. */
     public void usedBy(Predicate<String> imageInUse) {
         this.inUse = imageInUse;

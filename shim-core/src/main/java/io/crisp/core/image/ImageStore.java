@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  *       never leaves a visible image with missing parts.</li>
  *   <li>Mutations are serialised on this object; readers see a consistent map.</li>
  * </ol>
+ *
+ * <p>ImageStatus and a container create look an image up by the name the kubelet pulled it by, a
+ * stored tag or repo digest or the id as they are: an index of those names answers without
+ * parsing the reference. {@link #version()} changes with every mutation, so an answer built from
+ * the store (the ListImages bytes) can be kept until it does.
  */
 public final class ImageStore {
     private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
@@ -43,6 +48,9 @@ public final class ImageStore {
     private final Path metaDir;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, ImageRecord> byId = new ConcurrentHashMap<>();
+    /** Every stored id, tag and repo digest, exactly as stored; rebuilt on each mutation. */
+    private volatile Map<String, ImageRecord> byName = Map.of();
+    private volatile long version;
 
     public ImageStore(Path imagesRoot) {
         this.metaDir = imagesRoot.resolve("meta");
@@ -72,7 +80,28 @@ public final class ImageStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image records in " + metaDir + ": " + e.getMessage(), e);
         }
+        changed();
         log.info("Loaded {} image(s) from {}", byId.size(), metaDir);
+    }
+
+    /** Changes whenever an image is stored, re-tagged or removed; read it before reading the store. */
+    public long version() {
+        return version;
+    }
+
+    /** After a mutation of {@code byId}: the name index anew, then a new version (readers read the version first). */
+    private synchronized void changed() {
+        Map<String, ImageRecord> names = new java.util.HashMap<>();
+        for (ImageRecord image : byId.values()) {
+            names.put(image.id(), image);
+            image.repoDigests().forEach(d -> names.put(d, image));
+        }
+        // Tags last: a tag names one image (invariant 1), whatever a digest or id looks like.
+        for (ImageRecord image : byId.values()) {
+            image.repoTags().forEach(t -> names.put(t, image));
+        }
+        byName = Map.copyOf(names);
+        version++;
     }
 
     public List<ImageRecord> list() {
@@ -91,6 +120,10 @@ public final class ImageStore {
      * {@code docker.io/library/busybox:latest}).
      */
     public Optional<ImageRecord> find(String text) {
+        ImageRecord exact = byName.get(text);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
         if (FULL_ID.matcher(text).matches()) {
             return Optional.ofNullable(byId.get(text.startsWith("sha256:") ? text : "sha256:" + text));
         }
@@ -149,6 +182,7 @@ public final class ImageStore {
             throw new UncheckedIOException("cannot remove image record " + file(id) + ": " + e.getMessage(), e);
         }
         byId.remove(id);
+        changed();
     }
 
     private void write(ImageRecord image) {
@@ -161,6 +195,7 @@ public final class ImageStore {
             throw new UncheckedIOException("cannot write image record " + file(image.id()) + ": " + e.getMessage(), e);
         }
         byId.put(image.id(), image);
+        changed();
     }
 
     private Path file(String id) {

@@ -84,7 +84,8 @@ public final class ContainerRpcs implements RuntimeRpcs {
     }
 
     private ListContainersResponse list(ListContainersRequest request) {
-        if (!request.hasFilter()) {
+        // The kubelet's relist sends an empty filter rather than none: both mean every container.
+        if (!request.hasFilter() || request.getFilter().equals(io.crisp.cri.v1.ContainerFilter.getDefaultInstance())) {
             // The version is read before the store, as ListCache asks.
             return all.get(containers.store().version(), () -> ContainerResponses.toProto(containers.list(ContainerFilter.ALL)));
         }

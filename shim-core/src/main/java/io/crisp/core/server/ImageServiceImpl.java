@@ -1,6 +1,7 @@
 package io.crisp.core.server;
 
 import io.crisp.core.convert.ImageResponses;
+import io.crisp.core.image.ImagePins;
 import io.crisp.core.image.ImageService;
 import io.crisp.cri.v1.ImageFsInfoRequest;
 import io.crisp.cri.v1.ImageFsInfoResponse;
@@ -13,8 +14,11 @@ import io.crisp.cri.v1.PullImageRequest;
 import io.crisp.cri.v1.PullImageResponse;
 import io.crisp.cri.v1.RemoveImageRequest;
 import io.crisp.cri.v1.RemoveImageResponse;
+import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,12 +27,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * CRI {@code ImageService} over crisp's image store. PullImage honours the caller's deadline and
  * cancellation (the kubelet sends none and relies on the stall timeout); the other calls answer
- * from memory. StreamImages is not offered yet and answers UNIMPLEMENTED.
+ * from memory. The unfiltered ListImages answer is kept, with its bytes, until the store or the
+ * pinned images change (see {@link ListCache}). StreamImages is not offered yet and answers UNIMPLEMENTED.
  */
-public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
+public final class ImageServiceImpl implements ImageServiceGrpc.AsyncService, BindableService {
     private final ImageService images;
     /** The containers' writable layers (ImageFsInfo's container_filesystems); null: not reported. */
     private final java.util.function.Supplier<io.crisp.core.bundle.Bundles.WritableLayer> containerLayers;
+    private final ListCache<ListImagesResponse> all = new ListCache<>();
 
     public ImageServiceImpl(ImageService images) {
         this(images, null);
@@ -70,9 +76,34 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
 
     @Override
     public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
-        Rpc.unary(observer, "ListImages", () -> ImageResponses.list(images.list(
-                request.hasFilter() && request.getFilter().hasImage() ? Optional.of(request.getFilter().getImage().getImage()) : Optional.empty()),
-                images.pinned()));
+        Rpc.unary(observer, "ListImages", () -> {
+            String filter = request.hasFilter() && request.getFilter().hasImage() ? request.getFilter().getImage().getImage() : "";
+            if (filter.isEmpty()) {
+                // The version is read before the store, as ListCache asks; the pins are the same instance until a reload changes them.
+                ImagePins pins = images.pins();
+                return all.get(images.version(), pins, () -> ImageResponses.list(images.list(Optional.empty()), pins::pinned));
+            }
+            return ImageResponses.list(images.list(Optional.of(filter)), images.pinned());
+        });
+    }
+
+    /** The generated binding, with the ListImages answer sent as the cached bytes when it is the cached one. */
+    @Override
+    public ServerServiceDefinition bindService() {
+        // By name, not by descriptor, as RuntimeServiceImpl: the cached method has its own marshaller.
+        ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(ImageServiceGrpc.SERVICE_NAME);
+        String list = ImageServiceGrpc.getListImagesMethod().getFullMethodName();
+        for (ServerMethodDefinition<?, ?> method : ImageServiceGrpc.bindService(this).getMethods()) {
+            if (method.getMethodDescriptor().getFullMethodName().equals(list)) {
+                @SuppressWarnings("unchecked")
+                ServerMethodDefinition<ListImagesRequest, ListImagesResponse> listImages =
+                        (ServerMethodDefinition<ListImagesRequest, ListImagesResponse>) method;
+                service.addMethod(all.sendCachedBytes(listImages));
+            } else {
+                service.addMethod(method);
+            }
+        }
+        return service.build();
     }
 
     @Override

@@ -20,18 +20,27 @@ import java.util.function.Supplier;
  * the cached message and streams its bytes; any other message is encoded as usual.
  */
 final class ListCache<T extends com.google.protobuf.Message> {
-    private record Entry<T>(long version, T response, byte[] bytes) {}
+    private record Entry<T>(long version, Object with, T response, byte[] bytes) {}
 
     private volatile Entry<T> entry;
 
     /** {@code version} must be read before the store is read by {@code build}. */
     T get(long version, Supplier<T> build) {
+        return get(version, null, build);
+    }
+
+    /**
+     * As {@link #get(long, Supplier)}, for an answer that also depends on {@code with} (e.g. the
+     * settings in force): the cached answer holds while both the version and the very same
+     * {@code with} instance do.
+     */
+    T get(long version, Object with, Supplier<T> build) {
         Entry<T> e = entry;
-        if (e != null && e.version() == version) {
+        if (e != null && e.version() == version && e.with() == with) {
             return e.response();
         }
         T response = build.get();
-        entry = new Entry<>(version, response, response.toByteArray());
+        entry = new Entry<>(version, with, response, response.toByteArray());
         return response;
     }
 

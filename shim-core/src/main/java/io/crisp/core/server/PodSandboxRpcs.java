@@ -66,7 +66,8 @@ public final class PodSandboxRpcs implements RuntimeRpcs {
     }
 
     private ListPodSandboxResponse list(ListPodSandboxRequest request) {
-        if (!request.hasFilter()) {
+        // An empty filter means every pod, as no filter does.
+        if (!request.hasFilter() || request.getFilter().equals(io.crisp.cri.v1.PodSandboxFilter.getDefaultInstance())) {
             // The version is read before the store, as ListCache asks.
             return all.get(sandboxes.version(), () -> SandboxResponses.toProto(sandboxes.listPodSandbox(SandboxFilter.ALL)));
         }

@@ -189,6 +189,8 @@ final class ImageIT {
             daemon.client().images().pullImage(pull(b));
             Image both = daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(a)).build()).getImage();
             assertEquals(List.of(a, b), both.getRepoTagsList());
+            // Listed before the removal: the list below must not be this answer kept.
+            assertEquals(List.of(both), daemon.client().images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList());
 
             daemon.client().images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(b)).build());
             ImageStatusResponse gone = daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(a)).build());
@@ -462,6 +464,9 @@ final class ImageIT {
                 daemon.client().images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(host + "/crisp/agent:v1")).build());
                 assertFalse(daemon.client().images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(host + "/crisp/agent:v1")).build())
                         .hasImage());
+                assertEquals(java.util.Set.of(pause.config().digest(), other.config().digest()), daemon.client().images()
+                        .listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream().map(Image::getId)
+                        .collect(java.util.stream.Collectors.toSet()), "the list after a removal");
             }
         }
     }

@@ -358,7 +358,13 @@ final class PodLifecycleIT {
         client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(createdB).build());
         assertEquals(List.of(runningA), client.runtime().listContainers(ListContainersRequest.getDefaultInstance())
                 .getContainersList().stream().map(c -> c.getId()).toList());
+        // the kubelet's relist sends an empty filter: answered from the same cache, it follows the changes too
+        assertEquals(List.of(runningA), ids(ContainerFilter.getDefaultInstance()));
         assertEquals(2, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+        client.runtime().stopPodSandbox(io.crisp.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(b).build());
+        assertEquals(List.of(PodSandboxState.SANDBOX_READY, PodSandboxState.SANDBOX_NOTREADY), List.of(a, b).stream().map(id -> client.runtime()
+                .listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(PodSandboxFilter.getDefaultInstance()).build()).getItemsList()
+                .stream().filter(p -> p.getId().equals(id)).findFirst().orElseThrow().getState()).toList());
     }
 
     private List<String> ids(ContainerFilter filter) {
