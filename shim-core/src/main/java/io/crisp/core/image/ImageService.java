@@ -202,9 +202,12 @@ public final class ImageService {
     public ImageRecord pull(String image, RegistryCredentials credentials, Optional<Duration> deadline) {
         ImageReference ref = ImageReference.parse(image);
         InFlight flight = inFlight.compute(ref.toString(), (key, existing) -> {
-            InFlight f = existing != null ? existing : new InFlight();
+            // A finished flight can still be mapped for a moment: its waiters wake before its cleanup
+            // runs, and a caller retrying at once must not be handed the old answer.
+            boolean join = existing != null && !existing.result.isDone();
+            InFlight f = join ? existing : new InFlight();
             f.waiters.incrementAndGet();
-            if (existing == null) {
+            if (!join) {
                 f.transfer = transfers.begin("pull", ref.toString(), f.received);
                 Runnable unwatch = progressLog.watch(f.transfer);
                 f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull, f.transfer), pulls);

@@ -55,7 +55,9 @@ final class CrashChecks {
             String real = runc.get(c.getId());
             switch (c.getState()) {
                 case CONTAINER_RUNNING -> assertEquals("running", real, "RUNNING container " + c.getId() + " (runc says " + real + ")");
-                case CONTAINER_CREATED -> assertEquals("created", real, "CREATED container " + c.getId() + " (runc says " + real + ")");
+                // runc's create runs at StartContainer: nothing yet, or a start killed between create and start
+                case CONTAINER_CREATED -> assertTrue(real == null || real.equals("created"),
+                        "CREATED container " + c.getId() + " (runc says " + real + ")");
                 case CONTAINER_EXITED -> assertTrue(real == null || real.equals("stopped"),
                         "EXITED container " + c.getId() + ": runc says " + real);
                 default -> fail("container " + c.getId() + " is " + c.getState() + " after the restart");
