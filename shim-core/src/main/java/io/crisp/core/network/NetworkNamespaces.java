@@ -3,20 +3,16 @@ package io.crisp.core.network;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.os.LibC;
-import io.crisp.core.os.Mounts;
 import io.crisp.core.state.HostCommand;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NetworkNamespaces {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkNamespaces.class);
-    private static final Pattern SANDBOX_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-    private static final String NSFS = "nsfs";
-    /** Stacked mounts on one pin are unmounted one by one; more than this many is a bug elsewhere. */
-    private static final int MAX_UNMOUNTS = 16;
 
     private final Path dir;
     /** Whether this instance made the directory's own bind mount, which {@link #close()} then undoes. */
@@ -121,8 +113,7 @@ public final class NetworkNamespaces {
 
     /** Whether a network namespace is pinned at the sandbox's file now: mountinfo shows it as an nsfs mount point. */
     public boolean exists(String sandboxId) {
-        MountInfo.Mount top = MountInfo.lastAt(path(sandboxId).toString());
-        return top != null && NSFS.equals(top.fsType());
+        return NamespacePins.isNamespace(MountInfo.lastAt(path(sandboxId).toString()));
     }
 
     /**
@@ -133,19 +124,7 @@ public final class NetworkNamespaces {
      */
     public synchronized void remove(String sandboxId) {
         Path file = path(sandboxId);
-        String point = file.toString();
-        for (int round = 0; MountInfo.lastAt(point) != null; round++) {
-            if (round == MAX_UNMOUNTS) {
-                throw new BackendException(Kind.INTERNAL, "network namespace of sandbox " + sandboxId + ": " + point
-                        + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
-            }
-            try {
-                Mounts.unmountOrDetach(point);
-            } catch (IOException e) {
-                throw new BackendException(Kind.INTERNAL, "cannot unmount the network namespace of sandbox "
-                        + sandboxId + " at " + point + ": " + e.getMessage(), e);
-            }
-        }
+        NamespacePins.unpin(file.toString(), "network namespace of sandbox " + sandboxId, "the network namespace of sandbox " + sandboxId);
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -157,19 +136,7 @@ public final class NetworkNamespaces {
 
     /** The ids of the files in the directory, pinned or leftovers, sorted; what a restarted daemon cleans up from. */
     public List<String> list() {
-        List<String> ids = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (SANDBOX_ID.matcher(name).matches()) {
-                    ids.add(name);
-                }
-            }
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot list network namespaces in " + dir + ": " + e.getMessage(), e);
-        }
-        ids.sort(null);
-        return ids;
+        return NamespacePins.list(dir, "network namespaces in ");
     }
 
     /**
@@ -201,11 +168,7 @@ public final class NetworkNamespaces {
     // ---- internals ----
 
     private static String validId(String sandboxId) {
-        if (sandboxId == null || !SANDBOX_ID.matcher(sandboxId).matches()) {
-            throw BackendException.invalidArgument("invalid sandbox id \"%s\" for a network namespace: expected %s",
-                    sandboxId, SANDBOX_ID.pattern());
-        }
-        return sandboxId;
+        return NamespacePins.validId(sandboxId, "a network namespace");
     }
 
     /** Best effort, after a failed create: returns a note for the error message if the undo failed too. */
@@ -215,15 +178,6 @@ public final class NetworkNamespaces {
             return "";
         } catch (RuntimeException e) {
             return " (and undoing it failed: " + e.getMessage() + ")";
-        }
-    }
-
-    private static String unmountQuietly(String point) {
-        try {
-            HostCommand.run("umount", point);
-            return "";
-        } catch (IOException e) {
-            return " (and unmounting it again failed: " + e.getMessage() + ")";
         }
     }
 }

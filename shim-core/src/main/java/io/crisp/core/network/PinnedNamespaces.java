@@ -1,7 +1,6 @@
 package io.crisp.core.network;
 
 import io.crisp.core.os.LibC;
-import io.crisp.core.os.Mounts;
 import io.crisp.core.state.FileTrees;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
@@ -9,13 +8,10 @@ import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PinnedNamespaces {
     private static final Logger LOG = LoggerFactory.getLogger(PinnedNamespaces.class);
-    private static final Pattern SANDBOX_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-    private static final String NSFS = "nsfs";
-    private static final int MAX_UNMOUNTS = 16;
     private static final Path PROC_SYS = Path.of("/proc/sys");
 
     private final Path dir;
@@ -187,21 +180,22 @@ public final class PinnedNamespaces {
         Pins pins = paths(sandboxId, ipc, uts);
         List<MountInfo.Mount> mounts = MountInfo.read();
         for (Path pin : new Path[] {pins.ipc(), pins.uts()}) {
-            if (pin != null && !isNsfs(mounts, pin.toString())) {
+            if (pin != null && !NamespacePins.isNamespace(topAt(mounts, pin.toString()))) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isNsfs(List<MountInfo.Mount> mounts, String point) {
+    /** The topmost mount at {@code point} in one read of mountinfo (both pins are checked against the same read). */
+    private static MountInfo.Mount topAt(List<MountInfo.Mount> mounts, String point) {
         MountInfo.Mount top = null;
         for (MountInfo.Mount m : mounts) {
             if (m.mountPoint().equals(point)) {
                 top = m;
             }
         }
-        return top != null && NSFS.equals(top.fsType());
+        return top;
     }
 
     /** Unpins and deletes the sandbox's files; absent ones are fine. */
@@ -211,19 +205,7 @@ public final class PinnedNamespaces {
             return;
         }
         for (String name : List.of("ipc", "uts")) {
-            String point = pod.resolve(name).toString();
-            for (int round = 0; MountInfo.lastAt(point) != null; round++) {
-                if (round == MAX_UNMOUNTS) {
-                    throw new BackendException(Kind.INTERNAL, "pod sandbox " + sandboxId + ": " + point + " is still mounted after "
-                            + MAX_UNMOUNTS + " unmounts");
-                }
-                try {
-                    Mounts.unmountOrDetach(point);
-                } catch (IOException e) {
-                    throw new BackendException(Kind.INTERNAL, "cannot unmount the namespace of pod sandbox " + sandboxId + " at "
-                            + point + ": " + e.getMessage(), e);
-                }
-            }
+            NamespacePins.unpin(pod.resolve(name).toString(), "pod sandbox " + sandboxId, "the namespace of pod sandbox " + sandboxId);
         }
         try {
             FileTrees.delete(pod);
@@ -235,19 +217,7 @@ public final class PinnedNamespaces {
 
     /** The sandbox ids with a directory here, pinned or not, sorted: what a restarted daemon cleans up from. */
     public List<String> list() {
-        List<String> ids = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (SANDBOX_ID.matcher(name).matches()) {
-                    ids.add(name);
-                }
-            }
-        } catch (IOException e) {
-            throw new BackendException(Kind.INTERNAL, "cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        ids.sort(null);
-        return ids;
+        return NamespacePins.list(dir, "");
     }
 
     private String undo(String sandboxId) {
@@ -260,10 +230,6 @@ public final class PinnedNamespaces {
     }
 
     private static String validId(String sandboxId) {
-        if (sandboxId == null || !SANDBOX_ID.matcher(sandboxId).matches()) {
-            throw BackendException.invalidArgument("invalid sandbox id \"%s\" for pinned namespaces: expected %s", sandboxId,
-                    SANDBOX_ID.pattern());
-        }
-        return sandboxId;
+        return NamespacePins.validId(sandboxId, "pinned namespaces");
     }
 }
