@@ -2,6 +2,9 @@ package io.crisp.core.image;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,8 @@ final class PullProgressLog {
 
     private final ScheduledThreadPoolExecutor timer;
     private final Consumer<String> sink;
+    /** Tasks of pulls that have not ended: the timer's queue misses a task while it runs. */
+    private final Set<ScheduledFuture<?>> watched = ConcurrentHashMap.newKeySet();
     private volatile Supplier<Duration> interval = () -> Duration.ofSeconds(10);
 
     PullProgressLog() {
@@ -42,7 +47,7 @@ final class PullProgressLog {
 
     /** How often a running pull is logged; read when each pull starts, so a reload applies to the next one. */
     void every(Supplier<Duration> interval) {
-        this.interval = java.util.Objects.requireNonNull(interval, "interval is null");
+        this.interval = Objects.requireNonNull(interval, "interval is null");
     }
 
     /** Logs {@code transfer} every interval from now until the returned handle runs. */
@@ -55,12 +60,16 @@ final class PullProgressLog {
                 log.debug("cannot log the progress of {}", transfer.name(), e);
             }
         }, millis, millis, TimeUnit.MILLISECONDS);
-        return () -> task.cancel(false);
+        watched.add(task);
+        return () -> {
+            task.cancel(false);
+            watched.remove(task);
+        };
     }
 
     /** Pulls being watched now: a pull's task is gone once it has ended. */
     int watching() {
-        return timer.getQueue().size();
+        return watched.size();
     }
 
     /**

@@ -43,7 +43,10 @@ final class PullProgressLogTest {
         assertTrue(lines.poll(30, TimeUnit.SECONDS) != null, "a second line an interval later");
         assertEquals(1, progress.watching());
         end.run();
-        assertEquals(0, progress.watching(), "an ended pull has no task left: nothing more is logged");
+        assertEquals(0, progress.watching(), "an ended pull has no task left");
+        Thread.sleep(300); // a line being written as the pull ended may still arrive
+        lines.clear();
+        assertEquals(null, lines.poll(500, TimeUnit.MILLISECONDS), "nothing is logged after the pull ended");
     }
 
     @Test
