@@ -150,6 +150,7 @@ final class CrashPointsIT {
             } catch (Exception e) {
                 // cut off by the kill, or it finished first: either is fine
             }
+            String killedLog = daemon.logs(); // the next start overwrites the file
             daemon.close();
             daemon = Pods.configure(new DaemonProcess(dir.resolve("daemon"))).startWithin(START_TIMEOUT);
             host = new CrashHost(daemon, cgroupParent);
@@ -166,7 +167,8 @@ final class CrashPointsIT {
                 Pods.removeAll(daemon.client());
                 CrashChecks.nothingLeft(daemon, host, network);
             } catch (AssertionError e) {
-                throw new AssertionError(where + ": " + e.getMessage() + "\n--- daemon log ---\n" + tail(daemon.logs()), e);
+                throw new AssertionError(where + ": " + e.getMessage() + "\n--- log of the killed daemon ---\n" + tail(killedLog)
+                        + "\n--- log of the restarted daemon ---\n" + tail(daemon.logs()), e);
             }
         }
         System.out.printf("CrashPointsIT: %s: %d rounds in %d s; settled at the restarts: %s%n", call, ROUNDS,

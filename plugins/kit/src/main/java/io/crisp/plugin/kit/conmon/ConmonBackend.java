@@ -195,7 +195,7 @@ public final class ConmonBackend implements RuntimeBackend {
     @Override
     public void removeSandbox(String sandboxId) {
         pinned.remove(sandboxId);
-        find(sandboxId).ifPresent(this::remove);
+        removeKnownOrLeftovers(sandboxId);
     }
 
     @Override
@@ -275,7 +275,21 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public void removeContainer(String containerId) {
-        find(containerId).ifPresent(this::remove);
+        removeKnownOrLeftovers(containerId);
+    }
+
+    /** Removes the object; an unknown one may still have files a removal cut short after its meta file went. */
+    private void removeKnownOrLeftovers(String id) {
+        Optional<Tracked> t = find(id);
+        if (t.isPresent()) {
+            remove(t.get());
+        } else if (ContainerFiles.validId(id)) {
+            try {
+                files.deleteAll(id);
+            } catch (UncheckedIOException e) {
+                throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
+            }
+        }
     }
 
     @Override
@@ -529,6 +543,7 @@ public final class ConmonBackend implements RuntimeBackend {
             }
             exits.refresh(t);
             starts.adoptUnrecorded(t);
+            exits.settleIfLost(t);
             return Optional.of(t);
         } catch (IOException | RuntimeException e) {
             throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "

@@ -186,6 +186,9 @@ final class ContainerFiles {
     /** Deletes everything the backend keeps for {@code id}; missing files are fine. */
     void deleteAll(String id) {
         try {
+            // the meta file first: without it the object is unknown, so a kill part way never leaves
+            // one that looks running because its exit file went already
+            Files.deleteIfExists(meta(id));
             Files.deleteIfExists(exitFile(id));
             Files.deleteIfExists(socketDir().resolve(id));
             FileTrees.deleteTree(dir(id));

@@ -124,6 +124,18 @@ final class ExitTracker implements ExitWatcher.Listener {
         }
     }
 
+    /**
+     * For an object read back after a restart: if it was started and has no exit, but its conmon
+     * and its process are both gone (a kill between them ending and the exit being written, or
+     * its files half deleted), records the lost exit now rather than report it running.
+     */
+    void settleIfLost(Tracked t) {
+        if (t.running() && !conmon.conmonAlive(t.id) && !pidAlive(t) && !refresh(t)) {
+            markLost(t);
+            refresh(t);
+        }
+    }
+
     private static boolean pidAlive(Tracked t) {
         OptionalLong pid = t.pid();
         return pid.isPresent() && Processes.alive(pid.getAsLong());

@@ -102,4 +102,27 @@ final class ExitTrackerTest {
         assertEquals(255, t.exit().orElseThrow().code());
         assertEquals("255", Files.readString(files.exitFile("c1")).trim(), "written where a restarted backend finds it");
     }
+
+    @Test
+    void anObjectReadBackStartedWithNothingLeftRunningIsSettledAsLost() throws Exception {
+        Tracked gone = started("c1");
+        exits.settleIfLost(gone);
+        assertEquals(Phase.EXITED, gone.containerState().phase(), "no conmon, no process, no exit file: not running");
+        assertEquals(255, gone.exit().orElseThrow().code());
+
+        Tracked exited = started("c2");
+        Files.writeString(files.exitFile("c2"), "0");
+        exits.settleIfLost(exited);
+        assertEquals(0, exited.exit().orElseThrow().code(), "an exit conmon wrote is kept");
+
+        Tracked created = new Tracked("c3", false, "n", stateDir.resolve("bundle"), stateDir.resolve("log"), Tracked.Stdio.NONE);
+        Files.createDirectories(files.dir("c3"));
+        exits.settleIfLost(created);
+        assertEquals(Phase.CREATED, created.containerState().phase(), "a container not started yet has nothing to lose");
+
+        Tracked alive = started("c4");
+        alive.pid(ProcessHandle.current().pid());
+        exits.settleIfLost(alive);
+        assertTrue(alive.running(), "its process still runs");
+    }
 }
