@@ -3,6 +3,7 @@ package io.crisp.core.cdi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -32,7 +33,7 @@ public final class CdiRegistry {
     /** vendor.tld/class=name: a vendor is a domain, a class and a name are simple identifiers. */
     private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]?/[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]*");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final ObjectMapper YAML = new YAMLMapper();
 
     private final List<Path> dirs;

@@ -11,6 +11,7 @@ import io.crisp.core.plugin.PluginCatalog;
 import io.crisp.core.runtime.DaemonState;
 import io.crisp.core.runtime.ReloadOutcome;
 import io.crisp.core.runtime.RuntimeInfoService;
+import io.crisp.core.state.Json;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.StatusRequest;
 import io.crisp.spi.ContainerEventSink;
@@ -76,7 +77,7 @@ final class PluginsCommand implements Callable<Integer> {
             }
             source = "disk: " + config.pluginsDir() + " and the configuration files";
         }
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         print(System.out, json.readTree(info.get("plugins")), json.readTree(info.get("handlers")));
         System.out.println("(from " + source + ")");
         return 0;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.config.ConfigException;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.daemon.PidFile;
+import io.crisp.core.state.Json;
 import io.crisp.cri.client.CriClient;
 import io.crisp.cri.v1.StatusRequest;
 import io.crisp.cri.v1.StatusResponse;
@@ -46,7 +47,7 @@ final class ReloadCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         Duration wait = io.crisp.spi.Durations.parse(timeout);
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         try (CriClient cri = CriClient.connect(config.socketPath(), Duration.ofSeconds(10))) {
             long before = reload(json, cri.runtime().status(verbose())).path("attempt").asLong();
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid.getAsLong())).inheritIO().start();

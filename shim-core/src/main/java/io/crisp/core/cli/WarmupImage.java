@@ -1,6 +1,7 @@
 package io.crisp.core.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.state.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.zip.GZIPOutputStream;
  */
 final class WarmupImage {
     static final String NAME = "localhost/crisp/cds-warmup:1";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private WarmupImage() {}
 

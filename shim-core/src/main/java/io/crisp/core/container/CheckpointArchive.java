@@ -1,6 +1,7 @@
 package io.crisp.core.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -39,7 +40,7 @@ final class CheckpointArchive {
     static final String SPEC_DUMP = "spec.dump";
     static final String ROOTFS_DIFF = "rootfs-diff.tar";
     static final String DELETED_FILES = "deleted.files";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private CheckpointArchive() {}
 

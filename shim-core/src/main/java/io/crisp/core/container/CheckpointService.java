@@ -7,6 +7,7 @@ import io.crisp.core.bundle.Bundles;
 import io.crisp.core.plugin.Handler;
 import io.crisp.core.sandbox.SandboxStore;
 import io.crisp.core.state.FileTrees;
+import io.crisp.core.state.Json;
 import io.crisp.core.state.KeyedLocks;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.Capability;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckpointService {
     private static final Logger log = LoggerFactory.getLogger(CheckpointService.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final SandboxStore sandboxes;
     private final ContainerStore containers;

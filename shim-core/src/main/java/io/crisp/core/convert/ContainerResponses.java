@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.container.Container;
 import io.crisp.core.container.ContainerFilter;
 import io.crisp.core.oci.MountSettings;
+import io.crisp.core.state.Json;
 import io.crisp.cri.v1.ContainerMetadata;
 import io.crisp.cri.v1.ContainerState;
 import io.crisp.cri.v1.ContainerStatus;
@@ -25,7 +26,7 @@ import java.util.Optional;
 
 /** Container list and status requests and answers between CRI and core. */
 public final class ContainerResponses {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private ContainerResponses() {}
 

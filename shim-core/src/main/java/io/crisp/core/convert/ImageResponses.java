@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.state.Json;
 import io.crisp.cri.v1.AuthConfig;
 import io.crisp.cri.v1.FilesystemIdentifier;
 import io.crisp.cri.v1.FilesystemUsage;
@@ -21,7 +22,7 @@ import java.util.function.Predicate;
 
 /** CRI image messages to and from core image records. */
 public final class ImageResponses {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private ImageResponses() {}
 

@@ -7,6 +7,7 @@ import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.unpack.LayerCompression;
 import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.AtomicFiles;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,7 @@ final class ImageImporter {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageImporter.class);
 
     /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final Path workDir;
     private final ContentStore blobs;
     private final LayerStore layers;

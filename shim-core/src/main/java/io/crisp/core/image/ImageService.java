@@ -18,6 +18,7 @@ import io.crisp.core.image.registry.transport.Transport;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.FileTrees;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ public final class ImageService {
     private final LayerStore layers;
     private final ImageStore images;
     private final Supplier<PullSettings> settings;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.MAPPER;
     private final ExecutorService pulls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "crisp-pull");
         t.setDaemon(true);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.image.ref.ImageReference;
 import io.crisp.core.state.AtomicFiles;
+import io.crisp.core.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -46,7 +47,7 @@ public final class ImageStore {
     private static final Pattern ID_PREFIX = Pattern.compile("(sha256:)?[a-f0-9]{6,63}");
 
     private final Path metaDir;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.MAPPER;
     private final Map<String, ImageRecord> byId = new ConcurrentHashMap<>();
     /** Every stored id, tag and repo digest, exactly as stored; rebuilt on each mutation. */
     private volatile Map<String, ImageRecord> byName = Map.of();

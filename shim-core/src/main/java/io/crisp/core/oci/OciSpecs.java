@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.core.state.AtomicFiles;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OciSpecs {
     private static final Logger log = LoggerFactory.getLogger(OciSpecs.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** The OOM score adjustment containerd gives the infra process. */
     static final int SANDBOX_OOM_SCORE_ADJ = -998;
 

@@ -11,6 +11,7 @@ import io.crisp.core.plugin.Handler;
 import io.crisp.core.plugin.HandlerTable;
 import io.crisp.core.plugin.LoadedPlugin;
 import io.crisp.core.plugin.PluginProblem;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendHealth;
 import io.crisp.spi.Capability;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class RuntimeInfoService {
     private final DaemonState state;
     private final java.util.function.Supplier<java.util.Optional<String>> networkProblem;
     private final java.util.function.Supplier<Map<String, String>> endpoints;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.MAPPER;
 
     /** For tools that read the configuration without serving pods: the network is reported not ready. */
     public RuntimeInfoService(DaemonState state) {

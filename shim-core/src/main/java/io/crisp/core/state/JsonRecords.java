@@ -2,6 +2,7 @@ package io.crisp.core.state;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -25,15 +26,14 @@ import org.slf4j.LoggerFactory;
 public final class JsonRecords<T> {
     private static final Logger log = LoggerFactory.getLogger(JsonRecords.class);
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper MAPPER = Json.MAPPER;
 
     private final Path dir;
-    private final Class<T> type;
+    private final ObjectReader reader;
 
     public JsonRecords(Path dir, Class<T> type) {
         this.dir = dir;
-        this.type = type;
+        this.reader = MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -80,7 +80,7 @@ public final class JsonRecords<T> {
                     continue;
                 }
                 try {
-                    records.put(id, MAPPER.readValue(f.toFile(), type));
+                    records.put(id, reader.readValue(f.toFile()));
                 } catch (NoSuchFileException e) {
                     // removed meanwhile
                 } catch (IOException | RuntimeException e) {

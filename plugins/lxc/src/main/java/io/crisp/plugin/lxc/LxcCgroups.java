@@ -2,6 +2,7 @@ package io.crisp.plugin.lxc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.Json;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
 
 /** The running container's cgroup seen from the plugin: resource updates and namespace paths. */
 final class LxcCgroups {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern PROC_NS = Pattern.compile("/proc/([0-9]+)/ns/([a-z_]+)");
 
     private LxcCgroups() {}

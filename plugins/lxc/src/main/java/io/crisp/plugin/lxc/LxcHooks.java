@@ -2,6 +2,7 @@ package io.crisp.plugin.lxc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.Json;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
 import io.crisp.plugin.kit.node.BinaryProbe;
 import io.crisp.spi.BackendException;
@@ -30,7 +31,7 @@ final class LxcHooks implements ConmonHooks {
         return false;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final LxcConfig config;
     private final Path stateDir;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.plugin.kit.AtomicFiles;
+import io.crisp.plugin.kit.Json;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
 import io.crisp.plugin.kit.node.BinaryProbe;
 import io.crisp.plugin.kit.seccomp.SeccompCompiler;
@@ -42,7 +43,7 @@ final class NspawnHooks implements ConmonHooks {
     }
 
     static final String LAUNCH_FILE = "nspawn-launch.sh";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern PROC_NS = Pattern.compile("/proc/([0-9]+)/ns/([a-z_]+)");
 
     private final NspawnConfig config;

@@ -2,8 +2,9 @@ package io.crisp.core.image.policy;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.crisp.core.image.ref.ImageReference;
+import io.crisp.core.state.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,7 +30,7 @@ import java.util.Set;
  * scope, then {@code default}. The first scope present in the file decides, alone.
  */
 final class PolicyFile {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectReader JSON = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final List<Requirement> defaults;
     private final Map<String, List<Requirement>> docker;

@@ -10,6 +10,7 @@ import io.crisp.core.image.registry.RegistryClient;
 import io.crisp.core.image.registry.ResolvedImage;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.state.FileTrees;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import java.util.Optional;
  * is deleted afterwards: signatures never enter the image store.
  */
 public final class RegistryAttachments implements Attachments {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** Layers of one signature manifest read at most. */
     private static final int MAX_LAYERS = 64;
     private static final long MAX_PAYLOAD_BYTES = 4 << 20;

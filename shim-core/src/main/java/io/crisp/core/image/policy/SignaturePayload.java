@@ -3,6 +3,7 @@ package io.crisp.core.image.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.image.ref.ImageReference;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class SignaturePayload {
     static final String SIMPLE_SIGNING = "atomic container signature";
     /** The type of a sigstore payload. */
     static final String SIGSTORE = "cosign container image signature";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private SignaturePayload() {}
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crisp.core.config.ConfigException;
+import io.crisp.core.state.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,7 +44,7 @@ import java.util.Optional;
  * itself in {@code toString()}.
  */
 public final class DockerAuthFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String AUTHS = "auths";
     private static final String CRED_HELPERS = "credHelpers";
     private static final String CREDS_STORE = "credsStore";

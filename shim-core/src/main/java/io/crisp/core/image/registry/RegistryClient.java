@@ -9,6 +9,7 @@ import io.crisp.core.image.registry.transport.Transport;
 import io.crisp.core.image.registry.transport.TransportFailures;
 import io.crisp.core.image.store.ContentStore;
 import io.crisp.core.image.store.CountingInputStream;
+import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ public final class RegistryClient {
     private static final int MAX_REDIRECTS = 5;
 
     /** Shared: a client or importer is made per pull or import, a mapper is costly to build and thread-safe. */
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final Duration stallTimeout;
     private final Transport transport;
     /** Authorization header values by "host/repository", so a token is fetched once per pull scope. */

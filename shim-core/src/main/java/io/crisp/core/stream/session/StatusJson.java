@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.state.Json;
 
 /**
  * What the error stream (SPDY) or channel 3 (WebSocket) says at the end of an exec or attach,
@@ -25,7 +26,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * details, code).
  */
 public final class StatusJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.MAPPER;
 
     private StatusJson() {
     }

@@ -3,6 +3,7 @@ package io.crisp.core.stream.websocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.core.state.Json;
 import io.crisp.core.stream.session.StatusJson;
 import io.crisp.core.stream.session.StdioClient;
 import io.crisp.core.stream.session.StdioListener;
@@ -38,7 +39,7 @@ final class WebSocketStdioSession extends ChannelSession implements StdioClient 
     static final int RESIZE = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketStdioSession.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.MAPPER;
 
     private final StreamSessions sessions;
     private final StdioTarget target;

@@ -3,6 +3,7 @@ package io.crisp.plugin.kit.conmon;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.Json;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.File;
@@ -37,7 +38,7 @@ final class ConmonLauncher {
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(120);
     private static final String SHELL = "/bin/sh";
     /** Reads conmon's sync line and the runtime's JSON log lines. */
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final OciCliConfig config;
     private final ContainerFiles files;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crisp.plugin.kit.AtomicFiles;
+import io.crisp.plugin.kit.Json;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.model.ContainerSpec;
@@ -40,7 +41,7 @@ final class DeferredCreates {
     static final String START_ERROR = "StartError";
     /** A stop of an unlaunched container: as if its created init had been SIGKILLed. */
     private static final int STOPPED_UNLAUNCHED_CODE = 128 + 9;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final boolean enabled;
     private final ContainerFiles files;

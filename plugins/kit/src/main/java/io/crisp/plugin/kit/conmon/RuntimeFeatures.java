@@ -2,6 +2,7 @@ package io.crisp.plugin.kit.conmon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.Json;
 import io.crisp.plugin.kit.ShortRun;
 import io.crisp.spi.Capability;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import java.util.Set;
  * @param reasons per feature key (recursive_read_only_mounts, user_namespaces): "yes: ..." or "no: ..."
  */
 public record RuntimeFeatures(Set<Capability> capabilities, Map<String, String> reasons) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     static final String RRO = "recursive_read_only_mounts";
     static final String IDMAP = "user_namespaces";
 

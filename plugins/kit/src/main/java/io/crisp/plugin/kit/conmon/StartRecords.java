@@ -1,6 +1,7 @@
 package io.crisp.plugin.kit.conmon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crisp.plugin.kit.Json;
 import io.crisp.spi.model.ContainerState;
 import java.io.IOException;
 import java.time.Instant;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StartRecords {
     private static final Logger LOG = LoggerFactory.getLogger(StartRecords.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final ContainerFiles files;
     private final RuntimeCli cli;
