@@ -1,39 +1,25 @@
 package io.crisp.core.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.crisp.core.image.auth.RegistryAuth;
-import io.crisp.core.image.policy.RegistryAttachments;
 import io.crisp.core.image.policy.SignaturePolicy;
-import io.crisp.core.image.ref.DockerAuthFile;
 import io.crisp.core.image.ref.ImageReference;
-import io.crisp.core.image.ref.RegistriesConf.Endpoint;
-import io.crisp.core.image.ref.RegistriesConf;
 import io.crisp.core.image.ref.RegistryCredentials;
-import io.crisp.core.image.registry.Descriptor;
 import io.crisp.core.image.registry.RegistryClient;
-import io.crisp.core.image.registry.ResolvedImage;
 import io.crisp.core.image.registry.transport.ProxyConfig;
 import io.crisp.core.image.registry.transport.Transport;
 import io.crisp.core.image.store.ContentStore;
-import io.crisp.core.oci.ImageConfigSummary;
 import io.crisp.core.state.FileTrees;
-import io.crisp.core.state.Json;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,7 +64,6 @@ public final class ImageService {
     private final LayerStore layers;
     private final ImageStore images;
     private final Supplier<PullSettings> settings;
-    private final ObjectMapper json = Json.MAPPER;
     private final ExecutorService pulls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "crisp-pull");
         t.setDaemon(true);
@@ -87,6 +72,7 @@ public final class ImageService {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Keeps what running pulls and imports touch; deletes what no image references. */
     private final ImageGarbage garbage;
+    private final RegistryPull.Stores stores;
     private volatile Predicate<String> inUse = id -> false;
     private volatile FsUsage usage;
     private volatile PullObserver pullObserver = PullObserver.NONE;
@@ -125,6 +111,7 @@ public final class ImageService {
         this.images = new ImageStore(root);
         this.garbage = new ImageGarbage(root, blobs, layers, images);
         this.settings = settings;
+        this.stores = new RegistryPull.Stores(blobs, layers, images, garbage, transport, pulls);
     }
 
     /** Loads the store and removes leftovers of interrupted pulls and removals: whatever no image record references. */
@@ -211,7 +198,8 @@ public final class ImageService {
             if (!join) {
                 f.transfer = transfers.begin("pull", ref.toString(), f.received);
                 Runnable unwatch = progressLog.watch(f.transfer);
-                f.result = CompletableFuture.supplyAsync(() -> doPull(ref, credentials, f.pull, f.transfer), pulls);
+                f.result = CompletableFuture.supplyAsync(() -> new RegistryPull(stores, settings.get(), signaturePolicy.get(), pullObserver, ref,
+                        credentials, f.pull, f.transfer).run(), pulls);
                 f.result.whenComplete((r, e) -> {
                     unwatch.run();
                     inFlight.remove(key, f);
@@ -248,162 +236,6 @@ public final class ImageService {
         InFlight f = inFlight.get(ImageReference.parse(image).toString());
         if (f != null && f.waiters.decrementAndGet() <= 0) {
             f.pull.cancel("pull of \"" + image + "\" cancelled by the caller");
-        }
-    }
-
-    private ImageRecord doPull(ImageReference ref, RegistryCredentials requestCredentials, RegistryClient.Pull pull, Transfers.Transfer transfer) {
-        long started = System.nanoTime();
-        PullSettings s = settings.get();
-        RegistriesConf conf = RegistriesConf.loadWithDropIns(s.registriesConf());
-        conf.checkNotBlocked(ref);
-        RegistryAuth auth = new RegistryAuth(DockerAuthFile.load(s.authFile()), s.credentialHelperTimeout()); // per pull: see RegistryAuth
-        RegistryClient client = new RegistryClient(s.stallTimeout(), transport.forPull(s.certsDirs()));
-        Optional<SignaturePolicy> policy = signaturePolicy.get();
-        List<String> addedBlobs = new ArrayList<>();
-        List<String> addedLayers = new ArrayList<>();
-        Set<String> touched = ConcurrentHashMap.newKeySet();
-        try {
-            RuntimeException lastFailure = null;
-            for (Endpoint endpoint : conf.endpoints(ref)) {
-                try {
-                    RegistryCredentials credentials = requestCredentials.isEmpty() ? auth.forEndpoint(endpoint.host(), ref.registry())
-                            : requestCredentials;
-                    ImageRecord image = pullFrom(endpoint, ref, credentials, client, s, policy, pull, transfer, addedBlobs, addedLayers,
-                            touched);
-                    log.info("Pulled {} from {} in {} ms: {} layer(s), {} bytes", ref, endpoint.host(),
-                            (System.nanoTime() - started) / 1_000_000, image.layers().size(), image.size());
-                    pullObserver.pulled(ref.name(), image.size(), System.nanoTime() - started);
-                    return image;
-                } catch (BackendException e) {
-                    if (pull.cancelled().isPresent() || !endpoint.mirror() || e.kind() == BackendException.Kind.INVALID_ARGUMENT) {
-                        throw e;
-                    }
-                    log.info("Mirror {} failed for {} ({}); trying the next endpoint", endpoint.host(), ref, e.getMessage());
-                    lastFailure = e;
-                }
-            }
-            throw lastFailure != null ? lastFailure : BackendException.unavailable("no endpoint for %s", ref);
-        } catch (RuntimeException e) {
-            pullObserver.failed(System.nanoTime() - started);
-            garbage.discard(addedBlobs, addedLayers, touched);
-            if (pull.cancelled().isPresent()) {
-                throw new BackendException(BackendException.Kind.DEADLINE_EXCEEDED, pull.cancelled().get());
-            }
-            throw e;
-        } finally {
-            garbage.unpin(touched);
-        }
-    }
-
-    private ImageRecord pullFrom(Endpoint endpoint, ImageReference ref, RegistryCredentials credentials, RegistryClient client,
-            PullSettings s, Optional<SignaturePolicy> policy, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs,
-            List<String> addedLayers, Set<String> touched) {
-        ResolvedImage resolved = client.resolve(endpoint, ref, credentials, s.platform(), pull);
-        // Before anything is stored: a refused image leaves nothing behind.
-        // Signatures are over what the reference names (a multi-platform image's index), as in containers/image.
-        policy.ifPresent(p -> p.check(ref, resolved.topDigest(), new RegistryAttachments(client, endpoint, ref, credentials, pull)));
-        long bytes = Math.max(0, resolved.config().size()) + resolved.layers().stream().mapToLong(l -> Math.max(0, l.size())).sum();
-        transfer.expect(bytes, resolved.layers().size());
-        transfer.layers(resolved.layers());
-        garbage.pin(touched, resolved.manifestDigest());
-        garbage.pin(touched, resolved.config().digest());
-        resolved.layers().forEach(l -> garbage.pin(touched, l.digest()));
-        fetch(client, endpoint, resolved.config(), credentials, pull, transfer, addedBlobs, new AtomicLong());
-        JsonNode config = readJson(resolved.config().digest(), ref);
-        List<String> diffIds = new ArrayList<>();
-        config.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
-        diffIds.forEach(d -> garbage.pin(touched, d));
-        if (diffIds.size() != resolved.layers().size()) {
-            throw BackendException.invalidArgument("image \"%s\": config lists %d diff_ids for %d layers", ref, diffIds.size(), resolved.layers().size());
-        }
-        long downloadStart = System.nanoTime();
-        // Each layer is unpacked as soon as it has arrived, while the others still download.
-        downloadLayers(client, endpoint, resolved.layers(), diffIds, credentials, s.maxConcurrentDownloads(), pull, transfer, addedBlobs,
-                addedLayers);
-        List<ImageRecord.Layer> recordLayers = new ArrayList<>();
-        long size = resolved.config().size();
-        for (int i = 0; i < diffIds.size(); i++) {
-            Descriptor layer = resolved.layers().get(i);
-            recordLayers.add(new ImageRecord.Layer(layer.digest(), diffIds.get(i), layer.size(), layer.mediaType()));
-            size += Math.max(0, layer.size());
-        }
-        log.info("Image {}: {} layer(s) downloaded and unpacked in {} ms", ref, diffIds.size(), (System.nanoTime() - downloadStart) / 1_000_000);
-        if (!blobs.has(resolved.manifestDigest())) {
-            blobs.ingest(resolved.manifestDigest(), resolved.manifest());
-            addedBlobs.add(resolved.manifestDigest());
-        }
-        ImageRecord image = new ImageRecord(resolved.config().digest(), List.of(), List.of(), size, ImageConfigSummary.of(config), recordLayers,
-                System.currentTimeMillis());
-        Optional<String> tag = ref.tag().isPresent() && ref.digest().isEmpty() ? Optional.of(ref.toString()) : Optional.empty();
-        return images.put(image, tag, Optional.of(ref.name() + "@" + resolved.manifestDigest()));
-    }
-
-    private void downloadLayers(RegistryClient client, Endpoint endpoint, List<Descriptor> layerBlobs, List<String> diffIds,
-            RegistryCredentials credentials, int parallel, RegistryClient.Pull pull, Transfers.Transfer transfer, List<String> addedBlobs,
-            List<String> addedLayers) {
-        Semaphore slots = new Semaphore(parallel);
-        java.util.concurrent.atomic.AtomicReference<RuntimeException> first = new java.util.concurrent.atomic.AtomicReference<>();
-        List<CompletableFuture<Void>> tasks = new ArrayList<>();
-        for (int i = 0; i < layerBlobs.size(); i++) {
-            Descriptor layer = layerBlobs.get(i);
-            String diffId = diffIds.get(i);
-            Transfers.Layer progress = transfer.layer(i);
-            tasks.add(CompletableFuture.runAsync(() -> {
-                try {
-                    slots.acquireUninterruptibly();
-                    try {
-                        if (first.get() == null) {
-                            progress.state(blobs.has(layer.digest()) ? Transfers.Layer.State.PRESENT : Transfers.Layer.State.DOWNLOADING);
-                            fetch(client, endpoint, layer, credentials, pull, transfer, addedBlobs, progress.counter());
-                        }
-                    } finally {
-                        slots.release();
-                    }
-                    boolean downloaded = progress.state() == Transfers.Layer.State.DOWNLOADING;
-                    if (downloaded) {
-                        progress.state(Transfers.Layer.State.UNPACKING);
-                    }
-                    if (first.get() == null && layers.unpack(layer.digest(), diffId)) {
-                        synchronized (addedLayers) {
-                            addedLayers.add(diffId);
-                        }
-                    }
-                    if (downloaded) {
-                        progress.state(Transfers.Layer.State.DONE);
-                    }
-                    transfer.layerDone();
-                } catch (RuntimeException e) {
-                    // The first failure is the one to report; the others are its consequences.
-                    if (first.compareAndSet(null, e)) {
-                        pull.abort();
-                    }
-                }
-            }, pulls));
-        }
-        tasks.forEach(CompletableFuture::join);
-        if (first.get() != null) {
-            throw first.get();
-        }
-    }
-
-    /** Stores {@code blob} unless it is there; its bytes count into the pull's and into {@code blobBytes}. */
-    private void fetch(RegistryClient client, Endpoint endpoint, Descriptor blob, RegistryCredentials credentials, RegistryClient.Pull pull,
-            Transfers.Transfer transfer, List<String> addedBlobs, AtomicLong blobBytes) {
-        if (blobs.has(blob.digest())) {
-            transfer.addBytes(Math.max(0, blob.size())); // already here: done as far as progress goes
-            return;
-        }
-        client.fetchBlob(endpoint, blob, credentials, blobs, pull, blobBytes);
-        synchronized (addedBlobs) {
-            addedBlobs.add(blob.digest());
-        }
-    }
-
-    private JsonNode readJson(String digest, ImageReference ref) {
-        try {
-            return json.readTree(blobs.read(digest));
-        } catch (IOException e) {
-            throw BackendException.invalidArgument("image \"%s\": config %s is not JSON", ref, digest);
         }
     }
 
