@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import io.crisp.plugin.kit.FileTrees;
 import io.crisp.plugin.kit.RecordFiles;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The handler's records on disk, one small properties file per pod and per container under the
@@ -19,6 +22,7 @@ import java.util.Optional;
  * become file names.
  */
 final class StateFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(StateFiles.class);
     /** The format of the records ({@link RecordFiles#VERSION}); records without one are the same format. */
     private static final int RECORD_VERSION = 1;
 
@@ -106,5 +110,14 @@ final class StateFiles {
             throw new java.io.UncheckedIOException(e);
         }
         return out;
+    }
+
+    /** Best effort: what cannot be deleted (a container's stdio directory) is only logged. */
+    static void deleteTreeQuietly(Path dir) {
+        try {
+            FileTrees.deleteTree(dir);
+        } catch (IOException e) {
+            LOG.debug("cannot delete {}: {}", dir, e.getMessage());
+        }
     }
 }
