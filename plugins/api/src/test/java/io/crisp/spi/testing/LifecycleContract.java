@@ -2,6 +2,7 @@ package io.crisp.spi.testing;
 
 import static io.crisp.spi.testing.ContractHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,6 +192,33 @@ public abstract class LifecycleContract extends BackendContractFixture {
         backend.removeSandbox(sb);
         backend.stopSandbox(sb, LONG);
         assertKind(Kind.NOT_FOUND, () -> backend.sandboxState(sb));
+    }
+
+    /**
+     * StopContainer of a container created but never started (the kubelet does so when a pod is
+     * deleted between its CreateContainer and StartContainer): the command never runs, the
+     * container is not running afterwards, and RemoveContainer leaves no process of it.
+     */
+    @Test
+    void aCreatedContainerThatIsStoppedNeverRunsAndRemoveLeavesNothing() throws Exception {
+        requires(Capability.POD_LIFECYCLE);
+        SandboxState pod = runSandbox(harness.sandboxId());
+        String c = harness.containerId();
+        ContainerState created = createContainer(c, pod, "echo it ran; sleep 1000");
+        assertEquals(Phase.CREATED, created.phase());
+        OptionalLong pid = backend.containerState(c).pid(); // a runtime may hold the process before its start
+        backend.stopContainer(c, SIGTERM, Duration.ofSeconds(2));
+        backend.stopContainer(c, SIGTERM, Duration.ofSeconds(2));
+        assertNotEquals(Phase.RUNNING, backend.containerState(c).phase(), "a stopped container does not run");
+        backend.removeContainer(c);
+        assertKind(Kind.NOT_FOUND, () -> backend.containerState(c));
+        if (pid.isPresent()) {
+            long p = pid.getAsLong();
+            await("process " + p + " of the created container gone", () -> ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true));
+        }
+        Path log = harness.log(c);
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        assertTrue(lines.stream().noneMatch(l -> l.endsWith("it ran")), () -> "the command of a container never started ran: " + lines);
     }
 
     @Test
