@@ -38,6 +38,8 @@ final class Task {
     private Instant startedAt;
     private ExitStatus exit;
     private boolean oomKilled;
+    /** crisp sent it SIGKILL: an exit by SIGKILL is then no OOM kill, and needs no wait for a TaskOOM event. */
+    private boolean killRequested;
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
     private final AtomicBoolean reported = new AtomicBoolean();
 
@@ -70,6 +72,14 @@ final class Task {
             this.pid = pid;
             this.startedAt = exit != null && exit.finishedAt().isBefore(at) ? exit.finishedAt() : at;
         }
+    }
+
+    synchronized void markKillRequested() {
+        killRequested = true;
+    }
+
+    synchronized boolean killRequested() {
+        return killRequested;
     }
 
     synchronized void markOomKilled() {

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 final class TaskSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(TaskSupervisor.class);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
-    private static final Duration OOM_EVENT_GRACE = Duration.ofMillis(500);
+    private static final Duration OOM_EVENT_GRACE = Duration.ofSeconds(2);
 
     private final Map<String, Pod> pods;
     private final Map<String, Task> tasks;
@@ -82,9 +82,10 @@ final class TaskSupervisor {
             if (response != null) {
                 int code = (int) response.getExitStatus();
                 Instant at = Timestamps.instant(response.getExitedAt());
-                if (code == 128 + SIGKILL && !t.oomKilled()) {
-                    // Killed: an OOM kill's TaskOOM event travels ahead of its TaskExit on the event
-                    // connection, which may lag this answer. Give the TaskExit a moment to come first.
+                if (code == 128 + SIGKILL && !t.oomKilled() && !t.killRequested()) {
+                    // Killed, and not by crisp: an OOM kill's TaskOOM event travels ahead of its TaskExit
+                    // on the event connection, which may lag this answer. The TaskExit, when it comes,
+                    // records the exit at once; this answer waits up to the grace for it.
                     CompletableFuture.delayedExecutor(OOM_EVENT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
                             .execute(() -> onExit(t, code, at));
                 } else {
@@ -134,11 +135,15 @@ final class TaskSupervisor {
         }
         try {
             if (!timeout.isZero()) {
+                if (signal == SIGKILL) {
+                    t.markKillRequested();
+                }
                 ignoreNotFound(() -> pod.client().kill(t.id, "", signal, false));
                 if (awaitExit(t, timeout)) {
                     return;
                 }
             }
+            t.markKillRequested();
             ignoreNotFound(() -> pod.client().kill(t.id, "", SIGKILL, true));
             if (!awaitExit(t, KILL_WAIT)) {
                 throw new BackendException(Kind.DEADLINE_EXCEEDED, "container " + t.id + " did not exit within " + KILL_WAIT
