@@ -17,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * runc's create runs at StartContainer (the kit's deferred create): CreateContainer only records the
@@ -28,24 +26,8 @@ import org.junit.jupiter.api.Test;
  * Drives the real runc and conmon; needs root.
  */
 final class DeferredCreateTest {
-    private RuncFixture fx;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        fx = new RuncFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @AfterAll
-    static void removeParentCgroups() throws IOException {
-        RuncFixture.removeParentCgroups();
-    }
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
 
     private Path objects(String id) {
         return fx.stateDir.resolve("objects").resolve(id);

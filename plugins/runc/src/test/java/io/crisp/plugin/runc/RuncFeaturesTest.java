@@ -8,28 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The features the runc handler claims come from the real runc's {@code features} document and the
  * kernel; jq reads the same document here, independently, for what the answer must be.
  */
 final class RuncFeaturesTest {
-    private RuncFixture fx;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new RuncFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (fx != null) {
-            fx.close();
-        }
-    }
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
 
     @Test
     void capabilitiesAndReasonsFollowRuncsFeatures() throws Exception {

@@ -23,25 +23,36 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A state directory, backends and a busybox sandbox or container per test, for tests that drive the
  * real runc and conmon; {@link #close} removes every container it made and all files.
+ *
+ * <p>As a JUnit extension ({@code @RegisterExtension final RuncFixture fx = new RuncFixture();}) it
+ * opens before each test and, after it, closes and removes the tests' parent cgroups. Made with
+ * another runtime or monitor it opens at once and the test closes it.
  */
-final class RuncFixture implements AutoCloseable {
+final class RuncFixture implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
     static final Duration LONG = Duration.ofSeconds(30);
 
-    final Path base;
-    final Path stateDir;
-    final RuncConfig config;
+    Path base;
+    Path stateDir;
+    RuncConfig config;
     final Map<String, ExitStatus> exited = new ConcurrentHashMap<>();
     final Map<String, Boolean> oomKilled = new ConcurrentHashMap<>();
     private final List<ConmonBackend> backends = new ArrayList<>();
     private final List<String> ids = new ArrayList<>();
+    private final Path runtimePath;
+    private final Path monitorPath;
     private int counter;
 
-    RuncFixture() throws IOException {
-        this(TestBundles.RUNC);
+    /** The real runc and conmon; opened by JUnit before each test (see the class comment). */
+    RuncFixture() {
+        this.runtimePath = TestBundles.RUNC;
+        this.monitorPath = TestBundles.CONMON;
     }
 
     /** With another OCI runtime CLI (a wrapper of runc). */
@@ -51,10 +62,31 @@ final class RuncFixture implements AutoCloseable {
 
     /** With another OCI runtime CLI and another conmon (wrappers that log their calls). */
     RuncFixture(Path runtimePath, Path monitorPath) throws IOException {
+        this.runtimePath = runtimePath;
+        this.monitorPath = monitorPath;
+        open();
+    }
+
+    private void open() throws IOException {
         TestBundles.requirePrerequisites();
         base = Files.createTempDirectory("crisp-runc-");
         stateDir = base.resolve("state");
         config = new RuncConfig(runtimePath, base.resolve("runc-root"), monitorPath);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        if (base == null) {
+            open();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        if (base != null) {
+            close();
+            removeParentCgroups();
+        }
     }
 
     @Override

@@ -14,7 +14,6 @@ import io.crisp.spi.model.ExitStatus;
 import io.crisp.spi.model.PodIdentity;
 import io.crisp.spi.model.SandboxSpec;
 import io.crisp.spi.model.SandboxState;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,10 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Drives the real runc and conmon through the backend. Needs root; see TestBundles. What every
@@ -33,24 +30,8 @@ import org.junit.jupiter.api.Test;
  * (conmon, runc's state, exit files, cgroup files, the exit event of an exit seen after a restart).
  */
 final class RuncLifecycleTest {
-    private RuncFixture fx;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        fx = new RuncFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @AfterAll
-    static void removeParentCgroups() throws IOException {
-        RuncFixture.removeParentCgroups();
-    }
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
 
     @Test
     void sandboxAndContainerFullLifecycleWithLogAndExitEvent() throws Exception {

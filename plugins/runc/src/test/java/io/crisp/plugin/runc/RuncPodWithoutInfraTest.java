@@ -23,10 +23,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pod without an infra process on the real runc and conmon: the test pins IPC, UTS and network
@@ -35,35 +35,27 @@ import org.junit.jupiter.api.Test;
  * the files.
  */
 final class RuncPodWithoutInfraTest {
-    private RuncFixture fx;
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
     private Path pins;
 
     @BeforeEach
     void setUp() throws IOException {
-        fx = new RuncFixture();
         pins = fx.base.resolve("pins");
         Files.createDirectories(pins);
     }
 
+    /** Before the fixture closes (JUnit runs extensions' after-each callbacks last). */
     @AfterEach
-    void tearDown() throws Exception {
-        if (fx == null) {
+    void unmountPins() throws Exception {
+        if (pins == null) {
             return;
         }
-        try {
-            for (String name : List.of("ipc", "uts", "net")) {
-                if (Files.exists(pins.resolve(name))) {
-                    run("umount", pins.resolve(name).toString());
-                }
+        for (String name : List.of("ipc", "uts", "net")) {
+            if (Files.exists(pins.resolve(name))) {
+                run("umount", pins.resolve(name).toString());
             }
-        } finally {
-            fx.close();
         }
-    }
-
-    @AfterAll
-    static void removeParentCgroups() throws IOException {
-        RuncFixture.removeParentCgroups();
     }
 
     @Test

@@ -10,34 +10,15 @@ import io.crisp.spi.BackendException.Kind;
 import io.crisp.spi.Capability;
 import io.crisp.spi.model.ContainerStatsSample;
 import io.crisp.spi.model.SandboxState;
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** containerStats against real runc containers and their cgroups. Needs root; see TestBundles. */
 final class RuncStatsTest {
     private static final long MB = 1024 * 1024;
-    private RuncFixture fx;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        fx = new RuncFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @AfterAll
-    static void removeParentCgroups() throws IOException {
-        RuncFixture.removeParentCgroups();
-    }
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
 
     @Test
     void busyLoopUsesAboutACoreAndSandboxHasStats() throws Exception {

@@ -19,10 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Interactive exec and attach against the real runc and conmon. Needs root; see TestBundles. */
 final class StdioSessionTest {
@@ -31,30 +30,19 @@ final class StdioSessionTest {
     private static final StdioWiring ALL = new StdioWiring(true, true, true, false);
     private static final StdioWiring TTY = new StdioWiring(true, true, false, true);
 
-    private RuncFixture fx;
+    @RegisterExtension
+    final RuncFixture fx = new RuncFixture();
     private ConmonBackend backend;
     private String sandbox;
     private SandboxState sandboxState;
 
     @BeforeEach
     void setUp() throws IOException {
-        fx = new RuncFixture();
         backend = fx.backend();
         sandbox = fx.newId("sb");
         sandboxState = fx.sandbox(backend, sandbox);
     }
 
-    @AfterEach
-    void tearDown() throws IOException {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @AfterAll
-    static void removeParentCgroups() throws IOException {
-        RuncFixture.removeParentCgroups();
-    }
 
     private String running(String script, boolean stdin, boolean stdinOnce, boolean tty) throws IOException {
         String id = fx.newId("c");
