@@ -98,8 +98,9 @@ final class CrashChecks {
     static void trashEmptied(DaemonProcess daemon) {
         List<Path> trashes = List.of(daemon.root.resolve("snapshots/.trash"), daemon.state.resolve("bundles/.trash"),
                 daemon.state.resolve("runtimes/runc/objects/.trash"));
+        List<String> held = trashes.stream().map(t -> t + " " + CrashHost.named(t, "")).toList();
         Pods.await(() -> trashes.stream().allMatch(t -> CrashHost.named(t, "").isEmpty()), 60,
-                "the trash to be deleted (held at the start of the wait: " + trashes.stream().map(t -> t + " " + CrashHost.named(t, "")).toList() + ")");
+                "the trash to be deleted (held at the start of the wait: " + held + ")");
     }
 
     /** Whether the pod's IPC and UTS namespaces are both pinned (nsfs mounts on their files). */
