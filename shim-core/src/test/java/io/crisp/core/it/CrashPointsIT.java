@@ -71,6 +71,7 @@ final class CrashPointsIT {
         {"containers rolled back", "its creation was cut short by a restart"},
         {"layer leftovers", "which an interrupted unpack or delete left"},
         {"unrecorded starts adopted", "its start was not recorded"},
+        {"trash left by a kill", "by an earlier daemon"},
     };
 
     private Path dir;

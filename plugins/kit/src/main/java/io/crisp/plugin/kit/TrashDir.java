@@ -56,6 +56,9 @@ public final class TrashDir {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create or list " + trash + ": " + e.getMessage(), e);
         }
+        if (!left.isEmpty()) {
+            LOG.info("Deleting {} entries left in {} by an earlier daemon", left.size(), trash);
+        }
         left.forEach(this::deleteLater);
     }
 
