@@ -235,6 +235,19 @@ final class SnapshotServiceTest {
     }
 
     @Test
+    void removeUnmountsEveryMountStackedOnTheRootfs() throws IOException {
+        Path rootfs = snapshots.prepare("c1", List.of(bottom, top), false);
+        command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", rootfs.toString());
+        command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", rootfs.toString());
+
+        snapshots.remove("c1");
+
+        assertFalse(mountinfo().contains(rootfs.toString().replace(" ", "\\040")));
+        assertFalse(Files.exists(snapshotsRoot.resolve("c1"), NOFOLLOW_LINKS));
+        assertEquals("top-a", Files.readString(top.resolve("bin/a")));
+    }
+
+    @Test
     void aSnapshotWithAMountUnderItIsNotDeleted() throws IOException {
         Path rootfs = snapshots.prepare("c1", List.of(bottom, top), false);
         Path extra = Files.createDirectories(snapshotsRoot.resolve("c1/extra"));
