@@ -4,6 +4,8 @@ import io.crisp.core.image.ImageRecord;
 import io.crisp.core.image.LayerStore;
 import io.crisp.core.image.snapshot.SnapshotService;
 import io.crisp.core.state.FileTrees;
+import io.crisp.core.state.MountInfo;
+import io.crisp.core.state.TrashBin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Where a sandbox's or container's OCI bundle lives: {@code <state>/bundles/<id>/config.json} with
  * the root filesystem an overlay snapshot of the image ({@code <root>/snapshots/<id>/rootfs}), and
  * for sandboxes the pod's shared files under {@code <state>/pods/<id>/}. The mounts survive a daemon
- * restart; {@link #removeLeftovers} deletes what belongs to no known object.
+ * restart; {@link #removeLeftovers} deletes what belongs to no known object. A removed bundle
+ * directory, like a removed snapshot, is renamed into a trash ({@code <state>/bundles/.trash/}) and
+ * deleted in the background ({@link TrashBin}).
  */
 public final class Bundles {
     private static final Logger log = LoggerFactory.getLogger(Bundles.class);
@@ -28,6 +32,7 @@ public final class Bundles {
     private final Path podsDir;
     private final SnapshotService snapshots;
     private final LayerStore layers;
+    private final TrashBin bundleTrash;
 
     public Bundles(Path stateDir, SnapshotService snapshots, LayerStore layers) {
         this.bundlesDir = stateDir.resolve("bundles");
@@ -40,6 +45,7 @@ public final class Bundles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + bundlesDir + ": " + e.getMessage(), e);
         }
+        this.bundleTrash = new TrashBin(bundlesDir, "bundles", Bundles::deleteUnmounted);
     }
 
     /** The bundle directory of an object; created on first use. */
@@ -106,11 +112,23 @@ public final class Bundles {
         return snapshots.prepare(id, bottomFirst, false);
     }
 
-    /** Unmounts the rootfs and deletes the bundle and pod files of {@code id}; nothing there is fine. */
+    /**
+     * Unmounts the rootfs and deletes the bundle and pod files of {@code id}; nothing there is fine.
+     * The snapshot and the bundle directory leave their names at once and are deleted in the background.
+     */
     public void remove(String id) {
         snapshots.remove(id);
-        delete(bundlesDir.resolve(id));
+        try {
+            bundleTrash.discard(bundlesDir.resolve(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + bundlesDir.resolve(id) + ": " + e.getMessage(), e);
+        }
         delete(podsDir.resolve(id));
+    }
+
+    /** Waits until the snapshots and bundles removed so far are deleted, at most {@code max} each; true if they are. */
+    public boolean awaitDeleted(java.time.Duration max) {
+        return snapshots.awaitDeleted(max) & bundleTrash.awaitDeleted(max);
     }
 
     /** After a restart: removes snapshots, bundles and pod directories of ids no record knows. */
@@ -118,7 +136,7 @@ public final class Bundles {
         List<String> ids = new ArrayList<>(snapshots.list());
         for (Path dir : List.of(bundlesDir, podsDir)) {
             try (Stream<Path> entries = Files.list(dir)) {
-                entries.map(p -> p.getFileName().toString()).forEach(ids::add);
+                entries.map(p -> p.getFileName().toString()).filter(name -> !name.equals(TrashBin.NAME)).forEach(ids::add);
             } catch (IOException e) {
                 log.warn("Cannot list {}: {}", dir, e.getMessage());
             }
@@ -131,6 +149,17 @@ public final class Bundles {
                 log.warn("Cannot remove leftovers of {}: {}", id, e.getMessage());
             }
         });
+    }
+
+    /** A bundle never has mounts (plugins mount elsewhere); one made under it is not walked into. */
+    private static void deleteUnmounted(Path tree) throws IOException {
+        String prefix = tree + "/";
+        List<String> mounts = MountInfo.read().stream().map(MountInfo.Mount::mountPoint)
+                .filter(point -> point.equals(tree.toString()) || point.startsWith(prefix)).toList();
+        if (!mounts.isEmpty()) {
+            throw new IOException("not deleted: mounts under it at " + mounts);
+        }
+        FileTrees.delete(tree);
     }
 
     private static void delete(Path dir) {

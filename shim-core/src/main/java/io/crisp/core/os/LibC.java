@@ -18,7 +18,9 @@ public interface LibC extends Library {
     int SO_RCVTIMEO = 20;
     int MSG_NOSIGNAL = 0x4000;
     int EAGAIN = 11;
+    int ENOENT = 2;
     int EBUSY = 16;
+    int EINVAL = 22;
     long MS_RDONLY = 1;
     int MNT_DETACH = 2;
     long MS_BIND = 4096;

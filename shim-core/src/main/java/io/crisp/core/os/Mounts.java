@@ -34,6 +34,34 @@ public final class Mounts {
     }
 
     /**
+     * Unmounts the topmost mount at {@code target} if there is one (busy: detached, as
+     * {@link #unmountOrDetach}); false if {@code target} is not a mount point ({@code EINVAL}) or does
+     * not exist. Calling it until it returns false unmounts a stack of mounts without reading
+     * mountinfo.
+     *
+     * @throws IOException naming the target and the kernel's error
+     */
+    public static boolean unmountIfMounted(String target) throws IOException {
+        try {
+            LibC.INSTANCE.umount2(target, 0);
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == LibC.EINVAL || e.getErrorCode() == LibC.ENOENT) {
+                return false;
+            }
+            if (e.getErrorCode() != LibC.EBUSY) {
+                throw new IOException("umount " + target + " failed: " + e.getMessage());
+            }
+        }
+        try {
+            LibC.INSTANCE.umount2(target, LibC.MNT_DETACH);
+            return true;
+        } catch (LastErrorException e) {
+            throw new IOException("umount " + target + " failed: busy; lazily: " + e.getMessage());
+        }
+    }
+
+    /**
      * Unmounts {@code target}; when it is busy (a process still uses it), detaches it instead, as
      * {@code umount -l} does.
      *

@@ -87,6 +87,20 @@ final class CrashChecks {
         owned("IPs host-local holds", new TreeSet<>(network.allocated()), ips);
         assertTrue(network.veths().size() <= netns.size(), "veths " + network.veths() + " for " + netns.size() + " network namespaces");
         images(daemon, host);
+        trashEmptied(daemon);
+    }
+
+    /**
+     * Removed snapshots, bundles and runtime objects leave their names at once and are deleted in the
+     * background from a trash; a restarted daemon deletes what a killed one left there. No call is
+     * under way when this runs, so every trash must empty.
+     */
+    static void trashEmptied(DaemonProcess daemon) {
+        List<Path> trashes = List.of(daemon.root.resolve("snapshots/.trash"), daemon.state.resolve("bundles/.trash"),
+                daemon.state.resolve("runtimes/runc/objects/.trash"));
+        List<String> held = trashes.stream().map(t -> t + " " + CrashHost.named(t, "")).toList();
+        Pods.await(() -> trashes.stream().allMatch(t -> CrashHost.named(t, "").isEmpty()), 60,
+                "the trash to be deleted (held at the start of the wait: " + held + ")");
     }
 
     /** Whether the pod's IPC and UTS namespaces are both pinned (nsfs mounts on their files). */
@@ -137,6 +151,7 @@ final class CrashChecks {
                     "entries in " + p);
         }
         images(daemon, host);
+        trashEmptied(daemon);
     }
 
     private static Set<String> ids(Path dir, String suffix) {

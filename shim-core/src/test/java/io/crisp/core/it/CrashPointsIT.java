@@ -11,6 +11,7 @@ import io.crisp.cri.v1.ImageStatusRequest;
 import io.crisp.cri.v1.LinuxPodSandboxConfig;
 import io.crisp.cri.v1.PodSandboxConfig;
 import io.crisp.cri.v1.PullImageRequest;
+import io.crisp.cri.v1.RemoveContainerRequest;
 import io.crisp.cri.v1.RemoveImageRequest;
 import io.crisp.cri.v1.RemovePodSandboxRequest;
 import io.crisp.cri.v1.StartContainerRequest;
@@ -40,8 +41,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * other pod, which has none, its namespaces are pinned; a RUNNING container's process runs, a
  * NOT_READY pod's infra does not), no creation is left half done, and
  * nothing exists that no listed object owns (runc containers, conmon monitors, mounts, network
- * namespaces, cgroups, IPs, veths, records, bundles, snapshots, layers, blobs). Then every pod is
- * removed through the CRI and nothing at all may be left. An image is complete or absent.
+ * namespaces, cgroups, IPs, veths, records, bundles, snapshots, layers, blobs), and the trash that
+ * removals delete in the background empties. Then every pod is removed through the CRI and nothing at
+ * all may be left. An image is complete or absent.
  *
  * <p>Rounds per call: {@code -Dcrisp.crash.rounds} (5 by default); the delays come from
  * {@code -Dcrisp.crash.seed} (random by default, always printed, so a failing run can be replayed);
@@ -60,7 +62,7 @@ final class CrashPointsIT {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     /** The calls a kill lands in. */
-    enum Call { RUNP, CREATE, START, STOPP, RMP, PULL, RMI }
+    enum Call { RUNP, CREATE, START, STOPP, RM, RMP, PULL, RMI }
 
     /** What the restarted daemon logs when it settles something a kill left half done: what the rounds reached. */
     private static final String[][] SETTLED = {
@@ -69,6 +71,7 @@ final class CrashPointsIT {
         {"containers rolled back", "its creation was cut short by a restart"},
         {"layer leftovers", "which an interrupted unpack or delete left"},
         {"unrecorded starts adopted", "its start was not recorded"},
+        {"trash left by a kill", "by an earlier daemon"},
     };
 
     private Path dir;
@@ -195,6 +198,15 @@ final class CrashPointsIT {
                 String podId = Pods.run(client, pod);
                 Pods.createAndStart(client, podId, pod, Pods.container("sleeper", "sleep", "100000").build());
                 return () -> client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            }
+            case RM: {
+                // A writable layer of a few thousand files, whose deletion (in the background) takes a while.
+                String podId = Pods.run(client, pod);
+                String id = Pods.createAndStart(client, podId, pod, Pods.container("writer", "sh", "-c", "mkdir /w && i=0 && while"
+                        + " [ $i -lt 3000 ]; do echo $i > /w/$i; i=$((i+1)); done && touch /written && exec sleep 100000").build());
+                Path written = daemon.root.resolve("snapshots").resolve(id).resolve("upper/written");
+                Pods.await(() -> Files.exists(written), 120, "container " + id + " to write its files");
+                return () -> client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
             }
             case RMP: {
                 String podId = Pods.run(client, pod);

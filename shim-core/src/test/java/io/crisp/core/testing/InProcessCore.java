@@ -106,10 +106,21 @@ public final class InProcessCore implements AutoCloseable {
     /** What pods and containers leave: entries of the bundles, snapshots, netns and CNI results directories, and mounts. */
     public List<String> traces() throws IOException {
         List<String> traces = new java.util.ArrayList<>();
+        // Removed snapshots and bundles are deleted in the background: what is left once that is done.
+        if (!lifecycle.bundles().awaitDeleted(java.time.Duration.ofSeconds(60))) {
+            traces.add("trash still deleting after 60 s");
+        }
         for (Path d : List.of(config.state().resolve("bundles"), config.root().resolve("snapshots"),
                 config.state().resolve("netns"), config.root().resolve("cni").resolve("results"))) {
             if (Files.isDirectory(d)) {
                 try (Stream<Path> entries = Files.list(d)) {
+                    entries.forEach(e -> traces.add(e.toString()));
+                }
+            }
+            Path trash = d.resolve(io.crisp.core.state.TrashBin.NAME);
+            if (Files.isDirectory(trash)) {
+                traces.remove(trash.toString()); // the trash itself stays; what it holds must not
+                try (Stream<Path> entries = Files.list(trash)) {
                     entries.forEach(e -> traces.add(e.toString()));
                 }
             }

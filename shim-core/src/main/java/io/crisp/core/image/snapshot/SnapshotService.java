@@ -4,7 +4,9 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.os.Mounts;
 import io.crisp.core.state.FileTrees;
+import io.crisp.core.state.KeyedLocks;
 import io.crisp.core.state.MountInfo;
+import io.crisp.core.state.TrashBin;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -43,8 +45,13 @@ import java.util.regex.Pattern;
  *   <li>Deleting a snapshot never follows a symlink and never descends into a mount: the upper
  *       directory holds whatever the container wrote, symlinks to anywhere on the host included, and
  *       the tree is only deleted once nothing is mounted under it.
- *   <li>{@code prepare} and {@code remove} are serialised per service, so two calls for one id never
- *       interleave their mount and delete steps.
+ *   <li>{@code prepare} and {@code remove} are serialised per id, so two calls for one id never
+ *       interleave their mount and delete steps, while calls for other ids (a CreateContainer's mount
+ *       beside a RemoveContainer) do not wait for them.
+ *   <li>A removed snapshot's directory leaves its id at once: it is renamed into
+ *       {@code <snapshotsRoot>/.trash/} once nothing is mounted under it, and its tree (the
+ *       container's writes) is deleted there in the background, never following a symlink. A
+ *       restarted daemon deletes what a killed one left in the trash.
  * </ol>
  */
 public final class SnapshotService {
@@ -56,6 +63,8 @@ public final class SnapshotService {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SnapshotService.class);
 
     private final Path root;
+    private final KeyedLocks locks = new KeyedLocks();
+    private final TrashBin trash;
     /** Whether writable snapshots are mounted volatile; cleared once if the kernel's overlay refuses it. */
     private volatile boolean volatileMounts = true;
 
@@ -67,6 +76,7 @@ public final class SnapshotService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + snapshotsRoot + ": " + e.getMessage(), e);
         }
+        this.trash = new TrashBin(root, "snapshots", SnapshotService::deleteUnmounted);
     }
 
     /** The snapshot directory of a container; the id is validated, nothing is created. */
@@ -91,8 +101,12 @@ public final class SnapshotService {
      * @param readOnly mount without an upper directory and with {@code ro}
      * @return the mounted rootfs, {@code <snapshotsRoot>/<containerId>/rootfs}
      */
-    public synchronized Path prepare(String containerId, List<Path> layersBottomFirst, boolean readOnly) {
+    public Path prepare(String containerId, List<Path> layersBottomFirst, boolean readOnly) {
         Path dir = path(containerId);
+        return locks.with(containerId, () -> prepareLocked(containerId, dir, layersBottomFirst, readOnly));
+    }
+
+    private Path prepareLocked(String containerId, Path dir, List<Path> layersBottomFirst, boolean readOnly) {
         if (layersBottomFirst == null || layersBottomFirst.isEmpty()) {
             throw BackendException.invalidArgument("snapshot for container %s needs at least one layer", containerId);
         }
@@ -177,12 +191,21 @@ public final class SnapshotService {
      * go. Those late users then see an overlay whose upper directory is being deleted under them;
      * that is their problem, a leaked snapshot would be everyone's.
      */
-    public synchronized void remove(String containerId) {
+    public void remove(String containerId) {
         Path dir = path(containerId);
-        if (!Files.exists(dir, NOFOLLOW_LINKS)) {
-            return;
-        }
-        removeNow(containerId, new SnapshotLayout(dir));
+        locks.run(containerId, () -> {
+            if (Files.exists(dir, NOFOLLOW_LINKS)) {
+                removeNow(containerId, new SnapshotLayout(dir));
+            }
+        });
+    }
+
+    /**
+     * Waits until the trees of the snapshots removed so far are deleted (in the background, see
+     * {@link TrashBin}), at most {@code max}; true if they are.
+     */
+    public boolean awaitDeleted(java.time.Duration max) {
+        return trash.awaitDeleted(max);
     }
 
     /** Whether the container's rootfs is a mount point now, by {@code /proc/self/mountinfo}. */
@@ -311,32 +334,60 @@ public final class SnapshotService {
         }
     }
 
+    /**
+     * Unmounts the rootfs as often as something is mounted on it, checks that nothing is mounted
+     * under the snapshot any more and moves the directory to the trash. The usual case costs one
+     * {@code umount2} and one read of mountinfo (which says whether another mount was stacked below);
+     * a rootfs that is no mount point ({@code EINVAL}) costs the same.
+     */
     private void removeNow(String containerId, SnapshotLayout layout) {
         String rootfs = layout.rootfs().toString();
-        for (int round = 0; mountPoints().contains(rootfs); round++) {
-            if (round == MAX_UNMOUNTS) {
-                throw new BackendException(Kind.INTERNAL, "snapshot for container " + containerId + ": " + rootfs
-                        + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
+        List<String> below;
+        try {
+            for (int round = 1; ; round++) {
+                boolean unmounted = Mounts.unmountIfMounted(rootfs);
+                below = mountsUnder(layout.dir());
+                if (!unmounted || !below.contains(rootfs)) {
+                    break;
+                }
+                if (round == MAX_UNMOUNTS) {
+                    throw new BackendException(Kind.INTERNAL, "snapshot for container " + containerId + ": " + rootfs
+                            + " is still mounted after " + MAX_UNMOUNTS + " unmounts");
+                }
             }
-            try {
-                Mounts.unmountOrDetach(rootfs);
-            } catch (IOException e) {
-                throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
-                        + " at " + rootfs + ": " + e.getMessage(), e);
-            }
+        } catch (IOException e) {
+            throw new BackendException(Kind.INTERNAL, "cannot unmount snapshot of container " + containerId
+                    + " at " + rootfs + ": " + e.getMessage(), e);
         }
-        String prefix = layout.dir() + "/";
-        List<String> below = mountPoints().stream().filter(point -> point.startsWith(prefix)).toList();
         if (!below.isEmpty()) {
             throw BackendException.failedPrecondition("snapshot of container %s is not deleted: %s still has mounts at %s",
                     containerId, layout.dir(), below);
         }
         try {
-            deleteWithoutFollowing(layout.dir());
+            trash.discard(layout.dir());
         } catch (IOException e) {
             throw new BackendException(Kind.INTERNAL, "cannot delete snapshot of container " + containerId + " at "
                     + layout.dir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The mount points at or under {@code dir}, by one read of mountinfo. */
+    private static List<String> mountsUnder(Path dir) {
+        String self = dir.toString();
+        String prefix = self + "/";
+        return mountPoints().stream().filter(point -> point.equals(self) || point.startsWith(prefix)).toList();
+    }
+
+    /**
+     * The trash's deleter: refuses a tree something is mounted under (checked before the rename, so
+     * only a mount made since) rather than walk into the mounted file system.
+     */
+    private static void deleteUnmounted(Path tree) throws IOException {
+        List<String> below = mountsUnder(tree);
+        if (!below.isEmpty()) {
+            throw new IOException("not deleted: mounts under it at " + below);
+        }
+        deleteWithoutFollowing(tree);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -69,6 +70,7 @@ final class SnapshotServiceTest {
                 for (String id : snapshots.list()) {
                     snapshots.remove(id);
                 }
+                snapshots.awaitDeleted(Duration.ofSeconds(60));
             }
         } finally {
             try {
@@ -175,6 +177,8 @@ final class SnapshotServiceTest {
         assertFalse(mountinfo().contains(rootfs.toString().replace(" ", "\\040")));
         assertFalse(Files.exists(snapshotsRoot.resolve("c1"), NOFOLLOW_LINKS));
         assertEquals(List.of(), snapshots.list());
+        assertTrue(snapshots.awaitDeleted(Duration.ofSeconds(60)));
+        assertEquals(List.of(), names(snapshotsRoot.resolve(".trash")));
         assertDoesNotThrow(() -> snapshots.remove("c1"));
         assertEquals("top-a", Files.readString(top.resolve("bin/a")));
         assertEquals("bottom-a", Files.readString(bottom.resolve("bin/a")));
@@ -206,8 +210,63 @@ final class SnapshotServiceTest {
         snapshots.remove("c1");
 
         assertFalse(Files.exists(snapshotsRoot.resolve("c1"), NOFOLLOW_LINKS));
+        assertTrue(snapshots.awaitDeleted(Duration.ofSeconds(60)));
+        assertEquals(List.of(), names(snapshotsRoot.resolve(".trash")));
         assertEquals("keep me", Files.readString(sentinel.resolve("precious")));
         assertEquals(List.of("precious"), names(sentinel));
+    }
+
+    @Test
+    void aTrashLeftByAKilledDaemonIsDeletedByTheNextWithoutFollowingSymlinks() throws IOException {
+        Path sentinel = Files.createDirectories(fs.resolve("sentinel"));
+        write(sentinel.resolve("precious"), "keep me");
+        Path left = Files.createDirectories(snapshotsRoot.resolve(".trash/c7-1f/upper/deep"));
+        write(left.resolve("file"), "the container's");
+        Files.createSymbolicLink(left.resolve("escape"), sentinel);
+        snapshots.prepare("c8", List.of(bottom), false);
+
+        SnapshotService restarted = new SnapshotService(snapshotsRoot);
+
+        assertTrue(restarted.awaitDeleted(Duration.ofSeconds(60)));
+        assertEquals(List.of(), names(snapshotsRoot.resolve(".trash")));
+        assertEquals(List.of("c8"), restarted.list()); // the trash is no snapshot
+        assertTrue(restarted.mounted("c8"));
+        assertEquals("keep me", Files.readString(sentinel.resolve("precious")));
+    }
+
+    @Test
+    void removeUnmountsEveryMountStackedOnTheRootfs() throws IOException {
+        Path rootfs = snapshots.prepare("c1", List.of(bottom, top), false);
+        command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", rootfs.toString());
+        command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", rootfs.toString());
+
+        snapshots.remove("c1");
+
+        assertFalse(mountinfo().contains(rootfs.toString().replace(" ", "\\040")));
+        assertFalse(Files.exists(snapshotsRoot.resolve("c1"), NOFOLLOW_LINKS));
+        assertEquals("top-a", Files.readString(top.resolve("bin/a")));
+    }
+
+    @Test
+    void aSnapshotWithAMountUnderItIsNotDeleted() throws IOException {
+        Path rootfs = snapshots.prepare("c1", List.of(bottom, top), false);
+        Path extra = Files.createDirectories(snapshotsRoot.resolve("c1/extra"));
+        command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", extra.toString());
+        try {
+            write(extra.resolve("theirs"), "not the snapshot's");
+
+            BackendException e = assertThrows(BackendException.class, () -> snapshots.remove("c1"));
+
+            assertEquals(Kind.FAILED_PRECONDITION, e.kind());
+            assertTrue(e.getMessage().contains(extra.toString()), e.getMessage());
+            assertFalse(snapshots.mounted("c1"));
+            assertEquals("not the snapshot's", Files.readString(extra.resolve("theirs")));
+            assertTrue(Files.isDirectory(rootfs.getParent().resolve("upper")));
+        } finally {
+            command("umount", extra.toString());
+        }
+        snapshots.remove("c1");
+        assertFalse(Files.exists(snapshotsRoot.resolve("c1"), NOFOLLOW_LINKS));
     }
 
     // ---- refusals and recovery ----

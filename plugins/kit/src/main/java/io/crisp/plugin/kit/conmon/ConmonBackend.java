@@ -361,6 +361,7 @@ public final class ConmonBackend implements RuntimeBackend {
     public void close() {
         watcher.close();
         deleter.close();
+        files.close();
     }
 
     /** @param cgroupsPath the spec's linux.cgroupsPath as the core gave it; empty: none (no stats) */

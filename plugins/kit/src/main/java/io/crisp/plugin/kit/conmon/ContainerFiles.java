@@ -3,6 +3,7 @@ package io.crisp.plugin.kit.conmon;
 import io.crisp.plugin.kit.AtomicFiles;
 import io.crisp.plugin.kit.FileTrees;
 import io.crisp.plugin.kit.RecordFiles;
+import io.crisp.plugin.kit.TrashDir;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  *     exit / oom             written by conmon: exit code, and an empty file on an OOM kill
  *     start-error            the error of a deferred create or start that failed ({@link DeferredCreates})
  *     console.log            CRI log of a sandbox or of a container without a log path
+ * STATE/objects/.trash/      removed objects' directories, deleted in the background ({@link TrashDir})
  * </pre>
  */
 final class ContainerFiles {
@@ -49,6 +51,8 @@ final class ContainerFiles {
     private static final int META_VERSION = 1;
 
     private final Path root;
+    /** Made by {@link #createLayout}; until then a removal deletes in place. */
+    private volatile TrashDir trash;
 
     ContainerFiles(Path stateDir) {
         this.root = stateDir;
@@ -62,6 +66,15 @@ final class ContainerFiles {
         Files.createDirectories(exitDir());
         Files.createDirectories(socketDir());
         Files.createDirectories(objectsDir());
+        trash = new TrashDir(objectsDir(), "objects-trash-" + root.getFileName());
+    }
+
+    /** Stops deleting in the background (what is left is deleted on the next start). */
+    void close() {
+        TrashDir t = trash;
+        if (t != null) {
+            t.close();
+        }
     }
 
     Path exitDir() {
@@ -183,7 +196,11 @@ final class ContainerFiles {
         }
     }
 
-    /** Deletes everything the backend keeps for {@code id}; missing files are fine. */
+    /**
+     * Deletes everything the backend keeps for {@code id}; missing files are fine. The object's
+     * directory leaves its name at once (no restart finds the object again) and its files are deleted
+     * in the background.
+     */
     void deleteAll(String id) {
         try {
             // the meta file first: without it the object is unknown, so a kill part way never leaves
@@ -191,7 +208,12 @@ final class ContainerFiles {
             Files.deleteIfExists(meta(id));
             Files.deleteIfExists(exitFile(id));
             Files.deleteIfExists(socketDir().resolve(id));
-            FileTrees.deleteTree(dir(id));
+            TrashDir t = trash;
+            if (t != null) {
+                t.discard(dir(id));
+            } else {
+                FileTrees.deleteTree(dir(id));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the state of " + id + " under " + root, e);
         }
