@@ -32,7 +32,7 @@ public final class InMemoryBackend implements RuntimeBackend {
     private final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     /**
-     * The next call of {@code operation} ("runSandbox", "createContainer", "removeSandbox") counts {@code reached} down
+     * The next call of {@code operation} ("runSandbox", "stopSandbox", "createContainer", "removeSandbox") counts {@code reached} down
      * once it is in the backend, then waits for {@code release} before it does its work.
      */
     public void holdNext(String operation, java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
@@ -63,7 +63,7 @@ public final class InMemoryBackend implements RuntimeBackend {
     }
 
     /**
-     * The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL;
+     * The next call of {@code operation} ("runSandbox", "stopSandbox", "createContainer", "startContainer") fails with INTERNAL;
      * "startContainerExited": the next start fails leaving the container exited (128, StartError), as a create
      * deferred to the start does.
      */
@@ -106,6 +106,8 @@ public final class InMemoryBackend implements RuntimeBackend {
     @Override
     public void stopSandbox(String sandboxId, Duration timeout) {
         calls.add("stopSandbox " + sandboxId);
+        maybeHold("stopSandbox", sandboxId);
+        maybeFail("stopSandbox", sandboxId);
         sandboxes.computeIfPresent(sandboxId, (id, s) -> new SandboxState(id, false, OptionalLong.empty()));
     }
 

@@ -59,7 +59,9 @@ public final class InProcessCore implements AutoCloseable {
         Path file = dir.resolve("crisp.toml");
         // A network of only the loopback plugin: pods get a pinned namespace and CNI ADD/DEL, no
         // bridge or address on the host.
+        // A test may put a network of its own (named before 10-) in dir/cni and plugins in dir/cni-bin first.
         Path cni = Files.createDirectories(dir.resolve("cni"));
+        Path cniBin = Files.createDirectories(dir.resolve("cni-bin"));
         Files.writeString(cni.resolve("10-loopback.conflist"), """
                 {"cniVersion": "1.0.0", "name": "crisp-core-test", "plugins": [{"type": "loopback"}]}
                 """);
@@ -72,7 +74,7 @@ public final class InProcessCore implements AutoCloseable {
 
                 [network]
                 cni_conf_dir = "%s"
-                cni_bin_dir = ["/usr/lib/cni"]
+                cni_bin_dir = ["/usr/lib/cni", "%s"]
 
                 [runtime]
                 default_runtime = "fake"
@@ -80,7 +82,7 @@ public final class InProcessCore implements AutoCloseable {
 
                 [runtimes.fake]
                 plugin = "fake"
-                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, cni, plugins));
+                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, cni, cniBin, plugins));
         config = new ConfigLoader(home).load(file, true, dir.resolve("crisp.d"), Map.of());
 
         RuntimePlugin plugin = (handlerConfig, context) -> backend;
