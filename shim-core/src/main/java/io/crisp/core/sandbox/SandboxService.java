@@ -131,7 +131,7 @@ public final class SandboxService {
             if (ownNetwork) {
                 netns = networking.pin(id);
                 networked = true;
-                wiring = wire(id, netns, request);
+                wiring = wire(id, netns, request, !infra || handler.supports(Capability.LATE_POD_NETWORK));
             }
             Path rootfs = infra ? bundles.mountRootfs(id, pause) : null;
             Path bundle = bundles.bundle(id);
@@ -188,11 +188,12 @@ public final class SandboxService {
     }
 
     /**
-     * CNI ADD for the pod, beside the rest of its start (the infra process or the pinning needs only
-     * the namespace's path); first, on this thread, when a net.* sysctl may name an interface CNI makes.
+     * CNI ADD for the pod, beside the rest of its start when the backend's infra process needs only the
+     * namespace's path ({@code overlap}: LATE_POD_NETWORK, or no infra process); first, on this thread,
+     * otherwise or when a net.* sysctl may name an interface CNI makes.
      */
-    private NetworkBeside.Task<PodNetworkStatus> wire(String id, Path netns, PodSandboxRequest request) {
-        if (request.settings().sysctls().keySet().stream().anyMatch(k -> k.startsWith("net."))) {
+    private NetworkBeside.Task<PodNetworkStatus> wire(String id, Path netns, PodSandboxRequest request, boolean overlap) {
+        if (!overlap || request.settings().sysctls().keySet().stream().anyMatch(k -> k.startsWith("net."))) {
             return NetworkBeside.done(networking.wire(id, netns, request.settings(), request.portMappings()));
         }
         return beside.start(() -> networking.wire(id, netns, request.settings(), request.portMappings()));
@@ -305,16 +306,21 @@ public final class SandboxService {
             }
             store.beginStop(id); // a daemon killed from here on leaves a mark: the restart does the stop again
             boolean ownNetwork = now.get().settings().networkMode() != NamespaceMode.NODE;
-            // CNI DEL beside the infra process's stop: DEL needs the namespace pinned, which it stays until both are over
-            NetworkBeside.Task<Void> unwiring = ownNetwork ? beside.start(() -> networking.unwire(id)) : null;
+            Optional<Handler> handler = store.handler(id);
+            // CNI DEL beside the infra process's stop where the backend allows it (as at the start): DEL needs
+            // the namespace pinned, which it stays until both are over
+            boolean overlap = !now.get().hasInfra() || handler.map(h -> h.supports(Capability.LATE_POD_NETWORK)).orElse(false);
+            NetworkBeside.Task<Void> unwiring = ownNetwork && overlap ? beside.start(() -> networking.unwire(id)) : null;
             try {
-                store.handler(id).ifPresent(h -> h.backend().stopSandbox(id, INFRA_STOP_TIMEOUT));
+                handler.ifPresent(h -> h.backend().stopSandbox(id, INFRA_STOP_TIMEOUT));
             } catch (RuntimeException e) {
                 throw unwiring == null ? e : unwiring.after(e);
             }
             if (ownNetwork) {
-                unwiring.join();
-                networking.detach(id); // the namespace (DEL ran: its cache is gone)
+                if (unwiring != null) {
+                    unwiring.join();
+                }
+                networking.detach(id); // DEL, unless it ran beside the stop, and the namespace
             }
             if (!now.get().hasInfra()) {
                 pins.remove(id); // its IPC and UTS namespaces go as an infra process's would with its exit

@@ -81,7 +81,7 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE);
+        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.LATE_POD_NETWORK);
     }
 
     @Override
