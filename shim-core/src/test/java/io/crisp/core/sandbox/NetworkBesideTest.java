@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crisp.core.testing.CriRequests;
+import io.crisp.core.testing.InMemoryBackend;
 import io.crisp.core.testing.InProcessCore;
 import io.crisp.spi.BackendException;
+import io.crisp.spi.Capability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +50,7 @@ final class NetworkBesideTest {
                 wait_for() { i=0; while [ ! -e "$d/$1" ]; do i=$((i+1)); [ $i -gt 200 ] && return 1; sleep 0.1; done; }
                 case "$CNI_COMMAND" in
                 ADD)
+                    touch "$d/add-started"
                     if [ -e "$d/add-fails" ]; then echo '{"cniVersion":"1.0.0","code":999,"msg":"no addresses left (as the test asked)"}'; exit 1; fi
                     wait_for add-gate || { echo '{"cniVersion":"1.0.0","code":999,"msg":"add-gate never opened"}'; exit 1; }
                     echo '{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"'"$CNI_NETNS"'"}],"ips":[{"address":"10.99.0.7/24","interface":0}]}' ;;
@@ -149,6 +153,43 @@ final class NetworkBesideTest {
         assertEquals(Sandbox.State.NOT_READY, sandboxes.status(id).state());
         assertFalse(Files.exists(core.config.state().resolve("netns").resolve(id)));
         assertFalse(Files.exists(mark(id)));
+    }
+
+    @Test
+    void aBackendWithoutLatePodNetworkGetsThePodWiredBeforeItsStartAndUnwiredAfterItsStop() throws Exception {
+        core.close();
+        core = new InProcessCore(dir, new InMemoryBackend(EnumSet.of(Capability.POD_LIFECYCLE)));
+        sandboxes = core.lifecycle.sandboxes();
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        core.backend.holdNext("runSandbox", reached, release);
+        CompletableFuture<String> run = CompletableFuture.supplyAsync(() -> sandboxes.runPodSandbox(CriRequests.pod("web")));
+        for (int i = 0; i < 300 && !Files.exists(dir.resolve("add-started")); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(dir.resolve("add-started")), "CNI ADD started");
+        // a runSandbox beside the blocked ADD (wrongly) would be reached within this
+        assertFalse(reached.await(500, TimeUnit.MILLISECONDS), "no runSandbox while CNI ADD waits for its gate");
+        open("add-gate");
+        assertTrue(reached.await(30, TimeUnit.SECONDS));
+        String id = sandboxes.listPodSandbox(SandboxFilter.ALL).get(0).id();
+        Path cniResult = core.config.root().resolve("cni/results/" + id + ".json");
+        assertTrue(Files.readString(cniResult).contains("10.99.0.7"), "CNI ADD was over before the backend's runSandbox");
+        release.countDown();
+        assertEquals(Sandbox.State.READY, sandboxes.status(run.get(60, TimeUnit.SECONDS)).state());
+
+        CountDownLatch stopReached = new CountDownLatch(1);
+        CountDownLatch stopRelease = new CountDownLatch(1);
+        core.backend.holdNext("stopSandbox", stopReached, stopRelease);
+        open("del-gate");
+        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> sandboxes.stop(id));
+        assertTrue(stopReached.await(30, TimeUnit.SECONDS));
+        Thread.sleep(500); // a DEL beside the held stop (wrongly; its gate is open) would be over within this
+        assertTrue(Files.exists(cniResult), "no CNI DEL while the backend's stopSandbox runs");
+        stopRelease.countDown();
+        stop.get(60, TimeUnit.SECONDS);
+        assertFalse(Files.exists(cniResult), "CNI DEL ran after the stop");
+        assertEquals(Sandbox.State.NOT_READY, sandboxes.status(id).state());
     }
 
     private void assertNothingLeft() throws Exception {

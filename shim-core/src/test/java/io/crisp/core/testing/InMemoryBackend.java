@@ -30,6 +30,16 @@ public final class InMemoryBackend implements RuntimeBackend {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private final Map<String, java.util.concurrent.CountDownLatch[]> holds = new ConcurrentHashMap<>();
     private final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private final Set<Capability> capabilities;
+
+    /** With the pod lifecycle, its network wired while it starts (as runc's). */
+    public InMemoryBackend() {
+        this(EnumSet.of(Capability.POD_LIFECYCLE, Capability.LATE_POD_NETWORK));
+    }
+
+    public InMemoryBackend(Set<Capability> capabilities) {
+        this.capabilities = Set.copyOf(capabilities);
+    }
 
     /**
      * The next call of {@code operation} ("runSandbox", "stopSandbox", "createContainer", "removeSandbox") counts {@code reached} down
@@ -81,7 +91,7 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE, Capability.LATE_POD_NETWORK);
+        return capabilities;
     }
 
     @Override

@@ -40,12 +40,17 @@ public final class InProcessCore implements AutoCloseable {
     private static final Path IMAGE_SCRIPT = Path.of("..", "packaging", "busybox-image.sh");
 
     public final Path dir;
-    public final InMemoryBackend backend = new InMemoryBackend();
+    public final InMemoryBackend backend;
     public final CrispConfig config;
     public final Lifecycle lifecycle;
     private final HandlerRegistry registry;
 
     public InProcessCore(Path dir) throws Exception {
+        this(dir, new InMemoryBackend());
+    }
+
+    public InProcessCore(Path dir, InMemoryBackend backend) throws Exception {
+        this.backend = backend;
         if (!"root".equals(System.getProperty("user.name"))) {
             // Rootfs snapshots are overlay mounts. Skipped on a workstation, never under CI.
             if ("true".equals(System.getenv("CI"))) {
