@@ -42,5 +42,13 @@ public enum Capability {
      * those namespaces (CRI-O's {@code drop_infra_ctr}). The core asks only for pods whose containers do
      * not share one PID namespace. SPI 1.5.
      */
-    PODS_WITHOUT_INFRA
+    PODS_WITHOUT_INFRA,
+    /**
+     * The infra process joins the pod's network namespace by its path and reads nothing in it while it
+     * starts or stops (an OCI runtime's process does; a VM that copies the namespace's interfaces into
+     * its guest at start does not): the core may run CNI ADD while {@code runSandbox} runs and CNI DEL
+     * while {@code stopSandbox} runs, instead of before and after. Either way {@code runSandbox} gets
+     * the namespace's path, and the pod is ready only once both are over. SPI 1.6.
+     */
+    LATE_POD_NETWORK
 }

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pod's network, as RunPodSandbox and StopPodSandbox see it: a network namespace pinned under
- * {@code <state>/netns/<sandbox id>} and wired by the node's CNI network before the infra process
- * starts, and taken apart (CNI DEL with the config ADD used, then the namespace) when the pod stops.
+ * {@code <state>/netns/<sandbox id>} ({@link #pin}) and wired by the node's CNI network ({@link #wire},
+ * which may run while the infra process starts in the namespace), and taken apart (CNI DEL with the
+ * config ADD used, then the namespace) when the pod stops.
  * hostNetwork pods never come here.
  */
 public final class PodNetworking implements AutoCloseable {
@@ -33,9 +34,6 @@ public final class PodNetworking implements AutoCloseable {
         this.node = node;
     }
 
-    /** A pod's wired network: where its namespace is pinned and what CNI gave it. */
-    public record Attached(Path netns, PodNetworkStatus status) {}
-
     public boolean ready() {
         return cni.ready();
     }
@@ -45,28 +43,27 @@ public final class PodNetworking implements AutoCloseable {
     }
 
     /**
-     * Pins a namespace for the pod and runs CNI ADD in it. On failure nothing is left: no
-     * namespace, no interface, no address.
+     * Pins a new, empty network namespace for the pod: its path can go into the infra process's spec
+     * (or the pinning of its other namespaces) while {@link #wire} runs. {@link #detach} undoes it.
      *
-     * @throws BackendException FAILED_PRECONDITION while no CNI network is configured; the plugin's error otherwise
+     * @throws BackendException FAILED_PRECONDITION while no CNI network is configured
      */
-    public Attached attach(String sandboxId, PodSettings pod, List<PortMapping> ports) {
+    public Path pin(String sandboxId) {
         if (!cni.ready()) {
             throw BackendException.failedPrecondition("the pod network is not ready: %s", cni.notReadyMessage());
         }
-        Path netns = namespaces.create(sandboxId);
-        try {
-            PodNetworkStatus status = cni.setUp(new PodNetworkRequest(sandboxId, pod.name(), pod.namespace(), pod.uid(), netns, ports,
-                    pod.dns().servers(), pod.dns().searches(), pod.dns().options(), node.podCidr(), pod.annotations()));
-            return new Attached(netns, status);
-        } catch (RuntimeException e) {
-            try {
-                namespaces.remove(sandboxId);
-            } catch (RuntimeException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        }
+        return namespaces.create(sandboxId);
+    }
+
+    /**
+     * CNI ADD in the namespace {@link #pin} made. A failed ADD is rolled back (DEL through the
+     * plugins); the namespace stays for the caller's {@link #detach}.
+     *
+     * @throws BackendException the plugin's error, naming the network and the pod
+     */
+    public PodNetworkStatus wire(String sandboxId, Path netns, PodSettings pod, List<PortMapping> ports) {
+        return cni.setUp(new PodNetworkRequest(sandboxId, pod.name(), pod.namespace(), pod.uid(), netns, ports,
+                pod.dns().servers(), pod.dns().searches(), pod.dns().options(), node.podCidr(), pod.annotations()));
     }
 
     /**
@@ -75,8 +72,16 @@ public final class PodNetworking implements AutoCloseable {
      * when the namespace is already gone.
      */
     public void detach(String sandboxId) {
-        cni.tearDown(sandboxId, namespaces.path(sandboxId));
+        unwire(sandboxId);
         namespaces.remove(sandboxId);
+    }
+
+    /**
+     * The first half of {@link #detach}: CNI DEL only, the namespace stays pinned (DEL runs in it;
+     * a process still in it, such as an infra process being stopped, does not matter). Idempotent.
+     */
+    public void unwire(String sandboxId) {
+        cni.tearDown(sandboxId, namespaces.path(sandboxId));
     }
 
     /** Where the pod's network namespace is pinned, if it has one (hostNetwork pods and stopped pods do not). */

@@ -7,6 +7,7 @@ import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.plugin.Handler;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.model.SandboxState;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * whose RunPodSandbox was cut short (their creation mark is still there). Such a pod is finished when
  * its record is complete, its backend reports it ready and its network namespace is pinned; otherwise
  * everything of it is taken down (infra process and its monitor and cgroup through the backend, CNI
- * DEL and the namespace, rootfs mount, bundle, pod files) and its record and name go.
+ * DEL and the namespace, rootfs mount, bundle, pod files) and its record and name go. A pod whose
+ * StopPodSandbox was cut short (its stop mark is still there: its infra process may run while CNI DEL
+ * already ran, the two run side by side) is stopped again, every step of a stop being idempotent.
  */
 final class SandboxRecovery {
     private static final Logger log = LoggerFactory.getLogger(SandboxRecovery.class);
@@ -39,6 +42,7 @@ final class SandboxRecovery {
 
     void recover() {
         Set<String> halfMade = store.pendingCreates();
+        Set<String> stopping = store.pendingStops();
         Map<String, Sandbox> records = store.load();
         for (Sandbox s : records.values()) {
             store.adopt(s);
@@ -53,6 +57,8 @@ final class SandboxRecovery {
             store.bind(s.id(), handler);
             if (halfMade.contains(s.id())) {
                 settle(s, handler);
+            } else if (stopping.contains(s.id())) {
+                stopAgain(s, handler);
             } else if (s.state() == Sandbox.State.READY) {
                 check(s, handler);
             }
@@ -62,6 +68,33 @@ final class SandboxRecovery {
                 // killed before the record was written: no backend call was made yet; its files,
                 // mounts and network namespace belong to no record and go with the leftovers
                 store.endCreate(id);
+            }
+        }
+        for (String id : stopping) {
+            if (!records.containsKey(id)) {
+                store.endStop(id); // the pod went (a RemovePodSandbox after a failed stop ends the mark; a kill may cut that short)
+            }
+        }
+    }
+
+    /** A pod whose stop was cut short: stopped again as StopPodSandbox does (its containers were stopped before the mark). */
+    private void stopAgain(Sandbox s, Handler handler) {
+        try {
+            handler.backend().stopSandbox(s.id(), Duration.ZERO);
+            if (s.settings().networkMode() != NamespaceMode.NODE) {
+                networking.detach(s.id());
+            }
+            if (!s.hasInfra()) {
+                pins.remove(s.id());
+            }
+            store.put(s.withState(Sandbox.State.NOT_READY, s.pid()).withNetwork(Sandbox.NO_NETWORK));
+            store.endStop(s.id());
+            log.info("Pod sandbox {}: its stop was cut short by a restart; stopped it again", s.id());
+        } catch (RuntimeException e) {
+            log.warn("Pod sandbox {}: its stop was cut short by a restart and cannot be done again ({}); it stays marked"
+                    + " for StopPodSandbox to retry", s.id(), e.getMessage());
+            if (s.state() == Sandbox.State.READY) {
+                check(s, handler);
             }
         }
     }
@@ -92,8 +125,9 @@ final class SandboxRecovery {
     /** A pod whose RunPodSandbox was cut short: finished if all of it is there, otherwise rolled back. */
     private void settle(Sandbox s, Handler handler) {
         boolean ownNetwork = s.settings().networkMode() != NamespaceMode.NODE;
+        // the record has the network once CNI ADD (run beside the backend's start) is over
         boolean complete = (s.hasInfra() ? !s.pauseImageId().isEmpty() : namespacesPinned(s))
-                && (!ownNetwork || networking.namespaceOf(s.id()).isPresent());
+                && (!ownNetwork || (networking.namespaceOf(s.id()).isPresent() && !s.network().networkName().isEmpty()));
         if (complete) {
             try {
                 SandboxState now = handler.backend().sandboxState(s.id());

@@ -10,6 +10,7 @@ import io.crisp.core.image.ImageService;
 import io.crisp.core.image.ref.RegistryCredentials;
 import io.crisp.core.network.PinnedNamespaces;
 import io.crisp.core.network.PodNetworking;
+import io.crisp.core.network.cni.PodNetworkStatus;
 import io.crisp.core.oci.NamespaceMode;
 import io.crisp.core.oci.OciSpecs;
 import io.crisp.core.oci.PodFiles;
@@ -55,6 +56,8 @@ public final class SandboxService {
     private final PinnedNamespaces pins;
     /** Pods whose runSandbox is in flight, and whether their infra process exited meanwhile. */
     private final CallsInFlight<Boolean> running = new CallsInFlight<>();
+    /** Runs CNI ADD and DEL while the backend starts and stops infra processes. */
+    private final NetworkBeside beside = new NetworkBeside();
     /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
     private final ContainerEventListener events;
 
@@ -117,20 +120,21 @@ public final class SandboxService {
                 handler.name(), request.settings(), request.logDirectory(), 0, "", request.portMappings(), Sandbox.NO_NETWORK);
         boolean ownNetwork = request.settings().networkMode() != NamespaceMode.NODE;
         boolean networked = false;
+        NetworkBeside.Task<PodNetworkStatus> wiring = null;
         try {
             store.reserve(draft);
             reserved = true;
             store.beginCreate(id); // a daemon killed from here on leaves a mark: the restart finishes or undoes the pod
             ImageRecord pause = infra ? images.status(state.pauseImage()).orElseGet(() -> pullPause(state.pauseImage())) : null;
             PodFiles files = PodFiles.write(bundles.podFiles(id), request.settings(), request.hostname());
+            Path netns = null;
+            if (ownNetwork) {
+                netns = networking.pin(id);
+                networked = true;
+                wiring = wire(id, netns, request, !infra || handler.supports(Capability.LATE_POD_NETWORK));
+            }
             Path rootfs = infra ? bundles.mountRootfs(id, pause) : null;
             Path bundle = bundles.bundle(id);
-            PodNetworking.Attached network = null;
-            if (ownNetwork) {
-                network = networking.attach(id, request.settings(), request.portMappings());
-                networked = true;
-            }
-            Path netns = network == null ? null : network.netns();
             String cgroupsPath = "";
             PodNamespacePaths pinned = null;
             if (infra) {
@@ -145,9 +149,10 @@ public final class SandboxService {
             } else {
                 pinned = pin(id, request.settings(), netns);
             }
+            // Recorded without its network until CNI ADD is over: a restart finishes only a pod whose record has it.
             sandbox = new Sandbox(id, request.pod(), Sandbox.State.NOT_READY, draft.createdAtNanos(), request.labels(), request.annotations(),
                     handler.name(), request.settings(), request.logDirectory(), 0, infra ? pause.id() : "", request.portMappings(),
-                    network == null ? Sandbox.NO_NETWORK : network.status(), pinned);
+                    Sandbox.NO_NETWORK, pinned);
             store.put(sandbox);
             store.bind(id, handler);
             SandboxState started;
@@ -160,7 +165,8 @@ public final class SandboxService {
             } finally {
                 exitedMeanwhile = running.finish(id).isPresent();
             }
-            Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0));
+            PodNetworkStatus network = wiring == null ? Sandbox.NO_NETWORK : wiring.join();
+            Sandbox ready = sandbox.withState(Sandbox.State.READY, started.pid().orElse(0)).withNetwork(network);
             store.put(ready);
             events.changed(ContainerEventType.CREATED, id, id);
             events.changed(ContainerEventType.STARTED, id, id);
@@ -174,12 +180,23 @@ public final class SandboxService {
                     handler.name(), infra ? "infra pid " + ready.pid() : "no infra process (namespaces pinned)");
             return id;
         } catch (IOException e) {
-            undoRun(handler, id, draft, sandbox, reserved, networked);
-            throw new UncheckedIOException("cannot prepare pod sandbox " + id + ": " + e.getMessage(), e);
+            RuntimeException failure = new UncheckedIOException("cannot prepare pod sandbox " + id + ": " + e.getMessage(), e);
+            throw undoRun(handler, id, draft, sandbox, reserved, networked, wiring == null ? failure : wiring.firstOver(failure));
         } catch (RuntimeException e) {
-            undoRun(handler, id, draft, sandbox, reserved, networked);
-            throw e;
+            throw undoRun(handler, id, draft, sandbox, reserved, networked, wiring == null ? e : wiring.firstOver(e));
         }
+    }
+
+    /**
+     * CNI ADD for the pod, beside the rest of its start when the backend's infra process needs only the
+     * namespace's path ({@code overlap}: LATE_POD_NETWORK, or no infra process); first, on this thread,
+     * otherwise or when a net.* sysctl may name an interface CNI makes.
+     */
+    private NetworkBeside.Task<PodNetworkStatus> wire(String id, Path netns, PodSandboxRequest request, boolean overlap) {
+        if (!overlap || request.settings().sysctls().keySet().stream().anyMatch(k -> k.startsWith("net."))) {
+            return NetworkBeside.done(networking.wire(id, netns, request.settings(), request.portMappings()));
+        }
+        return beside.start(() -> networking.wire(id, netns, request.settings(), request.portMappings()));
     }
 
     /** Pins the IPC and UTS namespaces of a pod without an infra process, with its hostname and sysctls applied. */
@@ -200,7 +217,9 @@ public final class SandboxService {
         }
     }
 
-    private void undoRun(Handler handler, String id, Sandbox draft, Sandbox sandbox, boolean reserved, boolean networked) {
+    /** Undoes what a failed run made (after its CNI ADD ended); returns {@code failure}, for the caller to throw. */
+    private RuntimeException undoRun(Handler handler, String id, Sandbox draft, Sandbox sandbox, boolean reserved, boolean networked,
+            RuntimeException failure) {
         if (sandbox != null) {
             try {
                 handler.backend().removeSandbox(id);
@@ -234,6 +253,7 @@ public final class SandboxService {
             endCreate(id);
         }
         handler.release();
+        return failure;
     }
 
     /** The pod's creation is over; a mark left behind only makes the next start check the pod again. */
@@ -284,12 +304,23 @@ public final class SandboxService {
             for (String containerId : containers.idsInSandbox(id)) {
                 containers.stop(containerId, Duration.ZERO); // one a CreateContainer recorded meanwhile (it checks the pod under this lock)
             }
+            store.beginStop(id); // a daemon killed from here on leaves a mark: the restart does the stop again
+            boolean ownNetwork = now.get().settings().networkMode() != NamespaceMode.NODE;
             Optional<Handler> handler = store.handler(id);
-            if (handler.isPresent()) {
-                handler.get().backend().stopSandbox(id, INFRA_STOP_TIMEOUT);
+            // CNI DEL beside the infra process's stop where the backend allows it (as at the start): DEL needs
+            // the namespace pinned, which it stays until both are over
+            boolean overlap = !now.get().hasInfra() || handler.map(h -> h.supports(Capability.LATE_POD_NETWORK)).orElse(false);
+            NetworkBeside.Task<Void> unwiring = ownNetwork && overlap ? beside.start(() -> networking.unwire(id)) : null;
+            try {
+                handler.ifPresent(h -> h.backend().stopSandbox(id, INFRA_STOP_TIMEOUT));
+            } catch (RuntimeException e) {
+                throw unwiring == null ? e : unwiring.after(e);
             }
-            if (now.get().settings().networkMode() != NamespaceMode.NODE) {
-                networking.detach(id); // CNI DEL once (then its cache is gone), and the namespace
+            if (ownNetwork) {
+                if (unwiring != null) {
+                    unwiring.join();
+                }
+                networking.detach(id); // DEL, unless it ran beside the stop, and the namespace
             }
             if (!now.get().hasInfra()) {
                 pins.remove(id); // its IPC and UTS namespaces go as an infra process's would with its exit
@@ -301,6 +332,7 @@ public final class SandboxService {
                 }
                 log.info("Pod sandbox {} stopped", id);
             }
+            store.endStop(id);
         });
     }
 
@@ -331,6 +363,7 @@ public final class SandboxService {
             }
             pins.remove(id);
             bundles.remove(id);
+            store.endStop(id); // a stop that failed and left its mark
             store.remove(now.get()).ifPresent(Handler::release);
             events.changed(ContainerEventType.DELETED, id, id);
             log.info("Pod sandbox {} removed", id);

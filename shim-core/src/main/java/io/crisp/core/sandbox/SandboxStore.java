@@ -25,11 +25,15 @@ public final class SandboxStore {
     private final JsonRecords<Sandbox> files;
     /** Creating calls under way, so a restart can finish or undo what a killed daemon half made. */
     private final io.crisp.core.state.CreationMarks creating;
+    /** StopPodSandbox calls under way, so a restart finishes a stop a killed daemon left half done. */
+    private final io.crisp.core.state.CreationMarks stopping;
     private final NameReservations names = new NameReservations("pod sandbox");
 
     public SandboxStore(Path dir) {
         this.files = new JsonRecords<>(dir, Sandbox.class);
         this.creating = new io.crisp.core.state.CreationMarks(dir);
+        // not synced: only a killed daemon leaves a stop half done for a restart to finish; a power cut takes the pod's processes and pins
+        this.stopping = new io.crisp.core.state.CreationMarks(dir, ".stopping", false);
     }
 
     public List<Sandbox> list(SandboxFilter filter) {
@@ -116,6 +120,21 @@ public final class SandboxStore {
     /** Its creating call finished or was undone. */
     void endCreate(String id) {
         creating.end(id);
+    }
+
+    /** Marks {@code id} as being stopped, before its stop does anything. */
+    void beginStop(String id) {
+        stopping.begin(id);
+    }
+
+    /** Its stop finished, or the pod is gone. */
+    void endStop(String id) {
+        stopping.end(id);
+    }
+
+    /** Ids whose StopPodSandbox was under way when the previous daemon stopped. */
+    java.util.Set<String> pendingStops() {
+        return stopping.pending();
     }
 
     /** Ids whose creating call was under way when the previous daemon stopped. */

@@ -12,20 +12,36 @@ import java.util.TreeSet;
  * Which creating calls (RunPodSandbox, CreateContainer) were under way when the daemon last stopped:
  * an empty {@code <id>.creating} file beside the records, written (and synced) before the call
  * makes anything and deleted once its final record is written. A mark found at start names an
- * object that is half made: recovery finishes or rolls it back.
+ * object that is half made: recovery finishes or rolls it back. The same marks, under another
+ * suffix, can name calls of another kind under way (a pod's stop).
  */
 public final class CreationMarks {
-    private static final String SUFFIX = ".creating";
+    private final String suffix;
+    private final boolean synced;
     private final Path dir;
 
     public CreationMarks(Path dir) {
+        this(dir, ".creating", true);
+    }
+
+    /**
+     * @param suffix the marks' file name suffix, say {@code ".stopping"}
+     * @param synced whether a mark is fsynced; an unsynced one survives a killed daemon, not a power cut
+     */
+    public CreationMarks(Path dir, String suffix, boolean synced) {
         this.dir = dir;
+        this.suffix = suffix;
+        this.synced = synced;
     }
 
     /** Marks {@code id} as being created; on disk before this returns. */
     public void begin(String id) {
         try {
-            AtomicFiles.write(file(id), new byte[0]);
+            if (synced) {
+                AtomicFiles.write(file(id), new byte[0]);
+            } else {
+                AtomicFiles.replace(file(id), new byte[0]);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file(id) + ": " + e.getMessage(), e);
         }
@@ -46,10 +62,10 @@ public final class CreationMarks {
         if (!Files.isDirectory(dir)) {
             return ids;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + suffix)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                ids.add(name.substring(0, name.length() - SUFFIX.length()));
+                ids.add(name.substring(0, name.length() - suffix.length()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
@@ -61,6 +77,6 @@ public final class CreationMarks {
         if (!id.matches("[a-f0-9]{64}")) {
             throw new IllegalArgumentException("not an object id: " + id);
         }
-        return dir.resolve(id + SUFFIX);
+        return dir.resolve(id + suffix);
     }
 }

@@ -79,6 +79,7 @@ final class CrashChecks {
         assertEquals(containerIds, ids(daemon.root.resolve("containers"), ".json"), "container records on disk");
         assertEquals(Set.of(), ids(daemon.root.resolve("pods"), ".creating"), "half-made pods left marked");
         assertEquals(Set.of(), ids(daemon.root.resolve("containers"), ".creating"), "half-made containers left marked");
+        assertEquals(Set.of(), ids(daemon.root.resolve("pods"), ".stopping"), "pods left marked as being stopped");
         Set<String> ips = new TreeSet<>();
         for (String id : podIds) {
             ips.add(client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())

@@ -68,6 +68,7 @@ final class CrashPointsIT {
     private static final String[][] SETTLED = {
         {"pods finished", "its start was cut short by a restart, but"},
         {"pods rolled back", "its start was cut short by a restart; removing"},
+        {"pod stops done again", "its stop was cut short by a restart; stopped it again"},
         {"containers rolled back", "its creation was cut short by a restart"},
         {"layer leftovers", "which an interrupted unpack or delete left"},
         {"unrecorded starts adopted", "its start was not recorded"},

@@ -30,9 +30,19 @@ public final class InMemoryBackend implements RuntimeBackend {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private final Map<String, java.util.concurrent.CountDownLatch[]> holds = new ConcurrentHashMap<>();
     private final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private final Set<Capability> capabilities;
+
+    /** With the pod lifecycle, its network wired while it starts (as runc's). */
+    public InMemoryBackend() {
+        this(EnumSet.of(Capability.POD_LIFECYCLE, Capability.LATE_POD_NETWORK));
+    }
+
+    public InMemoryBackend(Set<Capability> capabilities) {
+        this.capabilities = Set.copyOf(capabilities);
+    }
 
     /**
-     * The next call of {@code operation} ("runSandbox", "createContainer", "removeSandbox") counts {@code reached} down
+     * The next call of {@code operation} ("runSandbox", "stopSandbox", "createContainer", "removeSandbox") counts {@code reached} down
      * once it is in the backend, then waits for {@code release} before it does its work.
      */
     public void holdNext(String operation, java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
@@ -63,7 +73,7 @@ public final class InMemoryBackend implements RuntimeBackend {
     }
 
     /**
-     * The next call of {@code operation} ("runSandbox", "createContainer", "startContainer") fails with INTERNAL;
+     * The next call of {@code operation} ("runSandbox", "stopSandbox", "createContainer", "startContainer") fails with INTERNAL;
      * "startContainerExited": the next start fails leaving the container exited (128, StartError), as a create
      * deferred to the start does.
      */
@@ -81,7 +91,7 @@ public final class InMemoryBackend implements RuntimeBackend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.POD_LIFECYCLE);
+        return capabilities;
     }
 
     @Override
@@ -106,6 +116,8 @@ public final class InMemoryBackend implements RuntimeBackend {
     @Override
     public void stopSandbox(String sandboxId, Duration timeout) {
         calls.add("stopSandbox " + sandboxId);
+        maybeHold("stopSandbox", sandboxId);
+        maybeFail("stopSandbox", sandboxId);
         sandboxes.computeIfPresent(sandboxId, (id, s) -> new SandboxState(id, false, OptionalLong.empty()));
     }
 

@@ -40,12 +40,17 @@ public final class InProcessCore implements AutoCloseable {
     private static final Path IMAGE_SCRIPT = Path.of("..", "packaging", "busybox-image.sh");
 
     public final Path dir;
-    public final InMemoryBackend backend = new InMemoryBackend();
+    public final InMemoryBackend backend;
     public final CrispConfig config;
     public final Lifecycle lifecycle;
     private final HandlerRegistry registry;
 
     public InProcessCore(Path dir) throws Exception {
+        this(dir, new InMemoryBackend());
+    }
+
+    public InProcessCore(Path dir, InMemoryBackend backend) throws Exception {
+        this.backend = backend;
         if (!"root".equals(System.getProperty("user.name"))) {
             // Rootfs snapshots are overlay mounts. Skipped on a workstation, never under CI.
             if ("true".equals(System.getenv("CI"))) {
@@ -59,7 +64,9 @@ public final class InProcessCore implements AutoCloseable {
         Path file = dir.resolve("crisp.toml");
         // A network of only the loopback plugin: pods get a pinned namespace and CNI ADD/DEL, no
         // bridge or address on the host.
+        // A test may put a network of its own (named before 10-) in dir/cni and plugins in dir/cni-bin first.
         Path cni = Files.createDirectories(dir.resolve("cni"));
+        Path cniBin = Files.createDirectories(dir.resolve("cni-bin"));
         Files.writeString(cni.resolve("10-loopback.conflist"), """
                 {"cniVersion": "1.0.0", "name": "crisp-core-test", "plugins": [{"type": "loopback"}]}
                 """);
@@ -72,7 +79,7 @@ public final class InProcessCore implements AutoCloseable {
 
                 [network]
                 cni_conf_dir = "%s"
-                cni_bin_dir = ["/usr/lib/cni"]
+                cni_bin_dir = ["/usr/lib/cni", "%s"]
 
                 [runtime]
                 default_runtime = "fake"
@@ -80,7 +87,7 @@ public final class InProcessCore implements AutoCloseable {
 
                 [runtimes.fake]
                 plugin = "fake"
-                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, cni, plugins));
+                """.formatted(dir.resolve("root"), dir.resolve("state"), PAUSE, cni, cniBin, plugins));
         config = new ConfigLoader(home).load(file, true, dir.resolve("crisp.d"), Map.of());
 
         RuntimePlugin plugin = (handlerConfig, context) -> backend;

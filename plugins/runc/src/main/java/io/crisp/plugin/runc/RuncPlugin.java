@@ -2,12 +2,15 @@ package io.crisp.plugin.runc;
 
 import io.crisp.plugin.kit.conmon.ConmonBackend;
 import io.crisp.plugin.kit.conmon.ConmonHooks;
+import io.crisp.spi.Capability;
 import io.crisp.spi.HandlerConfig;
 import io.crisp.spi.RuntimeBackend;
 import io.crisp.spi.RuntimeContext;
 import io.crisp.spi.RuntimePlugin;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import org.pf4j.Extension;
 
 /**
@@ -26,9 +29,17 @@ public final class RuncPlugin implements RuntimePlugin {
      * runc needs little beyond the base: no files of its own in the bundle, cgroup stats, every
      * capability. Its create runs at StartContainer, as containerd's does: CreateContainer only
      * records the container. It joins namespace files named in a spec, so it runs pods without an
-     * infra process.
+     * infra process, and its infra process needs no more of the pod's network than the namespace's
+     * path, so the core may wire the network while it starts.
      */
     static final ConmonHooks HOOKS = new ConmonHooks() {
+        @Override
+        public Set<Capability> capabilities() {
+            Set<Capability> caps = EnumSet.copyOf(DEFAULT_CAPABILITIES);
+            caps.add(Capability.LATE_POD_NETWORK);
+            return caps;
+        }
+
         @Override
         public boolean deferCreateToStart() {
             return true;

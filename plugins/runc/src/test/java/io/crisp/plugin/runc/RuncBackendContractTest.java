@@ -30,7 +30,9 @@ final class RuncBackendContractTest extends BaseBackendContractTest {
                 // runc checkpoints and restores with CRIU (criu_path); CheckpointIT drives it with a real CRIU.
                 Capability.CHECKPOINT_RESTORE,
                 // runc joins namespace files the core pinned (RuncPodWithoutInfraTest, PodWithoutInfraIT).
-                Capability.PODS_WITHOUT_INFRA);
+                Capability.PODS_WITHOUT_INFRA,
+                // its infra process joins the pod's network namespace by path (NetworkBesideTest, CrashPointsIT).
+                Capability.LATE_POD_NETWORK);
         // And what runc's own features document and the kernel prove (RuntimeFeaturesTest covers the reading).
         caps.addAll(io.crisp.plugin.kit.conmon.RuntimeFeatures.probe(TestBundles.RUNC).capabilities());
         return caps;
