@@ -284,11 +284,7 @@ public final class ConmonBackend implements RuntimeBackend {
         if (t.isPresent()) {
             remove(t.get());
         } else if (ContainerFiles.validId(id)) {
-            try {
-                files.deleteAll(id);
-            } catch (UncheckedIOException e) {
-                throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
-            }
+            deleteFiles(id);
         }
     }
 
@@ -498,11 +494,17 @@ public final class ConmonBackend implements RuntimeBackend {
 
     private void forget(Tracked t) {
         try {
-            files.deleteAll(t.id);
-        } catch (UncheckedIOException e) {
-            throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
+            deleteFiles(t.id);
         } finally {
             objects.remove(t.id, t);
+        }
+    }
+
+    private void deleteFiles(String id) {
+        try {
+            files.deleteAll(id);
+        } catch (UncheckedIOException e) {
+            throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
         }
     }
 

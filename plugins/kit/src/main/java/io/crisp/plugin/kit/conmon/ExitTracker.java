@@ -108,13 +108,8 @@ final class ExitTracker implements ExitWatcher.Listener {
             if (refresh(t)) {
                 return true;
             }
-            if (!conmon.conmonAlive(t.id) && !pidAlive(t)) {
-                // conmon writes the exit file before it exits: look once more, then write our own.
-                if (refresh(t)) {
-                    return true;
-                }
-                markLost(t);
-                return refresh(t);
+            if (gone(t)) {
+                return recordLost(t);
             }
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
@@ -130,10 +125,23 @@ final class ExitTracker implements ExitWatcher.Listener {
      * its files half deleted), records the lost exit now rather than report it running.
      */
     void settleIfLost(Tracked t) {
-        if (t.running() && !conmon.conmonAlive(t.id) && !pidAlive(t) && !refresh(t)) {
-            markLost(t);
-            refresh(t);
+        if (t.running() && gone(t)) {
+            recordLost(t);
         }
+    }
+
+    /** Neither its conmon nor its process is alive. */
+    private boolean gone(Tracked t) {
+        return !conmon.conmonAlive(t.id) && !pidAlive(t);
+    }
+
+    /** For a gone object: conmon writes the exit file before it exits, so look once more, then write our own. */
+    private boolean recordLost(Tracked t) {
+        if (refresh(t)) {
+            return true;
+        }
+        markLost(t);
+        return refresh(t);
     }
 
     private static boolean pidAlive(Tracked t) {
