@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import static io.crisp.plugin.kata.ShimCalls.KILL_WAIT;
 import static io.crisp.plugin.kata.ShimCalls.SIGKILL;
 import static io.crisp.plugin.kata.ShimCalls.asBackend;
 import static io.crisp.plugin.kata.ShimCalls.awaitQuietly;
@@ -24,7 +25,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +37,6 @@ import java.util.concurrent.TimeoutException;
  * per exec under {@code execDir}, gone when the exec ends.
  */
 final class KataExecs {
-    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     /** type_url of the protobuf Any holding an exec's OCI process JSON. */
     private static final String PROCESS_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process";
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 final class ShimCalls {
     private static final Logger LOG = LoggerFactory.getLogger(ShimCalls.class);
     static final int SIGKILL = 9;
+    /** How long a task or exec may take to exit after SIGKILL. */
+    static final Duration KILL_WAIT = Duration.ofSeconds(30);
 
     private ShimCalls() {}
 

@@ -1,5 +1,6 @@
 package io.crisp.plugin.kata;
 
+import static io.crisp.plugin.kata.ShimCalls.KILL_WAIT;
 import static io.crisp.plugin.kata.ShimCalls.SIGKILL;
 import static io.crisp.plugin.kata.ShimCalls.asBackend;
 import static io.crisp.plugin.kata.ShimCalls.awaitExit;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(TaskSupervisor.class);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     private static final Duration OOM_EVENT_GRACE = Duration.ofSeconds(2);
 
     private final Map<String, Pod> pods;
