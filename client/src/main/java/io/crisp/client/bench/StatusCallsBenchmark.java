@@ -137,16 +137,13 @@ public final class StatusCallsBenchmark {
         // One container per pod, so both lists hold C items. The pods are what the kubelet asks for
         // without shareProcessNamespace (a PID namespace per container), so on runc they have no
         // infra process, and their containers are created, not started: C pods fit on this machine.
-        int perPod = 1;
-        for (int p = 0; p * perPod < containers; p++) {
+        for (int p = 0; p < containers; p++) {
             PodSandboxConfig.Builder b = hostNetwork(pod("list-" + p, work)).toBuilder();
             b.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setPid(io.crisp.cri.v1.NamespaceMode.CONTAINER);
             PodSandboxConfig pod = b.build();
             String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
-            for (int c = 0; c < perPod && p * perPod + c < containers; c++) {
-                cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(container("c" + c))
-                        .setSandboxConfig(pod).build());
-            }
+            cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(container("c0"))
+                    .setSandboxConfig(pod).build());
         }
         ListContainersRequest containersRequest = ListContainersRequest.getDefaultInstance();
         ListPodSandboxRequest podsRequest = ListPodSandboxRequest.getDefaultInstance();
