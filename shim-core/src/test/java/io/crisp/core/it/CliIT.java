@@ -28,6 +28,15 @@ final class CliIT {
     }
 
     @Test
+    void theLaunchersJvmFlagsAreAllAccepted() {
+        // A CompileCommand the JVM cannot parse is only reported on stdout, and the flag silently dropped.
+        Crisp.Run run = Crisp.run(List.of("version"));
+        assertEquals(0, run.exitCode(), run.all());
+        assertFalse(run.all().contains("CompileCommand"), run.all());
+        assertFalse(run.all().contains("Error"), run.all());
+    }
+
+    @Test
     void versionReportsTheRunningDaemon() {
         try (DaemonProcess daemon = new DaemonProcess(dir)) {
             List<String> args = new ArrayList<>(List.of("version"));
