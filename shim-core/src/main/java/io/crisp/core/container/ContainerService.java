@@ -217,7 +217,9 @@ public final class ContainerService implements PodContainers {
                 exitedMeanwhile = inCreate.finish(id);
             }
             Container created = container.withPid(state.pid().orElse(0));
-            containers.put(created);
+            if (created.pid() != container.pid()) {
+                containers.put(created); // a backend that defers its create to the start has no pid yet: the record stands
+            }
             events.changed(ContainerEventType.CREATED, id, sandbox.id());
             if (exitedMeanwhile.isPresent()) {
                 containers.put(applyExit(created, exitedMeanwhile.get()));
