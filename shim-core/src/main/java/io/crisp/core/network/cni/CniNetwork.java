@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +86,12 @@ public final class CniNetwork implements AutoCloseable {
         return current == null || !ready() ? "" : current.name();
     }
 
-    /** Wires the pod: loopback up, then ADD through the list; the cache file is written before this returns. */
+    /**
+     * Wires the pod: ADD through the list, and loopback's ADD beside it on a thread of its own (lo and
+     * the list's interface are independent; each plugin is a process that takes milliseconds to
+     * start). The call returns once both ended; when either failed, what the list added is deleted
+     * again. The cache file is written before this returns.
+     */
     public PodNetworkStatus setUp(PodNetworkRequest request) {
         String sandboxId = CniCache.validSandboxId(request.sandboxId());
         if (request.netns() == null || !Files.exists(request.netns())) {
@@ -105,7 +112,9 @@ public final class CniNetwork implements AutoCloseable {
         String netns = request.netns().toString();
         ObjectNode loopback = CniConfig.JSON.createObjectNode()
                 .put("cniVersion", "0.3.1").put("name", "cni-loopback").put("type", LOOPBACK);
-        plugins.invoke(LOOPBACK, "ADD", new CniPlugins.Call(sandboxId, netns, "lo", cniArgs), loopback);
+        CniPlugins.Call loopbackCall = new CniPlugins.Call(sandboxId, netns, "lo", cniArgs);
+        CompletableFuture<JsonNode> loopbackUp = CompletableFuture.supplyAsync(
+                () -> plugins.invoke(LOOPBACK, "ADD", loopbackCall, loopback), CniNetwork::onOwnThread);
 
         CniCache.Entry entry = new CniCache.Entry(sandboxId, current.name(), current.cniVersion(), current.json(),
                 null, IF_NAME, netns, request.podName(), request.podNamespace(), request.podUid(), capabilityArgs);
@@ -114,14 +123,23 @@ public final class CniNetwork implements AutoCloseable {
         JsonNode result = null;
         int added = 0;
         try {
-            for (int i = 0; i < current.plugins().size(); i++) {
-                String type = current.pluginTypes().get(i);
-                JsonNode out = plugins.invoke(type, "ADD", call, current.pluginInput(i, capabilityArgs, result));
-                added++;
-                if (out == null || !out.isObject()) {
-                    throw BackendException.unavailable("CNI plugin %s ADD printed no result", type);
+            try {
+                for (int i = 0; i < current.plugins().size(); i++) {
+                    String type = current.pluginTypes().get(i);
+                    JsonNode out = plugins.invoke(type, "ADD", call, current.pluginInput(i, capabilityArgs, result));
+                    added++;
+                    if (out == null || !out.isObject()) {
+                        throw BackendException.unavailable("CNI plugin %s ADD printed no result", type);
+                    }
+                    result = out;
                 }
-                result = out;
+            } catch (BackendException e) {
+                failureOf(loopbackUp).ifPresent(e::addSuppressed);
+                throw e;
+            }
+            Optional<BackendException> loopbackFailed = failureOf(loopbackUp);
+            if (loopbackFailed.isPresent()) {
+                throw loopbackFailed.get();
             }
             cache.write(entry.withResult(result));
         } catch (BackendException e) {
@@ -132,6 +150,30 @@ public final class CniNetwork implements AutoCloseable {
         PodNetworkStatus status = CniResult.status(current.name(), IF_NAME, result);
         LOG.debug("sandbox {} on CNI network {}: {}", sandboxId, current.name(), status);
         return status;
+    }
+
+    /** Runs a task on a new daemon thread: a pod's loopback ADD, one per RunPodSandbox, which keeps no thread when idle. */
+    private static void onOwnThread(Runnable task) {
+        Thread t = new Thread(task, "crisp-cni-loopback");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Waits for the loopback ADD; how it failed, if it did. */
+    private static Optional<BackendException> failureOf(CompletableFuture<JsonNode> loopbackUp) {
+        try {
+            loopbackUp.join();
+            return Optional.empty();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof BackendException b) {
+                return Optional.of(b);
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            return Optional.of(new BackendException(BackendException.Kind.INTERNAL, "CNI plugin loopback ADD: " + cause, cause));
+        }
     }
 
     /** DEL with exactly what ADD used, in reverse order; nothing to do without a cache file; idempotent. */

@@ -52,7 +52,7 @@ final class CniNetworkFakeTest {
             PodNetworkStatus status = network.setUp(request("sb1"));
             assertEquals(new PodNetworkStatus("fakenet", "eth0", "10.99.0.2", List.of("fd99::2")), status);
             assertEquals(List.of("ADD loopback lo " + netns, "ADD ipam eth0 " + netns, "ADD chain eth0 " + netns),
-                    fake.calls());
+                    fake.callsLoopbackFirst());
             JsonNode chainIn = CniConfig.JSON.readTree(fake.stdin("ADD", "chain", "eth0"));
             assertEquals(CniConfig.JSON.readTree(FakePlugins.IPAM_RESULT), chainIn.get("prevResult"));
             assertEquals("fakenet", chainIn.get("name").asText());
@@ -98,8 +98,23 @@ final class CniNetworkFakeTest {
             assertTrue(e.getMessage().contains("CNI plugin fail ADD failed (code 7): bad config: subnet missing; stderr: oops"),
                     e.getMessage());
             assertEquals(List.of("ADD loopback lo " + netns, "ADD ipam eth0 " + netns, "ADD fail eth0 " + netns,
-                    "DEL chain eth0 ", "DEL fail eth0 ", "DEL ipam eth0 "), fake.calls());
+                    "DEL chain eth0 ", "DEL fail eth0 ", "DEL ipam eth0 "), fake.callsLoopbackFirst());
             assertFalse(Files.exists(cache.resolve("sb2.json")));
+        }
+    }
+
+    @Test
+    void aFailedLoopbackAddRollsTheListBackAndIsTheErrorReported() throws Exception {
+        Files.writeString(conf.resolve("10-net.conflist"), FakePlugins.conflist("fakenet", "1.0.0", "ipam", "chain"));
+        fake.failLoopback();
+        try (CniNetwork network = network()) {
+            BackendException e = assertThrows(BackendException.class, () -> network.setUp(request("sb5")));
+            assertTrue(e.getMessage().contains("CNI plugin loopback ADD failed (code 5): lo stays down"), e.getMessage());
+            assertTrue(e.getMessage().contains("setting up CNI network \"fakenet\" for pod default/web (sandbox sb5)"), e.getMessage());
+            // the list's ADD ran beside it and is deleted again, in reverse; no cache file stays
+            assertEquals(List.of("ADD loopback lo " + netns, "ADD ipam eth0 " + netns, "ADD chain eth0 " + netns,
+                    "DEL chain eth0 ", "DEL ipam eth0 "), fake.callsLoopbackFirst());
+            assertFalse(Files.exists(cache.resolve("sb5.json")));
         }
     }
 
@@ -122,8 +137,9 @@ final class CniNetworkFakeTest {
             waitFor(() -> network.pluginTypesForTest().equals(List.of("ipam")));
             fake.clearCalls();
             network.setUp(request("sb3"));
-            assertEquals(List.of("DEL faildel-fixed", "DEL ipam eth0 ", "ADD loopback lo " + netns, "ADD ipam eth0 " + netns),
-                    fake.calls());
+            List<String> calls = fake.calls();
+            assertEquals(List.of("DEL faildel-fixed", "DEL ipam eth0 "), calls.subList(0, 2));
+            assertEquals(java.util.Set.of("ADD loopback lo " + netns, "ADD ipam eth0 " + netns), java.util.Set.copyOf(calls.subList(2, 4)));
             assertEquals("fakenet", CniConfig.JSON.readTree(cache.resolve("sb3.json").toFile()).at("/config/name").asText());
             assertEquals(1, CniConfig.JSON.readTree(cache.resolve("sb3.json").toFile()).at("/config/plugins").size());
         }

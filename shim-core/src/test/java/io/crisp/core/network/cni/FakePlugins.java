@@ -35,7 +35,8 @@ final class FakePlugins {
                   slow-*) sleep 30;;
                   ipam-ADD) echo '%s';;
                   chain-ADD|faildel-ADD) echo '%s';;
-                  loopback-ADD) echo '{"cniVersion":"0.3.1"}';;
+                  loopback-ADD) if [ -e "$d/loopback-fails" ]; then echo '{"code":5,"msg":"lo stays down"}'; exit 1; fi
+                                echo '{"cniVersion":"0.3.1"}';;
                 esac
                 exit 0
                 """.formatted(log, IPAM_RESULT, CHAIN_RESULT);
@@ -44,6 +45,23 @@ final class FakePlugins {
             Files.writeString(file, script);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
         }
+    }
+
+    /** From now on loopback's ADD fails. */
+    void failLoopback() throws IOException {
+        Files.createFile(log.resolve("loopback-fails"));
+    }
+
+    /**
+     * The calls, with loopback's ADD (which runs beside the list's) moved to the front: the calls'
+     * order apart from it is the list's.
+     */
+    List<String> callsLoopbackFirst() throws IOException {
+        List<String> calls = new java.util.ArrayList<>(calls());
+        List<String> loopback = calls.stream().filter(c -> c.startsWith("ADD loopback ")).toList();
+        calls.removeAll(loopback);
+        calls.addAll(0, loopback);
+        return calls;
     }
 
     List<String> calls() throws IOException {
