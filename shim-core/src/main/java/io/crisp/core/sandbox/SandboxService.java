@@ -17,6 +17,7 @@ import io.crisp.core.oci.PodFiles;
 import io.crisp.core.oci.PodNamespacePaths;
 import io.crisp.core.oci.PodSettings;
 import io.crisp.core.plugin.Handler;
+import io.crisp.core.state.BesideWork;
 import io.crisp.core.state.CallsInFlight;
 import io.crisp.core.state.IdPrefixes;
 import io.crisp.core.state.Ids;
@@ -56,8 +57,8 @@ public final class SandboxService {
     private final PinnedNamespaces pins;
     /** Pods whose runSandbox is in flight, and whether their infra process exited meanwhile. */
     private final CallsInFlight<Boolean> running = new CallsInFlight<>();
-    /** Runs CNI ADD and DEL while the backend starts and stops infra processes. */
-    private final NetworkBeside beside = new NetworkBeside();
+    /** CNI ADD and DEL beside the infra process's start and stop: it needs only the pinned netns's path, DEL only the pin. */
+    private final BesideWork beside = new BesideWork("crisp-pod-network", 4);
     /** Told of the pod's own transitions, with the sandbox id as container id (as containerd does). */
     private final ContainerEventListener events;
 
@@ -120,7 +121,7 @@ public final class SandboxService {
                 handler.name(), request.settings(), request.logDirectory(), 0, "", request.portMappings(), Sandbox.NO_NETWORK);
         boolean ownNetwork = request.settings().networkMode() != NamespaceMode.NODE;
         boolean networked = false;
-        NetworkBeside.Task<PodNetworkStatus> wiring = null;
+        BesideWork.Task<PodNetworkStatus> wiring = null;
         try {
             store.reserve(draft);
             reserved = true;
@@ -192,9 +193,9 @@ public final class SandboxService {
      * namespace's path ({@code overlap}: LATE_POD_NETWORK, or no infra process); first, on this thread,
      * otherwise or when a net.* sysctl may name an interface CNI makes.
      */
-    private NetworkBeside.Task<PodNetworkStatus> wire(String id, Path netns, PodSandboxRequest request, boolean overlap) {
+    private BesideWork.Task<PodNetworkStatus> wire(String id, Path netns, PodSandboxRequest request, boolean overlap) {
         if (!overlap || request.settings().sysctls().keySet().stream().anyMatch(k -> k.startsWith("net."))) {
-            return NetworkBeside.done(networking.wire(id, netns, request.settings(), request.portMappings()));
+            return BesideWork.done(networking.wire(id, netns, request.settings(), request.portMappings()));
         }
         return beside.start(() -> networking.wire(id, netns, request.settings(), request.portMappings()));
     }
@@ -310,7 +311,7 @@ public final class SandboxService {
             // CNI DEL beside the infra process's stop where the backend allows it (as at the start): DEL needs
             // the namespace pinned, which it stays until both are over
             boolean overlap = !now.get().hasInfra() || handler.map(h -> h.supports(Capability.LATE_POD_NETWORK)).orElse(false);
-            NetworkBeside.Task<Void> unwiring = ownNetwork && overlap ? beside.start(() -> networking.unwire(id)) : null;
+            BesideWork.Task<Void> unwiring = ownNetwork && overlap ? beside.start(() -> networking.unwire(id)) : null;
             try {
                 handler.ifPresent(h -> h.backend().stopSandbox(id, INFRA_STOP_TIMEOUT));
             } catch (RuntimeException e) {

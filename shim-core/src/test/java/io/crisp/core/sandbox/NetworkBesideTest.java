@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CNI ADD and DEL run beside the backend's start and stop of a pod ({@link NetworkBeside}), on a
+ * CNI ADD and DEL run beside the backend's start and stop of a pod ({@link io.crisp.core.state.BesideWork}), on a
  * network whose one plugin is a script: its ADD waits for the file {@code add-gate}, its DEL for
  * {@code del-gate} (each 20 s at most), and its ADD fails while {@code add-fails} exists. A gate the
  * test opens only once the backend's call is under way shows that the two overlap. In process, on

@@ -2,6 +2,7 @@ package io.crisp.core.network.cni;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.state.BesideWork;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -16,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +34,8 @@ public final class CniNetwork implements AutoCloseable {
     private final Path confDir;
     private final CniPlugins plugins;
     private final CniCache cache;
+    /** Runs loopback's ADD while the list's runs. */
+    private final BesideWork beside = new BesideWork("crisp-cni-loopback", 4);
     private final Thread watcher;
     private volatile CniConfig config;
     private volatile WatchService watchService;
@@ -87,7 +88,7 @@ public final class CniNetwork implements AutoCloseable {
     }
 
     /**
-     * Wires the pod: ADD through the list, and loopback's ADD beside it on a thread of its own (lo and
+     * Wires the pod: ADD through the list, and loopback's ADD beside it on another thread (lo and
      * the list's interface are independent; each plugin is a process that takes milliseconds to
      * start). The call returns once both ended; when either failed, what the list added is deleted
      * again. The cache file is written before this returns.
@@ -113,8 +114,7 @@ public final class CniNetwork implements AutoCloseable {
         ObjectNode loopback = CniConfig.JSON.createObjectNode()
                 .put("cniVersion", "0.3.1").put("name", "cni-loopback").put("type", LOOPBACK);
         CniPlugins.Call loopbackCall = new CniPlugins.Call(sandboxId, netns, "lo", cniArgs);
-        CompletableFuture<JsonNode> loopbackUp = CompletableFuture.supplyAsync(
-                () -> plugins.invoke(LOOPBACK, "ADD", loopbackCall, loopback), CniNetwork::onOwnThread);
+        BesideWork.Task<JsonNode> loopbackUp = beside.start(() -> plugins.invoke(LOOPBACK, "ADD", loopbackCall, loopback));
 
         CniCache.Entry entry = new CniCache.Entry(sandboxId, current.name(), current.cniVersion(), current.json(),
                 null, IF_NAME, netns, request.podName(), request.podNamespace(), request.podUid(), capabilityArgs);
@@ -134,12 +134,12 @@ public final class CniNetwork implements AutoCloseable {
                     result = out;
                 }
             } catch (BackendException e) {
-                failureOf(loopbackUp).ifPresent(e::addSuppressed);
-                throw e;
+                throw loopbackUp.after(e);
             }
-            Optional<BackendException> loopbackFailed = failureOf(loopbackUp);
+            Optional<RuntimeException> loopbackFailed = loopbackUp.await();
             if (loopbackFailed.isPresent()) {
-                throw loopbackFailed.get();
+                throw loopbackFailed.get() instanceof BackendException b ? b : new BackendException(BackendException.Kind.INTERNAL,
+                        "CNI plugin loopback ADD: " + loopbackFailed.get(), loopbackFailed.get());
             }
             cache.write(entry.withResult(result));
         } catch (BackendException e) {
@@ -150,30 +150,6 @@ public final class CniNetwork implements AutoCloseable {
         PodNetworkStatus status = CniResult.status(current.name(), IF_NAME, result);
         LOG.debug("sandbox {} on CNI network {}: {}", sandboxId, current.name(), status);
         return status;
-    }
-
-    /** Runs a task on a new daemon thread: a pod's loopback ADD, one per RunPodSandbox, which keeps no thread when idle. */
-    private static void onOwnThread(Runnable task) {
-        Thread t = new Thread(task, "crisp-cni-loopback");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Waits for the loopback ADD; how it failed, if it did. */
-    private static Optional<BackendException> failureOf(CompletableFuture<JsonNode> loopbackUp) {
-        try {
-            loopbackUp.join();
-            return Optional.empty();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof BackendException b) {
-                return Optional.of(b);
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            return Optional.of(new BackendException(BackendException.Kind.INTERNAL, "CNI plugin loopback ADD: " + cause, cause));
-        }
     }
 
     /** DEL with exactly what ADD used, in reverse order; nothing to do without a cache file; idempotent. */

@@ -1,4 +1,4 @@
-package io.crisp.core.sandbox;
+package io.crisp.core.state;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,36 +10,35 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Runs a pod's CNI ADD or DEL on a small pool of its own while the calling thread starts or stops the
- * pod's infra process. The two do not wait for each other: the infra process needs only the path of
- * the pinned network namespace, not what CNI puts in it, and DEL needs only the pin, which the caller
- * removes after both. Each side spends tens of milliseconds in plugin, runc and conmon processes.
+ * Runs work on a small pool of its own while the calling thread does something else that does not
+ * wait for it, and lets the caller wait for it afterwards: a pod's CNI ADD or DEL beside the start or
+ * stop of its infra process, loopback's ADD beside the network list's. Each side spends tens of
+ * milliseconds in processes of its own.
  *
- * <p>At most {@link #THREADS} tasks run on the pool; one more runs on the caller's thread before
+ * <p>At most {@code threads} tasks run on the pool; one more runs on the caller's thread before
  * {@link #start} returns, as if there were no pool. Idle threads retire after 10 s, as the RPC and
  * backend pools' do, so an idle daemon keeps none.
  */
-final class NetworkBeside {
-    static final int THREADS = 4;
-
+public final class BesideWork {
     private final ThreadPoolExecutor pool;
 
-    NetworkBeside() {
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(0, THREADS, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "crisp-pod-network-" + threads.incrementAndGet());
+    /** A pool of at most {@code threads} daemon threads named {@code name-N}. */
+    public BesideWork(String name, int threads) {
+        AtomicInteger made = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(0, threads, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, name + "-" + made.incrementAndGet());
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.CallerRunsPolicy());
     }
 
     /** Starts {@code work} on the pool (on this thread when the pool is full). */
-    <T> Task<T> start(Supplier<T> work) {
+    public <T> Task<T> start(Supplier<T> work) {
         return new Task<>(CompletableFuture.supplyAsync(work, pool));
     }
 
     /** Starts {@code work} on the pool (on this thread when the pool is full). */
-    Task<Void> start(Runnable work) {
+    public Task<Void> start(Runnable work) {
         return start(() -> {
             work.run();
             return null;
@@ -47,12 +46,12 @@ final class NetworkBeside {
     }
 
     /** The result of work done already on the caller's thread. */
-    static <T> Task<T> done(T result) {
+    public static <T> Task<T> done(T result) {
         return new Task<>(CompletableFuture.completedFuture(result));
     }
 
     /** Work under way. Waiting for it cannot be interrupted: whoever started it must see it end before undoing what it made. */
-    static final class Task<T> {
+    public static final class Task<T> {
         private final CompletableFuture<T> future;
 
         private Task(CompletableFuture<T> future) {
@@ -60,7 +59,7 @@ final class NetworkBeside {
         }
 
         /** Waits for the work; its result, or its own exception. */
-        T join() {
+        public T join() {
             Optional<RuntimeException> failed = await();
             if (failed.isPresent()) {
                 throw failed.get();
@@ -69,7 +68,7 @@ final class NetworkBeside {
         }
 
         /** Waits for the work; its exception, if it failed. */
-        Optional<RuntimeException> await() {
+        public Optional<RuntimeException> await() {
             try {
                 future.join();
                 return Optional.empty();
@@ -84,10 +83,11 @@ final class NetworkBeside {
 
         /**
          * For a caller whose own part failed with {@code own}: waits for the work, then returns the
-         * work's failure with {@code own} suppressed in it when the work failed too (CNI's error is the
-         * one a user needs first, as when CNI ran before everything else), {@code own} otherwise.
+         * work's failure with {@code own} suppressed in it when the work failed too (for a pod's CNI
+         * ADD: its error is the one a user needs first, as when CNI ran before everything else),
+         * {@code own} otherwise.
          */
-        RuntimeException firstOver(RuntimeException own) {
+        public RuntimeException firstOver(RuntimeException own) {
             Optional<RuntimeException> failed = await();
             if (failed.isEmpty() || failed.get() == own) {
                 return own;
@@ -97,7 +97,7 @@ final class NetworkBeside {
         }
 
         /** As {@link #firstOver}, but {@code own} is the error returned, with the work's failure suppressed in it. */
-        RuntimeException after(RuntimeException own) {
+        public <E extends RuntimeException> E after(E own) {
             await().filter(f -> f != own).ifPresent(own::addSuppressed);
             return own;
         }
