@@ -36,6 +36,13 @@ final class ConmonLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonLauncher.class);
     /** Generous: runc create with many mounts on a loaded node takes seconds, not minutes. */
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(120);
+    /**
+     * How often the sync file is read while runtime create runs (tens of milliseconds): a short, flat
+     * pause keeps the wait close to it (one doubling to 20 ms added up to that much to every
+     * CreateContainer, one doubling to 4 ms about 2 ms). A look costs one small file read and a /proc
+     * check, some 30 us.
+     */
+    private static final Duration SYNC_LOOK_EVERY = Duration.ofMillis(1);
     private static final String SHELL = "/bin/sh";
     /** Reads conmon's sync line and the runtime's JSON log lines. */
     private static final ObjectMapper JSON = Json.MAPPER;
@@ -154,10 +161,6 @@ final class ConmonLauncher {
 
     private long awaitSync(String id, Path sync) throws IOException {
         long deadline = System.nanoTime() + CREATE_TIMEOUT.toNanos();
-        // runtime create takes tens of milliseconds: a short, flat pause keeps the wait close to it
-        // (a pause doubling to 20 ms added up to that much to every CreateContainer, one doubling to
-        // 4 ms about 2 ms). A look costs one small file read and a /proc check, some 30 us.
-        long pause = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             String text = Files.readString(sync);
             int newline = text.indexOf('\n');
@@ -176,7 +179,7 @@ final class ConmonLauncher {
                 throw failure(id, "conmon exited without reporting the outcome of runtime create: "
                         + tail(files.conmonOutput(id)) + runtimeError(id).map(e -> "; runtime log: " + e).orElse(""));
             }
-            LockSupport.parkNanos(pause);
+            LockSupport.parkNanos(SYNC_LOOK_EVERY.toNanos());
         }
     }
 
