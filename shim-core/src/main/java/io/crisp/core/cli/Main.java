@@ -6,7 +6,7 @@ import io.crisp.client.cli.ImagesCommand;
 import io.crisp.client.cli.PodsCommand;
 import io.crisp.client.cli.StatusCommand;
 import io.crisp.core.CrispBuild;
-import io.crisp.core.server.CriServer;
+import io.crisp.core.server.ServerPreload;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import io.crisp.client.cli.ClientUsage;
@@ -36,7 +36,7 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("serve")) {
             // Start-up work that does not depend on the flags runs beside their parsing.
-            CriServer.preload();
+            ServerPreload.begin();
             java.util.Optional<java.util.Map<String, String>> flags = ServeArgs.read(args);
             if (flags.isPresent()) {
                 System.exit(ServeCommand.serve(() -> ConfigFlags.load(flags.get())));

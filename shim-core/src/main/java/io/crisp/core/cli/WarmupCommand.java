@@ -6,7 +6,7 @@ import io.crisp.core.config.ConfigPrinter;
 import io.crisp.core.config.CrispConfig;
 import io.crisp.core.daemon.Daemon;
 import io.crisp.core.daemon.LogLevels;
-import io.crisp.core.server.CriServer;
+import io.crisp.core.server.ServerPreload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ final class WarmupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LogLevels.apply("error");
-        CriServer.preload();
+        ServerPreload.begin();
         Path dir = Files.createTempDirectory("crisp-warmup");
         try {
             Path socket = dir.resolve("crisp.sock");

@@ -53,23 +53,6 @@ public final class CriServer implements AutoCloseable {
     }
 
     /**
-     * Loads the native transport and the CRI descriptors on a background thread, so that this work
-     * overlaps with reading configuration and loading plugins on a two-core node. Optional: start
-     * does the same work itself if it has not happened yet.
-     */
-    public static void preload() {
-        Thread t = new Thread(() -> {
-            org.slf4j.LoggerFactory.getILoggerFactory();
-            Epoll.isAvailable();
-            io.crisp.cri.v1.CriApiProto.getDescriptor();
-            io.crisp.cri.v1.StatusResponse.getDefaultInstance();
-            NettyServerBuilder.forPort(0); // initialises grpc-netty's statics; nothing is bound
-        }, "crisp-preload");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
      * Binds {@code path} and starts serving.
      *
      * @param maxInboundMessageSize at least the kubelet's 16 MiB client limit
