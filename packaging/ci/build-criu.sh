@@ -24,9 +24,11 @@ fi
 log() { echo "build-criu: $*" >&2; }
 
 # bookworm's build dependencies of criu (as its source package lists them), without the doc tools.
+# libprotobuf-dev: criu's images/Makefile copies google/protobuf/descriptor.proto from /usr/include
+# (a bare machine has no such file and the build stops at images/built-in.o).
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq --no-install-recommends gcc make pkg-config libprotobuf-c-dev protobuf-c-compiler \
-    protobuf-compiler python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libnftables-dev \
+    protobuf-compiler libprotobuf-dev python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libnftables-dev \
     libgnutls28-dev uuid-dev libaio-dev curl xz-utils ca-certificates >&2
 
 # The first Debian mirror of apt's sources (deb822 URIs: or a one-line sources.list entry).
