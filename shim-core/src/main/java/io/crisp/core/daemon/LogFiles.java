@@ -34,7 +34,7 @@ public final class LogFiles {
         } catch (IOException e) {
             throw new ConfigException("top level key 'log_file': cannot create " + file.getParent() + ": " + e.getMessage());
         }
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        LoggerContext context = LogLevels.context();
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         Appender<ILoggingEvent> stderr = root.getAppender(LogConfigurator.STDERR);
         RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
