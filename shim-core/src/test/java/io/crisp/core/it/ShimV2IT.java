@@ -207,6 +207,14 @@ final class ShimV2IT {
                 assertEquals(List.of(), network.allocated(), "StopPodSandbox released the pod's IP");
                 Pods.removeAll(client);
                 Pods.await(() -> shims(podId).isEmpty(), 10, "the pod's shim to exit after RemovePodSandbox");
+                // Removal moves the bundle to the trash, which is emptied beside the call: wait for it, then check.
+                Pods.await(() -> {
+                    try {
+                        return filesNaming(second.state, podId).isEmpty();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, 10, "the removed pod's trashed bundle to be deleted");
                 assertEquals(List.of(), filesNaming(second.state, podId), "the handler keeps no file of a removed pod");
             }
         }
