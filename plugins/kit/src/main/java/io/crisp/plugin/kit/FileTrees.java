@@ -15,7 +15,8 @@ public final class FileTrees {
     /**
      * Deletes {@code top} and everything under it, never following a symbolic link: a link is
      * deleted, not what it points to (also when {@code top} itself is one). A missing {@code top} is
-     * fine. Deletes all it can and then throws the first failure, the others suppressed in it.
+     * fine, and so is a file or directory that another thread deletes meanwhile (a trash being
+     * emptied beside). Deletes all it can and then throws the first failure, the others suppressed in it.
      */
     public static void deleteTree(Path top) throws IOException {
         if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
@@ -31,13 +32,15 @@ public final class FileTrees {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                keep(exc);
+                if (!(exc instanceof java.nio.file.NoSuchFileException)) { // gone meanwhile: what this wants
+                    keep(exc);
+                }
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-                if (exc != null) {
+                if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) {
                     keep(exc);
                 }
                 delete(dir);
