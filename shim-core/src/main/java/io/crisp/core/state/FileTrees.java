@@ -20,7 +20,8 @@ public final class FileTrees {
 
     /**
      * Deletes a file, a symlink (never what it points to) or a whole directory tree; an absent path
-     * is fine. The walk does not follow links, so a link inside the tree is removed, not entered.
+     * is fine, and so is a file or directory another thread deletes meanwhile (a trash being emptied
+     * beside). The walk does not follow links, so a link inside the tree is removed, not entered.
      */
     public static void delete(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
@@ -29,16 +30,24 @@ public final class FileTrees {
         Files.walkFileTree(path, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
+                if (e != null && !(e instanceof NoSuchFileException)) {
                     throw e;
                 }
-                Files.delete(dir);
+                Files.deleteIfExists(dir);
                 return FileVisitResult.CONTINUE;
             }
         });

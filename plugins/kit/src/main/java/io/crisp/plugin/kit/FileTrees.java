@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -32,7 +33,7 @@ public final class FileTrees {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                if (!(exc instanceof java.nio.file.NoSuchFileException)) { // gone meanwhile: what this wants
+                if (!(exc instanceof NoSuchFileException)) { // gone meanwhile: what this wants
                     keep(exc);
                 }
                 return FileVisitResult.CONTINUE;
@@ -40,7 +41,7 @@ public final class FileTrees {
 
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-                if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) {
+                if (exc != null && !(exc instanceof NoSuchFileException)) {
                     keep(exc);
                 }
                 delete(dir);
