@@ -24,7 +24,11 @@
 #       containerd-shim-runc-v2) summed; the time to start the P pods, and to remove them;
 #   (d) restart to ready after kill -9 with the P pods: from launching the daemon to Version answering
 #       and ListPodSandbox listing all P pods ready, R times.
-# It prints one table: operation, containerd median, crisp median, crisp/containerd; then memory.
+#   CPU: each daemon runs in a CPU-accounting cgroup of its own (v1 cpuacct, else the v2 hierarchy),
+#   which its monitors, runc invocations and CNI plugins inherit (containers go to cgroups of their
+#   own): the CPU time each used per critest round and per crictl iteration; for crisp, how much of
+#   a round went to the JVM's JIT compiler threads.
+# It prints one table: operation, containerd median, crisp median, crisp/containerd; then CPU and memory.
 #   --quick          a smoke run: 1 round, 3 iterations, 3 pods, critest sized 6 pods/containers
 #   --report-dir D   keep the samples, critest's data and both daemons' logs in D
 # Environment: CONTAINERD (default: containerd on PATH); CRISP_DROP_IN (TOML, printf %b escapes, written to
@@ -81,6 +85,16 @@ crisp_pid="" ctd_pid="" registry_pid="" status=0
 # containerd puts critest's pods (no cgroup parent) under /k8s.io: the levels this run makes go at the end.
 new_k8s_cgroups=$(awk '$3 == "cgroup" || $3 == "cgroup2" {print $2}' /proc/self/mounts | while read -r h; do
     [ -d "$h/k8s.io" ] || echo "$h/k8s.io"; done)
+# CPU: each daemon runs in a CPU-accounting cgroup of its own, which what it starts inherits (its
+# monitors, runc, the CNI plugins; runc moves containers out into theirs): cgroup v1's cpuacct
+# hierarchy where it is mounted, the unified (v2) hierarchy otherwise.
+cpu_hier=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ {print $2; exit}' /proc/self/mounts)
+cpu_v=1
+if [ -z "$cpu_hier" ]; then
+    cpu_hier=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts); cpu_v=2
+fi
+[ -n "$cpu_hier" ] || die "no cpuacct (v1) nor unified (v2) cgroup hierarchy mounted: the CPU rows need one"
+declare -A cpu_cg=([crisp]="$cpu_hier/crisp-versus-cpu-$hex-crisp" [containerd]="$cpu_hier/crisp-versus-cpu-$hex-containerd")
 samples=$work/samples.tsv
 : > "$samples"
 declare -A url=([crisp]="unix://$C/crisp.sock" [containerd]="unix://$D/containerd.sock")
@@ -130,6 +144,11 @@ cleanup() {
         find "$h/$cgparent" -depth -type d -exec rmdir {} + 2>/dev/null
     done
     for h in $new_k8s_cgroups; do rmdir "$h" 2>/dev/null; done
+    for h in "${cpu_cg[@]}"; do
+        [ -d "$h" ] || continue
+        for p in $(cat "$h/cgroup.procs" 2>/dev/null); do echo "$p" > "$cpu_hier/cgroup.procs"; done 2>/dev/null
+        rmdir "$h" 2>/dev/null
+    done
     purge_nat "$cnet"; purge_nat "$dnet"
     ip link del "$cbridge" 2>/dev/null; ip link del "$dbridge" 2>/dev/null
     if [ -n "$report_dir" ]; then
@@ -188,12 +207,26 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
 EOF
 
 launch() {
+    local pid
     if [ "$1" = crisp ]; then
-        conf_launch_crisp "$C"
+        conf_launch_crisp "$C"; pid=$crisp_pid
     else
         "$containerd_bin" --config "$D/config.toml" >> "$D/containerd.log" 2>&1 &
-        ctd_pid=$!
+        ctd_pid=$!; pid=$ctd_pid
     fi
+    mkdir -p "${cpu_cg[$1]}"
+    echo "$pid" > "${cpu_cg[$1]}/cgroup.procs" || die "cannot move $1 (pid $pid) into ${cpu_cg[$1]}"
+}
+cpu_us() {  # cpu_us EP: CPU time (us) used so far in EP's cgroup: the daemon and all it started
+    if [ "$cpu_v" = 1 ]; then echo $(( $(cat "${cpu_cg[$1]}/cpuacct.usage") / 1000 ))
+    else awk '$1 == "usage_usec" {print $2}' "${cpu_cg[$1]}/cpu.stat"; fi
+}
+jit_us() {  # jit_us: CPU time (us) of crisp's JIT compiler threads so far (/proc/PID/task/*/stat, clock ticks)
+    local hz; hz=$(getconf CLK_TCK)
+    cat /proc/"$crisp_pid"/task/*/stat 2>/dev/null | awk -v hz="$hz" '{
+        n = $0; sub(/^[0-9]+ \(/, "", n); sub(/\).*/, "", n)
+        if (n ~ /^C[12] CompilerThre/) { r = $0; sub(/^.*\) /, "", r); split(r, f, " "); t += f[12] + f[13] } }
+        END {printf "%d\n", t * 1000000 / hz}'
 }
 # Milliseconds until Version answers and ListPodSandbox lists $2 ready pods.
 wait_ready() {
@@ -279,10 +312,13 @@ for r in $(seq 1 "$rounds"); do
         out=$work/critest/$ep-$r
         mkdir -p "$out"
         log "round $r/$rounds: critest -benchmark on $ep"
+        u0=$(cpu_us "$ep"); j0=$(jit_us)
         if ! "$critest" -runtime-endpoint "${url[$ep]}" -image-endpoint "${url[$ep]}" -ginkgo.no-color -benchmark \
                 -benchmarking-output-dir "$out" -benchmarking-params-file "$work/benchmark-params.yaml" > "$out/critest.log" 2>&1; then
             log "critest -benchmark failed on $ep (round $r):"; tail -n 30 "$out/critest.log" >&2; status=1
         fi
+        record "$ep" "cpu:critest round" $(( $(cpu_us "$ep") - u0 ))
+        if [ "$ep" = crisp ]; then record crisp "cpu:critest round JIT" $(( $(jit_us) - j0 )); fi
         # critest leaves the pods of its last parallel samples behind, and a RunPodSandbox it sent before
         # exiting may still finish: they go, untimed, once no pod is left 2 s after a removal.
         for _ in 1 2 3 4 5; do
@@ -303,6 +339,7 @@ log "crictl lifecycle loop: $iterations iterations"
 for i in $(seq 1 "$iterations"); do
     for ep in $(order "$i"); do
         timed "$ep" "crictl --version (floor)" "$crictl" --version >/dev/null || true
+        u0=$(cpu_us "$ep")
         ids=$(start_pod "$ep" "loop-$i" "crictl ") || continue
         read -r pid cid <<<"$ids"
         timed "$ep" "crictl exec -s" cc "$ep" exec -s "$cid" true >/dev/null || true
@@ -316,6 +353,7 @@ for i in $(seq 1 "$iterations"); do
         timed "$ep" "crictl rm" cc "$ep" rm "$cid" >/dev/null || true
         timed "$ep" "crictl stopp" cc "$ep" stopp "$pid" >/dev/null || true
         timed "$ep" "crictl rmp" cc "$ep" rmp "$pid" >/dev/null || true
+        record "$ep" "cpu:crictl iteration" $(( $(cpu_us "$ep") - u0 ))
     done
 done
 
@@ -367,7 +405,7 @@ row() {  # row OP LABEL DIVISOR: medians in the unit of the samples divided by D
     local d c
     d=$(median containerd "$1"); c=$(median crisp "$1")
     awk -v l="$2" -v d="$d" -v c="$c" -v k="$3" -v n="$(count crisp "$1")/$(count containerd "$1")" 'BEGIN {
-        if (d == "" || c == "") { printf "%-44s %10s %10s %8s\n", l, (d == "" ? "-" : d / k), (c == "" ? "-" : c / k), "-"; exit }
+        if (d == "" || c == "") { printf "%-44s %10s %10s %8s\n", l, (d == "" ? "-" : sprintf("%.1f", d / k)), (c == "" ? "-" : sprintf("%.1f", c / k)), "-"; exit }
         printf "%-44s %10.1f %10.1f %8s   n=%s\n", l, d / k, c / k, (d > 0 ? sprintf("%.2f", c / d) : "-"), n }'
 }
 sum_row() {  # sum_row LABEL DIVISOR OP...: sums of medians
@@ -396,6 +434,10 @@ sum_row "crictl cycle runp..rmp (7 calls)" 1000 "${cycle[@]}"
 row "start $pods pods in sequence" "start $pods pods in sequence" 1000
 row "remove $pods pods (crictl rmp -fa)" "remove $pods pods (crictl rmp -fa)" 1000
 row "restart to ready, $pods pods (kill -9)" "restart to ready, $pods pods (kill -9)" 1000
+printf '%-44s %10s %10s %8s\n' "CPU (median, ms; daemon + what it starts)" containerd crisp ratio
+row "cpu:critest round" "per critest round" 1000
+row "cpu:critest round JIT" "  of it crisp's JIT compiler threads" 1000
+row "cpu:crictl iteration" "per crictl iteration (runp..rmp, 14 calls)" 1000
 printf '%-44s %10s %10s %8s\n' "memory (MiB)" containerd crisp ratio
 for m in idle "with $pods pods" "after teardown"; do
     row "mem:$m daemon RSS" "daemon RSS, $m" 1024
