@@ -316,9 +316,10 @@ for r in $(seq 1 "$rounds"); do
         if ! "$critest" -runtime-endpoint "${url[$ep]}" -image-endpoint "${url[$ep]}" -ginkgo.no-color -benchmark \
                 -benchmarking-output-dir "$out" -benchmarking-params-file "$work/benchmark-params.yaml" > "$out/critest.log" 2>&1; then
             log "critest -benchmark failed on $ep (round $r):"; tail -n 30 "$out/critest.log" >&2; status=1
+        else  # a round cut short would pull the CPU medians down
+            record "$ep" "cpu:critest round" $(( $(cpu_us "$ep") - u0 ))
+            if [ "$ep" = crisp ]; then record crisp "cpu:critest round JIT" $(( $(jit_us) - j0 )); fi
         fi
-        record "$ep" "cpu:critest round" $(( $(cpu_us "$ep") - u0 ))
-        if [ "$ep" = crisp ]; then record crisp "cpu:critest round JIT" $(( $(jit_us) - j0 )); fi
         # critest leaves the pods of its last parallel samples behind, and a RunPodSandbox it sent before
         # exiting may still finish: they go, untimed, once no pod is left 2 s after a removal.
         for _ in 1 2 3 4 5; do
