@@ -77,7 +77,6 @@ for i in $(seq 0 $((sets - 1))); do
     log "$l: ${flags[$i]:-(none: the launcher as it is)}"
 done
 conf_write_benchmark_params "$work/params.yaml" 40 2 20
-jvm_cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print int(($12 + $13) * 1000000 / hz)}' "/proc/$1/stat"; }
 
 for r in $(seq 1 "$rounds"); do
     order=()
@@ -87,21 +86,14 @@ for r in $(seq 1 "$rounds"); do
         out=$work/critest/$l-$r
         mkdir -p "$out"
         log "round $r/$rounds: $l"
-        c0=$(jvm_cpu_us "${pids[$l]}")
+        c0=$(conf_cpu_ms "${pids[$l]}")
         if ! "$critest" -runtime-endpoint "${urls[$l]}" -image-endpoint "${urls[$l]}" -ginkgo.no-color -benchmark \
                 -benchmarking-output-dir "$out" -benchmarking-params-file "$work/params.yaml" > "$out/critest.log" 2>&1; then
             tail -n 20 "$out/critest.log" >&2; die "critest failed on $l in round $r"
         fi
-        printf '%s\tcpu round %s\t%s\n' "$l" "$r" $(( $(jvm_cpu_us "${pids[$l]}") - c0 )) >> "$samples"
-        for _ in 1 2 3 4 5; do
-            cc "$l" rmp -fa >/dev/null 2>&1 || true
-            sleep 2
-            [ "$(cc "$l" pods -q 2>/dev/null | wc -l)" = 0 ] && break
-        done
-        for f in "$out"/*_benchmark_data.json; do
-            jq -r --arg l "$l" '. as $d | range(0; $d.operationsNames | length) as $i
-                | $d.datapoints[].operationsDurationsNs[$i] | "\($l)\t\($d.operationsNames[$i])\t\(. / 1000 | floor)"' "$f" >> "$samples"
-        done
+        printf '%s\tcpu round %s\t%s\n' "$l" "$r" $(( $(conf_cpu_ms "${pids[$l]}") - c0 )) >> "$samples"
+        conf_remove_pods_settled "${urls[$l]}"
+        conf_benchmark_samples "$out" "$l" "" >> "$samples"
     done
 done
 
@@ -133,7 +125,7 @@ echo
 for r in $(seq 1 "$rounds"); do
     printf '%-26s' "JVM CPU, round $r (ms)"
     for l in "${used[@]}"; do
-        awk -F'\t' -v l="$l" -v o="cpu round $r" '$1 == l && $2 == o {printf " %9d", $3 / 1000}' "$samples"
+        awk -F'\t' -v l="$l" -v o="cpu round $r" '$1 == l && $2 == o {printf " %9d", $3}' "$samples"
     done
     echo
 done

@@ -50,9 +50,6 @@ conf_write_crisp_config "$work" unused "$home" "$work/net.d" runc
 sed -i 's|^pause_image = .*|pause_image = "localhost/crisp/pause:latest"|' "$work/crisp.toml"
 cc() { "$crictl" -r "unix://$work/crisp.sock" -i "unix://$work/crisp.sock" -t 60s "$@"; }
 ms() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
-cpu_ms() {  # user+sys of PID in ms (fields 14 and 15 of /proc/PID/stat, in clock ticks)
-    awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"
-}
 
 conf_launch_crisp "$work"
 "$launcher" images import -q -l "unix://$work/crisp.sock" "$work/images/busybox" "$work/images/pause" >/dev/null \
@@ -85,7 +82,7 @@ for r in $(seq 1 "$rounds"); do
         sleep 0.02
     done
     ready=$(ms "$t0")
-    cpu=$(cpu_ms "$crisp_pid")
+    cpu=$(conf_cpu_ms "$crisp_pid")
     says=$(tail -n +"$((lines + 1))" "$work/crisp.log" | sed -n 's/.* ready in \([0-9]*\) ms.*/\1/p' | head -n 1)
     printf '%-6s %10s %10s %12s %10s\n' "$r" "$ready" "$sock" "${says:--}" "$cpu"
     echo "$ready $sock ${says:-0} $cpu" >> "$results"

@@ -320,18 +320,8 @@ for r in $(seq 1 "$rounds"); do
             record "$ep" "cpu:critest round" $(( $(cpu_us "$ep") - u0 ))
             if [ "$ep" = crisp ]; then record crisp "cpu:critest round JIT" $(( $(jit_us) - j0 )); fi
         fi
-        # critest leaves the pods of its last parallel samples behind, and a RunPodSandbox it sent before
-        # exiting may still finish: they go, untimed, once no pod is left 2 s after a removal.
-        for _ in 1 2 3 4 5; do
-            cc "$ep" rmp -fa >/dev/null 2>&1 || true
-            sleep 2
-            [ "$(cc "$ep" pods -q 2>/dev/null | wc -l)" = 0 ] && break
-        done
-        for f in "$out"/*_benchmark_data.json; do
-            [ -f "$f" ] || continue
-            jq -r --arg ep "$ep" '. as $r | range(0; $r.operationsNames | length) as $i
-                | $r.datapoints[].operationsDurationsNs[$i] | "\($ep)\tcritest \($r.operationsNames[$i])\t\(. / 1000 | floor)"' "$f" >> "$samples"
-        done
+        conf_remove_pods_settled "${url[$ep]}"
+        conf_benchmark_samples "$out" "$ep" "critest " >> "$samples"
     done
 done
 

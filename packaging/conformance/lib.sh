@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034,SC2154  # sets variables for its caller, reads `repo` from it
 # Pieces of the conformance run that other commands reuse (sourced, not run): critest.sh and
-# packaging/bench/versus-containerd.sh. The caller sets `repo` (the checkout) and `prog` (its name for
+# packaging/bench/versus-containerd.sh, jvm-ab.sh and restart.sh. The caller sets `repo` (the checkout) and `prog` (its name for
 # messages), runs as root, and removes what it made with the cleanup helpers at the end.
 #
 #   conf_find_critools        sets critest and crictl (CRITEST / PATH / built once from the kit)
@@ -17,6 +17,9 @@
 #   conf_kill_under DIR       KILL every process whose command line names DIR (monitors, shims)
 #   conf_runc_delete_all ROOT / conf_umount_under DIR
 #   conf_write_benchmark_params FILE PODS PARALLEL IMAGES   critest's -benchmarking-params-file
+#   conf_remove_pods_settled ENDPOINT   removes every pod until none is left 2 s after a removal
+#   conf_benchmark_samples DIR LABEL PREFIX   critest's benchmark data in DIR as sample lines
+#   conf_cpu_ms PID           user+sys CPU time of PID so far, in ms
 prog=${prog:-$(basename "$0")}
 die() { echo "$prog: $*" >&2; exit 2; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -215,4 +218,32 @@ imageListingBenchmarkImages:
   - registry.k8s.io/e2e-test-images/nginx:1.14-2
 podContainerStartBenchmarkTimeoutSeconds: 120
 EOF
+}
+
+# critest leaves the pods of its last parallel samples behind, and a RunPodSandbox it sent before
+# exiting may still finish: pods go, untimed, until none is left 2 s after a removal (5 tries).
+conf_remove_pods_settled() {
+    local ep=$1 _
+    for _ in 1 2 3 4 5; do
+        "$crictl" -r "$ep" -i "$ep" -t 60s rmp -fa >/dev/null 2>&1 || true
+        sleep 2
+        [ "$("$crictl" -r "$ep" -i "$ep" -t 60s pods -q 2>/dev/null | wc -l)" = 0 ] && break
+    done
+    return 0
+}
+
+# Every sample of critest's benchmark data files in DIR, one line each:
+# LABEL<TAB>PREFIX<operation><TAB>microseconds.
+conf_benchmark_samples() {
+    local f
+    for f in "$1"/*_benchmark_data.json; do
+        [ -f "$f" ] || continue
+        jq -r --arg l "$2" --arg p "$3" '. as $r | range(0; $r.operationsNames | length) as $i
+            | $r.datapoints[].operationsDurationsNs[$i] | "\($l)\t\($p)\($r.operationsNames[$i])\t\(. / 1000 | floor)"' "$f"
+    done
+}
+
+# User+sys CPU time of PID in ms (fields 14 and 15 of /proc/PID/stat, in clock ticks).
+conf_cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"
 }
