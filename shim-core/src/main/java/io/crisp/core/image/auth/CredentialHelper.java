@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.crisp.core.image.ref.RegistryCredentials;
+import io.crisp.core.os.ChildRun;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.Durations;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,41 +82,26 @@ public final class CredentialHelper {
      */
     public Optional<RegistryCredentials> get(String serverUrl, String registry) {
         Path program = locate(registry);
-        Process process;
+        ChildRun.Outcome outcome;
         try {
-            process = new ProcessBuilder(program.toString(), "get").start();
-        } catch (IOException e) {
+            outcome = ChildRun.run(new ProcessBuilder(program.toString(), "get"),
+                    serverUrl.getBytes(StandardCharsets.UTF_8), OUTPUT_LIMIT, timeout);
+        } catch (ChildRun.NotStarted e) {
             throw BackendException.failedPrecondition("%s: cannot run %s: %s", what(registry), program, e.getMessage());
-        }
-        FutureTask<byte[]> stdout = drain(process.getInputStream(), "stdout");
-        FutureTask<byte[]> stderr = drain(process.getErrorStream(), "stderr");
-        try (OutputStream in = process.getOutputStream()) {
-            in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            // It exited or closed stdin without reading: its exit status and output tell why.
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        byte[] out;
-        byte[] err;
-        try {
-            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw hung(process, registry);
-            }
-            long left = Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadline - System.nanoTime());
-            out = stdout.get(left, TimeUnit.NANOSECONDS);
-            err = stderr.get(Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
+        } catch (ChildRun.Hung e) {
+            log.warn("{} did not answer for registry {} within {} (credential_helper_timeout); killed it", program(), registry,
+                    Durations.format(timeout));
+            throw BackendException.unavailable("%s: did not answer within %s (credential_helper_timeout); it was killed", what(registry),
+                    Durations.format(timeout));
+        } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
-            killTree(process);
             throw BackendException.unavailable("%s: interrupted while waiting for it", what(registry));
-        } catch (TimeoutException e) {
-            // It exited, but something it started still holds its output open.
-            throw hung(process, registry);
-        } catch (ExecutionException e) {
-            killTree(process);
-            throw BackendException.unavailable("%s: cannot read its output: %s", what(registry), e.getCause().getMessage());
+        } catch (IOException e) {
+            throw BackendException.unavailable("%s: cannot read its output: %s", what(registry), e.getMessage());
         }
-        int status = process.exitValue();
+        byte[] out = outcome.stdout();
+        byte[] err = outcome.stderr();
+        int status = outcome.exitCode();
         String outText = new String(out, StandardCharsets.UTF_8).strip();
         String errText = new String(err, StandardCharsets.UTF_8).strip();
         if (status != 0) {
@@ -177,14 +158,6 @@ public final class CredentialHelper {
         return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
-    private BackendException hung(Process process, String registry) {
-        killTree(process);
-        log.warn("{} did not answer for registry {} within {} (credential_helper_timeout); killed it", program(), registry,
-                Durations.format(timeout));
-        return BackendException.unavailable("%s: did not answer within %s (credential_helper_timeout); it was killed", what(registry),
-                Durations.format(timeout));
-    }
-
     /** How errors name this helper and the registry. */
     private String what(String registry) {
         return "credential helper " + program() + " (" + origin + ") for registry " + registry;
@@ -214,43 +187,6 @@ public final class CredentialHelper {
     private static String lastLine(String text) {
         int nl = text.lastIndexOf('\n');
         return (nl < 0 ? text : text.substring(nl + 1)).strip();
-    }
-
-    /** Reads at most {@link #OUTPUT_LIMIT} bytes and discards the rest, so a chatty helper cannot block on a full pipe. */
-    private FutureTask<byte[]> drain(InputStream stream, String which) {
-        FutureTask<byte[]> task = new FutureTask<>(() -> {
-            try (InputStream in = stream) {
-                byte[] kept = in.readNBytes(OUTPUT_LIMIT);
-                in.transferTo(OutputStream.nullOutputStream());
-                return kept;
-            }
-        });
-        Thread t = new Thread(task, "crisp-credential-helper-" + which);
-        t.setDaemon(true);
-        t.start();
-        return task;
-    }
-
-    /** Kills the helper and everything it started; descendants first, while the helper can still reap them. */
-    static void killTree(Process process) {
-        List<ProcessHandle> descendants = process.descendants().toList();
-        descendants.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle d : descendants) {
-            try {
-                d.onExit().get(1, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException | TimeoutException e) {
-                // killed anyway; nothing more to wait for
-            }
-        }
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The directories of {@code PATH} (absolute ones; empty and relative entries are skipped), or the usual ones when it is unset. */

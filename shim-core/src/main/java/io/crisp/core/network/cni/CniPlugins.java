@@ -2,8 +2,10 @@ package io.crisp.core.network.cni;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.core.os.ChildRun;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,19 +14,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
  * Finds plugin binaries in the bin dirs and runs them the way the CNI spec says: config on stdin,
  * parameters in CNI_* variables of an otherwise clean environment (PATH kept, portmap needs iptables),
- * result or error JSON on stdout. stdin, stdout and stderr go through files, so a plugin that writes
- * a lot cannot block on a pipe; a call that outlives the timeout is killed with its children.
+ * result or error JSON on stdout, through pipes ({@link ChildRun}: no temp files, output read as it
+ * comes so a plugin that writes a lot cannot block); a call that outlives the timeout is killed with
+ * its children.
  */
 final class CniPlugins {
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final int OUTPUT_LIMIT = 4096;
+    /** A result bigger than this is refused; real ones are a few hundred bytes to a few KiB. */
+    private static final int RESULT_LIMIT = 1024 * 1024;
     /** CNI error codes that mean the configuration or request is wrong, not the host. */
     private static final Set<Integer> INVALID_CODES = Set.of(1, 2, 4, 6, 7);
 
@@ -69,64 +73,49 @@ final class CniPlugins {
     JsonNode invoke(String type, String command, Call call, ObjectNode config) {
         Path binary = find(type).orElseThrow(() -> BackendException.unavailable(
                 "CNI plugin \"%s\" (%s) not found in %s", type, command, binDirsText()));
-        Path stdin = null;
-        Path stdout = null;
-        Path stderr = null;
+        ProcessBuilder builder = new ProcessBuilder(binary.toString());
+        Map<String, String> env = builder.environment();
+        env.clear();
+        String path = System.getenv("PATH");
+        env.put("PATH", path == null || path.isEmpty() ? DEFAULT_PATH : path);
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", call.containerId());
+        env.put("CNI_NETNS", call.netns());
+        env.put("CNI_IFNAME", call.ifName());
+        env.put("CNI_ARGS", call.cniArgs());
+        env.put("CNI_PATH", binDirs.stream().map(Path::toString).collect(Collectors.joining(":")));
+        ChildRun.Outcome outcome;
+        long start = System.nanoTime();
         try {
-            stdin = Files.createTempFile("crisp-cni-in", ".json");
-            stdout = Files.createTempFile("crisp-cni-out", ".json");
-            stderr = Files.createTempFile("crisp-cni-err", ".txt");
-            Files.write(stdin, CniConfig.JSON.writeValueAsBytes(config));
-            ProcessBuilder builder = new ProcessBuilder(binary.toString())
-                    .redirectInput(stdin.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-            Map<String, String> env = builder.environment();
-            env.clear();
-            String path = System.getenv("PATH");
-            env.put("PATH", path == null || path.isEmpty() ? DEFAULT_PATH : path);
-            env.put("CNI_COMMAND", command);
-            env.put("CNI_CONTAINERID", call.containerId());
-            env.put("CNI_NETNS", call.netns());
-            env.put("CNI_IFNAME", call.ifName());
-            env.put("CNI_ARGS", call.cniArgs());
-            env.put("CNI_PATH", binDirs.stream().map(Path::toString).collect(Collectors.joining(":")));
-            long start = System.nanoTime();
-            Process process = builder.start();
-            boolean done;
-            try {
-                done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                kill(process);
-                Thread.currentThread().interrupt();
-                throw BackendException.unavailable("interrupted while running CNI plugin %s %s", type, command);
-            } finally {
-                execNanos.addAndGet(System.nanoTime() - start);
-            }
-            if (!done) {
-                kill(process);
-                throw BackendException.unavailable("CNI plugin %s %s timed out after %d s and was killed",
-                        type, command, timeout.toSeconds());
-            }
-            byte[] out = Files.readAllBytes(stdout);
-            String err = head(Files.readAllBytes(stderr));
-            if (process.exitValue() != 0) {
-                throw failure(type, command, process.exitValue(), out, err);
-            }
-            if (out.length == 0 || new String(out, StandardCharsets.UTF_8).isBlank()) {
-                return CniConfig.JSON.nullNode();
-            }
-            try {
-                return CniConfig.JSON.readTree(out);
-            } catch (IOException e) {
-                throw BackendException.unavailable("CNI plugin %s %s printed a result that is not JSON: %s",
-                        type, command, head(out));
-            }
+            outcome = ChildRun.run(builder, CniConfig.JSON.writeValueAsBytes(config), RESULT_LIMIT, timeout);
+        } catch (ChildRun.Hung e) {
+            throw BackendException.unavailable("CNI plugin %s %s timed out after %d s and was killed",
+                    type, command, timeout.toSeconds());
+        } catch (InterruptedIOException e) {
+            Thread.currentThread().interrupt();
+            throw BackendException.unavailable("interrupted while running CNI plugin %s %s", type, command);
         } catch (IOException e) {
             throw new BackendException(BackendException.Kind.UNAVAILABLE,
                     "cannot run CNI plugin " + type + " " + command + ": " + e.getMessage(), e);
         } finally {
-            for (Path file : new Path[] {stdin, stdout, stderr}) {
-                deleteQuietly(file);
-            }
+            execNanos.addAndGet(System.nanoTime() - start);
+        }
+        byte[] out = outcome.stdout();
+        if (outcome.exitCode() != 0) {
+            throw failure(type, command, outcome.exitCode(), out, head(outcome.stderr()));
+        }
+        if (out.length == RESULT_LIMIT) {
+            throw BackendException.unavailable("CNI plugin %s %s printed a result of more than %d bytes",
+                    type, command, RESULT_LIMIT - 1);
+        }
+        if (out.length == 0 || new String(out, StandardCharsets.UTF_8).isBlank()) {
+            return CniConfig.JSON.nullNode();
+        }
+        try {
+            return CniConfig.JSON.readTree(out);
+        } catch (IOException e) {
+            throw BackendException.unavailable("CNI plugin %s %s printed a result that is not JSON: %s",
+                    type, command, head(out));
         }
     }
 
@@ -174,28 +163,8 @@ final class CniPlugins {
         return binDirs.stream().map(Path::toString).collect(Collectors.joining(", ", "[", "]"));
     }
 
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static String head(byte[] bytes) {
         String text = new String(bytes, 0, Math.min(bytes.length, OUTPUT_LIMIT), StandardCharsets.UTF_8).strip();
         return bytes.length > OUTPUT_LIMIT ? text + "..." : text;
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temp file left in /tmp is harmless
-            }
-        }
     }
 }
