@@ -73,9 +73,13 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        if (!durable) {
-            return;
+        if (durable) {
+            syncDirectory(dir);
         }
+    }
+
+    /** Makes the entries of {@code dir} (a file created or renamed there) survive a power cut. */
+    public static void syncDirectory(Path dir) {
         try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
             directory.force(true);
         } catch (IOException ignored) {

@@ -2,9 +2,11 @@ package io.crisp.core.state;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -34,13 +36,22 @@ public final class CreationMarks {
         this.synced = synced;
     }
 
-    /** Marks {@code id} as being created; on disk before this returns. */
+    /**
+     * Marks {@code id} as being created; on disk before this returns. An empty file has no content a
+     * reader could see half written, so it is created in place, with no temp file and rename.
+     */
     public void begin(String id) {
+        Path mark = file(id);
         try {
+            Files.createDirectories(dir);
+            try (FileChannel channel = FileChannel.open(mark, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                if (synced) {
+                    channel.force(true);
+                }
+            }
             if (synced) {
-                AtomicFiles.write(file(id), new byte[0]);
-            } else {
-                AtomicFiles.replace(file(id), new byte[0]);
+                AtomicFiles.syncDirectory(dir);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file(id) + ": " + e.getMessage(), e);
