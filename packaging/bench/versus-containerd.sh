@@ -24,6 +24,9 @@
 #       containerd-shim-runc-v2) summed; the time to start the P pods, and to remove them;
 #   (d) restart to ready after kill -9 with the P pods: from launching the daemon to Version answering
 #       and ListPodSandbox listing all P pods ready, R times.
+#   State: each daemon's state directory (crisp's <state>, containerd's state and runc root) is a
+#   tmpfs of its own, as /run/crisp and /run/containerd are on a systemd node; roots stay on disk.
+#   VERSUS_STATE_ON_DISK=1 keeps the state directories on the disk of /tmp instead.
 #   CPU: each daemon runs in a CPU-accounting cgroup of its own (v1 cpuacct, else the v2 hierarchy),
 #   which its monitors, runc invocations and CNI plugins inherit (containers go to cgroups of their
 #   own): the CPU time each used per critest round and per crictl iteration; for crisp, how much of
@@ -134,7 +137,7 @@ cleanup() {
         rm -f "/run/containerd/s/$h"
     done
     conf_runc_delete_all "$C/state/runc"
-    for t in "$D"/runc/*; do conf_runc_delete_all "$t"; done
+    for t in "$D"/state/runc/*; do conf_runc_delete_all "$t"; done
     conf_umount_under "$work/"
     for h in $(awk '$3 == "cgroup" || $3 == "cgroup2" {print $2}' /proc/self/mounts); do
         [ -d "$h/$cgparent" ] || continue
@@ -159,6 +162,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+if [ "${VERSUS_STATE_ON_DISK:-0}" != 1 ]; then  # see "State" above
+    for state_dir in "$C/state" "$D/state"; do
+        mkdir -p "$state_dir" && mount -t tmpfs -o mode=0711,size=1g crisp-versus-state "$state_dir" \
+            || die "cannot mount a tmpfs on $state_dir"
+    done
+fi
 
 # ---- registry, CNI, both daemons ----
 conf_start_registry "$work"
@@ -196,7 +205,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         BinaryName = "$runc_bin"
-        Root = "$D/runc"
+        Root = "$D/state/runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
