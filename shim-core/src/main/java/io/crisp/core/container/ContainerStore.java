@@ -25,11 +25,13 @@ public final class ContainerStore {
     private final NameReservations names = new NameReservations("container");
 
     public ContainerStore(Path dir) {
-        this.files = new JsonRecords<>(dir, Container.class);
-        // Not fsynced: a killed daemon finds the mark all the same, and the record, written and synced
-        // next in the same directory before any backend call, makes the mark's directory entry durable
-        // with its own (a power cut before it leaves a rootfs and bundle that no record names, which
-        // the restart removes as leftovers). Two fsyncs less per CreateContainer.
+        // Not fsynced, as the writable layers are mounted volatile (SnapshotService): a killed daemon
+        // finds every record and mark all the same (the page cache keeps them); what a power cut can
+        // lose is moot after the reboot, when no container runs any more and the kubelet creates them
+        // anew: a lost record leaves a rootfs and bundle no record names, which the restart removes
+        // as leftovers; a stale one is answered as exited. Each state change (create, start, exit)
+        // saves two fsyncs, each a wait for the node's journal (tens of ms while containers write logs).
+        this.files = JsonRecords.unsynced(dir, Container.class);
         this.creating = new io.crisp.core.state.CreationMarks(dir, ".creating", false);
     }
 

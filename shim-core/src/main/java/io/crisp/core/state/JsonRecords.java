@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * A directory of records, one {@code <id>.json} file each, written with {@link AtomicFiles}: what
  * the daemon knows about pods and containers, so that a killed daemon finds all of it again. Ids
  * are checked before they become file names. Unknown JSON fields are ignored, so a newer daemon's
- * files load in an older one.
+ * files load in an older one. Records are fsynced unless made {@link #unsynced}: then a killed
+ * daemon still finds every write (the page cache keeps it), a power cut may lose the last ones.
  *
  * @param <T> a Jackson-readable record
  */
@@ -30,9 +31,16 @@ public final class JsonRecords<T> {
 
     private final Path dir;
     private final ObjectReader reader;
+    private final boolean synced;
 
+    /** Records written durably: temp file, fsync, rename, fsync of the directory. */
     public JsonRecords(Path dir, Class<T> type) {
+        this(dir, type, true);
+    }
+
+    private JsonRecords(Path dir, Class<T> type, boolean synced) {
         this.dir = dir;
+        this.synced = synced;
         this.reader = MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         try {
             Files.createDirectories(dir);
@@ -41,13 +49,26 @@ public final class JsonRecords<T> {
         }
     }
 
+    /**
+     * Records that are atomic (temp file and rename) but not fsynced: for what a reboot makes moot.
+     * An empty record found at load is a write a power cut lost, and is removed.
+     */
+    public static <T> JsonRecords<T> unsynced(Path dir, Class<T> type) {
+        return new JsonRecords<>(dir, type, false);
+    }
+
     public Path dir() {
         return dir;
     }
 
     public void put(String id, T record) {
         try {
-            AtomicFiles.write(file(id), MAPPER.writeValueAsBytes(record));
+            byte[] json = MAPPER.writeValueAsBytes(record);
+            if (synced) {
+                AtomicFiles.write(file(id), json);
+            } else {
+                AtomicFiles.replace(file(id), json);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file(id) + ": " + e.getMessage(), e);
         }
@@ -80,6 +101,11 @@ public final class JsonRecords<T> {
                     continue;
                 }
                 try {
+                    if (!synced && Files.size(f) == 0) {
+                        log.warn("Removing empty state file {}: its write was lost (a power cut?)", f);
+                        Files.deleteIfExists(f);
+                        continue;
+                    }
                     records.put(id, reader.readValue(f.toFile()));
                 } catch (NoSuchFileException e) {
                     // removed meanwhile

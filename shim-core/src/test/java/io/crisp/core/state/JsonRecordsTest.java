@@ -33,6 +33,20 @@ final class JsonRecordsTest {
     }
 
     @Test
+    void unsyncedRecordsDropAnEmptyFileAPowerCutLeftWhileSyncedOnesKeepItForAnOperator() throws Exception {
+        JsonRecords<Item> unsynced = JsonRecords.unsynced(dir.resolve("containers"), Item.class);
+        unsynced.put("c1", new Item("c", 1, List.of(), Map.of()));
+        Files.writeString(dir.resolve("containers/c2.json"), "");
+        assertEquals(Map.of("c1", new Item("c", 1, List.of(), Map.of())), JsonRecords.unsynced(dir.resolve("containers"), Item.class).loadAll());
+        assertEquals(false, Files.exists(dir.resolve("containers/c2.json")), "the empty record is gone");
+
+        JsonRecords<Item> synced = new JsonRecords<>(dir.resolve("pods"), Item.class);
+        Files.writeString(dir.resolve("pods/p1.json"), "");
+        assertEquals(Map.of(), synced.loadAll());
+        assertEquals(true, Files.exists(dir.resolve("pods/p1.json")), "a synced record is never empty unless something else broke it");
+    }
+
+    @Test
     void idsThatAreNotSinglePathNamesAreRefused() {
         JsonRecords<Item> records = new JsonRecords<>(dir, Item.class);
         assertThrows(IllegalArgumentException.class, () -> records.put("../escape", new Item("x", 0, List.of(), Map.of())));
