@@ -138,7 +138,7 @@ public final class Daemon implements AutoCloseable {
                         new RuntimeInfoRpcs(info, state.node(), eventStreams),
                         new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
                         new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
-                        new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
+                        new StreamingRpcs(new StreamUrls(lifecycle.containers().execs(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
                         new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers()))),
                 new ImageServiceImpl(images, lifecycle.bundles()::writableLayers),
                 new AdminServiceImpl(images)), metrics);

@@ -117,6 +117,6 @@ public final class ContainerRpcs implements RuntimeRpcs {
 
     private ExecSyncResponse execSync(ExecSyncRequest request) {
         ContainerRequests.ExecSync exec = ContainerRequests.execSync(request);
-        return ContainerRequests.execSync(containers.execSync(exec.containerId(), exec.command(), exec.timeout()));
+        return ContainerRequests.execSync(containers.execs().execSync(exec.containerId(), exec.command(), exec.timeout()));
     }
 }

@@ -1,6 +1,6 @@
 package io.crisp.core.stream;
 
-import io.crisp.core.container.ContainerService;
+import io.crisp.core.container.ContainerExecs;
 import io.crisp.core.network.NetnsDialer;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.stream.session.ExecTarget;
@@ -29,14 +29,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sessions, and shutting the daemon down ends all of them.
  */
 public final class StreamBridge implements StreamSessions, AutoCloseable {
-    private final ContainerService containers;
+    private final ContainerExecs containers;
     private final SandboxService sandboxes;
     private final NetnsDialer dialer;
     private final ExecutorService threads;
     private final Set<StdioPump> stdio = ConcurrentHashMap.newKeySet();
     private final Set<ForwardPump> forwards = ConcurrentHashMap.newKeySet();
 
-    public StreamBridge(ContainerService containers, SandboxService sandboxes, NetnsDialer dialer) {
+    public StreamBridge(ContainerExecs containers, SandboxService sandboxes, NetnsDialer dialer) {
         this.containers = containers;
         this.sandboxes = sandboxes;
         this.dialer = dialer;

@@ -1,7 +1,7 @@
 package io.crisp.core.stream;
 
 import io.crisp.core.container.Container;
-import io.crisp.core.container.ContainerService;
+import io.crisp.core.container.ContainerExecs;
 import io.crisp.core.sandbox.SandboxService;
 import io.crisp.core.stream.session.AttachTarget;
 import io.crisp.core.stream.session.ExecTarget;
@@ -16,7 +16,7 @@ import java.util.function.Function;
  * short id to the full one and issues the single-use URL the client connects to.
  */
 public final class StreamUrls {
-    private final ContainerService containers;
+    private final ContainerExecs containers;
     private final SandboxService sandboxes;
     private final Function<StreamTarget, String> issue;
 
@@ -24,7 +24,7 @@ public final class StreamUrls {
      * @param issue issues the URL of a checked target ({@link Streaming#url}); may throw
      *              {@link StreamTokens.TooManyInFlight}
      */
-    public StreamUrls(ContainerService containers, SandboxService sandboxes, Function<StreamTarget, String> issue) {
+    public StreamUrls(ContainerExecs containers, SandboxService sandboxes, Function<StreamTarget, String> issue) {
         this.containers = containers;
         this.sandboxes = sandboxes;
         this.issue = issue;

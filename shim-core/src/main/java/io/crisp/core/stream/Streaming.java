@@ -24,7 +24,7 @@ public record Streaming(StreamTokens tokens, StreamServer server, StreamBridge b
 
     public static Streaming start(CrispConfig config, ContainerService containers, SandboxService sandboxes) throws IOException {
         NetnsDialer dialer = new NetnsDialer();
-        StreamBridge bridge = new StreamBridge(containers, sandboxes, dialer);
+        StreamBridge bridge = new StreamBridge(containers.execs(), sandboxes, dialer);
         StreamTokens tokens = new StreamTokens();
         Map<String, StreamUpgrade> upgrades = upgrades(bridge, CREATION_TIMEOUT);
         try {

@@ -113,7 +113,7 @@ final class RuntimeServiceImplTest {
                 new RuntimeInfoRpcs(new RuntimeInfoService(state), state.node(), null),
                 new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
                 new ContainerRpcs(lifecycle.containers(), lifecycle.bundles()),
-                new StreamingRpcs(new StreamUrls(lifecycle.containers(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
+                new StreamingRpcs(new StreamUrls(lifecycle.containers().execs(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
                 new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers())));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
