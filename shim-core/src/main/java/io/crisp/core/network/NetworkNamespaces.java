@@ -4,7 +4,6 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.os.LibC;
 import io.crisp.core.state.HostCommand;
-import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -111,9 +110,9 @@ public final class NetworkNamespaces {
         return file;
     }
 
-    /** Whether a network namespace is pinned at the sandbox's file now: mountinfo shows it as an nsfs mount point. */
+    /** Whether a network namespace is pinned at the sandbox's file now ({@link NamespacePins#pinnedAt}). */
     public boolean exists(String sandboxId) {
-        return NamespacePins.isNamespace(MountInfo.lastAt(path(sandboxId).toString()));
+        return NamespacePins.pinnedAt(path(sandboxId));
     }
 
     /**

@@ -2,7 +2,6 @@ package io.crisp.core.network;
 
 import io.crisp.core.os.LibC;
 import io.crisp.core.state.FileTrees;
-import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
@@ -175,27 +174,15 @@ public final class PinnedNamespaces {
         return files;
     }
 
-    /** Whether every pin the pod needs is an nsfs mount point now. */
+    /** Whether every pin the pod needs is an nsfs mount point now ({@link NamespacePins#pinnedAt}). */
     public boolean exists(String sandboxId, boolean ipc, boolean uts) {
         Pins pins = paths(sandboxId, ipc, uts);
-        List<MountInfo.Mount> mounts = MountInfo.read();
         for (Path pin : new Path[] {pins.ipc(), pins.uts()}) {
-            if (pin != null && !NamespacePins.isNamespace(topAt(mounts, pin.toString()))) {
+            if (pin != null && !NamespacePins.pinnedAt(pin)) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** The topmost mount at {@code point} in one read of mountinfo (both pins are checked against the same read). */
-    private static MountInfo.Mount topAt(List<MountInfo.Mount> mounts, String point) {
-        MountInfo.Mount top = null;
-        for (MountInfo.Mount m : mounts) {
-            if (m.mountPoint().equals(point)) {
-                top = m;
-            }
-        }
-        return top;
     }
 
     /** Unpins and deletes the sandbox's files; absent ones are fine. */

@@ -112,6 +112,15 @@ final class NetworkNamespacesTest {
     }
 
     @Test
+    void aSymlinkToANamespaceIsNoPin() throws Exception {
+        NetworkNamespaces ns = open();
+        Files.createSymbolicLink(ns.dir().resolve("sneaky"), Path.of("/proc/self/ns/net"));
+        assertFalse(ns.exists("sneaky"), "a pin is a mount at the file, never a link somewhere else");
+        ns.create("real");
+        assertTrue(ns.exists("real"));
+    }
+
+    @Test
     void listShowsPinsAndLeftoversAndALeftoverCanBeReusedOrRemoved() throws Exception {
         NetworkNamespaces ns = open();
         ns.create("pinned");
