@@ -22,9 +22,6 @@ import io.crisp.spi.model.SandboxState;
 import io.crisp.spi.model.StdioWiring;
 import io.crisp.spi.model.StreamExecSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -34,7 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +63,7 @@ public final class ConmonBackend implements RuntimeBackend {
     private final RuntimeCli cli;
     private final ConmonLauncher conmon;
     private final ExecRunner exec;
-    private final Map<String, Tracked> objects = new ConcurrentHashMap<>();
+    private final TrackedObjects objects;
     private final ExitTracker exits;
     private final RuntimeDeleter deleter;
     private final ExitWatcher watcher;
@@ -101,7 +97,8 @@ public final class ConmonBackend implements RuntimeBackend {
         this.conmon = new ConmonLauncher(config, files);
         this.exec = new ExecRunner(cli);
         this.deleter = new RuntimeDeleter(cli, context.handlerName());
-        this.exits = new ExitTracker(files, conmon, context.events(), this::find, objects.values(), deleter::exitRecorded);
+        this.objects = new TrackedObjects(files, this::adopt);
+        this.exits = new ExitTracker(files, conmon, context.events(), objects::find, objects.all(), deleter::exitRecorded);
         this.stats = new ContainerStatsReader(CgroupStats::system, exits::refresh);
         this.starts = new StartRecords(files, cli);
         this.deferred = new DeferredCreates(hooks.deferCreateToStart(), files, conmon, cli, exits);
@@ -111,7 +108,7 @@ public final class ConmonBackend implements RuntimeBackend {
             // Watch first, then load: an exit between the two is seen by one or the other.
             this.watcher = new ExitWatcher(files.exitDir(), context.handlerName(), exits);
             for (String id : files.knownIds()) {
-                find(id);
+                objects.find(id);
             }
         } catch (IOException e) {
             throw new BackendException(Kind.INTERNAL, "handler " + context.handlerName() + ": cannot use state directory "
@@ -170,7 +167,7 @@ public final class ConmonBackend implements RuntimeBackend {
             return pinned.run(spec);
         }
         String name = "k8s_POD_" + spec.pod().name() + "_" + spec.pod().namespace();
-        Tracked t = register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
+        Tracked t = objects.register(spec.id(), true, name, spec.bundleDir(), Optional.empty(), Tracked.Stdio.NONE, spec.cgroupsPath());
         launch(t, () -> hooks.prepareSandbox(spec, spec.bundleDir()), Optional.empty());
         start(t);
         return t.sandboxState();
@@ -181,7 +178,7 @@ public final class ConmonBackend implements RuntimeBackend {
         if (pinned.contains(sandboxId)) {
             return pinned.state(sandboxId);
         }
-        Tracked t = require(sandboxId, "sandbox");
+        Tracked t = objects.require(sandboxId, "sandbox");
         refreshAndReport(t);
         return t.sandboxState();
     }
@@ -189,7 +186,7 @@ public final class ConmonBackend implements RuntimeBackend {
     @Override
     public void stopSandbox(String sandboxId, Duration timeout) {
         pinned.stop(sandboxId);
-        find(sandboxId).ifPresent(t -> stop(t, SIGTERM, timeout));
+        objects.find(sandboxId).ifPresent(t -> stop(t, SIGTERM, timeout));
     }
 
     @Override
@@ -222,7 +219,7 @@ public final class ConmonBackend implements RuntimeBackend {
             // runc writes CRIU's restore.log beside the images: its end says why.
             throw new BackendException(e.kind(), e.getMessage() + CriuCheckpoints.logTail(imageDir, "restore.log"), e);
         }
-        Tracked t = require(spec.id(), "container");
+        Tracked t = objects.require(spec.id(), "container");
         starts.record(t);
         return t.containerState();
     }
@@ -230,7 +227,7 @@ public final class ConmonBackend implements RuntimeBackend {
     private ContainerState create(ContainerSpec spec, Optional<Path> restoreFrom) {
         requireSandboxRunning(spec);
         deferred.check(spec, restoreFrom);
-        Tracked t = register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
+        Tracked t = objects.register(spec.id(), false, spec.name(), spec.bundleDir(), spec.logPath(),
                 new Tracked.Stdio(spec.stdin(), spec.stdinOnce(), spec.tty()), spec.cgroupsPath());
         launch(t, () -> hooks.prepareContainer(spec, spec.bundleDir()), restoreFrom);
         return t.containerState();
@@ -242,7 +239,7 @@ public final class ConmonBackend implements RuntimeBackend {
         if (pinned.contains(spec.sandboxId())) {
             running = pinned.state(spec.sandboxId()).ready();
         } else {
-            Tracked sandbox = require(spec.sandboxId(), "sandbox");
+            Tracked sandbox = objects.require(spec.sandboxId(), "sandbox");
             exits.refresh(sandbox);
             running = sandbox.running();
         }
@@ -254,7 +251,7 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public ContainerState startContainer(String containerId) {
-        Tracked t = require(containerId, "container");
+        Tracked t = objects.require(containerId, "container");
         if (t.startedAt().isPresent()) {
             throw BackendException.failedPrecondition("container %s was started already", containerId);
         }
@@ -270,7 +267,7 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public void stopContainer(String containerId, int signal, Duration timeout) {
-        find(containerId).ifPresent(t -> stop(t, signal, timeout));
+        objects.find(containerId).ifPresent(t -> stop(t, signal, timeout));
     }
 
     @Override
@@ -280,17 +277,17 @@ public final class ConmonBackend implements RuntimeBackend {
 
     /** Removes the object; an unknown one may still have files a removal cut short after its meta file went. */
     private void removeKnownOrLeftovers(String id) {
-        Optional<Tracked> t = find(id);
+        Optional<Tracked> t = objects.find(id);
         if (t.isPresent()) {
             remove(t.get());
         } else if (ContainerFiles.validId(id)) {
-            deleteFiles(id);
+            objects.deleteFiles(id);
         }
     }
 
     @Override
     public ContainerState containerState(String containerId) {
-        Tracked t = require(containerId, "container");
+        Tracked t = objects.require(containerId, "container");
         refreshAndReport(t);
         return t.containerState();
     }
@@ -332,7 +329,7 @@ public final class ConmonBackend implements RuntimeBackend {
 
     @Override
     public void updateContainerResources(String containerId, String linuxResourcesJson) {
-        Tracked t = require(containerId, "container");
+        Tracked t = objects.require(containerId, "container");
         exits.refresh(t);
         if (t.exit().isPresent()) {
             throw BackendException.failedPrecondition("container %s has exited; cannot update its resources", containerId);
@@ -358,39 +355,6 @@ public final class ConmonBackend implements RuntimeBackend {
         watcher.close();
         deleter.close();
         files.close();
-    }
-
-    /** @param cgroupsPath the spec's linux.cgroupsPath as the core gave it; empty: none (no stats) */
-    private Tracked register(String id, boolean sandbox, String name, Path bundle, Optional<Path> logPath,
-            Tracked.Stdio stdio, String cgroupsPath) {
-        if (!ContainerFiles.validId(id)) {
-            throw BackendException.invalidArgument("id '%s' is not a valid runtime container id", id);
-        }
-        Path log = logPath.filter(p -> !p.toString().isEmpty()).orElse(files.defaultLog(id));
-        Tracked t = new Tracked(id, sandbox, name, bundle, log, stdio,
-                Optional.of(cgroupsPath).filter(p -> !p.isEmpty()));
-        if (objects.putIfAbsent(id, t) != null) {
-            throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use");
-        }
-        try {
-            Files.createDirectory(files.dir(id));
-        } catch (FileAlreadyExistsException e) {
-            objects.remove(id, t);
-            throw new BackendException(Kind.ALREADY_EXISTS, "container id " + id + " is in use (state " + files.dir(id) + ")");
-        } catch (IOException e) {
-            objects.remove(id, t);
-            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot create " + files.dir(id) + ": " + e, e);
-        }
-        try {
-            if (log.getParent() != null) {
-                Files.createDirectories(log.getParent());
-            }
-            files.writeMeta(id, t.toMeta());
-        } catch (IOException e) {
-            forget(t);
-            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot write its state: " + e, e);
-        }
-        return t;
     }
 
     /** The plugin's prepare hook, then conmon + runtime create; on failure nothing of the container is left. */
@@ -429,7 +393,7 @@ public final class ConmonBackend implements RuntimeBackend {
             remove(t);
         } catch (RuntimeException e) {
             LOG.warn("container {}: cleanup after a failed create/start failed", t.id, e);
-            forget(t);
+            objects.forget(t);
         }
     }
 
@@ -489,23 +453,7 @@ public final class ConmonBackend implements RuntimeBackend {
         conmon.awaitOrKillConmon(t.id);
         ContainerFiles.deleteConmonFilesInBundle(t.id, t.bundle);
         hooks.removed(t.id, t.sandbox, t.bundle);
-        forget(t);
-    }
-
-    private void forget(Tracked t) {
-        try {
-            deleteFiles(t.id);
-        } finally {
-            objects.remove(t.id, t);
-        }
-    }
-
-    private void deleteFiles(String id) {
-        try {
-            files.deleteAll(id);
-        } catch (UncheckedIOException e) {
-            throw new BackendException(Kind.INTERNAL, e.getMessage(), e);
-        }
+        objects.forget(t);
     }
 
     private void refreshAndReport(Tracked t) {
@@ -514,43 +462,20 @@ public final class ConmonBackend implements RuntimeBackend {
         }
     }
 
+    /** An object rebuilt from its files (after a restart) learns the exits and starts that happened meanwhile. */
+    private void adopt(Tracked t) {
+        exits.refresh(t);
+        starts.adoptUnrecorded(t);
+        exits.settleIfLost(t);
+    }
+
     private Tracked requireRunning(String id, String what) {
-        Tracked t = require(id, "container");
+        Tracked t = objects.require(id, "container");
         exits.refresh(t);
         if (!t.running()) {
             throw BackendException.failedPrecondition("container %s is not running (%s); cannot %s it", id,
                     t.containerState().phase(), what);
         }
         return t;
-    }
-
-    private Tracked require(String id, String kind) {
-        return find(id).orElseThrow(() -> BackendException.notFound("%s %s not found in handler state", kind, id));
-    }
-
-    /** The object from memory, or rebuilt from its files (after a restart); empty if unknown. */
-    private Optional<Tracked> find(String id) {
-        Tracked known = objects.get(id);
-        if (known != null || !ContainerFiles.validId(id)) {
-            return Optional.ofNullable(known);
-        }
-        try {
-            Optional<Tracked> loaded = Tracked.load(files, id);
-            if (loaded.isEmpty()) {
-                return Optional.empty();
-            }
-            Tracked t = loaded.get();
-            Tracked raced = objects.putIfAbsent(id, t);
-            if (raced != null) {
-                return Optional.of(raced);
-            }
-            exits.refresh(t);
-            starts.adoptUnrecorded(t);
-            exits.settleIfLost(t);
-            return Optional.of(t);
-        } catch (IOException | RuntimeException e) {
-            throw new BackendException(Kind.INTERNAL, "container " + id + ": cannot read its state under "
-                    + files.dir(id) + ": " + e.getMessage(), e);
-        }
     }
 }
