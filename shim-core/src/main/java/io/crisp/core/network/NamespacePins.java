@@ -1,13 +1,13 @@
 package io.crisp.core.network;
 
 import io.crisp.core.os.Mounts;
+import io.crisp.core.os.Nsfs;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +24,6 @@ final class NamespacePins {
     private static final String NSFS = "nsfs";
     /** Stacked mounts on one pin are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
-    /** nsfs's device number, -1 when it cannot be read. */
-    private static final long NSFS_DEV = nsfsDevice();
 
     private NamespacePins() {}
 
@@ -61,29 +59,12 @@ final class NamespacePins {
     }
 
     /**
-     * Whether a namespace is pinned at {@code point} now, by one {@code lstat}: what a path lookup
-     * finds there is on nsfs, the file system every namespace file is on (the device of
-     * {@code /proc/self/ns/net}), only when the topmost mount at the point is a pinned namespace. No
-     * read of mountinfo, whose size grows with every pod's mounts: recovery, the stats collector
-     * and CNI's teardown ask this of every pod. Where nsfs cannot be told (no /proc), mountinfo says.
+     * Whether a namespace is pinned at {@code point} now ({@link Nsfs}: one {@code lstat}, no read of
+     * mountinfo; recovery, the stats collector and pod status ask it of every pod). Where nsfs cannot
+     * be told (no /proc), mountinfo says.
      */
     static boolean pinnedAt(Path point) {
-        if (NSFS_DEV < 0) {
-            return isNamespace(MountInfo.lastAt(point.toString()));
-        }
-        try {
-            return ((Long) Files.getAttribute(point, "unix:dev", LinkOption.NOFOLLOW_LINKS)) == NSFS_DEV;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
-    private static long nsfsDevice() {
-        try {
-            return (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev");
-        } catch (IOException | UnsupportedOperationException e) {
-            return -1;
-        }
+        return Nsfs.known() ? Nsfs.holdsNamespace(point) : isNamespace(MountInfo.lastAt(point.toString()));
     }
 
     /**

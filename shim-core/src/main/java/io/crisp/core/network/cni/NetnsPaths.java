@@ -1,5 +1,6 @@
 package io.crisp.core.network.cni;
 
+import io.crisp.core.os.Nsfs;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
@@ -8,7 +9,7 @@ import java.nio.file.Path;
 
 /**
  * Whether a path still names a network namespace: a /proc/.../ns/net link, or a bind mount of type
- * nsfs. A pinned netns file that was unmounted is an empty regular file, which plugins refuse as
+ * nsfs ({@link Nsfs}: one lstat). A pinned netns file that was unmounted is an empty regular file, which plugins refuse as
  * "not a network namespace"; DEL then gets an empty CNI_NETNS, as the spec allows.
  */
 final class NetnsPaths {
@@ -26,6 +27,9 @@ final class NetnsPaths {
             real = netns.toRealPath();
         } catch (IOException e) {
             return false;
+        }
+        if (Nsfs.known()) {
+            return Nsfs.holdsNamespace(real);
         }
         try {
             String point = real.toString();

@@ -1,0 +1,41 @@
+package io.crisp.core.os;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * nsfs, the file system every namespace file is on ({@code /proc/PID/ns/*} and their bind mounts):
+ * whether a path holds a namespace now is one {@code lstat}, its device being nsfs's, instead of a
+ * read of mountinfo, whose size grows with every pod's mounts. A path lookup goes through the mounts
+ * on it, so only a namespace mounted there (the topmost mount) answers true; a symlink does not.
+ */
+public final class Nsfs {
+    /** nsfs's device number, -1 when it cannot be read (no /proc). */
+    private static final long DEVICE = device();
+
+    private Nsfs() {}
+
+    /** Whether {@link #holdsNamespace} can answer: false without /proc, and callers read mountinfo then. */
+    public static boolean known() {
+        return DEVICE >= 0;
+    }
+
+    /** Whether what is at {@code point} now is a namespace file; false for a missing path or a plain file. */
+    public static boolean holdsNamespace(Path point) {
+        try {
+            return known() && ((Long) Files.getAttribute(point, "unix:dev", LinkOption.NOFOLLOW_LINKS)) == DEVICE;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static long device() {
+        try {
+            return (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev");
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+}
