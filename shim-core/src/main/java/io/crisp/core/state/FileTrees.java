@@ -1,14 +1,19 @@
 package io.crisp.core.state;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,36 +26,48 @@ public final class FileTrees {
     /**
      * Deletes a file, a symlink (never what it points to) or a whole directory tree; an absent path
      * is fine, and so is a file or directory another thread deletes meanwhile (a trash being emptied
-     * beside). The walk does not follow links, so a link inside the tree is removed, not entered.
+     * beside). The walk goes through directory file descriptors ({@code openat} with
+     * {@code O_NOFOLLOW}, {@code unlinkat}: the JDK's {@link SecureDirectoryStream}), so a link inside
+     * the tree is removed, not entered, even when a directory is swapped for a link while the walk
+     * runs (a container's writable layer, whose processes may still run): that makes it fail rather
+     * than follow the link onto the host.
      */
     public static void delete(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        Path parentDir = path.toAbsolutePath().getParent();
+        if (parentDir == null || !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(parentDir)) {
+            if (!(parent instanceof SecureDirectoryStream<Path> secure)) {
+                throw new IOException("this platform cannot delete " + path + " without following symlinks");
             }
+            deleteEntry(secure, path.getFileName());
+        } catch (NoSuchFileException gone) {
+            // the parent went meanwhile, and the tree with it
+        }
+    }
 
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
+    private static void deleteEntry(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+        try {
+            BasicFileAttributes attributes = parent.getFileAttributeView(name, BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes();
+            if (attributes.isDirectory()) {
+                try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                    List<Path> children = new ArrayList<>();
+                    for (Path child : dir) {
+                        children.add(child.getFileName());
+                    }
+                    for (Path child : children) {
+                        deleteEntry(dir, child);
+                    }
                 }
-                throw e;
+                parent.deleteDirectory(name);
+            } else {
+                parent.deleteFile(name);
             }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) {
-                    throw e;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        } catch (NoSuchFileException gone) {
+            // deleted meanwhile
+        }
     }
 
     /** What a tree holds: bytes of its regular files and its inodes, each inode counted once. */

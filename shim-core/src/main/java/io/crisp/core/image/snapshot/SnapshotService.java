@@ -13,11 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SecureDirectoryStream;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -387,44 +383,7 @@ public final class SnapshotService {
         if (!below.isEmpty()) {
             throw new IOException("not deleted: mounts under it at " + below);
         }
-        deleteWithoutFollowing(tree);
-    }
-
-    /**
-     * Deletes {@code target} and everything below it through directory file descriptors
-     * ({@code openat} with {@code O_NOFOLLOW}, {@code unlinkat}), so a directory that is swapped for
-     * a symlink while the walk runs makes it fail rather than follow the link onto the host.
-     */
-    private static void deleteWithoutFollowing(Path target) throws IOException {
-        try (DirectoryStream<Path> parent = Files.newDirectoryStream(target.getParent())) {
-            if (!(parent instanceof SecureDirectoryStream<Path> secure)) {
-                throw new IOException("this platform cannot delete " + target + " without following symlinks");
-            }
-            deleteEntry(secure, target.getFileName());
-        }
-    }
-
-    private static void deleteEntry(SecureDirectoryStream<Path> parent, Path name) throws IOException {
-        BasicFileAttributes attributes;
-        try {
-            attributes = parent.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW_LINKS).readAttributes();
-        } catch (NoSuchFileException gone) {
-            return;
-        }
-        if (attributes.isDirectory()) {
-            try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, NOFOLLOW_LINKS)) {
-                List<Path> children = new ArrayList<>();
-                for (Path child : dir) {
-                    children.add(child.getFileName());
-                }
-                for (Path child : children) {
-                    deleteEntry(dir, child);
-                }
-            }
-            parent.deleteDirectory(name);
-        } else {
-            parent.deleteFile(name);
-        }
+        FileTrees.delete(tree); // through directory descriptors: never follows a link out of the tree
     }
 
     /**
