@@ -1,7 +1,6 @@
 package io.crisp.core.network;
 
 import io.crisp.core.os.Mounts;
-import io.crisp.core.os.Nsfs;
 import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -15,13 +14,12 @@ import java.util.regex.Pattern;
 
 /**
  * What {@link NetworkNamespaces} and {@link PinnedNamespaces} share about their pins: the sandbox ids
- * that name them, listing them after a restart, telling a pinned namespace from a plain file, and
- * unpinning one.
+ * that name them, listing them after a restart, and unpinning one (whether a pin holds a namespace
+ * is {@link io.crisp.core.os.Nsfs}'s, shared with CNI's teardown).
  */
 final class NamespacePins {
     /** A single path name, so a pin is always a direct child of its directory, never {@code ..} or a nested path. */
     static final Pattern SANDBOX_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-    private static final String NSFS = "nsfs";
     /** Stacked mounts on one pin are unmounted one by one; more than this many is a bug elsewhere. */
     private static final int MAX_UNMOUNTS = 16;
 
@@ -51,20 +49,6 @@ final class NamespacePins {
         }
         ids.sort(null);
         return ids;
-    }
-
-    /** Whether the topmost mount at a point ({@link MountInfo#lastAt}, null: none) is a pinned namespace. */
-    static boolean isNamespace(MountInfo.Mount top) {
-        return top != null && NSFS.equals(top.fsType());
-    }
-
-    /**
-     * Whether a namespace is pinned at {@code point} now ({@link Nsfs}: one {@code lstat}, no read of
-     * mountinfo; recovery, the stats collector and pod status ask it of every pod). Where nsfs cannot
-     * be told (no /proc), mountinfo says.
-     */
-    static boolean pinnedAt(Path point) {
-        return Nsfs.known() ? Nsfs.holdsNamespace(point) : isNamespace(MountInfo.lastAt(point.toString()));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.crisp.core.network;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.crisp.core.os.LibC;
+import io.crisp.core.os.Nsfs;
 import io.crisp.core.state.HostCommand;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -110,9 +111,9 @@ public final class NetworkNamespaces {
         return file;
     }
 
-    /** Whether a network namespace is pinned at the sandbox's file now ({@link NamespacePins#pinnedAt}). */
+    /** Whether a network namespace is pinned at the sandbox's file now ({@link Nsfs}: one lstat, no mountinfo). */
     public boolean exists(String sandboxId) {
-        return NamespacePins.pinnedAt(path(sandboxId));
+        return Nsfs.holdsNamespace(path(sandboxId));
     }
 
     /**

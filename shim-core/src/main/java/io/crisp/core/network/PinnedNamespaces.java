@@ -1,6 +1,7 @@
 package io.crisp.core.network;
 
 import io.crisp.core.os.LibC;
+import io.crisp.core.os.Nsfs;
 import io.crisp.core.state.FileTrees;
 import io.crisp.spi.BackendException;
 import io.crisp.spi.BackendException.Kind;
@@ -174,11 +175,11 @@ public final class PinnedNamespaces {
         return files;
     }
 
-    /** Whether every pin the pod needs is an nsfs mount point now ({@link NamespacePins#pinnedAt}). */
+    /** Whether every pin the pod needs is an nsfs mount point now ({@link Nsfs}: one lstat each, no mountinfo). */
     public boolean exists(String sandboxId, boolean ipc, boolean uts) {
         Pins pins = paths(sandboxId, ipc, uts);
         for (Path pin : new Path[] {pins.ipc(), pins.uts()}) {
-            if (pin != null && !NamespacePins.pinnedAt(pin)) {
+            if (pin != null && !Nsfs.holdsNamespace(pin)) {
                 return false;
             }
         }

@@ -1,7 +1,6 @@
 package io.crisp.core.network.cni;
 
 import io.crisp.core.os.Nsfs;
-import io.crisp.core.state.MountInfo;
 import io.crisp.spi.BackendException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,12 +27,8 @@ final class NetnsPaths {
         } catch (IOException e) {
             return false;
         }
-        if (Nsfs.known()) {
-            return Nsfs.holdsNamespace(real);
-        }
         try {
-            String point = real.toString();
-            return MountInfo.read().stream().anyMatch(m -> "nsfs".equals(m.fsType()) && m.mountPoint().equals(point));
+            return Nsfs.holdsNamespace(real);
         } catch (BackendException e) {
             return true; // cannot tell: let the plugin decide
         }
