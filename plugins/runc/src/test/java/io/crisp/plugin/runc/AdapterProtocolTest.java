@@ -38,8 +38,8 @@ final class AdapterProtocolTest {
         calls = dir.resolve("calls");
         Path wrapper = dir.resolve("runc-logged");
         Files.writeString(wrapper, "#!/bin/sh\n"
-                + "{ printf '%s' \"$(cat /proc/$PPID/comm)\"; for a; do printf ' %s' \"$a\"; done;"
-                + " printf ' | _OCI_SYNCPIPE=%s\\n' \"${_OCI_SYNCPIPE:-}\"; } >> " + calls + "\n"
+                + "line=\"$(cat /proc/$PPID/comm)\"; for a; do line=\"$line $a\"; done\n"
+                + "printf '%s | _OCI_SYNCPIPE=%s\\n' \"$line\" \"${_OCI_SYNCPIPE:-}\" >> " + calls + "\n"
                 + "case \" $* \" in *' create '*) if [ -e " + calls + ".fail ]; then echo 'adapter: cannot create' >&2; exit 1; fi;; esac\n"
                 + "exec " + TestBundles.RUNC + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));

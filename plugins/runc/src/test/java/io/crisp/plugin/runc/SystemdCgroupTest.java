@@ -42,11 +42,13 @@ final class SystemdCgroupTest {
         fx = new RuncFixture(runc, conmon);
     }
 
-    /** A script that appends "NAME ARGS..." to the log and execs {@code real}. */
+    /** A script that appends "NAME ARGS..." to the log in one write and execs {@code real}. */
     private Path wrapper(String name, Path real) throws IOException {
         Path wrapper = dir.resolve(name);
-        Files.writeString(wrapper, "#!/bin/sh\n{ printf '%s' '" + name + "'; for a; do printf ' %s' \"$a\"; done; echo; } >> "
-                + calls + "\nexec " + real + " \"$@\"\n");
+        // One write per line: the version and feature probes run at the same time, and pieces of
+        // their lines written separately would interleave.
+        Files.writeString(wrapper, "#!/bin/sh\nline='" + name + "'; for a; do line=\"$line $a\"; done\n"
+                + "printf '%s\\n' \"$line\" >> " + calls + "\nexec " + real + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
         return wrapper;
     }
