@@ -124,6 +124,11 @@ public final class Daemon implements AutoCloseable {
         }
         state.config(config);
         state.lastLoad(new ReloadOutcome(++attempts, Instant.now(), Optional.empty()));
+        // Served from here: a client connecting while the images load and the pods are recovered
+        // waits for its answer instead of being refused (and backing off before it tries again).
+        SocketFile socket = socketFile;
+        socketFile = null; // the server owns it now, and closes it on failure too
+        server = CriServer.listen(socket, config.grpcMaxRecvMsgSize(), metrics);
         imagesLoaded.join();
         lifecycle = Lifecycle.start(state, config, images, events, metrics);
         PodNetworking networking = lifecycle.networking();
@@ -131,9 +136,7 @@ public final class Daemon implements AutoCloseable {
         RuntimeInfoService info = new RuntimeInfoService(state,
                 () -> java.util.Optional.of(networking.notReadyMessage()).filter(problem -> !problem.isEmpty()), () -> endpoints(running));
         eventStreams = new ContainerEventStreams(lifecycle.events());
-        SocketFile socket = socketFile;
-        socketFile = null; // the server owns it now, and closes it on failure too
-        server = CriServer.start(socket, config.grpcMaxRecvMsgSize(), List.of(
+        server.open(List.of(
                 new RuntimeServiceImpl(
                         new RuntimeInfoRpcs(info, state.node(), eventStreams),
                         new PodSandboxRpcs(lifecycle.sandboxes(), lifecycle.bundles()),
@@ -141,7 +144,7 @@ public final class Daemon implements AutoCloseable {
                         new StreamingRpcs(new StreamUrls(lifecycle.containers().execs(), lifecycle.sandboxes(), lifecycle.streaming()::url)),
                         new StatsRpcs(new StatsService(lifecycle.stats(), lifecycle.sandboxes(), lifecycle.containers()))),
                 new ImageServiceImpl(images, lifecycle.bundles()::writableLayers),
-                new AdminServiceImpl(images)), metrics);
+                new AdminServiceImpl(images)));
         // After the socket: a second daemon fails on the socket, not on the metrics port the first one holds.
         if (metrics != null) {
             try {

@@ -1,12 +1,18 @@
 package io.crisp.core.server;
 
+import io.crisp.admin.v1.AdminGrpc;
 import io.crisp.core.metrics.RuntimeMetrics;
+import io.crisp.cri.v1.ImageServiceGrpc;
+import io.crisp.cri.v1.RuntimeServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,6 +25,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -33,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * The CRI gRPC server on a Unix domain socket, with Netty's native epoll transport (grpc-java has no
  * JDK Unix socket transport). One boss thread accepts; one worker thread does the socket I/O and runs
  * the calls that answer from memory ({@link InlineCalls}); every other RPC body runs on a pool that
- * grows while calls block, so a slow backend call never blocks the event loop.
+ * grows while calls block, so a slow backend call never blocks the event loop. The daemon
+ * {@link #listen}s before its pods are recovered and {@link #open}s when they are: calls in between
+ * wait ({@link LateBinding}).
  */
 public final class CriServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CriServer.class);
@@ -43,40 +52,38 @@ public final class CriServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService executor;
+    private final LateBinding methods;
+    private final RuntimeMetrics metrics;
 
-    private CriServer(SocketFile socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+    private CriServer(SocketFile socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor,
+            LateBinding methods, RuntimeMetrics metrics) {
         this.socket = socket;
         this.server = server;
         this.boss = boss;
         this.workers = workers;
         this.executor = executor;
-    }
-
-    /**
-     * Binds {@code path} and starts serving.
-     *
-     * @param maxInboundMessageSize at least the kubelet's 16 MiB client limit
-     * @throws IllegalStateException when another server owns the socket or epoll is unavailable
-     */
-    public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services) {
-        return start(path, maxInboundMessageSize, services, null);
-    }
-
-    /**
-     * Binds {@code path} and starts serving, timing every RPC into {@code metrics} (none when null).
-     *
-     * @throws IllegalStateException when another server owns the socket or epoll is unavailable
-     */
-    public static CriServer start(Path path, int maxInboundMessageSize, List<BindableService> services, RuntimeMetrics metrics) {
-        return start(SocketFile.prepare(path), maxInboundMessageSize, services, metrics);
+        this.methods = methods;
+        this.metrics = metrics;
     }
 
     /**
      * Binds a socket the caller prepared (and so locked) earlier, as the daemon does before it loads
-     * anything: a second daemon is refused before it scans plugins or opens ports. The server owns
-     * {@code socket} from here on, and closes it on failure too.
+     * anything: a second daemon is refused before it scans plugins or opens ports. Calls to the CRI
+     * runtime and image services and crisp's admin service wait until {@link #open} binds their implementations ({@link
+     * LateBinding}). The server owns {@code socket} from here on, and closes it on failure too.
+     *
+     * @param maxInboundMessageSize at least the kubelet's 16 MiB client limit
+     * @param metrics times every RPC (none when null)
+     * @throws IllegalStateException when epoll is unavailable
+     * @throws UncheckedIOException when the socket cannot be bound
      */
-    public static CriServer start(SocketFile socket, int maxInboundMessageSize, List<BindableService> services,
+    public static CriServer listen(SocketFile socket, int maxInboundMessageSize, RuntimeMetrics metrics) {
+        return listen(socket, maxInboundMessageSize, List.of(RuntimeServiceGrpc.getServiceDescriptor(),
+                ImageServiceGrpc.getServiceDescriptor(), AdminGrpc.getServiceDescriptor()), metrics);
+    }
+
+    /** {@link #listen(SocketFile, int, RuntimeMetrics)} for the methods of {@code services}. */
+    static CriServer listen(SocketFile socket, int maxInboundMessageSize, List<ServiceDescriptor> services,
             RuntimeMetrics metrics) {
         Path path = socket.path();
         if (!Epoll.isAvailable()) {
@@ -90,7 +97,8 @@ public final class CriServer implements AutoCloseable {
         // do not outlive it by a minute.
         ThreadPoolExecutor executor = new ThreadPoolExecutor(2, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new DefaultThreadFactory("crisp-rpc", true));
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+        LateBinding methods = new LateBinding(services, executor);
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -98,17 +106,12 @@ public final class CriServer implements AutoCloseable {
                 // with the pool here every call, inline or not, would first hop to a pool thread.
                 .directExecutor()
                 .callExecutor(new InlineCalls(executor))
+                .fallbackHandlerRegistry(methods)
                 .maxInboundMessageSize(maxInboundMessageSize)
                 // gRPC turns on SO_KEEPALIVE for accepted channels; Unix sockets reject it with a
                 // warning per connection. A null value removes the option.
-                .withChildOption(ChannelOption.SO_KEEPALIVE, null);
-        RpcLogInterceptor logging = new RpcLogInterceptor();
-        RpcMetricsInterceptor metered = metrics == null ? null : new RpcMetricsInterceptor(metrics);
-        for (BindableService service : services) {
-            builder.addService(metered == null ? ServerInterceptors.intercept(service, logging)
-                    : ServerInterceptors.intercept(service, logging, metered));
-        }
-        Server server = builder.build();
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                .build();
         try {
             server.start();
             // Only a socket this server bound is marked ours (and removed again on failure).
@@ -120,16 +123,35 @@ public final class CriServer implements AutoCloseable {
             throw new UncheckedIOException("cannot serve on " + path + ": " + e.getMessage(), e);
         }
         log.info("Serving CRI on unix://{}", path);
-        return new CriServer(socket, server, boss, workers, executor);
+        return new CriServer(socket, server, boss, workers, executor, methods, metrics);
+    }
+
+    /**
+     * Binds the implementations (each call logged by {@link RpcLogInterceptor}, and timed when the
+     * server has metrics): calls that waited start now. Once only.
+     */
+    public void open(List<BindableService> services) {
+        RpcLogInterceptor logging = new RpcLogInterceptor();
+        RpcMetricsInterceptor metered = metrics == null ? null : new RpcMetricsInterceptor(metrics);
+        List<ServerServiceDefinition> definitions = new ArrayList<>();
+        for (BindableService service : services) {
+            definitions.add(metered == null ? ServerInterceptors.intercept(service, logging)
+                    : ServerInterceptors.intercept(service, logging, metered));
+        }
+        methods.open(definitions);
     }
 
     public Path path() {
         return socket.path();
     }
 
-    /** Stops accepting, lets running calls finish for a few seconds, removes the socket. */
+    /**
+     * Stops accepting, lets running calls finish for a few seconds, removes the socket. Calls still
+     * waiting for {@link #open} (a start that failed) end at once, UNAVAILABLE.
+     */
     @Override
     public void close() {
+        methods.refuse(Status.UNAVAILABLE.withDescription("crisp is stopping: it did not finish starting"));
         server.shutdown();
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
