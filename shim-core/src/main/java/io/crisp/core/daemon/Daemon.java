@@ -66,6 +66,8 @@ public final class Daemon implements AutoCloseable {
     private SocketFile socketFile;
     private Lifecycle lifecycle;
     private ContainerEventStreams eventStreams;
+    /** Stops {@link HeapGiveBack}'s thread. */
+    private Runnable heapGiveBack;
     private long attempts;
 
     private Daemon(Supplier<CrispConfig> configSource) {
@@ -159,6 +161,7 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write pid file in " + config.state() + ": " + e.getMessage(), e);
         }
+        heapGiveBack = HeapGiveBack.start(HeapGiveBack.PERIOD);
         long sinceProcessStart = msSinceProcessStart();
         log.info("crisp {} ready in {} ms ({} ms after the process started): handlers {} (default '{}'), plugins from {}",
                 io.crisp.core.CrispBuild.VERSION, (System.nanoTime() - started) / 1_000_000, sinceProcessStart,
@@ -256,6 +259,10 @@ public final class Daemon implements AutoCloseable {
     /** Stops serving and closes backends. Containers keep running: they do not belong to this process. */
     @Override
     public synchronized void close() {
+        if (heapGiveBack != null) {
+            heapGiveBack.run();
+            heapGiveBack = null;
+        }
         if (eventStreams != null) {
             eventStreams.close(); // open event streams would otherwise hold up the server's shutdown
             eventStreams = null;
