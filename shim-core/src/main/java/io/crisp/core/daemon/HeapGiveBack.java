@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * daemon ran. What G1's periodic collection does for G1, this does for Serial: every period it looks,
  * and when the heap is committed at least 4 MiB beyond its initial size, young collections ran since
  * its last collection (there was a burst) but none during the last 12 s (the burst is over, and the
- * threads it made have retired), and a minute has passed since it last asked, it asks for one full collection, after which
- * the JVM shrinks the heap to {@code -XX:MaxHeapFreeRatio}. A collection that gave nothing back
+ * threads it made have retired), and a minute has passed since it last asked, it asks for one full
+ * collection, after which the JVM shrinks the heap to {@code -XX:MaxHeapFreeRatio} (the launcher's
+ * {@code -XX:-ShrinkHeapInSteps} makes one enough). A collection that gave nothing back
  * doubles the wait before the next (up to an hour): a heap that is simply full of live data is not
  * collected every minute. Under another collector (a user's {@code CRISP_JAVA_OPTS}) it does nothing.
  */

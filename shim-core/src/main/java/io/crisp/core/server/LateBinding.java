@@ -100,16 +100,16 @@ final class LateBinding extends HandlerRegistry {
         private ServerCall.Listener<Q> delegate;
         private boolean cancelled;
 
-        /** Starts the real handler ({@code start} gives its listener, or null when it closed the call). */
+        /**
+         * Starts the real handler ({@code start} gives its listener, or null when it closed the call)
+         * unless the call was cancelled meanwhile; what arrived meanwhile goes to it, or nowhere.
+         */
         void start(Supplier<ServerCall.Listener<Q>> start) {
+            boolean gone;
             synchronized (this) {
-                if (cancelled) {
-                    pending = List.of();
-                    delegate = new ServerCall.Listener<>() { };
-                    return;
-                }
+                gone = cancelled;
             }
-            ServerCall.Listener<Q> real = start.get();
+            ServerCall.Listener<Q> real = gone ? null : start.get();
             ServerCall.Listener<Q> to = real == null ? new ServerCall.Listener<>() { } : real;
             while (true) {
                 List<Consumer<ServerCall.Listener<Q>>> events;
