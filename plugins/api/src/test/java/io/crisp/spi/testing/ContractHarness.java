@@ -9,6 +9,7 @@ import io.crisp.spi.model.ExitStatus;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -156,7 +157,10 @@ final class ContractHarness implements AutoCloseable {
         };
     }
 
-    /** Deletes a tree without following symbolic links (the rootfs is full of them). */
+    /**
+     * Deletes a tree without following symbolic links (the rootfs is full of them). What vanishes
+     * meanwhile is fine: a closed backend's trash thread may still be deleting its part of it.
+     */
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
@@ -164,16 +168,24 @@ final class ContractHarness implements AutoCloseable {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
+                if (e != null && !(e instanceof NoSuchFileException)) {
                     throw e;
                 }
-                Files.delete(d);
+                Files.deleteIfExists(d);
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crisp.plugin.kit.FileTrees;
 import io.crisp.spi.Capability;
 import io.crisp.spi.ContainerEventSink;
 import io.crisp.spi.HandlerConfig;
@@ -81,9 +82,7 @@ final class NspawnPodModelTest {
         backend.removeSandbox(id);
         backend.close();
         BusyboxBundles.removeCgroupParent();
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        FileTrees.deleteTree(dir); // the trash thread may still be deleting beside it
     }
 
     @Test
