@@ -32,6 +32,8 @@
 #   own): the CPU time each used per critest round and per crictl iteration; for crisp, how much of
 #   a round went to the JVM's JIT compiler threads.
 # It prints one table: operation, containerd median, crisp median, crisp/containerd; then CPU and memory.
+# Under the critest lifecycle sum, its ratio in each round: their spread is how far the machine
+# drifted, and a change smaller than it is noise.
 #   --quick          a smoke run: 1 round, 3 iterations, 3 pods, critest sized 6 pods/containers
 #   --report-dir D   keep the samples, critest's data and both daemons' logs in D
 # Environment: CONTAINERD (default: containerd on PATH); CRISP_DROP_IN (TOML, printf %b escapes, written to
@@ -331,6 +333,7 @@ for r in $(seq 1 "$rounds"); do
         fi
         conf_remove_pods_settled "${url[$ep]}"
         conf_benchmark_samples "$out" "$ep" "critest " >> "$samples"
+        conf_benchmark_samples "$out" "$ep" "round $r critest " >> "$samples"
     done
 done
 
@@ -425,8 +428,14 @@ for op in CreatePod StatusPod StopPod RemovePod CreateContainer StartContainer S
           RemoveContainer PullImage StatusImage RemoveImage ListImages; do
     row "critest $op" "critest $op" 1000
 done
-sum_row "critest lifecycle sum (7 operations)" 1000 "critest CreatePod" "critest StopPod" "critest RemovePod" \
-    "critest CreateContainer" "critest StartContainer" "critest StopContainer" "critest RemoveContainer"
+lifecycle=(CreatePod StopPod RemovePod CreateContainer StartContainer StopContainer RemoveContainer)
+sum_row "critest lifecycle sum (7 operations)" 1000 "${lifecycle[@]/#/critest }"
+# The same sum's ratio in each round: how far the machine drifted between rounds.
+per_round=""
+for r in $(seq 1 "$rounds"); do
+    per_round="$per_round $(sum_row x 1000 "${lifecycle[@]/#/round $r critest }" | awk '{print $NF}')"
+done
+printf '%-44s %s\n' "  its ratio in each round" "${per_round# }"
 steps=(runp create start "exec -s" inspectp inspect pods ps inspecti images stop rm stopp rmp)
 for op in "--version (floor)" "${steps[@]}"; do row "crictl $op" "crictl $op" 1000; done
 cycle=(); for op in runp create start stop rm stopp rmp; do cycle+=("crictl $op"); done
