@@ -10,8 +10,10 @@
 # Each daemon has its own root, state, socket, CNI bridge and /24, and pulls critest's images from one
 # local registry (packaging/conformance/lib.sh); critest's benchmark is sized as in
 # versus-containerd.sh (40 pods, 40 containers, 20 images, 2 in parallel), R rounds (default 4).
-# Prints per operation the median of each set over all rounds, the lifecycle sum, and per round the
-# CPU time (user + sys) of each daemon's JVM, whose first rounds are mostly the JIT compiling.
+# Prints per operation the median of each set over all rounds, the lifecycle sum (and under it the
+# same sum in each round: ratios that move between rounds as much as between sets are drift), and
+# per round the CPU time (user + sys) of each daemon's JVM, whose first rounds are mostly the JIT
+# compiling.
 # Environment: as critest.sh: CRITEST, CRICTL, CRITOOLS_CACHE, CRISP_CONFORMANCE_KIT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,6 +96,7 @@ for r in $(seq 1 "$rounds"); do
         printf '%s\tcpu round %s\t%s\n' "$l" "$r" $(( $(conf_cpu_ms "${pids[$l]}") - c0 )) >> "$samples"
         conf_remove_pods_settled "${urls[$l]}"
         conf_benchmark_samples "$out" "$l" "" >> "$samples"
+        conf_benchmark_samples "$out" "$l" "round $r " >> "$samples"
     done
 done
 
@@ -122,6 +125,19 @@ printf '%-26s' "lifecycle sum (7 ops)"
 for l in "${used[@]}"; do printf ' %9.2f' "${sum[$l]}"; done
 for l in "${used[@]:1}"; do awk -v a="${sum[A]}" -v b="${sum[$l]}" 'BEGIN {printf " %9.2f", b / a}'; done
 echo
+# The same sum in each round: when the ratios move between rounds as much as between sets, the
+# difference is the machine's drift, not the flags.
+for r in $(seq 1 "$rounds"); do
+    printf '%-26s' "  round $r"
+    declare -A rs=()
+    for l in "${used[@]}"; do
+        rs[$l]=0
+        for op in "${lifecycle[@]}"; do rs[$l]=$(awk -v s="${rs[$l]}" -v v="$(median_ms "$l" "round $r $op")" 'BEGIN {print s + v}'); done
+        printf ' %9.2f' "${rs[$l]}"
+    done
+    for l in "${used[@]:1}"; do awk -v a="${rs[A]}" -v b="${rs[$l]}" 'BEGIN {printf " %9s", (a > 0 ? sprintf("%.2f", b / a) : "-")}'; done
+    echo
+done
 for r in $(seq 1 "$rounds"); do
     printf '%-26s' "JVM CPU, round $r (ms)"
     for l in "${used[@]}"; do
