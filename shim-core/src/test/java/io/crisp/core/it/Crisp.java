@@ -71,6 +71,11 @@ final class Crisp {
 
     /** {@link #run(List)} with {@code environment} added to this process's. */
     static Run run(List<String> args, java.util.Map<String, String> environment) {
+        return run(args, environment, java.time.Duration.ofSeconds(60));
+    }
+
+    /** {@link #run(List, java.util.Map)} given at most {@code limit}. */
+    static Run run(List<String> args, java.util.Map<String, String> environment, java.time.Duration limit) {
         recordArchiveOnce();
         List<String> command = new ArrayList<>();
         command.add(LAUNCHER.toString());
@@ -81,9 +86,9 @@ final class Crisp {
             ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
             builder.environment().putAll(environment);
             Process p = builder.start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                fail("crisp " + args + " did not finish in 60 s");
+                fail("crisp " + args + " did not finish in " + limit.toSeconds() + " s");
             }
             Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
             Files.delete(out);

@@ -3,7 +3,6 @@ package io.crisp.core.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.crisp.core.state.FileTrees;
 import java.io.IOException;
@@ -12,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,20 +73,15 @@ class LauncherArchiveIT {
         assertTrue(output.contains("crisp " + Crisp.VERSION), output);
     }
 
-    /** {@code crisp version} from the copy; a recording takes some seconds, on a loaded machine more. */
-    private String launch(Map<String, String> environment) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(Crisp.LAUNCHER.toString(), "version").redirectErrorStream(true);
-        builder.environment().put("CRISP_HOME", home.toString());
-        builder.environment().putAll(environment);
-        Process p = builder.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail("crisp version did not finish in 5 minutes");
-        }
-        // version exits 0 without a daemon too; a JVM refusing the archive under -Xshare:on exits 1
-        String output = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), output);
-        return output;
+    /**
+     * {@code crisp version} from the copy; a recording takes some seconds, on a loaded machine more.
+     * It exits 0 without a daemon too; a JVM refusing the archive under -Xshare:on exits 1.
+     */
+    private String launch(Map<String, String> environment) {
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("CRISP_HOME", home.toString());
+        Crisp.Run run = Crisp.run(List.of("version"), env, Duration.ofMinutes(5));
+        assertEquals(0, run.exitCode(), run.all());
+        return run.all();
     }
 }
