@@ -34,7 +34,10 @@ public final class ChildRun {
 
     /**
      * The program did not finish within the timeout, or exited while something it started still held
-     * its output open; it was killed with its descendants either way.
+     * its output open; it was killed with its descendants either way. The second is seen only when a
+     * copy was already reading as the program exited: otherwise the JDK's process reaper takes the
+     * pipe over with what was written so far, and the run ends as if the output had closed. Either
+     * way the caller has its answer within the timeout.
      */
     public static final class Hung extends IOException {
         private static final long serialVersionUID = 1L;

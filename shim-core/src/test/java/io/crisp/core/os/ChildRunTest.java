@@ -63,15 +63,26 @@ final class ChildRunTest {
     }
 
     @Test
-    void aDescendantHoldingTheOutputOpenCountsAsHung() throws Exception {
+    void aDescendantHoldingTheOutputOpenDoesNotHoldUpTheCaller() throws Exception {
         Path pid = dir.resolve("child.pid");
-        ChildRun.Hung hung = assertThrows(ChildRun.Hung.class, () -> ChildRun.run(
-                sh("sleep 300 & echo $! > " + pid), new byte[0], 4096, Duration.ofMillis(800)));
-        assertTrue(hung.getMessage().contains("kept its output open"), hung.getMessage());
+        long start = System.nanoTime();
+        String answer;
+        try {
+            answer = "exit " + ChildRun.run(sh("sleep 300 & echo $! > " + pid), new byte[0], 4096,
+                    Duration.ofMillis(800)).exitCode();
+        } catch (ChildRun.Hung hung) {
+            answer = hung.getMessage();
+        }
+        long took = System.nanoTime() - start;
         long child = Long.parseLong(Files.readString(pid).strip());
         // The sh exited first, so the sleep was reparented and is no descendant any more: it is left to
         // its fate like any daemonised child, but the caller got its answer within the timeout.
         ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+        assertTrue(took < 5_000_000_000L, "answered after " + took / 1_000_000 + " ms, not within the timeout");
+        // Which answer depends on a race inside the JDK: when the sh exits before a copy is blocked in
+        // read, the JDK's reaper takes the pipe over (what was written so far) and the copy sees its
+        // end; when a copy is already reading, the open write end holds it until the deadline.
+        assertTrue(answer.equals("exit 0") || answer.contains("kept its output open"), answer);
     }
 
     @Test
