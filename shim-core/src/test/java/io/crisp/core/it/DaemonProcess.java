@@ -113,6 +113,10 @@ final class DaemonProcess implements AutoCloseable {
     DaemonProcess spawn(String... extraArgs) {
         Crisp.recordArchiveOnce();
         List<String> command = new ArrayList<>();
+        // The signals the tests send, handled as by default whatever this JVM inherited: a test run
+        // started as a background job of a script (`mvn verify &`) ignores SIGINT, the daemon would
+        // inherit that, and the JVM leaves an ignored SIGINT (or SIGHUP, under nohup) ignored.
+        command.addAll(List.of("env", "--default-signal=HUP,INT,TERM"));
         command.add(Crisp.LAUNCHER.toString());
         command.add("serve");
         List<String> extra = List.of(extraArgs);
