@@ -110,33 +110,29 @@ echo "crisp $(git -C "$repo" describe --always --dirty 2>/dev/null), $rounds cri
 for i in $(seq 0 $((sets - 1))); do echo "  ${labels[$i]}: ${flags[$i]:-(none: the launcher as it is)}"; done
 printf '%-26s' "median (ms)"; printf ' %9s' "${used[@]}"; for l in "${used[@]:1}"; do printf ' %9s' "$l/A"; done; echo
 lifecycle=(CreatePod StopPod RemovePod CreateContainer StartContainer StopContainer RemoveContainer)
-declare -A sum
-for op in "${lifecycle[@]}" StatusPod StatusContainer PullImage StatusImage RemoveImage ListImages; do
-    printf '%-26s' "$op"
-    declare -A m=()
-    for l in "${used[@]}"; do m[$l]=$(median_ms "$l" "$op"); printf ' %9.2f' "${m[$l]}"; done
-    for l in "${used[@]:1}"; do awk -v a="${m[A]}" -v b="${m[$l]}" 'BEGIN {printf " %9s", (a > 0 ? sprintf("%.2f", b / a) : "-")}'; done
+# One row: TITLE, each set's figure (FIGURE LABEL ARG) and each set's ratio to A's.
+row() {
+    local title=$1 figure=$2 arg=$3 l
+    declare -A v=()
+    printf '%-26s' "$title"
+    for l in "${used[@]}"; do v[$l]=$("$figure" "$l" "$arg"); printf ' %9.2f' "${v[$l]}"; done
+    for l in "${used[@]:1}"; do awk -v a="${v[A]}" -v b="${v[$l]}" 'BEGIN {printf " %9s", (a > 0 ? sprintf("%.2f", b / a) : "-")}'; done
     echo
-    if [[ " ${lifecycle[*]} " == *" $op "* ]]; then
-        for l in "${used[@]}"; do sum[$l]=$(awk -v s="${sum[$l]:-0}" -v v="${m[$l]}" 'BEGIN {print s + v}'); done
-    fi
+}
+# The sum of LABEL's medians of the lifecycle operations, their samples named PREFIX and the operation.
+lifecycle_sum() {
+    local op s=0
+    for op in "${lifecycle[@]}"; do s=$(awk -v s="$s" -v v="$(median_ms "$1" "$2$op")" 'BEGIN {print s + v}'); done
+    echo "$s"
+}
+for op in "${lifecycle[@]}" StatusPod StatusContainer PullImage StatusImage RemoveImage ListImages; do
+    row "$op" median_ms "$op"
 done
-printf '%-26s' "lifecycle sum (7 ops)"
-for l in "${used[@]}"; do printf ' %9.2f' "${sum[$l]}"; done
-for l in "${used[@]:1}"; do awk -v a="${sum[A]}" -v b="${sum[$l]}" 'BEGIN {printf " %9.2f", b / a}'; done
-echo
+row "lifecycle sum (7 ops)" lifecycle_sum ""
 # The same sum in each round: when the ratios move between rounds as much as between sets, the
 # difference is the machine's drift, not the flags.
 for r in $(seq 1 "$rounds"); do
-    printf '%-26s' "  round $r"
-    declare -A rs=()
-    for l in "${used[@]}"; do
-        rs[$l]=0
-        for op in "${lifecycle[@]}"; do rs[$l]=$(awk -v s="${rs[$l]}" -v v="$(median_ms "$l" "round $r $op")" 'BEGIN {print s + v}'); done
-        printf ' %9.2f' "${rs[$l]}"
-    done
-    for l in "${used[@]:1}"; do awk -v a="${rs[A]}" -v b="${rs[$l]}" 'BEGIN {printf " %9s", (a > 0 ? sprintf("%.2f", b / a) : "-")}'; done
-    echo
+    row "  round $r" lifecycle_sum "round $r "
 done
 for r in $(seq 1 "$rounds"); do
     printf '%-26s' "JVM CPU, round $r (ms)"
